@@ -1,0 +1,506 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// A check returns its status and, for a failure or a skip, why.
+type checkFunc func(ctx context.Context, r *run) (Status, string)
+
+// Check is one named check of the suite.
+type Check struct {
+	Name        string
+	Description string
+	run         checkFunc
+}
+
+// run is the state shared by the checks of one run: the subject and one open
+// handle to its key.
+type run struct {
+	subject *Subject
+	key     provider.Key
+}
+
+// Checks returns the checks of the suite, in the order they run.
+func Checks() []Check { return append([]Check(nil), checks...) }
+
+var checks = []Check{
+	{"info/complete", "KeyInfo has an ID, a known algorithm and a backend", checkInfoComplete},
+	{"info/stable", "KeyInfo is the same on every call and on every handle to the key", checkInfoStable},
+	{"roundtrip/0B", "a signature of the empty message verifies", roundTrip(0)},
+	{"roundtrip/1B", "a signature of a 1-byte message verifies", roundTrip(1)},
+	{"roundtrip/64B", "a signature of a 64-byte message verifies", roundTrip(64)},
+	{"roundtrip/1MiB", "a signature of a 1 MiB message verifies", roundTrip(1 << 20)},
+	{"reject/tampered", "bit flips spread over the signature are each rejected as invalid", checkTampered},
+	{"reject/truncated", "a signature missing its last byte, or half of it, is rejected as invalid", checkTruncated},
+	{"reject/extended", "a signature with an extra byte is rejected as invalid", checkExtended},
+	{"reject/empty", "an empty signature is rejected as invalid", checkEmpty},
+	{"reject/nil", "a nil signature is rejected as invalid", checkNil},
+	{"reject/changed-message", "a signature does not verify for another message", checkChangedMessage},
+	{"reject/other-key", "a signature by another key of the same algorithm is rejected as invalid", checkOtherKey},
+	{"determinism", "the key signs deterministically or not, as it declares", checkDeterminism},
+	{"sign-append", "SignAppend keeps dst and appends a valid signature", checkSignAppend},
+	{"concurrency", "goroutines signing and verifying at once all succeed", checkConcurrency},
+	{"context/cancelled", "a cancelled context gives an error that is not ErrInvalidSignature", checkCancelled},
+	{"close/idempotent", "Close may be called twice", checkCloseIdempotent},
+	{"close/use-after-close", "Sign and Verify after Close fail with ErrClosed", checkUseAfterClose},
+	{"publickey/stdlib", "the standard library verifies the key's signatures with its public key", checkPublicKeyStdlib},
+	{"publickey/pem", "the exported PEM holds the same public key", checkPublicKeyPEM},
+	{"publickey/crypto-signer", "the crypto.Signer adapter signs digests the standard library verifies", checkCryptoSigner},
+}
+
+func message(n int, salt byte) []byte {
+	m := make([]byte, n)
+	for i := range m {
+		m[i] = byte(i*31) ^ salt
+	}
+	return m
+}
+
+func failf(format string, args ...any) (Status, string) { return Fail, fmt.Sprintf(format, args...) }
+
+// expectInvalid checks that err is an invalid-signature verdict.
+func expectInvalid(what string, err error) (Status, string) {
+	switch {
+	case err == nil:
+		return failf("%s: Verify accepted it", what)
+	case !errors.Is(err, provider.ErrInvalidSignature):
+		return failf("%s: Verify returned %v, which is not ErrInvalidSignature", what, err)
+	}
+	return Pass, ""
+}
+
+func (r *run) signed(ctx context.Context, n int) ([]byte, []byte, error) {
+	msg := message(n, 0x5a)
+	sig, err := r.key.Sign(ctx, msg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("Sign of %d bytes: %w", n, err)
+	}
+	return msg, sig, nil
+}
+
+func checkInfoComplete(_ context.Context, r *run) (Status, string) {
+	info := r.key.Info()
+	switch {
+	case info.ID == "":
+		return failf("empty ID")
+	case info.Backend == "":
+		return failf("empty Backend")
+	}
+	if _, err := provider.ParseAlgorithm(string(info.Algorithm)); err != nil {
+		return failf("algorithm: %v", err)
+	}
+	return Pass, ""
+}
+
+func checkInfoStable(ctx context.Context, r *run) (Status, string) {
+	a, b := r.key.Info(), r.key.Info()
+	if a != b {
+		return failf("Info changed between two calls: %+v then %+v", a, b)
+	}
+	k2, err := r.subject.Open(ctx)
+	if err != nil {
+		return failf("opening a second handle: %v", err)
+	}
+	defer k2.Close()
+	if c := k2.Info(); c.ID != a.ID || c.Algorithm != a.Algorithm || c.Backend != a.Backend {
+		return failf("a second handle describes another key: %+v, first %+v", c, a)
+	}
+	return Pass, ""
+}
+
+func roundTrip(n int) checkFunc {
+	return func(ctx context.Context, r *run) (Status, string) {
+		if max := r.subject.MaxMessage; max > 0 && n > max {
+			return Skip, fmt.Sprintf("the backend accepts messages of at most %d bytes", max)
+		}
+		msg, sig, err := r.signed(ctx, n)
+		if err != nil {
+			return failf("%v", err)
+		}
+		if len(sig) == 0 {
+			return failf("Sign returned an empty signature")
+		}
+		if err := r.key.Verify(ctx, msg, sig); err != nil {
+			return failf("Verify of its own %d-byte signature: %v", len(sig), err)
+		}
+		return Pass, ""
+	}
+}
+
+func checkTampered(ctx context.Context, r *run) (Status, string) {
+	msg, sig, err := r.signed(ctx, 64)
+	if err != nil {
+		return failf("%v", err)
+	}
+	positions := []int{0, len(sig) - 1}
+	for i := 1; i < 15; i++ {
+		positions = append(positions, i*len(sig)/15)
+	}
+	for i, pos := range positions {
+		bad := bytes.Clone(sig)
+		bad[pos] ^= 1 << (i % 8)
+		if st, why := expectInvalid(fmt.Sprintf("signature with bit %d of byte %d flipped", i%8, pos), r.key.Verify(ctx, msg, bad)); st != Pass {
+			return st, why
+		}
+	}
+	return Pass, ""
+}
+
+func checkTruncated(ctx context.Context, r *run) (Status, string) {
+	msg, sig, err := r.signed(ctx, 64)
+	if err != nil {
+		return failf("%v", err)
+	}
+	if st, why := expectInvalid("signature missing its last byte", r.key.Verify(ctx, msg, bytes.Clone(sig[:len(sig)-1]))); st != Pass {
+		return st, why
+	}
+	return expectInvalid("first half of the signature", r.key.Verify(ctx, msg, bytes.Clone(sig[:len(sig)/2])))
+}
+
+func checkExtended(ctx context.Context, r *run) (Status, string) {
+	msg, sig, err := r.signed(ctx, 64)
+	if err != nil {
+		return failf("%v", err)
+	}
+	return expectInvalid("signature with a zero byte appended", r.key.Verify(ctx, msg, append(bytes.Clone(sig), 0)))
+}
+
+func checkEmpty(ctx context.Context, r *run) (Status, string) {
+	return expectInvalid("empty signature", r.key.Verify(ctx, message(64, 0x5a), []byte{}))
+}
+
+func checkNil(ctx context.Context, r *run) (Status, string) {
+	return expectInvalid("nil signature", r.key.Verify(ctx, message(64, 0x5a), nil))
+}
+
+func checkChangedMessage(ctx context.Context, r *run) (Status, string) {
+	msg, sig, err := r.signed(ctx, 64)
+	if err != nil {
+		return failf("%v", err)
+	}
+	other := bytes.Clone(msg)
+	other[len(other)/2] ^= 0x01
+	if st, why := expectInvalid("signature over a message with one bit changed", r.key.Verify(ctx, other, sig)); st != Pass {
+		return st, why
+	}
+	return expectInvalid("signature over the message with a byte appended", r.key.Verify(ctx, append(bytes.Clone(msg), 0), sig))
+}
+
+func checkOtherKey(ctx context.Context, r *run) (Status, string) {
+	if r.subject.Other == nil {
+		return Skip, "no second key of the same algorithm was provided"
+	}
+	other, err := r.subject.Other(ctx)
+	if err != nil {
+		return failf("opening the other key: %v", err)
+	}
+	defer other.Close()
+	if other.Info().ID == r.key.Info().ID {
+		return failf("the other key has the same ID %s as the key under test", other.Info().ID)
+	}
+	msg := message(64, 0x5a)
+	sig, err := other.Sign(ctx, msg)
+	if err != nil {
+		return failf("the other key's Sign: %v", err)
+	}
+	return expectInvalid("signature by another key", r.key.Verify(ctx, msg, sig))
+}
+
+func checkDeterminism(ctx context.Context, r *run) (Status, string) {
+	d, ok := r.key.(provider.Determinism)
+	if !ok {
+		return Skip, "the key does not declare whether it signs deterministically"
+	}
+	msg := message(64, 0x33)
+	a, err := r.key.Sign(ctx, msg)
+	if err != nil {
+		return failf("Sign: %v", err)
+	}
+	b, err := r.key.Sign(ctx, msg)
+	if err != nil {
+		return failf("Sign: %v", err)
+	}
+	same := bytes.Equal(a, b)
+	switch {
+	case d.Deterministic() && !same:
+		return failf("declared deterministic, but two signatures of one message differ")
+	case !d.Deterministic() && same:
+		return failf("declared randomised, but two signatures of one message are identical")
+	}
+	return Pass, ""
+}
+
+func checkSignAppend(ctx context.Context, r *run) (Status, string) {
+	a, ok := r.key.(provider.AppendSigner)
+	if !ok {
+		return Skip, "the key does not implement SignAppend"
+	}
+	msg := message(64, 0x11)
+	prefix := []byte("prefix")
+	out, err := a.SignAppend(ctx, bytes.Clone(prefix), msg)
+	if err != nil {
+		return failf("SignAppend: %v", err)
+	}
+	if !bytes.HasPrefix(out, prefix) {
+		return failf("SignAppend did not keep dst")
+	}
+	if err := r.key.Verify(ctx, msg, out[len(prefix):]); err != nil {
+		return failf("Verify of SignAppend's signature: %v", err)
+	}
+	return Pass, ""
+}
+
+func checkConcurrency(ctx context.Context, r *run) (Status, string) {
+	n, ops := r.subject.goroutines(), r.subject.opsPerGoroutine()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Go(func() {
+			for i := range ops {
+				msg := message(32+g, byte(i))
+				sig, err := r.key.Sign(ctx, msg)
+				if err != nil {
+					errs <- fmt.Errorf("goroutine %d: Sign: %w", g, err)
+					return
+				}
+				if err := r.key.Verify(ctx, msg, sig); err != nil {
+					errs <- fmt.Errorf("goroutine %d: Verify: %w", g, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var failed []error
+	for err := range errs {
+		failed = append(failed, err)
+	}
+	if len(failed) > 0 {
+		return failf("%d of %d goroutines failed; first: %v", len(failed), n, failed[0])
+	}
+	return Pass, ""
+}
+
+func checkCancelled(ctx context.Context, r *run) (Status, string) {
+	msg, sig, err := r.signed(ctx, 64)
+	if err != nil {
+		return failf("%v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := r.key.Sign(cctx, msg); err == nil {
+		return failf("Sign with a cancelled context succeeded")
+	} else if errors.Is(err, provider.ErrInvalidSignature) {
+		return failf("Sign with a cancelled context returned ErrInvalidSignature: %v", err)
+	}
+	switch err := r.key.Verify(cctx, msg, sig); {
+	case err == nil:
+		return failf("Verify with a cancelled context returned nil, as if it had checked the signature")
+	case errors.Is(err, provider.ErrInvalidSignature):
+		return failf("Verify with a cancelled context returned ErrInvalidSignature, mistaking an outage for a forgery: %v", err)
+	}
+	return Pass, ""
+}
+
+func checkCloseIdempotent(ctx context.Context, r *run) (Status, string) {
+	k, err := r.subject.Open(ctx)
+	if err != nil {
+		return failf("Open: %v", err)
+	}
+	if err := k.Close(); err != nil {
+		return failf("first Close: %v", err)
+	}
+	if err := k.Close(); err != nil {
+		return failf("second Close: %v", err)
+	}
+	return Pass, ""
+}
+
+func checkUseAfterClose(ctx context.Context, r *run) (Status, string) {
+	k, err := r.subject.Open(ctx)
+	if err != nil {
+		return failf("Open: %v", err)
+	}
+	msg := message(64, 0x5a)
+	sig, err := k.Sign(ctx, msg)
+	if err != nil {
+		k.Close()
+		return failf("Sign: %v", err)
+	}
+	if err := k.Close(); err != nil {
+		return failf("Close: %v", err)
+	}
+	if _, err := k.Sign(ctx, msg); !errors.Is(err, provider.ErrClosed) {
+		return failf("Sign after Close returned %v, want ErrClosed", err)
+	}
+	if err := k.Verify(ctx, msg, sig); !errors.Is(err, provider.ErrClosed) || errors.Is(err, provider.ErrInvalidSignature) {
+		return failf("Verify after Close returned %v, want ErrClosed (and not ErrInvalidSignature)", err)
+	}
+	return Pass, ""
+}
+
+// stdlibVerify verifies sig over msg with the standard library, or says why it
+// cannot.
+func stdlibVerify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) (ok bool, skip string, err error) {
+	switch alg {
+	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
+		p, isEC := pub.(*ecdsa.PublicKey)
+		if !isEC {
+			return false, "", fmt.Errorf("%s key's public key is %T, want *ecdsa.PublicKey", alg, pub)
+		}
+		var digest []byte
+		if alg == provider.ECDSAP256SHA256 {
+			d := sha256.Sum256(msg)
+			digest = d[:]
+		} else {
+			d := sha512.Sum384(msg)
+			digest = d[:]
+		}
+		return ecdsa.VerifyASN1(p, digest, sig), "", nil
+	case provider.Ed25519:
+		p, isEd := pub.(ed25519.PublicKey)
+		if !isEd {
+			return false, "", fmt.Errorf("Ed25519 key's public key is %T, want ed25519.PublicKey", pub)
+		}
+		return ed25519.Verify(p, msg, sig), "", nil
+	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
+		p, isRSA := pub.(*rsa.PublicKey)
+		if !isRSA {
+			return false, "", fmt.Errorf("%s key's public key is %T, want *rsa.PublicKey", alg, pub)
+		}
+		d := sha256.Sum256(msg)
+		if alg == provider.RSAPSSSHA256 {
+			return rsa.VerifyPSS(p, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil, "", nil
+		}
+		return rsa.VerifyPKCS1v15(p, crypto.SHA256, d[:], sig) == nil, "", nil
+	}
+	return false, fmt.Sprintf("the Go standard library has no verifier for %s", alg), nil
+}
+
+func checkPublicKeyStdlib(ctx context.Context, r *run) (Status, string) {
+	pk, ok := r.key.(provider.PublicKeyer)
+	if !ok {
+		return Skip, fmt.Sprintf("%s key exports no public key", r.key.Info().Algorithm)
+	}
+	msg, sig, err := r.signed(ctx, 100)
+	if err != nil {
+		return failf("%v", err)
+	}
+	ok, skip, err := stdlibVerify(r.key.Info().Algorithm, pk.Public(), msg, sig)
+	switch {
+	case err != nil:
+		return failf("%v", err)
+	case skip != "":
+		return Skip, skip
+	case !ok:
+		return failf("the standard library rejects the key's signature")
+	}
+	bad := bytes.Clone(msg)
+	bad[0] ^= 1
+	if ok, _, _ := stdlibVerify(r.key.Info().Algorithm, pk.Public(), bad, sig); ok {
+		return failf("the standard library accepts the signature for another message")
+	}
+	return Pass, ""
+}
+
+func checkPublicKeyPEM(_ context.Context, r *run) (Status, string) {
+	pp, ok := r.key.(provider.PublicKeyPEMer)
+	if !ok {
+		return Skip, fmt.Sprintf("%s key exports no PEM public key", r.key.Info().Algorithm)
+	}
+	data, err := pp.PublicKeyPEM()
+	if err != nil {
+		return failf("PublicKeyPEM: %v", err)
+	}
+	block, rest := pem.Decode(data)
+	switch {
+	case block == nil:
+		return failf("PublicKeyPEM returned no PEM block")
+	case block.Type != "PUBLIC KEY":
+		return failf("PEM block type %q, want PUBLIC KEY", block.Type)
+	case len(bytes.TrimSpace(rest)) != 0:
+		return failf("trailing data after the PEM block")
+	}
+	pk, ok := r.key.(provider.PublicKeyer)
+	if !ok {
+		return Pass, ""
+	}
+	parsed, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		if _, _, e := stdlibVerify(r.key.Info().Algorithm, nil, nil, nil); e == nil {
+			// An algorithm the standard library does not know (ML-DSA):
+			// the PEM is well formed, its contents are the backend's to test.
+			return Pass, ""
+		}
+		return failf("x509.ParsePKIXPublicKey: %v", err)
+	}
+	if eq, ok := parsed.(interface{ Equal(crypto.PublicKey) bool }); ok {
+		if !eq.Equal(pk.Public()) {
+			return failf("the PEM public key differs from Public()")
+		}
+	} else if !reflect.DeepEqual(parsed, pk.Public()) {
+		return failf("the PEM public key differs from Public()")
+	}
+	return Pass, ""
+}
+
+func checkCryptoSigner(ctx context.Context, r *run) (Status, string) {
+	if _, ok := r.key.(provider.DigestSigner); !ok {
+		return Skip, fmt.Sprintf("%s key cannot sign a digest", r.key.Info().Algorithm)
+	}
+	cs, err := provider.CryptoSigner(ctx, r.key)
+	if err != nil {
+		return failf("CryptoSigner: %v", err)
+	}
+	alg := r.key.Info().Algorithm
+	msg := message(80, 0x77)
+	var digest []byte
+	var opts crypto.SignerOpts
+	switch alg {
+	case provider.ECDSAP256SHA256, provider.RSAPKCS1SHA256:
+		d := sha256.Sum256(msg)
+		digest, opts = d[:], crypto.SHA256
+	case provider.RSAPSSSHA256:
+		d := sha256.Sum256(msg)
+		digest, opts = d[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
+	case provider.ECDSAP384SHA384:
+		d := sha512.Sum384(msg)
+		digest, opts = d[:], crypto.SHA384
+	default:
+		digest, opts = msg, crypto.Hash(0)
+	}
+	sig, err := cs.Sign(nil, digest, opts)
+	if err != nil {
+		return failf("crypto.Signer.Sign: %v", err)
+	}
+	ok, skip, err := stdlibVerify(alg, cs.Public(), msg, sig)
+	switch {
+	case err != nil:
+		return failf("%v", err)
+	case skip != "":
+		if err := r.key.Verify(ctx, msg, sig); err != nil {
+			return failf("the key's own Verify rejects the crypto.Signer signature: %v", err)
+		}
+		return Pass, ""
+	case !ok:
+		return failf("the standard library rejects the crypto.Signer signature")
+	}
+	return Pass, ""
+}

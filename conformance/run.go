@@ -1,0 +1,66 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Run runs every check against the subject and returns the report. It returns
+// an error only when the key cannot be opened at all.
+func Run(ctx context.Context, s Subject) (*Report, error) {
+	if s.Open == nil {
+		return nil, errors.New("conformance: Subject.Open is nil")
+	}
+	key, err := s.Open(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: opening the key under test: %w", err)
+	}
+	defer key.Close()
+	r := &run{subject: &s, key: key}
+	rep := newReport()
+	info := key.Info()
+	rep.Backend, rep.KeyID, rep.Algorithm, rep.KeyVersion = info.Backend, info.ID, string(info.Algorithm), info.Version
+	for _, c := range checks {
+		rep.add(runCheck(ctx, c, r))
+	}
+	return rep, nil
+}
+
+func runCheck(ctx context.Context, c Check, r *run) (res Result) {
+	start := time.Now()
+	defer func() {
+		res.Name, res.Duration = c.Name, time.Since(start)
+		if p := recover(); p != nil {
+			res.Status, res.Reason = Fail, fmt.Sprintf("panic: %v", p)
+		}
+	}()
+	st, why := c.run(ctx, r)
+	return Result{Name: c.Name, Status: st, Reason: why}
+}
+
+// Test runs the suite as subtests of t, one per check: a failed check fails
+// its subtest, and a skipped one is skipped with its reason.
+func Test(t *testing.T, s Subject) {
+	t.Helper()
+	ctx := t.Context()
+	key, err := s.Open(ctx)
+	if err != nil {
+		t.Fatalf("conformance: opening the key under test: %v", err)
+	}
+	t.Cleanup(func() { key.Close() })
+	r := &run{subject: &s, key: key}
+	for _, c := range checks {
+		t.Run(c.Name, func(t *testing.T) {
+			res := runCheck(ctx, c, r)
+			switch res.Status {
+			case Fail:
+				t.Errorf("%s: %s", c.Description, res.Reason)
+			case Skip:
+				t.Skip(res.Reason)
+			}
+		})
+	}
+}

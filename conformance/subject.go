@@ -1,0 +1,53 @@
+package conformance
+
+import (
+	"context"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// Subject is the key under test.
+type Subject struct {
+	// Open returns a fresh handle to the key under test. The suite calls it
+	// more than once (the close checks need handles of their own) and closes
+	// every handle it opens.
+	Open func(ctx context.Context) (provider.Key, error)
+
+	// Other, if not nil, returns a handle to a different key of the same
+	// algorithm; the suite checks that its signatures are rejected. When nil
+	// the check is skipped, saying so.
+	Other func(ctx context.Context) (provider.Key, error)
+
+	// MaxMessage, if positive, is the largest message the backend accepts;
+	// round trips over it are skipped, saying so.
+	MaxMessage int
+
+	// Goroutines is the number of goroutines of the concurrency check; zero
+	// means 64.
+	Goroutines int
+
+	// OpsPerGoroutine is how many sign and verify pairs each goroutine of
+	// the concurrency check makes; zero means 8. Slow keys (SLH-DSA-128s,
+	// remote services) use fewer.
+	OpsPerGoroutine int
+}
+
+func (s *Subject) goroutines() int {
+	if s.Goroutines > 0 {
+		return s.Goroutines
+	}
+	return 64
+}
+
+func (s *Subject) opsPerGoroutine() int {
+	if s.OpsPerGoroutine > 0 {
+		return s.OpsPerGoroutine
+	}
+	return 8
+}
+
+// OpenURI returns a Subject.Open function that opens uri through the
+// provider registry.
+func OpenURI(uri string) func(ctx context.Context) (provider.Key, error) {
+	return func(ctx context.Context) (provider.Key, error) { return provider.Open(ctx, uri) }
+}

@@ -1,0 +1,121 @@
+package provider
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// MaxSecretSize bounds the size of a secret read from a source.
+const MaxSecretSize = 64 << 10
+
+// ReadSecret reads the secret named by a source:
+//
+//	env:NAME    the value of environment variable NAME
+//	file:PATH   the contents of the file at PATH, which must not be readable
+//	            or writable by group or others (chmod 600)
+//
+// Secrets are never given in clear in a URI or a configuration file; a source
+// says where to find them. The caller should zero the returned slice when done.
+func ReadSecret(source string) ([]byte, error) {
+	kind, name, ok := strings.Cut(source, ":")
+	if !ok || name == "" {
+		return nil, fmt.Errorf("%w: secret source %q: write env:NAME or file:PATH", ErrInvalidConfig, source)
+	}
+	switch kind {
+	case "env":
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is not set", ErrInvalidConfig, name, name)
+		}
+		if v == "" {
+			return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is empty", ErrInvalidConfig, name, name)
+		}
+		return []byte(v), nil
+	case "file":
+		return readSecretFile(name)
+	default:
+		return nil, fmt.Errorf("%w: secret source %q: unknown kind %q; write env:NAME or file:PATH", ErrInvalidConfig, source, kind)
+	}
+}
+
+func readSecretFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: secret source file:%s: %w", ErrInvalidConfig, path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%w: secret source file:%s: %w", ErrInvalidConfig, path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: secret source file:%s: not a regular file", ErrInvalidConfig, path)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%w: secret source file:%s: mode %04o lets group or others read or write it; run chmod 600 %s",
+			ErrInvalidConfig, path, perm, path)
+	}
+	if st.Size() > MaxSecretSize {
+		return nil, fmt.Errorf("%w: secret source file:%s: %d bytes, more than the %d-byte limit for a secret", ErrInvalidConfig, path, st.Size(), MaxSecretSize)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxSecretSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: secret source file:%s: %w", ErrInvalidConfig, path, err)
+	}
+	if len(b) > MaxSecretSize {
+		Zero(b)
+		return nil, fmt.Errorf("%w: secret source file:%s: more than the %d-byte limit for a secret", ErrInvalidConfig, path, MaxSecretSize)
+	}
+	return b, nil
+}
+
+// ReadHexSecret reads a secret from a source (see ReadSecret) holding hex
+// text, ignoring surrounding white space, and returns the decoded bytes. If
+// wantLen is positive the decoded secret must be exactly that long; if it is
+// negative, at least -wantLen bytes long.
+func ReadHexSecret(source string, wantLen int) ([]byte, error) {
+	raw, err := ReadSecret(source)
+	if err != nil {
+		return nil, err
+	}
+	defer Zero(raw)
+	text := strings.TrimSpace(string(raw))
+	if text == "" {
+		return nil, fmt.Errorf("%w: secret source %s is empty; it must hold hex text", ErrInvalidConfig, source)
+	}
+	if len(text)%2 != 0 {
+		return nil, fmt.Errorf("%w: secret source %s: odd number of hex digits (%d); it must hold hex text, two digits a byte", ErrInvalidConfig, source, len(text))
+	}
+	out := make([]byte, len(text)/2)
+	if _, err := hex.Decode(out, []byte(text)); err != nil {
+		Zero(out)
+		return nil, fmt.Errorf("%w: secret source %s does not hold hex text: %v", ErrInvalidConfig, source, hexErr(err))
+	}
+	switch {
+	case wantLen > 0 && len(out) != wantLen:
+		Zero(out)
+		return nil, fmt.Errorf("%w: secret source %s holds %d bytes, want exactly %d (%d hex digits)", ErrInvalidConfig, source, len(out), wantLen, 2*wantLen)
+	case wantLen < 0 && len(out) < -wantLen:
+		Zero(out)
+		return nil, fmt.Errorf("%w: secret source %s holds %d bytes, want at least %d (%d hex digits)", ErrInvalidConfig, source, len(out), -wantLen, -2*wantLen)
+	}
+	return out, nil
+}
+
+// hexErr describes a hex decoding error without quoting the secret's bytes.
+func hexErr(err error) string {
+	if _, ok := err.(hex.InvalidByteError); ok {
+		return "a character is not a hex digit"
+	}
+	return "malformed hex"
+}
+
+// Zero overwrites b with zeros. Go cannot promise that no copy of a secret
+// remains elsewhere in memory, but zeroing the buffers we own shortens the
+// time a secret stays readable.
+func Zero(b []byte) {
+	clear(b)
+}
