@@ -1,0 +1,98 @@
+// Command tinywindow signs and verifies with any TinyWindow backend, benchmarks
+// and audits keys, and runs the execution adapter's demo.
+//
+// Usage:
+//
+//	tinywindow keygen --seed N                 the MVP key for seed N, as hex
+//	tinywindow sign --signer URI [--in FILE]   the signature of stdin or FILE, as hex
+//	tinywindow verify --signer URI --sig HEX [--in FILE]
+//	tinywindow pubkey --signer URI             the public key as PEM
+//	tinywindow providers                       registered schemes and algorithms
+//	tinywindow bench --signer URI [--size 64] [--duration 5s] [--concurrency N] [--json]
+//	tinywindow conformance --signer URI [--report FILE.json] [--markdown FILE.md]
+//
+// Every subcommand exits 0 on success and 2 on error, with a message on
+// stderr; verify exits 1 for a signature that is invalid.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// Exit statuses shared by every subcommand.
+const (
+	exitOK      = 0
+	exitInvalid = 1 // verify: the signature is invalid
+	exitError   = 2 // anything else that went wrong
+)
+
+// command is one subcommand. run gets the arguments after the subcommand's
+// name and returns the exit status.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) int
+}
+
+// env is what a subcommand may touch of the outside world, so tests can run
+// subcommands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (e *env) errorf(format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "tinywindow: "+format+"\n", args...)
+	return exitError
+}
+
+var commands []command
+
+// register adds a subcommand. Each subcommand's file registers itself from an
+// init function.
+func register(c command) {
+	if slices.ContainsFunc(commands, func(o command) bool { return o.name == c.name }) {
+		panic("tinywindow: subcommand registered twice: " + c.name)
+	}
+	commands = append(commands, c)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runMain(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func runMain(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr)
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	e.errorf("unknown subcommand %q; run tinywindow help for the list", args[0])
+	return exitError
+}
+
+func usage(w io.Writer) {
+	slices.SortFunc(commands, func(a, b command) int { return strings.Compare(a.name, b.name) })
+	fmt.Fprintln(w, "usage: tinywindow <subcommand> [flags]\n\nsubcommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun tinywindow <subcommand> -h for its flags. Exit status: 0 success, 2 error; verify: 1 invalid signature.")
+}

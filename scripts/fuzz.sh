@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# fuzz.sh runs every Fuzz target of the module for the given time (default 3s):
+#   scripts/fuzz.sh 10m
+# New inputs that fail are written by go test to the package's testdata/fuzz/,
+# where they stay as regression cases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime="${1:-3s}"
+grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . | grep -v node_modules | sort | while read -r file; do
+	pkg="./$(dirname "${file#./}")"
+	grep -oE '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //' | while read -r target; do
+		echo "-- $pkg $target"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+	done
+done
