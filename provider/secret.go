@@ -21,24 +21,22 @@ const MaxSecretSize = 64 << 10
 // says where to find them. The caller should zero the returned slice when done.
 func ReadSecret(source string) ([]byte, error) {
 	kind, name, ok := strings.Cut(source, ":")
-	if !ok || name == "" {
-		return nil, fmt.Errorf("%w: secret source %q: write env:NAME or file:PATH", ErrInvalidConfig, source)
+	if !ok || name == "" || (kind != "env" && kind != "file") {
+		// The source is not quoted: a secret pasted in its place must not
+		// reach a log.
+		return nil, fmt.Errorf("%w: a secret source must be env:NAME or file:PATH (the value given is not shown, in case it is itself a secret)", ErrInvalidConfig)
 	}
-	switch kind {
-	case "env":
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is not set", ErrInvalidConfig, name, name)
-		}
-		if v == "" {
-			return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is empty", ErrInvalidConfig, name, name)
-		}
-		return []byte(v), nil
-	case "file":
+	if kind == "file" {
 		return readSecretFile(name)
-	default:
-		return nil, fmt.Errorf("%w: secret source %q: unknown kind %q; write env:NAME or file:PATH", ErrInvalidConfig, source, kind)
 	}
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is not set", ErrInvalidConfig, name, name)
+	}
+	if v == "" {
+		return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is empty", ErrInvalidConfig, name, name)
+	}
+	return []byte(v), nil
 }
 
 func readSecretFile(path string) ([]byte, error) {

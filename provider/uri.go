@@ -81,20 +81,20 @@ func parseAttrs(uri, s string, sep byte, part string) ([]Attr, error) {
 	}
 	fields := strings.Split(s, string(sep))
 	attrs := make([]Attr, 0, len(fields))
-	for _, f := range fields {
+	for i, f := range fields {
 		if f == "" {
 			return nil, uriError(uri, "empty %s attribute (doubled or trailing %q)", part, sep)
 		}
 		rawName, rawValue, ok := strings.Cut(f, "=")
 		if !ok {
-			return nil, uriError(uri, "%s attribute %q has no '=': write name=value", part, f)
+			return nil, uriError(uri, "%s attribute %d has no '=': write name=value", part, i+1)
 		}
 		name, err := unescape(rawName)
 		if err != nil {
-			return nil, uriError(uri, "attribute name %q: %v", rawName, err)
+			return nil, uriError(uri, "%s attribute %d: name: %v", part, i+1, err)
 		}
 		if !validName(name) {
-			return nil, uriError(uri, "attribute name %q is not lowercase letters, digits and '-'", name)
+			return nil, uriError(uri, "%s attribute %d: name is not lowercase letters, digits and '-'", part, i+1)
 		}
 		value, err := unescape(rawValue)
 		if err != nil {
@@ -184,15 +184,14 @@ func (u *URI) Check(scheme string, allowed ...string) error {
 	return nil
 }
 
+// uriError reports a malformed URI. It quotes the scheme and attribute names
+// but never a value, in case a secret was pasted where a source belongs.
 func uriError(uri, format string, args ...any) error {
-	return fmt.Errorf("%w: key URI %q: %s", ErrInvalidConfig, truncate(uri, 120), fmt.Sprintf(format, args...))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	scheme, _, ok := strings.Cut(uri, ":")
+	if !ok || !validScheme(scheme) {
+		return fmt.Errorf("%w: key URI: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))
 	}
-	return s[:n] + "..."
+	return fmt.Errorf("%w: %s key URI: %s", ErrInvalidConfig, scheme, fmt.Sprintf(format, args...))
 }
 
 func validScheme(s string) bool {
