@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/tinywindow/tinywindow/conformance"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+func init() {
+	register(command{name: "conformance", summary: "run the conformance suite against a key; write JSON and Markdown reports", run: runConformance})
+}
+
+func runConformance(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "conformance", "--signer URI [--other URI] [--report FILE.json] [--markdown FILE.md]")
+	var sf signerFlags
+	sf.add(fs)
+	other := fs.String("other", "", "URI of a second key of the same algorithm, for the other-key check (skipped without it)")
+	jsonPath := fs.String("report", "", "write the report as JSON to FILE")
+	mdPath := fs.String("markdown", "", "write the report as Markdown to FILE")
+	goroutines := fs.Int("goroutines", 64, "goroutines of the concurrency check")
+	ops := fs.Int("ops", 8, "sign and verify pairs per goroutine in the concurrency check")
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *goroutines < 1 || *ops < 1 {
+		return e.errorf("conformance: --goroutines and --ops must be at least 1")
+	}
+	subject := conformance.Subject{
+		Open:            func(ctx context.Context) (provider.Key, error) { return sf.open(ctx) },
+		Goroutines:      *goroutines,
+		OpsPerGoroutine: *ops,
+	}
+	if *other != "" {
+		subject.Other = conformance.OpenURI(*other)
+	}
+	rep, err := conformance.Run(ctx, subject)
+	if err != nil {
+		return e.errorf("conformance: %v", err)
+	}
+	for _, w := range []struct {
+		path  string
+		write func(f *os.File) error
+	}{
+		{*jsonPath, func(f *os.File) error { return rep.WriteJSON(f) }},
+		{*mdPath, func(f *os.File) error { return rep.WriteMarkdown(f) }},
+	} {
+		if w.path == "" {
+			continue
+		}
+		if err := writeFile(w.path, w.write); err != nil {
+			return e.errorf("conformance: %v", err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "%s key %s (%s): conformance suite v%s\n", rep.Backend, rep.KeyID, rep.Algorithm, rep.SuiteVersion)
+	for _, c := range rep.Checks {
+		line := fmt.Sprintf("  %-4s %-26s %v", c.Status, c.Name, c.Duration.Round(1000))
+		if c.Reason != "" {
+			line += "  " + c.Reason
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	fmt.Fprintf(e.stdout, "%d passed, %d failed, %d skipped\n", rep.Passed, rep.Failed, rep.Skipped)
+	if !rep.OK() {
+		return e.errorf("conformance: %d check(s) failed", rep.Failed)
+	}
+	return exitOK
+}
+
+// writeFile creates path and writes it with write, reporting any error of the
+// write or the close.
+func writeFile(path string, write func(*os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// maxInput bounds a message read by sign and verify: 64 MiB. A larger message
+// is refused rather than read into memory; sign its digest instead.
+const maxInput = 64 << 20
+
+// signerFlags are the flags shared by the subcommands that use a key.
+type signerFlags struct {
+	signer string
+	config string
+}
+
+func (f *signerFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&f.signer, "signer", "", "key URI (overrides "+provider.SignerEnv+" and the config file)")
+	fs.StringVar(&f.config, "config", "", "YAML config file holding the signer URI and backend options")
+}
+
+// uri returns the signer URI as given, for reports: the flag, else the
+// environment variable, else the config file's path.
+func (f *signerFlags) uri() string {
+	switch {
+	case f.signer != "":
+		return f.signer
+	case os.Getenv(provider.SignerEnv) != "":
+		return os.Getenv(provider.SignerEnv)
+	case f.config != "":
+		return "config:" + f.config
+	}
+	return ""
+}
+
+// open opens the key that the flags, the environment and the config file name.
+func (f *signerFlags) open(ctx context.Context) (provider.Key, error) {
+	var cfg *provider.Config
+	if f.config != "" {
+		var err error
+		if cfg, err = provider.LoadConfig(f.config); err != nil {
+			return nil, err
+		}
+	}
+	u, err := provider.ResolveSigner(f.signer, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return provider.OpenURI(ctx, u)
+}
+
+// newFlagSet returns a flag set that reports errors to e.stderr.
+func newFlagSet(e *env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: tinywindow %s %s\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and refuses positional arguments. It returns false
+// (after printing why) when the command should stop; code is then its status.
+func parseFlags(fs *flag.FlagSet, args []string) (ok bool, code int) {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return false, exitOK
+		}
+		return false, exitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "tinywindow %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return false, exitError
+	}
+	return true, exitOK
+}
+
+// readInput reads the message from path, or from stdin when path is empty or
+// "-", refusing more than maxInput bytes.
+func readInput(e *env, path string) ([]byte, error) {
+	r, name := e.stdin, "standard input"
+	if path != "" && path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("%s is larger than the %d MiB limit for a message; sign a digest of it instead", name, maxInput>>20)
+	}
+	return data, nil
+}
+
+// decodeHex decodes a signature given in hex, ignoring surrounding white
+// space.
+func decodeHex(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, fmt.Errorf("empty signature: pass the hex printed by tinywindow sign")
+	}
+	if len(s)%2 != 0 {
+		return nil, fmt.Errorf("signature has an odd number of hex digits (%d): pass the hex printed by tinywindow sign", len(s))
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("signature is not hex (%v): pass the hex printed by tinywindow sign", err)
+	}
+	return b, nil
+}
+
+// isSet reports whether the named flag was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			found = true
+		}
+	})
+	return found
+}
