@@ -89,7 +89,7 @@ func (r *run) signed(ctx context.Context, n int) ([]byte, []byte, error) {
 	msg := message(n, 0x5a)
 	sig, err := r.key.Sign(ctx, msg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("Sign of %d bytes: %w", n, err)
+		return nil, nil, fmt.Errorf("signing %d bytes: %w", n, err)
 	}
 	return msg, sig, nil
 }
