@@ -12,8 +12,8 @@ import (
 //
 // Path attributes follow the scheme and are separated by ';'; query attributes
 // follow the first '?' and are separated by '&'. Each attribute is split at its
-// first '='. Values may hold '/', ':' and '=' unescaped; a ';', '?', '&', '%',
-// space, control or non-ASCII byte inside a name or value is percent-encoded.
+// first '='. Values may hold '/', ':', '=' and UTF-8 text unescaped; a ';',
+// '?', '&', '%', '#', space or control byte inside a value is percent-encoded.
 // Attribute names are lowercase letters, digits and '-'. An attribute may appear
 // once only, in the path or the query.
 type URI struct {
@@ -88,6 +88,9 @@ func parseAttrs(uri, s string, sep byte, part string) ([]Attr, error) {
 		rawName, rawValue, ok := strings.Cut(f, "=")
 		if !ok {
 			return nil, uriError(uri, "%s attribute %d has no '=': write name=value", part, i+1)
+		}
+		if strings.ContainsAny(f, ";&?") {
+			return nil, uriError(uri, "%s attribute %d holds a raw ';', '&' or '?': percent-encode them inside a value (%%3B, %%26, %%3F)", part, i+1)
 		}
 		name, err := unescape(rawName)
 		if err != nil {
@@ -222,8 +225,11 @@ func validName(s string) bool {
 
 const hexDigits = "0123456789ABCDEF"
 
+// mustEscape reports whether String percent-encodes c: exactly the bytes that
+// ParseURI refuses raw inside a value, so that String is never longer than
+// the text it was parsed from. Non-ASCII bytes are kept as they are.
 func mustEscape(c byte) bool {
-	return c <= ' ' || c >= 0x7f || c == '%' || c == ';' || c == '?' || c == '&' || c == '#'
+	return c <= ' ' || c == 0x7f || c == '%' || c == ';' || c == '?' || c == '&' || c == '#'
 }
 
 func escape(b *strings.Builder, s string) {
