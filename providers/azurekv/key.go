@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,15 +87,16 @@ func (k *Key) fetch(ctx context.Context) (*keyState, error) {
 		return nil, fmt.Errorf("%w: azurekv GetKey %s: the answer holds no key, key ID or key type", provider.ErrUnavailable, &ref)
 	}
 	st := &keyState{ref: ref}
-	st.ref.version = jwk.KID.Version()
+	name, version, ok := parseKID(string(*jwk.KID))
 	switch {
-	case st.ref.version == "":
-		return nil, fmt.Errorf("%w: azurekv GetKey %s: key ID %q names no version", provider.ErrUnavailable, &ref, *jwk.KID)
-	case k.cfg.Version != "" && st.ref.version != k.cfg.Version:
-		return nil, fmt.Errorf("%w: azurekv GetKey %s: the vault answered with version %s", provider.ErrUnavailable, &ref, st.ref.version)
-	case jwk.KID.Name() != k.cfg.Name:
-		return nil, fmt.Errorf("%w: azurekv GetKey %s: the vault answered with key %q", provider.ErrUnavailable, &ref, jwk.KID.Name())
+	case !ok || version == "":
+		return nil, fmt.Errorf("%w: azurekv GetKey %s: key ID %q is not https://VAULT/keys/NAME/VERSION", provider.ErrUnavailable, &ref, *jwk.KID)
+	case k.cfg.Version != "" && version != k.cfg.Version:
+		return nil, fmt.Errorf("%w: azurekv GetKey %s: the vault answered with version %s", provider.ErrUnavailable, &ref, version)
+	case name != k.cfg.Name:
+		return nil, fmt.Errorf("%w: azurekv GetKey %s: the vault answered with key %q", provider.ErrUnavailable, &ref, name)
 	}
+	st.ref.version = version
 	var alg provider.Algorithm
 	switch *jwk.Kty {
 	case azkeys.KeyTypeEC, azkeys.KeyTypeECHSM:
@@ -294,8 +296,8 @@ func (k *Key) signDigest(ctx context.Context, st *keyState, dst, d []byte) ([]by
 		return dst, mapError("Sign", &st.ref, err)
 	}
 	if resp.KID != nil {
-		if v := resp.KID.Version(); v != st.ref.version {
-			return dst, fmt.Errorf("%w: azurekv Sign %s: the vault signed with version %s", provider.ErrUnavailable, &st.ref, v)
+		if _, v, ok := parseKID(string(*resp.KID)); !ok || v != st.ref.version {
+			return dst, fmt.Errorf("%w: azurekv Sign %s: the vault signed with key %q", provider.ErrUnavailable, &st.ref, *resp.KID)
 		}
 	}
 	if st.ec {
@@ -391,4 +393,28 @@ func (k *Key) verifyRemote(ctx context.Context, st *keyState, d, sig []byte) err
 func (k *Key) Close() error {
 	k.closed.Store(true)
 	return nil
+}
+
+// parseKID splits a key identifier, https://VAULT/keys/NAME/VERSION, into the
+// key's name and version (empty when the identifier has none). It reports
+// false when kid has not that shape. (azkeys.ID.Name panics on some
+// malformed identifiers; this never does.)
+func parseKID(kid string) (name, version string, ok bool) {
+	_, rest, ok := strings.Cut(kid, "://")
+	if !ok {
+		return "", "", false
+	}
+	i := strings.IndexByte(rest, '/')
+	if i < 0 {
+		return "", "", false
+	}
+	path, ok := strings.CutPrefix(rest[i:], "/keys/")
+	if !ok {
+		return "", "", false
+	}
+	name, version, _ = strings.Cut(path, "/")
+	if name == "" || strings.ContainsAny(version, "/?#") {
+		return "", "", false
+	}
+	return name, version, true
 }
