@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg Config, opts *Options) (*Key, error) {
 	if co.Retry.ShouldRetry == nil {
 		co.Retry.ShouldRetry = retryPolicy(co.Retry.StatusCodes)
 	}
-	client, err := azkeys.NewClient(cfg.Vault, cred, &co)
+	client, err := azkeys.NewClient(cfg.Vault, classifiedCredential{cred}, &co)
 	if err != nil {
 		return nil, fmt.Errorf("%w: azurekv: azkeys client for %s: %w", provider.ErrInvalidConfig, cfg.Vault, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -21,7 +22,8 @@ import (
 //	401, 403            ErrPermissionDenied
 //	408, 429, 5xx       ErrUnavailable (with the Retry-After the vault asked for)
 //	other 4xx           ErrInvalidConfig
-//	credential failure  ErrPermissionDenied (no credential at all: ErrInvalidConfig)
+//	credential failure  ErrPermissionDenied (no credential at all: ErrInvalidConfig;
+//	                    token endpoint unreachable: ErrUnavailable)
 //	context, network    ErrUnavailable
 func mapError(op string, k *keyRef, err error) error {
 	var re *azcore.ResponseError
@@ -42,18 +44,12 @@ func mapError(op string, k *keyRef, err error) error {
 		}
 		return fmt.Errorf("%w: azurekv %s %s: HTTP %d %s%s: %w", kind, op, k, re.StatusCode, re.ErrorCode, hint, err)
 	}
-	var af *azidentity.AuthenticationFailedError
-	if errors.As(err, &af) {
-		return fmt.Errorf("%w: azurekv %s %s: authentication failed: %w", provider.ErrPermissionDenied, op, k, err)
+	var ce *credentialError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w: azurekv %s %s: getting a token: %w", ce.kind(), op, k, err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: azurekv %s %s: %w", provider.ErrUnavailable, op, k, err)
-	}
-	var unavailable interface{ NonRetriable() }
-	if errors.As(err, &unavailable) {
-		// azidentity marks "no credential is configured" as non-retriable.
-		return fmt.Errorf("%w: azurekv %s %s: no usable Azure credential (set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate, use a managed or workload identity, or run az login): %w",
-			provider.ErrInvalidConfig, op, k, err)
 	}
 	return fmt.Errorf("%w: azurekv %s %s: %w", provider.ErrUnavailable, op, k, err)
 }
@@ -121,4 +117,40 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 		return max(time.Until(t), 0), true
 	}
 	return 0, false
+}
+
+// classifiedCredential wraps the credential the client uses, so that its
+// failures can be told apart from the vault's once azcore has wrapped them.
+type classifiedCredential struct{ azcore.TokenCredential }
+
+func (c classifiedCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tok, err := c.TokenCredential.GetToken(ctx, opts)
+	if err != nil {
+		return tok, &credentialError{err: err}
+	}
+	return tok, nil
+}
+
+// credentialError is a failure of the credential to give a token.
+type credentialError struct{ err error }
+
+func (e *credentialError) Error() string { return e.err.Error() }
+func (e *credentialError) Unwrap() error { return e.err }
+
+// kind classifies a credential failure: authentication refused is
+// ErrPermissionDenied; no usable credential at all (azidentity marks it
+// non-retriable) is ErrInvalidConfig; anything else (the token endpoint
+// unreachable, the context done) is ErrUnavailable.
+func (e *credentialError) kind() error {
+	var af *azidentity.AuthenticationFailedError
+	var nonRetriable interface{ NonRetriable() }
+	switch {
+	case errors.As(e.err, &af):
+		return provider.ErrPermissionDenied
+	case errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded):
+		return provider.ErrUnavailable
+	case errors.As(e.err, &nonRetriable):
+		return fmt.Errorf("%w (no usable Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate, use a managed or workload identity, or run az login)", provider.ErrInvalidConfig)
+	}
+	return provider.ErrUnavailable
 }
