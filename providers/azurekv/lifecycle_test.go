@@ -59,7 +59,7 @@ func TestVersion(t *testing.T) {
 	v2 := v.addVersion("p256", loadKey("p256-other"))
 	for _, c := range []struct {
 		name, uri, want string
-		pub          string
+		pub             string
 	}{
 		{"latest", v.uri("p256"), v2, "p256-other"},
 		{"pinned old version", v.uri("p256", "version="+v1), v1, "p256"},
