@@ -101,7 +101,11 @@ func TestStatefulRules(t *testing.T) {
 		k := load(t)
 		var notionals []uint64
 		for i := range 3 {
-			b := encode(t, func(o *order.Order) { o.Account = "ACC-SMALL"; o.Quantity = 50; o.ClientOrderID = string(rune('a' + i)) })
+			b := encode(t, func(o *order.Order) {
+				o.Account = "ACC-SMALL"
+				o.Quantity = 50
+				o.ClientOrderID = string(rune('a' + i))
+			})
 			n, err := reserve(k, b, now+int64(i)*int64(time.Second))
 			if i < 2 && err != nil {
 				t.Fatalf("order %d: %v", i, err)
