@@ -13,6 +13,7 @@ const MaxKey = 36
 
 type entry struct {
 	t    int64
+	val  uint64
 	h    uint64
 	n    uint8
 	live bool
@@ -60,13 +61,20 @@ func (s *Set) Contains(key []byte, now int64) bool {
 // the window (in which case the set is unchanged). Keys longer than MaxKey
 // are truncated to MaxKey bytes for the comparison.
 func (s *Set) Add(key []byte, now int64) (dup bool) {
+	dup, _ = s.AddValue(key, now, 0)
+	return dup
+}
+
+// AddValue is Add that also remembers val with the key; for a key already
+// present it returns the value remembered with it.
+func (s *Set) AddValue(key []byte, now int64, val uint64) (dup bool, old uint64) {
 	if len(key) > MaxKey {
 		key = key[:MaxKey]
 	}
 	s.expire(now)
 	h := maphash.Bytes(s.seed, key)
-	if _, ok := s.find(key, h); ok {
-		return true
+	if i, ok := s.find(key, h); ok {
+		return true, s.ring[i].val
 	}
 	if s.n == len(s.ring) {
 		s.removeHead()
@@ -74,13 +82,13 @@ func (s *Set) Add(key []byte, now int64) (dup bool) {
 	}
 	idx := (s.head + s.n) % len(s.ring)
 	e := &s.ring[idx]
-	e.t, e.h, e.n, e.live = now, h, uint8(len(key)), true
+	e.t, e.h, e.n, e.live, e.val = now, h, uint8(len(key)), true, val
 	copy(e.key[:], key)
 	s.n++
 	for slot := h & s.mask; ; slot = (slot + 1) & s.mask {
 		if s.table[slot] == 0 {
 			s.table[slot] = int32(idx + 1)
-			return false
+			return false, 0
 		}
 	}
 }
