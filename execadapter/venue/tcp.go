@@ -176,9 +176,8 @@ func (t *TCP) Submit(ctx context.Context, envelope, clientOrderID []byte) (Ack, 
 	bp := framePool.Get().(*[]byte)
 	frame := AppendFrame((*bp)[:0], FrameOrder, envelope)
 	t.wmu.Lock()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetWriteDeadline(dl)
-	}
+	dl, _ := ctx.Deadline() // zero, no deadline, when ctx has none
+	conn.SetWriteDeadline(dl)
 	n, err := conn.Write(frame)
 	t.wmu.Unlock()
 	*bp = frame
