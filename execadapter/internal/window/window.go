@@ -28,7 +28,7 @@ type Set struct {
 	window  int64
 	ring    []entry
 	head, n int
-	table   []int32 // ring index + 1; 0 is empty
+	table   []uint64 // fingerprint<<32 | (ring index + 1); 0 is empty
 	mask    uint64
 	seed    maphash.Seed
 	Evicted uint64
@@ -45,7 +45,7 @@ func New(window int64, capacity int) *Set {
 	return &Set{
 		window: window,
 		ring:   make([]entry, capacity),
-		table:  make([]int32, size),
+		table:  make([]uint64, size),
 		mask:   uint64(size - 1),
 		seed:   maphash.MakeSeed(),
 	}
@@ -87,7 +87,7 @@ func (s *Set) AddValue(key []byte, now int64, val uint64) (dup bool, old uint64)
 	s.n++
 	for slot := h & s.mask; ; slot = (slot + 1) & s.mask {
 		if s.table[slot] == 0 {
-			s.table[slot] = int32(idx + 1)
+			s.table[slot] = h&^0xffffffff | uint64(idx+1)
 			return false, 0
 		}
 	}
@@ -108,9 +108,13 @@ func (s *Set) find(key []byte, h uint64) (int, bool) {
 		if v == 0 {
 			return 0, false
 		}
-		e := &s.ring[v-1]
+		if v&^0xffffffff != h&^0xffffffff { // fingerprints differ: skip the ring
+			continue
+		}
+		i := int(uint32(v)) - 1
+		e := &s.ring[i]
 		if e.h == h && int(e.n) == len(key) && bytes.Equal(e.key[:e.n], key) {
-			return int(v - 1), true
+			return i, true
 		}
 	}
 }
@@ -119,7 +123,7 @@ func (s *Set) removeHead() {
 	idx := s.head
 	e := &s.ring[idx]
 	slot := e.h & s.mask
-	for s.table[slot] != int32(idx+1) {
+	for uint32(s.table[slot]) != uint32(idx+1) {
 		slot = (slot + 1) & s.mask
 	}
 	s.deleteSlot(slot)
@@ -140,7 +144,7 @@ func (s *Set) deleteSlot(i uint64) {
 			if v == 0 {
 				return
 			}
-			k := s.ring[v-1].h & s.mask
+			k := s.ring[uint32(v)-1].h & s.mask
 			// Leave the entry at j if its home k lies cyclically in (i, j].
 			if (i <= j && i < k && k <= j) || (i > j && (i < k || k <= j)) {
 				continue
