@@ -71,6 +71,10 @@ type Options struct {
 	Durability Durability
 	// BatchInterval is the group-commit period of Batch (default 2ms).
 	BatchInterval time.Duration
+	// BatchBytes bounds the records Batch holds in memory (default 1 MiB):
+	// an Append that finds more pending writes and syncs them itself, so
+	// memory stays bounded when the disk is slower than the orders.
+	BatchBytes int
 	// CheckpointEvery is the largest number of records between two
 	// checkpoints (default 65536); CheckpointInterval the longest time
 	// (default 1s). Close always writes a last checkpoint.
@@ -142,6 +146,9 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 	}
 	if opts.BatchInterval <= 0 {
 		opts.BatchInterval = 2 * time.Millisecond
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 1 << 20
 	}
 	if opts.CheckpointEvery <= 0 {
 		opts.CheckpointEvery = 1 << 16
@@ -256,8 +263,9 @@ func (w *Writer) Append(typ Type, now int64, parts ...[]byte) error {
 		return err
 	}
 	seq := w.appendLocked(typ, now, parts...)
+	full := len(w.buf) >= w.opts.BatchBytes
 	w.mu.Unlock()
-	if w.opts.Durability == Always {
+	if w.opts.Durability == Always || full {
 		return w.commit(seq)
 	}
 	return nil
