@@ -306,31 +306,3 @@ func TestFullDiskAlwaysIsNotAcknowledged(t *testing.T) {
 		t.Fatalf("%d acks in the log, %d orders acknowledged", rep.ByType[audit.TypeAck], acked)
 	}
 }
-
-func TestSendOrderDoesNotAllocate(t *testing.T) {
-	f := newFixture(t, options{audit: audit.Options{Durability: audit.Batch}})
-	orders := make([][]byte, 1<<12)
-	for i := range orders {
-		orders[i] = f.order(t, fmt.Sprintf("o-%d", i), nil)
-	}
-	ctx := context.Background()
-	i := 0
-	send := func() {
-		if _, err := f.a.SendOrder(ctx, orders[i%len(orders)]); err != nil {
-			t.Fatal(err)
-		}
-		i++
-		if i%len(orders) == 0 { // a new round: move past the duplicate windows
-			f.clock = f.clock.Add(11 * time.Minute)
-			for j := range orders {
-				orders[j] = f.order(t, fmt.Sprintf("o-%d", j), nil)
-			}
-		}
-	}
-	for range 2000 {
-		send()
-	}
-	if n := testing.AllocsPerRun(1000, send); n > 0 {
-		t.Fatalf("SendOrder allocates %v times per order", n)
-	}
-}

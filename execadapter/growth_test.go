@@ -4,6 +4,7 @@ package execadapter
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strconv"
 	"testing"
@@ -12,6 +13,36 @@ import (
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/order"
 )
+
+// TestSendOrderDoesNotAllocate: sync.Pool drops items at random under the
+// race detector, so this file is left out of race builds.
+func TestSendOrderDoesNotAllocate(t *testing.T) {
+	f := newFixture(t, options{audit: audit.Options{Durability: audit.Batch}})
+	orders := make([][]byte, 1<<12)
+	for i := range orders {
+		orders[i] = f.order(t, fmt.Sprintf("o-%d", i), nil)
+	}
+	ctx := context.Background()
+	i := 0
+	send := func() {
+		if _, err := f.a.SendOrder(ctx, orders[i%len(orders)]); err != nil {
+			t.Fatal(err)
+		}
+		i++
+		if i%len(orders) == 0 { // a new round: move past the duplicate windows
+			f.clock = f.clock.Add(11 * time.Minute)
+			for j := range orders {
+				orders[j] = f.order(t, fmt.Sprintf("o-%d", j), nil)
+			}
+		}
+	}
+	for range 2000 {
+		send()
+	}
+	if n := testing.AllocsPerRun(1000, send); n > 0 {
+		t.Fatalf("SendOrder allocates %v times per order", n)
+	}
+}
 
 // TestMillionOrdersNoAllocationGrowth sends a million accepted orders
 // through SendOrder (HMAC, in-process venue, batch audit) and checks that

@@ -56,12 +56,11 @@ type Checker struct {
 	c    *compiled
 	kill atomic.Bool
 
-	mu     sync.Mutex
-	open   map[string]*uint64 // account → open notional in nano-units
-	refs   map[string]uint64  // reference prices, updatable
-	tat    int64              // throttle: theoretical arrival time (GCRA)
-	dedup  *window.Set
-	nowFun func() int64
+	mu    sync.Mutex
+	open  map[string]*uint64 // account → open notional in nano-units
+	refs  map[string]uint64  // reference prices, updatable
+	tat   int64              // throttle: theoretical arrival time (GCRA)
+	dedup *window.Set
 }
 
 // New returns a Checker for cfg.
