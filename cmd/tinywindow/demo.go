@@ -127,7 +127,7 @@ func printSummary(w io.Writer, r *demo.Result) {
 	fmt.Fprintf(w, "\n  throughput  %.0f orders/s (%.2fs)\n", r.OpsPerSec, r.Elapsed.Seconds())
 	fmt.Fprintf(w, "  latency     p50 %v   p90 %v   p99 %v   p99.9 %v   max %v\n",
 		ns(r.P50), ns(r.P90), ns(r.P99), ns(r.P999), ns(r.Max))
-	fmt.Fprintf(w, "  allocation  %.3f mallocs per order\n", r.MallocsPerOp)
+	fmt.Fprintf(w, "  cost        %v CPU and %.3f mallocs per order (rejections allocate their errors)\n", ns(r.CPUPerOrder), r.MallocsPerOp)
 	if r.AuditVerified {
 		fmt.Fprintf(w, "  audit       verified: %d records, hash chain and signed checkpoints intact\n", r.AuditRecords)
 	} else {

@@ -216,20 +216,24 @@ func (k *Checker) check(v *order.View, now int64, commit bool) (uint64, error) {
 			return 0, reject(RuleCreditLimit, "open notional %s plus %s is over the credit limit %s of account %q", formatNanos(cur), formatNanos(notional), formatNanos(limit), v.Account)
 		}
 	}
-	if k.dedup != nil && k.dedup.Contains(v.ClientOrderID, now) {
-		return 0, reject(RuleDuplicate, "client order ID %q was used within the last %v", v.ClientOrderID, time.Duration(c.dupWindow))
-	}
 	tat := max(k.tat, now)
-	if c.interval > 0 && tat+c.interval-now > c.burst*c.interval {
+	throttled := c.interval > 0 && tat+c.interval-now > c.burst*c.interval
+	// A duplicate is reported before the throttle. Committing, Add both
+	// looks the ID up and remembers it, but only once every other check has
+	// passed; so it goes last.
+	if k.dedup != nil && (!commit || throttled) && k.dedup.Contains(v.ClientOrderID, now) {
+		return 0, dupReject(v, c)
+	}
+	if throttled {
 		return 0, reject(RuleThrottle, "more than %d orders per second (burst %d)", int64(time.Second)/c.interval, c.burst)
 	}
 	if !commit {
 		return notional, nil
 	}
-	k.tat = tat + c.interval
-	if k.dedup != nil {
-		k.dedup.Add(v.ClientOrderID, now)
+	if k.dedup != nil && k.dedup.Add(v.ClientOrderID, now) {
+		return 0, dupReject(v, c)
 	}
+	k.tat = tat + c.interval
 	if c.creditOn {
 		if open == nil {
 			open = new(uint64)
@@ -238,4 +242,8 @@ func (k *Checker) check(v *order.View, now int64, commit bool) (uint64, error) {
 		*open = satAdd(*open, notional)
 	}
 	return notional, nil
+}
+
+func dupReject(v *order.View, c *compiled) error {
+	return reject(RuleDuplicate, "client order ID %q was used within the last %v", v.ClientOrderID, time.Duration(c.dupWindow))
 }

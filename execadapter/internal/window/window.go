@@ -28,7 +28,7 @@ type Set struct {
 	window  int64
 	ring    []entry
 	head, n int
-	table   []uint64 // fingerprint<<32 | (ring index + 1); 0 is empty
+	table   []uint64 // low 32 bits of the hash <<32 | (ring index + 1); 0 is empty
 	mask    uint64
 	seed    maphash.Seed
 	Evicted uint64
@@ -37,7 +37,7 @@ type Set struct {
 // New returns a Set remembering keys for window nanoseconds, holding at most
 // capacity keys (at least 1).
 func New(window int64, capacity int) *Set {
-	capacity = max(capacity, 1)
+	capacity = min(max(capacity, 1), 1<<30) // the table's home slots come from 32 hash bits
 	size := 1
 	for size < 2*capacity {
 		size <<= 1
@@ -87,7 +87,7 @@ func (s *Set) AddValue(key []byte, now int64, val uint64) (dup bool, old uint64)
 	s.n++
 	for slot := h & s.mask; ; slot = (slot + 1) & s.mask {
 		if s.table[slot] == 0 {
-			s.table[slot] = h&^0xffffffff | uint64(idx+1)
+			s.table[slot] = h<<32 | uint64(idx+1)
 			return false, 0
 		}
 	}
@@ -108,7 +108,7 @@ func (s *Set) find(key []byte, h uint64) (int, bool) {
 		if v == 0 {
 			return 0, false
 		}
-		if v&^0xffffffff != h&^0xffffffff { // fingerprints differ: skip the ring
+		if v>>32 != h&0xffffffff { // fingerprints differ: skip the ring
 			continue
 		}
 		i := int(uint32(v)) - 1
@@ -144,7 +144,7 @@ func (s *Set) deleteSlot(i uint64) {
 			if v == 0 {
 				return
 			}
-			k := s.ring[uint32(v)-1].h & s.mask
+			k := (v >> 32) & s.mask // the home slot, from the table alone
 			// Leave the entry at j if its home k lies cyclically in (i, j].
 			if (i <= j && i < k && k <= j) || (i > j && (i < k || k <= j)) {
 				continue
