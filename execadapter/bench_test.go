@@ -2,6 +2,7 @@ package execadapter_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"path/filepath"
 	"testing"
@@ -120,6 +121,45 @@ func BenchmarkBaseline(b *testing.B) {
 		for b.Loop() {
 			key.Verify(context.Background(), order, sig)
 		}
+	})
+	// The floor of a TCP venue: a raw loopback round trip of one small frame
+	// to an echo goroutine, with the same HDR percentiles.
+	b.Run("tcp-echo", func(b *testing.B) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			buf := make([]byte, 200)
+			for {
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return
+				}
+				if _, err := c.Write(buf[:30]); err != nil {
+					return
+				}
+			}
+		}()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		out, in := make([]byte, 200), make([]byte, 30)
+		h := hdrhistogram.New(1, int64(time.Second), 3)
+		for b.Loop() {
+			t0 := time.Now()
+			c.Write(out)
+			io.ReadFull(c, in)
+			h.RecordValue(min(time.Since(t0).Nanoseconds(), int64(time.Second)))
+		}
+		reportPercentiles(b, h)
 	})
 	b.Run("time.Now", func(b *testing.B) {
 		for b.Loop() {

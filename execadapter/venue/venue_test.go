@@ -371,7 +371,11 @@ func TestTCPTimeoutThenReconnect(t *testing.T) {
 	if _, err := c.Submit(context.Background(), signed(t, key, "drop", time.Now()), []byte("drop")); err != nil {
 		t.Fatal(err)
 	}
-	// The venue closed after that ack; the client reconnects on its own.
+	// The venue closed after that ack; the client notices and reconnects on
+	// its own (an order written before it noticed would be Unknown).
+	for deadline := time.Now().Add(5 * time.Second); c.Reconnects() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := c.Submit(ctx, signed(t, key, "after", time.Now()), []byte("after")); err != nil {
@@ -400,7 +404,14 @@ func TestTCPUnreachable(t *testing.T) {
 	}
 	defer c.Close()
 	srv.Close()
-	time.Sleep(20 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		down := c.conn == nil
+		c.mu.Unlock()
+		if down {
+			break
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err = c.Submit(ctx, signed(t, key, "x", time.Now()), []byte("x"))
@@ -446,7 +457,7 @@ func TestFrameLengthBounded(t *testing.T) {
 // envelope parsers: no panic, no buffer over MaxFrame, every error typed.
 func FuzzFrames(f *testing.F) {
 	key := hmac.NewFromSeed(42)
-	env := signed(&testing.T{}, key, "c-1", time.Unix(1, 0))
+	env := signed(f, key, "c-1", time.Unix(1, 0))
 	f.Add(AppendFrame(nil, FrameOrder, env))
 	f.Add(AppendAckFrame(nil, Ack{Status: Accepted, VenueOrderID: 1}, []byte("c-1")))
 	f.Add([]byte{0, 0, 0, 1, 2})
