@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/demo"
+	"github.com/tinywindow/tinywindow/execadapter/risk"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// defaultDemoSigner is the embedded default key of the demo.
+const defaultDemoSigner = "hmac:seed=42"
+
+func init() {
+	register(command{
+		name:    "demo",
+		summary: "send orders through the execution adapter and verify the audit log",
+		run:     runDemo,
+	})
+}
+
+func runDemo(ctx context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	orders := fs.Int("orders", 100000, "number of orders to send")
+	signer := fs.String("signer", "", "key URI of the signer (default $"+provider.SignerEnv+", else "+defaultDemoSigner+")")
+	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
+	auditPath := fs.String("audit", "", "audit log file to write and keep (default: a temporary file)")
+	durability := fs.String("durability", "batch", "audit log durability: batch or always")
+	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if fs.NArg() != 0 {
+		return e.errorf("demo: unexpected argument %q", fs.Arg(0))
+	}
+	if *orders <= 0 || *orders > 100_000_000 {
+		return e.errorf("demo: --orders %d; give 1 to 100000000", *orders)
+	}
+	d, err := audit.ParseDurability(*durability)
+	if err != nil {
+		return e.errorf("demo: --durability: %v", err)
+	}
+	opts := demo.Options{Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d}
+	if *limits != "" {
+		if opts.Limits, err = risk.LoadConfig(*limits); err != nil {
+			return e.errorf("demo: --limits: %v", err)
+		}
+	}
+	uri := signerURI(*signer, defaultDemoSigner)
+	key, err := provider.Open(ctx, uri)
+	if err != nil {
+		return e.errorf("demo: --signer: %v", err)
+	}
+	defer key.Close()
+	opts.Key = key
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return e.errorf("demo: --cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return e.errorf("demo: --cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := demo.Run(ctx, opts)
+	if err != nil {
+		return e.errorf("demo: %v", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		if err := enc.Encode(res); err != nil {
+			return e.errorf("demo: %v", err)
+		}
+	} else {
+		printSummary(e.stdout, res)
+	}
+	if !res.AuditVerified {
+		return e.errorf("demo: the audit log did not verify: %s", res.AuditError)
+	}
+	if res.Failed > 0 {
+		return e.errorf("demo: %d orders failed; the first: %s", res.Failed, res.FirstError)
+	}
+	return exitOK
+}
+
+// signerURI picks the signer: the flag, else the environment, else def.
+func signerURI(flagValue, def string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := os.Getenv(provider.SignerEnv); v != "" {
+		return v
+	}
+	return def
+}
+
+func printSummary(w io.Writer, r *demo.Result) {
+	fmt.Fprintf(w, "tinywindow demo: %d orders through SendOrder on one goroutine\n\n", r.Orders)
+	fmt.Fprintf(w, "  signer      %s (%s, %s backend)\n", r.Signer.ID, r.Signer.Algorithm, r.Signer.Backend)
+	fmt.Fprintf(w, "  venue       %s\n", r.Venue)
+	where := "temporary file"
+	if r.AuditPath != "" {
+		where = r.AuditPath
+	}
+	fmt.Fprintf(w, "  audit log   %s, %s durability\n\n", where, r.Durability)
+	fmt.Fprintf(w, "  accepted    %d\n", r.Accepted)
+	fmt.Fprintf(w, "  rejected    %d%s\n", r.Rejected, breakdown(r))
+	if r.Failed > 0 {
+		fmt.Fprintf(w, "  failed      %d (first: %s)\n", r.Failed, r.FirstError)
+	}
+	fmt.Fprintf(w, "\n  throughput  %.0f orders/s (%.2fs)\n", r.OpsPerSec, r.Elapsed.Seconds())
+	fmt.Fprintf(w, "  latency     p50 %v   p90 %v   p99 %v   p99.9 %v   max %v\n",
+		ns(r.P50), ns(r.P90), ns(r.P99), ns(r.P999), ns(r.Max))
+	fmt.Fprintf(w, "  cost        %v CPU and %.3f mallocs per order (rejections allocate their errors)\n", ns(r.CPUPerOrder), r.MallocsPerOp)
+	if r.AuditVerified {
+		fmt.Fprintf(w, "  audit       verified: %d records, hash chain and signed checkpoints intact\n", r.AuditRecords)
+	} else {
+		fmt.Fprintf(w, "  audit       NOT VERIFIED: %s\n", r.AuditError)
+	}
+}
+
+func breakdown(r *demo.Result) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(r.RiskRejected)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, r.RiskRejected[k]))
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.VenueRejected)) {
+		parts = append(parts, fmt.Sprintf("venue %s %d", k, r.VenueRejected[k]))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  (" + strings.Join(parts, ", ") + ")"
+}
+
+func ns(v int64) time.Duration { return time.Duration(v) }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// execRun runs the command in-process and returns its exit status, stdout
+// and stderr.
+func execRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := runMain(context.Background(), &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestDemoJSON(t *testing.T) {
+	code, out, stderr := execRun(t, "demo", "--orders", "3000", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, k := range []string{"orders", "accepted", "rejected", "ops_per_sec", "p50_ns", "p99_ns", "p999_ns", "audit_verified"} {
+		if _, ok := res[k]; !ok {
+			t.Errorf("JSON lacks %s: %s", k, out)
+		}
+	}
+	if res["audit_verified"] != true || res["orders"].(float64) != 3000 || res["rejected"].(float64) == 0 {
+		t.Fatalf("result %s", out)
+	}
+}
+
+func TestDemoSummaryAndAuditFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	code, out, stderr := execRun(t, "demo", "--orders", "500", "--audit", path, "--durability", "always")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"accepted", "rejected", "p99", "verified", path} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitOK {
+		t.Fatalf("audit verify: exit %d: %s", code, stderr)
+	}
+}
+
+func TestDemoBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"demo", "--orders", "0"}, "--orders"},
+		{[]string{"demo", "--signer", "nosuch:x=1"}, "unknown scheme"},
+		{[]string{"demo", "--durability", "sometimes"}, "durability"},
+		{[]string{"demo", "--venue", "http://x"}, "tcp://HOST:PORT"},
+		{[]string{"demo", "--limits", "/nonexistent.yaml"}, "--limits"},
+		{[]string{"demo", "--audit", "/nonexistent/dir/audit.log", "--orders", "1"}, "audit"},
+		{[]string{"demo", "extra"}, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		code, _, stderr := execRun(t, tc.args...)
+		if code != exitError || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+func init() {
+	register(command{
+		name:    "venue",
+		summary: "serve a simulated venue over TCP that verifies signed orders",
+		run:     runVenue,
+	})
+}
+
+func runVenue(ctx context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("venue", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	listen := fs.String("listen", "", "HOST:PORT to listen on, such as 127.0.0.1:9400 (port 0 picks one)")
+	verifier := fs.String("verifier", "", "key URI of the verifier for the orders' signatures (default $"+provider.SignerEnv+")")
+	maxSkew := fs.Duration("max-skew", 5*time.Second, "largest difference between an order's timestamp and the venue's clock")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if fs.NArg() != 0 {
+		return e.errorf("venue: unexpected argument %q", fs.Arg(0))
+	}
+	if *listen == "" {
+		return e.errorf("venue: --listen HOST:PORT is required")
+	}
+	if _, _, err := net.SplitHostPort(*listen); err != nil {
+		return e.errorf("venue: --listen %q: %v; write HOST:PORT", *listen, err)
+	}
+	uri := signerURI(*verifier, "")
+	if uri == "" {
+		return e.errorf("venue: --verifier URI is required (the key the orders are signed with)")
+	}
+	key, err := provider.Open(ctx, uri)
+	if err != nil {
+		return e.errorf("venue: --verifier: %v", err)
+	}
+	defer key.Close()
+	keys, err := provider.NewKeyring(key)
+	if err != nil {
+		return e.errorf("venue: %v", err)
+	}
+	sim, err := venue.NewSim(venue.SimOptions{Keys: keys, MaxSkew: *maxSkew})
+	if err != nil {
+		return e.errorf("venue: %v", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return e.errorf("venue: %v", err)
+	}
+	srv := venue.NewServer(ln, sim)
+	srv.OnError = func(remote net.Addr, err error) {
+		fmt.Fprintf(e.stderr, "tinywindow venue: closed connection from %v: %v\n", remote, err)
+	}
+	fmt.Fprintf(e.stdout, "venue listening on %s (verifier %s, %s)\n", ln.Addr(), key.Info().ID, key.Info().Algorithm)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve() }()
+	select {
+	case <-ctx.Done():
+		srv.Close()
+		<-done
+		return exitOK
+	case err := <-done:
+		srv.Close()
+		return e.errorf("venue: %v", err)
+	}
+}

@@ -1,0 +1,220 @@
+package execadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/execadapter/risk"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// Ack is a venue's acknowledgement of an accepted order.
+type Ack = venue.Ack
+
+// Config assembles an Adapter.
+type Config struct {
+	// Signer signs every order (required).
+	Signer provider.Signer
+	// Venue receives the orders (required).
+	Venue venue.Venue
+	// Risk runs the pre-trade checks; nil runs none.
+	Risk *risk.Checker
+	// Audit records every order, ack, rejection and failure; nil records
+	// nothing.
+	Audit *audit.Writer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Adapter is the execution adapter. It is safe for concurrent use.
+type Adapter struct {
+	cfg     Config
+	sealers sync.Pool
+}
+
+// New returns an Adapter.
+func New(cfg Config) (*Adapter, error) {
+	if cfg.Signer == nil || cfg.Venue == nil {
+		return nil, fmt.Errorf("%w: execadapter needs a signer and a venue", provider.ErrInvalidConfig)
+	}
+	if _, err := venue.NewSealer(cfg.Signer); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &Adapter{cfg: cfg}
+	a.sealers.New = func() any { s, _ := venue.NewSealer(cfg.Signer); return s }
+	return a, nil
+}
+
+// Risk returns the pre-trade checker (nil if none), for its kill switch and
+// reference prices.
+func (a *Adapter) Risk() *risk.Checker { return a.cfg.Risk }
+
+// PreTradeCheck decodes the canonical order bytes and runs every pre-trade
+// check without sending anything or changing any state (no throttle token is
+// taken, no client order ID remembered, no credit reserved). It returns nil,
+// an error matching order.ErrInvalid, or a *risk.Rejection naming its rule.
+func (a *Adapter) PreTradeCheck(b []byte) error {
+	var v order.View
+	if err := order.Parse(b, &v); err != nil {
+		return err
+	}
+	if a.cfg.Risk == nil {
+		return nil
+	}
+	_, err := a.cfg.Risk.Check(&v, a.cfg.Now().UnixNano())
+	return err
+}
+
+// Audit record payload stages of a rejection.
+const (
+	stageDecode = 1
+	stageRisk   = 2
+	stageVenue  = 3
+)
+
+// maxAuditedInput bounds how much of an undecodable input is recorded.
+const maxAuditedInput = 1024
+
+// SendOrder decodes the canonical order bytes b, runs the pre-trade checks
+// (reserving the order's notional against its account's credit), signs the
+// bytes through the signer, records the signed order in the audit log, sends
+// it to the venue, waits for the venue's ack (as long as ctx allows), checks
+// it and records it. b must not change until SendOrder returns.
+//
+// Every failure is an *Error whose Kind says what failed and whose Delivery
+// says whether the order may have reached the venue. Orders with time in
+// force IOC or FOK stop being open once acknowledged, so their notional is
+// released at once; for DAY and GTC orders call Release when they fill or
+// are cancelled.
+func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
+	now := a.cfg.Now().UnixNano()
+	var v order.View
+	if err := order.Parse(b, &v); err != nil {
+		a.auditReject(now, stageDecode, err.Error(), b)
+		return Ack{}, &Error{Kind: ErrInvalidOrder, Delivery: venue.NotSent, Err: err}
+	}
+	var notional uint64
+	if a.cfg.Risk != nil {
+		n, err := a.cfg.Risk.Reserve(&v, now)
+		if err != nil {
+			e := &Error{Kind: ErrRiskRejected, Delivery: venue.NotSent, Err: err}
+			var r *risk.Rejection
+			if errors.As(err, &r) {
+				e.Rule = r.Rule
+			}
+			a.auditReject(now, stageRisk, err.Error(), b)
+			return Ack{}, e
+		}
+		notional = n
+	}
+	s := a.sealers.Get().(*venue.Sealer)
+	defer a.sealers.Put(s)
+	env, err := s.Seal(ctx, b)
+	if err != nil {
+		a.release(&v, notional)
+		a.auditFailure(now, &v, venue.NotSent, err)
+		return Ack{}, &Error{Kind: ErrSigning, Delivery: venue.NotSent, Err: err}
+	}
+	if a.cfg.Audit != nil {
+		if err := a.cfg.Audit.Append(audit.TypeOrder, now, env); err != nil {
+			a.release(&v, notional)
+			return Ack{}, &Error{Kind: ErrAudit, Delivery: venue.NotSent, Err: err}
+		}
+	}
+	ack, err := a.cfg.Venue.Submit(ctx, env, v.ClientOrderID)
+	if err != nil {
+		d := venue.DeliveryOf(err)
+		if d == venue.NotSent {
+			a.release(&v, notional)
+		}
+		a.auditFailure(a.cfg.Now().UnixNano(), &v, d, err)
+		kind := ErrVenueUnreachable
+		if errors.Is(err, venue.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			kind = ErrTimeout
+		}
+		return Ack{}, &Error{Kind: kind, Delivery: d, Err: err}
+	}
+	if err := checkAck(ack); err != nil {
+		a.auditFailure(a.cfg.Now().UnixNano(), &v, venue.Delivered, err)
+		return Ack{}, &Error{Kind: ErrVenueUnreachable, Delivery: venue.Delivered, Err: err}
+	}
+	aerr := a.auditAck(&v, ack)
+	if ack.Status == venue.Rejected {
+		a.release(&v, notional)
+		return Ack{}, &Error{Kind: ErrVenueRejected, Delivery: venue.Delivered, Reason: ack.Reason, Ack: ack}
+	}
+	if v.TimeInForce == order.IOC || v.TimeInForce == order.FOK {
+		a.release(&v, notional)
+	}
+	if aerr != nil {
+		return ack, &Error{Kind: ErrAudit, Delivery: venue.Delivered, Ack: ack, Err: aerr}
+	}
+	return ack, nil
+}
+
+// Release tells the pre-trade checks that an order of account with the
+// given notional (nano-units, as risk.Nanos computes it) is no longer open.
+func (a *Adapter) Release(account []byte, notional uint64) {
+	if a.cfg.Risk != nil {
+		a.cfg.Risk.Release(account, notional)
+	}
+}
+
+func (a *Adapter) release(v *order.View, notional uint64) {
+	if a.cfg.Risk != nil && notional > 0 {
+		a.cfg.Risk.Release(v.Account, notional)
+	}
+}
+
+func checkAck(ack Ack) error {
+	switch {
+	case ack.Status == venue.Accepted && ack.VenueOrderID != 0 && ack.Reason == venue.ReasonNone:
+		return nil
+	case ack.Status == venue.Rejected:
+		return nil
+	}
+	return fmt.Errorf("%w: ack with status %v, reason %v, venue order ID %d", venue.ErrProtocol, ack.Status, ack.Reason, ack.VenueOrderID)
+}
+
+func (a *Adapter) auditAck(v *order.View, ack Ack) error {
+	if a.cfg.Audit == nil {
+		return nil
+	}
+	var p [64]byte
+	body := venue.AppendAckFrame(p[:0], ack, v.ClientOrderID)[5:]
+	return a.cfg.Audit.Append(audit.TypeAck, ack.VenueTime, body)
+}
+
+// auditReject records a rejected input: stage, the reason, and the input.
+func (a *Adapter) auditReject(now int64, stage byte, reason string, b []byte) {
+	if a.cfg.Audit == nil {
+		return
+	}
+	if len(reason) > 255 {
+		reason = reason[:255]
+	}
+	if len(b) > maxAuditedInput {
+		b = b[:maxAuditedInput]
+	}
+	_ = a.cfg.Audit.Append(audit.TypeReject, now, []byte{stage, byte(len(reason))}, []byte(reason), b)
+}
+
+func (a *Adapter) auditFailure(now int64, v *order.View, d venue.Delivery, err error) {
+	if a.cfg.Audit == nil {
+		return
+	}
+	msg := err.Error()
+	if len(msg) > 255 {
+		msg = msg[:255]
+	}
+	_ = a.cfg.Audit.Append(audit.TypeSendError, now, []byte{byte(d), byte(len(v.ClientOrderID))}, v.ClientOrderID, []byte{byte(len(msg))}, []byte(msg))
+}

@@ -1,0 +1,39 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/hmac"
+)
+
+func Example() {
+	dir, _ := os.MkdirTemp("", "audit")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "audit.log")
+
+	key := hmac.NewFromSeed(42)
+	w, _, err := audit.Open(path, audit.Options{Signer: key, Durability: audit.Always})
+	if err != nil {
+		panic(err)
+	}
+	w.Append(audit.TypeNote, 1, []byte("market open"))
+	w.Close()
+
+	keys, _ := provider.NewKeyring(key)
+	rep, err := audit.VerifyFile(context.Background(), path, keys)
+	fmt.Println(rep.Records, rep.Checkpoints, err)
+
+	b, _ := os.ReadFile(path)
+	b[len(b)-40] ^= 1
+	os.WriteFile(path, b, 0o600)
+	_, err = audit.VerifyFile(context.Background(), path, keys)
+	fmt.Println(err)
+	// Output:
+	// 4 2 <nil>
+	// audit log: record 4 at byte 254: chain hash does not match: the record or one before it was changed, removed, reordered or inserted
+}

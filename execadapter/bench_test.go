@@ -1,0 +1,169 @@
+package execadapter_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/tinywindow/tinywindow/execadapter"
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/demo"
+	"github.com/tinywindow/tinywindow/execadapter/risk"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+	_ "github.com/tinywindow/tinywindow/providers/hmac"
+)
+
+type benchSetup struct {
+	a    *execadapter.Adapter
+	key  provider.Key
+	keys *provider.Keyring
+}
+
+func setup(b *testing.B, venueKind string) *benchSetup {
+	b.Helper()
+	ctx := context.Background()
+	key, err := provider.Open(ctx, "hmac:seed=42")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { key.Close() })
+	keys, _ := provider.NewKeyring(key)
+	sim, _ := venue.NewSim(venue.SimOptions{Keys: keys})
+	var v venue.Venue = sim
+	if venueKind == "tcp" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := venue.NewServer(ln, sim)
+		go srv.Serve()
+		b.Cleanup(func() { srv.Close() })
+		c, err := venue.DialTCP(ctx, ln.Addr().String(), venue.TCPOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		v = c
+	}
+	cfg, _ := risk.ParseConfig([]byte(demo.DefaultLimits))
+	checker, _ := risk.New(cfg)
+	log, _, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), audit.Options{Signer: key, Durability: audit.Batch})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { log.Close() })
+	a, err := execadapter.New(execadapter.Config{Signer: key, Venue: v, Risk: checker, Audit: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchSetup{a: a, key: key, keys: keys}
+}
+
+// reportPercentiles adds the HDR histogram's percentiles to the benchmark.
+func reportPercentiles(b *testing.B, h *hdrhistogram.Histogram) {
+	b.ReportMetric(float64(h.ValueAtQuantile(50)), "p50-ns")
+	b.ReportMetric(float64(h.ValueAtQuantile(99)), "p99-ns")
+	b.ReportMetric(float64(h.ValueAtQuantile(99.9)), "p999-ns")
+}
+
+// BenchmarkSendOrder measures SendOrder end to end (decode, pre-trade checks,
+// HMAC signing, batch audit records, venue verification and ack) on the
+// demo's order mix, one goroutine. The Baseline benchmarks below give the
+// raw cost of the parts in the same run.
+func BenchmarkSendOrder(b *testing.B) {
+	for _, kind := range []string{"sim", "tcp"} {
+		b.Run("hmac-"+kind+"-batch", func(b *testing.B) {
+			s := setup(b, kind)
+			mix := demo.NewMix(1, "b-")
+			buf := make([]byte, 0, 256)
+			h := hdrhistogram.New(1, int64(time.Second), 3)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = mix.Append(buf[:0], time.Now().UnixNano())
+				t0 := time.Now()
+				s.a.SendOrder(ctx, buf)
+				h.RecordValue(min(time.Since(t0).Nanoseconds(), int64(time.Second)))
+			}
+			reportPercentiles(b, h)
+		})
+	}
+}
+
+// BenchmarkBaseline gives the raw costs SendOrder is made of: generating an
+// order, signing it with HMAC (SignAppend), and a venue's verification.
+func BenchmarkBaseline(b *testing.B) {
+	key, _ := provider.Open(context.Background(), "hmac:seed=42")
+	defer key.Close()
+	mix := demo.NewMix(1, "b-")
+	buf := make([]byte, 0, 256)
+	b.Run("mix", func(b *testing.B) {
+		for b.Loop() {
+			buf = mix.Append(buf[:0], 1)
+		}
+	})
+	order := mix.Append(nil, time.Now().UnixNano())
+	sig := make([]byte, 0, 64)
+	b.Run("hmac-sign", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sig, _ = provider.SignAppend(context.Background(), key, sig[:0], order)
+		}
+	})
+	b.Run("hmac-verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			key.Verify(context.Background(), order, sig)
+		}
+	})
+	// The floor of a TCP venue: a raw loopback round trip of one small frame
+	// to an echo goroutine, with the same HDR percentiles.
+	b.Run("tcp-echo", func(b *testing.B) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			buf := make([]byte, 200)
+			for {
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return
+				}
+				if _, err := c.Write(buf[:30]); err != nil {
+					return
+				}
+			}
+		}()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		out, in := make([]byte, 200), make([]byte, 30)
+		h := hdrhistogram.New(1, int64(time.Second), 3)
+		for b.Loop() {
+			t0 := time.Now()
+			c.Write(out)
+			io.ReadFull(c, in)
+			h.RecordValue(min(time.Since(t0).Nanoseconds(), int64(time.Second)))
+		}
+		reportPercentiles(b, h)
+	})
+	b.Run("time.Now", func(b *testing.B) {
+		for b.Loop() {
+			_ = time.Now()
+		}
+	})
+}

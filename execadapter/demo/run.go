@@ -1,0 +1,203 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/tinywindow/tinywindow/execadapter"
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/risk"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// Options configure a demo run.
+type Options struct {
+	// Orders is the number of orders to send (default 100000).
+	Orders int
+	// Key signs the orders; the in-process venue and the audit check verify
+	// with it. Required.
+	Key provider.Key
+	// Venue is "" for the in-process simulated venue, or tcp://HOST:PORT.
+	Venue string
+	// AuditPath is the audit log; "" writes a temporary file, removed after
+	// the run.
+	AuditPath string
+	// Durability of the audit log (default Batch).
+	Durability audit.Durability
+	// Limits is the risk configuration (default DefaultLimits).
+	Limits *risk.Config
+	// Seed fixes the order mix (default 1).
+	Seed uint64
+}
+
+// Result is what a run measured. Latencies are of SendOrder, end to end.
+type Result struct {
+	Orders        int              `json:"orders"`
+	Accepted      int              `json:"accepted"`
+	Rejected      int              `json:"rejected"`
+	RiskRejected  map[string]int   `json:"risk_rejected"`
+	VenueRejected map[string]int   `json:"venue_rejected"`
+	Failed        int              `json:"failed"`
+	FirstError    string           `json:"first_error,omitempty"`
+	OpsPerSec     float64          `json:"ops_per_sec"`
+	P50           int64            `json:"p50_ns"`
+	P90           int64            `json:"p90_ns"`
+	P99           int64            `json:"p99_ns"`
+	P999          int64            `json:"p999_ns"`
+	Max           int64            `json:"max_ns"`
+	Elapsed       time.Duration    `json:"elapsed_ns"`
+	AuditVerified bool             `json:"audit_verified"`
+	AuditRecords  uint64           `json:"audit_records"`
+	AuditPath     string           `json:"audit_path,omitempty"`
+	AuditError    string           `json:"audit_error,omitempty"`
+	Signer        provider.KeyInfo `json:"signer"`
+	Venue         string           `json:"venue"`
+	Durability    string           `json:"audit_durability"`
+	MallocsPerOp  float64          `json:"mallocs_per_order"`
+	// CPUPerOrder is the process's CPU time (all threads, including the
+	// audit flusher and the garbage collector) per order: on a machine
+	// shared with other work it shows the cost apart from the waiting.
+	CPUPerOrder int64 `json:"cpu_ns_per_order"`
+}
+
+// Run sends the orders through a fresh Adapter and verifies the audit log
+// afterwards.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Key == nil {
+		return nil, fmt.Errorf("%w: demo needs a key", provider.ErrInvalidConfig)
+	}
+	if opts.Orders <= 0 {
+		opts.Orders = 100000
+	}
+	if opts.Durability == 0 {
+		opts.Durability = audit.Batch
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	if opts.Limits == nil {
+		cfg, err := risk.ParseConfig([]byte(DefaultLimits))
+		if err != nil {
+			return nil, err
+		}
+		opts.Limits = cfg
+	}
+	checker, err := risk.New(opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := provider.NewKeyring(opts.Key)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Orders: opts.Orders, RiskRejected: map[string]int{}, VenueRejected: map[string]int{},
+		Signer: opts.Key.Info(), Venue: "in-process", Durability: opts.Durability.String()}
+
+	var v venue.Venue
+	if opts.Venue == "" {
+		v, err = venue.NewSim(venue.SimOptions{Keys: keys})
+	} else {
+		var addr string
+		if addr, err = venue.ParseAddr(opts.Venue); err == nil {
+			v, err = venue.DialTCP(ctx, addr, venue.TCPOptions{})
+			res.Venue = opts.Venue
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+
+	path := opts.AuditPath
+	if path == "" {
+		f, err := os.CreateTemp("", "tinywindow-audit-*.log")
+		if err != nil {
+			return nil, err
+		}
+		path = f.Name()
+		f.Close()
+		defer os.Remove(path)
+	} else {
+		res.AuditPath = path
+	}
+	log, _, err := audit.Open(path, audit.Options{Signer: opts.Key, Durability: opts.Durability})
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	a, err := execadapter.New(execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, Audit: log})
+	if err != nil {
+		return nil, err
+	}
+
+	hist := hdrhistogram.New(1, int64(10*time.Second), 3)
+	mix := NewMix(opts.Seed, fmt.Sprintf("%x-", time.Now().UnixNano()&0xffffff))
+	buf := make([]byte, 0, 256)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	cpu0 := processCPU()
+	start := time.Now()
+	t0 := start
+	for range opts.Orders {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		buf = mix.Append(buf[:0], t0.UnixNano())
+		t0 = time.Now()
+		_, err := a.SendOrder(ctx, buf)
+		t1 := time.Now()
+		_ = hist.RecordValue(min(t1.Sub(t0).Nanoseconds(), hist.HighestTrackableValue()))
+		t0 = t1
+		if err == nil {
+			res.Accepted++
+			continue
+		}
+		var e *execadapter.Error
+		switch {
+		case errors.As(err, &e) && e.Kind == execadapter.ErrRiskRejected:
+			res.Rejected++
+			res.RiskRejected[string(e.Rule)]++
+		case errors.As(err, &e) && e.Kind == execadapter.ErrVenueRejected:
+			res.Rejected++
+			res.VenueRejected[e.Reason.String()]++
+		default:
+			res.Failed++
+			if res.Failed == 1 {
+				res.FirstError = err.Error()
+			}
+			if res.Failed > 100 && res.Failed*2 > res.Accepted+res.Rejected+res.Failed {
+				return nil, fmt.Errorf("demo: most orders fail; the last error: %w", err)
+			}
+		}
+	}
+	res.Elapsed = time.Since(start)
+	res.CPUPerOrder = int64(processCPU()-cpu0) / int64(opts.Orders)
+	runtime.ReadMemStats(&ms1)
+	res.MallocsPerOp = float64(ms1.Mallocs-ms0.Mallocs) / float64(opts.Orders)
+	res.OpsPerSec = float64(opts.Orders) / res.Elapsed.Seconds()
+	res.P50 = hist.ValueAtQuantile(50)
+	res.P90 = hist.ValueAtQuantile(90)
+	res.P99 = hist.ValueAtQuantile(99)
+	res.P999 = hist.ValueAtQuantile(99.9)
+	res.Max = hist.Max()
+
+	if err := log.Close(); err != nil {
+		res.AuditError = err.Error()
+		return res, nil
+	}
+	rep, err := audit.VerifyFile(ctx, path, keys)
+	if err != nil {
+		res.AuditError = err.Error()
+		return res, nil
+	}
+	res.AuditVerified = true
+	res.AuditRecords = rep.Records
+	return res, nil
+}

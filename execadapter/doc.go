@@ -1,0 +1,12 @@
+// Package execadapter is the execution adapter: SendOrder decodes an order
+// in its canonical encoding (package order), runs the pre-trade checks
+// (package risk), signs the order bytes through any provider.Signer with
+// domain separation, records the signed order in a tamper-evident audit log
+// (package audit), sends it to a venue (package venue), and returns the
+// venue's acknowledgement once checked and recorded.
+//
+// Errors are *Error values whose Kind says what failed (ErrInvalidOrder,
+// ErrRiskRejected, ErrSigning, ErrVenueUnreachable, ErrTimeout,
+// ErrVenueRejected, ErrAudit) and whose Delivery says whether the order may
+// have reached the venue. See docs/execadapter.md.
+package execadapter

@@ -1,0 +1,189 @@
+package venue
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// EnvelopeVersion is the version of the signed-order envelope.
+const EnvelopeVersion = 1
+
+// OrderDomain prefixes every signed order message, so that an order
+// signature can never be taken for a signature of anything else (an audit
+// checkpoint, a message of another protocol, a bare order without its key
+// ID and algorithm).
+const OrderDomain = "TinyWindow signed order v1\x00"
+
+// Bounds of the envelope's fields.
+const (
+	MaxKeyID     = 64
+	MaxAlgorithm = 32
+	MaxSignature = 1 << 15 // SLH-DSA-SHA2-128f signatures are 17088 bytes
+	// MaxEnvelope bounds a whole envelope.
+	MaxEnvelope = 1 + 1 + MaxKeyID + 1 + MaxAlgorithm + 2 + order.MaxSize + 4 + MaxSignature
+)
+
+// ErrEnvelope is matched by every error about a malformed envelope.
+var ErrEnvelope = errors.New("malformed signed-order envelope")
+
+// Envelope is a parsed signed order; its slices alias the parsed bytes.
+//
+// Layout (all lengths big-endian):
+//
+//	0    1  version = 1
+//	1    1  key ID length k (1 to 64), then k bytes of key ID
+//	.    1  algorithm length a (1 to 32), then a bytes of algorithm name
+//	.    2  order length n, then n bytes of canonical order (docs/orders.md)
+//	.    4  signature length s (1 to 32768), then s bytes of signature
+//
+// The signature is over OrderDomain followed by every byte of the envelope
+// before the signature length: version, key ID, algorithm and order.
+type Envelope struct {
+	KeyID     []byte
+	Algorithm []byte
+	Order     []byte
+	Signature []byte
+	Signed    []byte // the envelope bytes covered by the signature
+}
+
+// Sealer builds signed envelopes in a buffer it reuses; it does not allocate
+// once warm when the signer implements provider.AppendSigner. A Sealer is not
+// safe for concurrent use: give each goroutine its own.
+type Sealer struct {
+	signer provider.Signer
+	head   []byte // OrderDomain, version, key ID, algorithm
+	buf    []byte
+}
+
+// NewSealer returns a Sealer for signer.
+func NewSealer(signer provider.Signer) (*Sealer, error) {
+	info := signer.Info()
+	if len(info.ID) == 0 || len(info.ID) > MaxKeyID {
+		return nil, fmt.Errorf("%w: key ID %q must be 1 to %d bytes", provider.ErrInvalidConfig, info.ID, MaxKeyID)
+	}
+	if len(info.Algorithm) == 0 || len(info.Algorithm) > MaxAlgorithm {
+		return nil, fmt.Errorf("%w: algorithm %q must be 1 to %d bytes", provider.ErrInvalidConfig, info.Algorithm, MaxAlgorithm)
+	}
+	h := append([]byte(OrderDomain), EnvelopeVersion, byte(len(info.ID)))
+	h = append(h, info.ID...)
+	h = append(h, byte(len(info.Algorithm)))
+	h = append(h, info.Algorithm...)
+	return &Sealer{signer: signer, head: h, buf: make([]byte, 0, 1024)}, nil
+}
+
+// Seal signs the canonical order bytes and returns the envelope, which stays
+// valid until the next call to Seal.
+func (s *Sealer) Seal(ctx context.Context, canonical []byte) ([]byte, error) {
+	if len(canonical) > order.MaxSize {
+		return nil, fmt.Errorf("%w: order of %d bytes is over %d", ErrEnvelope, len(canonical), order.MaxSize)
+	}
+	b := append(s.buf[:0], s.head...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(canonical)))
+	b = append(b, canonical...)
+	signedEnd := len(b)
+	b = append(b, 0, 0, 0, 0)
+	b, err := provider.SignAppend(ctx, s.signer, b, b[:signedEnd])
+	if err != nil {
+		return nil, err
+	}
+	sigLen := len(b) - signedEnd - 4
+	if sigLen <= 0 || sigLen > MaxSignature {
+		return nil, fmt.Errorf("%w: signature of %d bytes is outside 1 to %d", provider.ErrUnsupported, sigLen, MaxSignature)
+	}
+	binary.BigEndian.PutUint32(b[signedEnd:], uint32(sigLen))
+	s.buf = b
+	return b[len(OrderDomain):], nil
+}
+
+// ParseEnvelope parses b strictly (no trailing bytes, every length in
+// bounds). It does not check the order inside nor the signature.
+func ParseEnvelope(b []byte, e *Envelope) error {
+	p := b
+	take := func(n int, what string) ([]byte, error) {
+		if len(p) < n {
+			return nil, fmt.Errorf("%w: %s: need %d bytes, %d remain", ErrEnvelope, what, n, len(p))
+		}
+		v := p[:n:n]
+		p = p[n:]
+		return v, nil
+	}
+	v, err := take(2, "header")
+	if err != nil {
+		return err
+	}
+	if v[0] != EnvelopeVersion {
+		return fmt.Errorf("%w: version %d; want %d", ErrEnvelope, v[0], EnvelopeVersion)
+	}
+	if v[1] == 0 || v[1] > MaxKeyID {
+		return fmt.Errorf("%w: key ID length %d is outside 1 to %d", ErrEnvelope, v[1], MaxKeyID)
+	}
+	if e.KeyID, err = take(int(v[1]), "key ID"); err != nil {
+		return err
+	}
+	if v, err = take(1, "algorithm length"); err != nil {
+		return err
+	}
+	if v[0] == 0 || v[0] > MaxAlgorithm {
+		return fmt.Errorf("%w: algorithm length %d is outside 1 to %d", ErrEnvelope, v[0], MaxAlgorithm)
+	}
+	if e.Algorithm, err = take(int(v[0]), "algorithm"); err != nil {
+		return err
+	}
+	if v, err = take(2, "order length"); err != nil {
+		return err
+	}
+	if n := int(binary.BigEndian.Uint16(v)); n > order.MaxSize {
+		return fmt.Errorf("%w: order length %d is over %d", ErrEnvelope, n, order.MaxSize)
+	} else if e.Order, err = take(n, "order"); err != nil {
+		return err
+	}
+	e.Signed = b[: len(b)-len(p) : len(b)-len(p)]
+	if v, err = take(4, "signature length"); err != nil {
+		return err
+	}
+	if n := binary.BigEndian.Uint32(v); n == 0 || n > MaxSignature {
+		return fmt.Errorf("%w: signature length %d is outside 1 to %d", ErrEnvelope, n, MaxSignature)
+	} else if e.Signature, err = take(int(n), "signature"); err != nil {
+		return err
+	}
+	if len(p) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrEnvelope, len(p))
+	}
+	return nil
+}
+
+// Opener verifies envelopes with the keys of a keyring, in a buffer it
+// reuses. It is not safe for concurrent use.
+type Opener struct {
+	keys *provider.Keyring
+	msg  []byte
+}
+
+// NewOpener returns an Opener that finds each envelope's verifier by key ID
+// in keys.
+func NewOpener(keys *provider.Keyring) *Opener {
+	return &Opener{keys: keys, msg: append(make([]byte, 0, 512), OrderDomain...)}
+}
+
+// Verify checks e's signature with the key named by its key ID. The error
+// matches provider.ErrKeyNotFound for an unknown key, ErrInvalidSignature for
+// a bad signature or an algorithm that is not the key's, and anything else
+// when the verifier could not decide.
+func (o *Opener) Verify(ctx context.Context, e *Envelope) error {
+	// The key ID is only read during the lookup; an error copies it.
+	v, err := o.keys.Verifier(unsafe.String(unsafe.SliceData(e.KeyID), len(e.KeyID)))
+	if err != nil {
+		return err
+	}
+	if string(v.Info().Algorithm) != string(e.Algorithm) {
+		return fmt.Errorf("%w: envelope names algorithm %q but key %s is %s", provider.ErrInvalidSignature, e.Algorithm, e.KeyID, v.Info().Algorithm)
+	}
+	o.msg = append(o.msg[:len(OrderDomain)], e.Signed...)
+	return v.Verify(ctx, o.msg, e.Signature)
+}

@@ -1,0 +1,130 @@
+package venue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter/internal/window"
+	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// SimOptions configure a simulated venue.
+type SimOptions struct {
+	// Keys holds the verifiers of the keys orders are signed with. Required.
+	Keys *provider.Keyring
+	// MaxSkew is the largest difference between an order's timestamp and
+	// the venue's clock (default 5s).
+	MaxSkew time.Duration
+	// DedupWindow and DedupCapacity bound how long and how many client order
+	// IDs the venue remembers to reject duplicates (default 10 minutes and
+	// 1<<20).
+	DedupWindow   time.Duration
+	DedupCapacity int
+	// Now is the venue's clock (default time.Now).
+	Now func() time.Time
+}
+
+// Sim is an in-process simulated venue: it verifies each order's signature
+// with the verifier of its key ID, rejects duplicates and stale timestamps,
+// and acknowledges the rest with a venue order ID. It is safe for concurrent
+// use.
+type Sim struct {
+	opts    SimOptions
+	openers sync.Pool
+	mu      sync.Mutex
+	dedup   *window.Set
+	nextID  atomic.Uint64
+	closed  atomic.Bool
+}
+
+var _ Venue = (*Sim)(nil)
+
+// NewSim returns a simulated venue.
+func NewSim(opts SimOptions) (*Sim, error) {
+	if opts.Keys == nil {
+		return nil, fmt.Errorf("%w: simulated venue needs a keyring of verifiers", provider.ErrInvalidConfig)
+	}
+	if opts.MaxSkew <= 0 {
+		opts.MaxSkew = 5 * time.Second
+	}
+	if opts.DedupWindow <= 0 {
+		opts.DedupWindow = 10 * time.Minute
+	}
+	if opts.DedupCapacity <= 0 {
+		opts.DedupCapacity = 1 << 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Sim{opts: opts, dedup: window.New(int64(opts.DedupWindow), opts.DedupCapacity)}
+	s.openers.New = func() any { return &simScratch{op: NewOpener(opts.Keys)} }
+	return s, nil
+}
+
+type simScratch struct {
+	op  *Opener
+	env Envelope
+	v   order.View
+}
+
+// Submit processes one envelope and returns the venue's acknowledgement.
+func (s *Sim) Submit(ctx context.Context, envelope, _ []byte) (Ack, error) {
+	if s.closed.Load() {
+		return Ack{}, &DeliveryError{Delivery: NotSent, Err: ErrClosed}
+	}
+	if err := ctx.Err(); err != nil {
+		return Ack{}, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: %w", ErrTimeout, err)}
+	}
+	ack, _ := s.Process(ctx, envelope)
+	return ack, nil
+}
+
+// Process handles one envelope and returns the ack with the order's client
+// order ID (aliasing envelope; nil when the order did not decode).
+func (s *Sim) Process(ctx context.Context, envelope []byte) (Ack, []byte) {
+	now := s.opts.Now()
+	ack := Ack{Status: Rejected, VenueTime: now.UnixNano()}
+	sc := s.openers.Get().(*simScratch)
+	defer s.openers.Put(sc)
+	if ParseEnvelope(envelope, &sc.env) != nil || order.Parse(sc.env.Order, &sc.v) != nil {
+		ack.Reason = ReasonMalformed
+		return ack, nil
+	}
+	id := sc.v.ClientOrderID
+	if err := sc.op.Verify(ctx, &sc.env); err != nil {
+		switch {
+		case errors.Is(err, provider.ErrKeyNotFound):
+			ack.Reason = ReasonUnknownKey
+		case errors.Is(err, provider.ErrInvalidSignature):
+			ack.Reason = ReasonBadSignature
+		default:
+			ack.Reason = ReasonVerifierDown
+		}
+		return ack, id
+	}
+	if skew := now.UnixNano() - sc.v.Timestamp; skew > int64(s.opts.MaxSkew) || -skew > int64(s.opts.MaxSkew) {
+		ack.Reason = ReasonStale
+		return ack, id
+	}
+	venueID := s.nextID.Add(1)
+	s.mu.Lock()
+	dup, first := s.dedup.AddValue(id, now.UnixNano(), venueID)
+	s.mu.Unlock()
+	if dup {
+		ack.Reason, ack.VenueOrderID = ReasonDuplicate, first
+		return ack, id
+	}
+	ack.Status, ack.VenueOrderID = Accepted, venueID
+	return ack, id
+}
+
+// Close makes later Submits fail with ErrClosed.
+func (s *Sim) Close() error {
+	s.closed.Store(true)
+	return nil
+}
