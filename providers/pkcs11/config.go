@@ -111,7 +111,7 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 	c.ModulePath = mp
 	if v, ok := u.Get("pin-source"); ok {
 		if !strings.HasPrefix(v, "env:") && !strings.HasPrefix(v, "file:") {
-			return nil, fmt.Errorf("%w: pkcs11 URI: pin-source %q: write env:NAME or file:PATH", provider.ErrInvalidConfig, v)
+			return nil, fmt.Errorf("%w: pkcs11 URI: pin-source is neither env:NAME nor file:PATH (its value is not shown: it may be a PIN, which never stands in a URI)", provider.ErrInvalidConfig)
 		}
 		c.PINSource = v
 	}
