@@ -167,27 +167,3 @@ func supported(a provider.Algorithm) bool {
 	}
 	return false
 }
-
-// tokenDesc describes the token selector for messages.
-func (c *Config) tokenDesc() string {
-	switch {
-	case c.TokenLabel != "":
-		return fmt.Sprintf("token %q", c.TokenLabel)
-	case c.Serial != "":
-		return fmt.Sprintf("token with serial %q", c.Serial)
-	default:
-		return fmt.Sprintf("slot %d", c.SlotID)
-	}
-}
-
-// keyDesc describes the key selector for messages.
-func (c *Config) keyDesc() string {
-	switch {
-	case c.Object != "" && c.ID != nil:
-		return fmt.Sprintf("object %q id %x", c.Object, c.ID)
-	case c.Object != "":
-		return fmt.Sprintf("object %q", c.Object)
-	default:
-		return fmt.Sprintf("id %x", c.ID)
-	}
-}

@@ -264,7 +264,7 @@ func (k *Key) verifyLocal(msg, sig []byte) error {
 func (k *Key) do(ctx context.Context, fn func(pkcs11.SessionHandle, *handles) error) error {
 	var retried, relogged, reloaded bool
 	for {
-		sh, err := k.pool.get(ctx)
+		sh, err := k.pool.borrow(ctx, retried)
 		if err != nil {
 			return err
 		}

@@ -360,7 +360,7 @@ func (k *Key) setup(loc *located) error {
 	}
 	if want := k.cfg.Algorithm; want != "" && want != alg {
 		if !(alg == provider.RSAPSSSHA256 && want == provider.RSAPKCS1SHA256) {
-			return fmt.Errorf("%w: pkcs11: key %s is a %s key, not a %s key (alg=%s in the URI)", provider.ErrUnsupported, desc, alg, want, want)
+			return fmt.Errorf("%w: pkcs11: key %s is for %s, not for %s (alg=%s in the URI); name a key of that type, or drop alg", provider.ErrUnsupported, desc, alg, want, want)
 		}
 		alg = want
 	}
@@ -495,4 +495,28 @@ func (k *Key) hmacKeyID() (string, error) {
 // String describes the key without secrets.
 func (k *Key) String() string {
 	return strings.Join([]string{Scheme, string(k.info.Algorithm), k.info.ID}, " ")
+}
+
+// tokenDesc describes the token selector for messages.
+func (c *Config) tokenDesc() string {
+	switch {
+	case c.TokenLabel != "":
+		return fmt.Sprintf("token %q", c.TokenLabel)
+	case c.Serial != "":
+		return fmt.Sprintf("token with serial %q", c.Serial)
+	default:
+		return fmt.Sprintf("slot %d", c.SlotID)
+	}
+}
+
+// keyDesc describes the key selector for messages.
+func (c *Config) keyDesc() string {
+	switch {
+	case c.Object != "" && c.ID != nil:
+		return fmt.Sprintf("object %q id %x", c.Object, c.ID)
+	case c.Object != "":
+		return fmt.Sprintf("object %q", c.Object)
+	default:
+		return fmt.Sprintf("id %x", c.ID)
+	}
 }

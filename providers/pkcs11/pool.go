@@ -35,6 +35,13 @@ func newPool(mod *module, slot uint, max int) *pool {
 // get borrows a session, opening one if none is idle. It waits while max
 // sessions are borrowed, until one comes back or ctx is done.
 func (p *pool) get(ctx context.Context) (pkcs11.SessionHandle, error) {
+	return p.borrow(ctx, false)
+}
+
+// borrow is get; with fresh it always opens a new session, never an idle one,
+// so that the retry after a broken session cannot draw another session that
+// broke in the same way.
+func (p *pool) borrow(ctx context.Context, fresh bool) (pkcs11.SessionHandle, error) {
 	select {
 	case p.sem <- struct{}{}:
 	default:
@@ -50,7 +57,7 @@ func (p *pool) get(ctx context.Context) (pkcs11.SessionHandle, error) {
 		<-p.sem
 		return 0, fmt.Errorf("%w: pkcs11 key", provider.ErrClosed)
 	}
-	if n := len(p.idle); n > 0 {
+	if n := len(p.idle); n > 0 && !fresh {
 		sh := p.idle[n-1]
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
