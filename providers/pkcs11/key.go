@@ -49,7 +49,8 @@ type Key struct {
 
 	closed    atomic.Bool
 	closeOnce sync.Once
-	reloads   atomic.Int64
+	reloads   atomic.Int64 // key lookups after a stale handle
+	relogins  atomic.Int64 // logins after CKR_USER_NOT_LOGGED_IN
 }
 
 // handles are the object handles an operation uses: session-object copies of
@@ -306,6 +307,7 @@ func (k *Key) do(ctx context.Context, fn func(pkcs11.SessionHandle, *handles) er
 
 // relogin logs the user in again on a session of the pool.
 func (k *Key) relogin(ctx context.Context) error {
+	k.relogins.Add(1)
 	sh, err := k.pool.get(ctx)
 	if err != nil {
 		return err

@@ -144,14 +144,23 @@ type located struct {
 func (k *Key) locateLocked() (*located, error) {
 	ctx := k.mod.ctx
 	if k.hasHolder {
-		ctx.CloseSession(k.holder) // its session objects go with it
-		k.hasHolder = false
+		if _, err := ctx.GetSessionInfo(k.holder); err != nil {
+			// The holder died (and its session objects with it).
+			ctx.CloseSession(k.holder)
+			k.hasHolder = false
+		}
+		// A live holder is kept: other goroutines may be signing with
+		// its copies right now. New copies join it; all go at Close.
 	}
-	sh, err := ctx.OpenSession(k.slot, pkcs11.CKF_SERIAL_SESSION)
-	if err != nil {
-		return nil, wrap("C_OpenSession", err)
+	opened := false
+	if !k.hasHolder {
+		sh, err := ctx.OpenSession(k.slot, pkcs11.CKF_SERIAL_SESSION)
+		if err != nil {
+			return nil, wrap("C_OpenSession", err)
+		}
+		k.holder, k.hasHolder, opened = sh, true, true
 	}
-	k.holder, k.hasHolder = sh, true
+	sh := k.holder
 	if k.pin != nil {
 		if err := k.mod.login(sh, k.slot, k.pin); err != nil {
 			return nil, err
@@ -170,8 +179,11 @@ func (k *Key) locateLocked() (*located, error) {
 			h = c
 		}
 	}
-	if !h.copied {
-		ctx.CloseSession(sh)
+	if !h.copied && opened {
+		// No copies: the holder has nothing to hold. It joins the pool
+		// rather than closing, which could end the token's login if it
+		// were the process's last session there.
+		k.pool.adopt(sh)
 		k.hasHolder = false
 	}
 	k.handles.Store(h)

@@ -87,6 +87,19 @@ func (p *pool) put(sh pkcs11.SessionHandle) {
 	<-p.sem
 }
 
+// adopt takes a good session opened elsewhere into the pool, or closes it if
+// the pool has as many sessions as it may.
+func (p *pool) adopt(sh pkcs11.SessionHandle) {
+	p.mu.Lock()
+	if !p.closed && len(p.sem)+len(p.idle) < cap(p.sem) {
+		p.idle = append(p.idle, sh)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	p.mod.ctx.CloseSession(sh)
+}
+
 // discard closes a broken session; it is never used again.
 func (p *pool) discard(sh pkcs11.SessionHandle) {
 	p.evicted.Add(1)
@@ -107,5 +120,10 @@ func (p *pool) close() {
 	}
 	for range cap(p.sem) {
 		p.sem <- struct{}{}
+	}
+	// Every session is closed. Free the tokens again, so that a late get
+	// acquires one, sees closed and fails at once instead of waiting.
+	for range cap(p.sem) {
+		<-p.sem
 	}
 }

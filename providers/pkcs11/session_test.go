@@ -4,6 +4,7 @@ package pkcs11
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/x509"
@@ -177,9 +178,17 @@ func TestSessionInvalidatedUnderLoad(t *testing.T) {
 // next operation must re-login, look the key up again and succeed.
 func TestLogoutAndSessionLossRecover(t *testing.T) {
 	needKeys(t)
-	for _, obj := range []string{"hmac", "ed25519"} {
-		t.Run(obj, func(t *testing.T) {
-			k := mustOpen(t, keyURI(obj))
+	for _, tc := range []struct {
+		name, obj string
+		extra     []string
+	}{
+		{"hmac", "hmac", nil},
+		{"ed25519", "ed25519", nil},
+		{"hmac/token-object", "hmac", []string{"session-keys=off"}},
+		{"p256/token-object", "p256", []string{"session-keys=off"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := mustOpen(t, keyURI(tc.obj, tc.extra...))
 			ik := inner(t, k)
 			msg := []byte("before")
 			sig, err := k.Sign(t.Context(), msg)
@@ -188,6 +197,9 @@ func TestLogoutAndSessionLossRecover(t *testing.T) {
 			}
 			if err := ik.mod.ctx.CloseAllSessions(ik.slot); err != nil {
 				t.Fatal(err)
+			}
+			if ik.reloads.Load() != 0 {
+				t.Fatalf("%d key lookups before the sessions were closed, want 0", ik.reloads.Load())
 			}
 			sig2, err := k.Sign(t.Context(), msg)
 			if err != nil {
@@ -199,9 +211,46 @@ func TestLogoutAndSessionLossRecover(t *testing.T) {
 			if err := k.Verify(t.Context(), msg, sig); err != nil {
 				t.Fatal(err)
 			}
-			if ik.reloads.Load() == 0 || ik.pool.evicted.Load() == 0 {
-				t.Fatalf("reloads %d, evicted %d; want both above zero", ik.reloads.Load(), ik.pool.evicted.Load())
+			ev, rl, li := ik.pool.evicted.Load(), ik.reloads.Load(), ik.relogins.Load()
+			if ev == 0 || rl+li == 0 {
+				t.Fatalf("evicted %d, reloads %d, relogins %d; want a session evicted and the key or the login restored", ev, rl, li)
 			}
+			t.Logf("evicted %d, reloads %d, relogins %d", ev, rl, li)
+		})
+	}
+}
+
+// TestLogoutRecovers logs the process out of the token while its sessions
+// stay open; the next operation must log in again.
+func TestLogoutRecovers(t *testing.T) {
+	needKeys(t)
+	for _, tc := range []struct {
+		name, obj string
+		extra     []string
+	}{
+		{"hmac", "hmac", nil},
+		{"hmac/token-object", "hmac", []string{"session-keys=off"}},
+		{"p256/token-object", "p256", []string{"session-keys=off"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := mustOpen(t, keyURI(tc.obj, tc.extra...))
+			ik := inner(t, k)
+			sh, err := ik.pool.get(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ik.mod.ctx.Logout(sh); err != nil {
+				t.Fatal(err)
+			}
+			ik.pool.put(sh)
+			if _, err := k.Sign(t.Context(), []byte("after logout")); err != nil {
+				t.Fatalf("Sign after logout: %v", err)
+			}
+			rl, li := ik.reloads.Load(), ik.relogins.Load()
+			if rl+li == 0 {
+				t.Fatalf("Sign after logout succeeded without logging in again")
+			}
+			t.Logf("reloads %d, relogins %d", rl, li)
 		})
 	}
 }
@@ -279,5 +328,39 @@ func TestCryptoSignerCertificate(t *testing.T) {
 	}
 	if _, err := provider.CryptoSigner(t.Context(), mustOpen(t, keyURI("hmac"))); !errors.Is(err, provider.ErrUnsupported) {
 		t.Fatalf("CryptoSigner of an HMAC key: %v, want ErrUnsupported", err)
+	}
+}
+
+// TestCloseWaitsAndFailsFast checks that Close waits for an operation that
+// holds a session, and that a session asked for after Close fails at once
+// with ErrClosed instead of waiting for one.
+func TestCloseWaitsAndFailsFast(t *testing.T) {
+	needKeys(t)
+	k, err := provider.Open(t.Context(), keyURI("hmac", "max-sessions=2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ik := inner(t, k)
+	sh, err := ik.pool.get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		k.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a session was still borrowed")
+	case <-time.After(50 * time.Millisecond):
+	}
+	ik.pool.put(sh)
+	<-closed
+	if _, err := ik.pool.get(context.Background()); !errors.Is(err, provider.ErrClosed) {
+		t.Fatalf("get after Close: %v, want ErrClosed", err)
+	}
+	if _, err := k.Sign(context.Background(), []byte("x")); !errors.Is(err, provider.ErrClosed) {
+		t.Fatalf("Sign after Close: %v, want ErrClosed", err)
 	}
 }
