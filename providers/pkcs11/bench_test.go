@@ -125,3 +125,49 @@ func reportOps(b *testing.B) {
 		b.ReportMetric(float64(b.N)/s, "ops/s")
 	}
 }
+
+// BenchmarkOverhead measures what the backend adds to each operation outside
+// the module: the context and closed checks, the pool borrow and return, and
+// the closure, with an operation that makes no PKCS#11 call. Under load the
+// module's own time varies far more than this.
+func BenchmarkOverhead(b *testing.B) {
+	needKeys(b)
+	k := inner(b, mustOpen(b, keyURI("hmac")))
+	noop := func(pkcs11.SessionHandle, *handles) error { return nil }
+	b.Run("1goroutine", func(b *testing.B) {
+		ctx := b.Context()
+		b.ReportAllocs()
+		for range b.N {
+			if err := k.check(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if err := k.do(ctx, noop); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("4goroutines", func(b *testing.B) {
+		ctx := b.Context()
+		setParallelism4(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := k.do(ctx, noop); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("ecdsa-p256-digest-and-der", func(b *testing.B) {
+		p := inner(b, mustOpen(b, keyURI("p256")))
+		raw := make([]byte, 64)
+		raw[0], raw[32] = 0x80, 0x01
+		b.ReportAllocs()
+		for range b.N {
+			d := p.digest(nil, benchMsg)
+			if _, err := p.encode(nil, raw); err != nil || len(d) != 32 {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -13,7 +13,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"hash"
 	"sync"
 	"sync/atomic"
 
@@ -136,23 +135,20 @@ func (k *Key) encode(dst, sig []byte) ([]byte, error) {
 	if k.coordSize == 0 {
 		return append(dst, sig...), nil
 	}
-	der, err := rawToDER(sig, k.coordSize)
+	out, err := appendDER(dst, sig, k.coordSize)
 	if err != nil {
 		return dst, fmt.Errorf("%w: pkcs11 key %s: %w", provider.ErrUnavailable, k.info.ID, err)
 	}
-	return append(dst, der...), nil
+	return out, nil
 }
 
 func (k *Key) digest(dst, msg []byte) []byte {
-	var h hash.Hash
-	switch k.hash {
-	case crypto.SHA384:
-		h = sha512.New384()
-	default:
-		h = sha256.New()
+	if k.hash == crypto.SHA384 {
+		d := sha512.Sum384(msg)
+		return append(dst, d[:]...)
 	}
-	h.Write(msg)
-	return h.Sum(dst)
+	d := sha256.Sum256(msg)
+	return append(dst, d[:]...)
 }
 
 // signRaw runs C_SignInit and C_Sign on a borrowed session.

@@ -16,27 +16,48 @@ import (
 // zero byte is added where the top bit is set, so that each INTEGER is minimal
 // and positive.
 func rawToDER(raw []byte, n int) ([]byte, error) {
-	if len(raw) != 2*n {
-		return nil, fmt.Errorf("ECDSA signature from the token is %d bytes, want %d (r and s of %d bytes)", len(raw), 2*n, n)
-	}
-	var b cryptobyte.Builder
-	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		addUnsigned(b, raw[:n])
-		addUnsigned(b, raw[n:])
-	})
-	return b.Bytes()
+	return appendDER(nil, raw, n)
 }
 
-func addUnsigned(b *cryptobyte.Builder, v []byte) {
+// appendDER is rawToDER appending to dst. Curves up to 61-byte coordinates
+// (P-384 has 48) keep every length in DER's one-byte short form.
+func appendDER(dst, raw []byte, n int) ([]byte, error) {
+	if len(raw) != 2*n {
+		return dst, fmt.Errorf("ECDSA signature from the token is %d bytes, want %d (r and s of %d bytes)", len(raw), 2*n, n)
+	}
+	if n < 1 || n > 61 {
+		return dst, fmt.Errorf("ECDSA coordinates of %d bytes are not supported", n)
+	}
+	r, s := minimal(raw[:n]), minimal(raw[n:])
+	rl, sl := intLen(r), intLen(s)
+	dst = append(dst, 0x30, byte(2+rl+2+sl))
+	dst = appendInt(dst, r, rl)
+	return appendInt(dst, s, sl), nil
+}
+
+// minimal drops leading zero bytes, keeping at least one byte.
+func minimal(v []byte) []byte {
 	for len(v) > 1 && v[0] == 0 {
 		v = v[1:]
 	}
-	b.AddASN1(asn1.INTEGER, func(b *cryptobyte.Builder) {
-		if v[0]&0x80 != 0 {
-			b.AddUint8(0)
-		}
-		b.AddBytes(v)
-	})
+	return v
+}
+
+// intLen is the length of the INTEGER contents for the unsigned v: one more
+// byte when the top bit is set, so the value stays positive.
+func intLen(v []byte) int {
+	if v[0]&0x80 != 0 {
+		return len(v) + 1
+	}
+	return len(v)
+}
+
+func appendInt(dst, v []byte, l int) []byte {
+	dst = append(dst, 0x02, byte(l))
+	if l > len(v) {
+		dst = append(dst, 0)
+	}
+	return append(dst, v...)
 }
 
 // derToRaw converts a DER ECDSA signature to r‖s of n bytes each. It accepts

@@ -5,8 +5,10 @@ package pkcs11
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
+	"math/big"
 	"os"
 	"testing"
 )
@@ -134,4 +136,45 @@ func TestECDSALeadingZerosFromToken(t *testing.T) {
 			t.Logf("checked %d signatures, %d with a leading zero r, %d with a leading zero s", checked, zeroR, zeroS)
 		})
 	}
+}
+
+// FuzzRawToDER checks the conversion against encoding/asn1 and the way back,
+// for any r and s of P-256 and P-384 size.
+func FuzzRawToDER(f *testing.F) {
+	f.Add(bytes.Repeat([]byte{0}, 63), byte(1))
+	f.Add(bytes.Repeat([]byte{0xff}, 96), byte(0x80))
+	f.Fuzz(func(t *testing.T, body []byte, last byte) {
+		raw := append(bytes.Clone(body), last)
+		var n int
+		switch len(raw) {
+		case 64:
+			n = 32
+		case 96:
+			n = 48
+		default:
+			return
+		}
+		der, err := rawToDER(raw, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, s := new(big.Int).SetBytes(raw[:n]), new(big.Int).SetBytes(raw[n:])
+		want, err := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(der, want) {
+			t.Fatalf("rawToDER(%x) = %x, encoding/asn1 gives %x", raw, der, want)
+		}
+		back, ok := derToRaw(der, n)
+		if r.Sign() == 0 || s.Sign() == 0 {
+			if ok {
+				t.Fatalf("derToRaw accepted a zero r or s: %x", der)
+			}
+			return
+		}
+		if !ok || !bytes.Equal(back, raw) {
+			t.Fatalf("derToRaw(%x) = %x, %v; want %x", der, back, ok, raw)
+		}
+	})
 }
