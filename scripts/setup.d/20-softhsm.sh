@@ -25,7 +25,7 @@ for tw_candidate in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/so
 	fi
 done
 if [ -z "$TW_PKCS11_MODULE" ]; then
-	TW_PKCS11_MODULE="$(dpkg -L softhsm2-common softhsm2 2>/dev/null | grep -m1 '/libsofthsm2\.so$' || true)"
+	TW_PKCS11_MODULE="$(dpkg -L libsofthsm2 softhsm2-common softhsm2 2>/dev/null | grep -m1 '/libsofthsm2\.so$' || true)"
 fi
 if [ -z "$TW_PKCS11_MODULE" ]; then
 	echo "20-softhsm.sh: softhsm2 is installed but libsofthsm2.so was not found" >&2
