@@ -8,10 +8,13 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"fmt"
+	"math/big"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -159,6 +162,9 @@ func (k *SignatureKey) checkSize(sig []byte) error {
 		if n < 8 || n > k.spec.sigSize {
 			return fmt.Errorf("%w: %s signature is %d bytes; a DER signature of this key is 8 to %d bytes", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
 		}
+		if !wellFormedDER(sig) {
+			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive INTEGERs", provider.ErrInvalidSignature, k.spec.alg)
+		}
 	default:
 		if n != k.spec.sigSize {
 			return fmt.Errorf("%w: %s signature is %d bytes; this key's signatures are exactly %d", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
@@ -192,6 +198,20 @@ func (k *SignatureKey) verifyRemote(ctx context.Context, msg, sig []byte) error 
 		return fmt.Errorf("%w: KMS Verify of %s answered SignatureValid=false", provider.ErrInvalidSignature, k.opts.keyID)
 	}
 	return nil
+}
+
+// wellFormedDER reports whether sig is exactly a DER SEQUENCE of two
+// positive, minimally encoded INTEGERs, as an ECDSA signature must be. Remote
+// verification checks this before the call, so that a malformed signature is
+// invalid whatever the service makes of it (local-kms answers some with
+// InvalidKeyUsageException and ignores trailing bytes).
+func wellFormedDER(sig []byte) bool {
+	var inner cryptobyte.String
+	r, s := new(big.Int), new(big.Int)
+	in := cryptobyte.String(sig)
+	return in.ReadASN1(&inner, asn1.SEQUENCE) && in.Empty() &&
+		inner.ReadASN1Integer(r) && inner.ReadASN1Integer(s) && inner.Empty() &&
+		r.Sign() > 0 && s.Sign() > 0
 }
 
 // signMLDSA signs msg with an ML-DSA key.
