@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -370,6 +369,3 @@ func (t *lineTail) String() string {
 	defer t.mu.Unlock()
 	return strings.Join(t.lines, "\n")
 }
-
-// errIs reports whether err matches target, for table checks.
-func errIs(err, target error) bool { return errors.Is(err, target) }
