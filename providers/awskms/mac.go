@@ -22,8 +22,9 @@ type MACKey struct {
 }
 
 var (
-	_ provider.Key         = (*MACKey)(nil)
-	_ provider.Determinism = (*MACKey)(nil)
+	_ provider.Key          = (*MACKey)(nil)
+	_ provider.AppendSigner = (*MACKey)(nil)
+	_ provider.Determinism  = (*MACKey)(nil)
 )
 
 // MACSize is the size of an HMAC-SHA256 tag.
@@ -93,4 +94,14 @@ func (k *MACKey) checkLength(msg []byte) error {
 			provider.ErrUnsupported, len(msg), RawMessageLimit)
 	}
 	return nil
+}
+
+// SignAppend appends the signature of msg to dst. The KMS call allocates
+// whatever dst's capacity.
+func (k *MACKey) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
+	sig, err := k.Sign(ctx, msg)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, sig...), nil
 }

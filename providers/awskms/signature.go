@@ -33,6 +33,7 @@ var (
 	_ provider.PublicKeyer    = (*SignatureKey)(nil)
 	_ provider.PublicKeyPEMer = (*SignatureKey)(nil)
 	_ provider.DigestSigner   = (*SignatureKey)(nil)
+	_ provider.AppendSigner   = (*SignatureKey)(nil)
 	_ provider.Determinism    = (*SignatureKey)(nil)
 )
 
@@ -240,4 +241,14 @@ func (k *SignatureKey) mldsaMessage(ctx context.Context, msg []byte) ([]byte, ty
 	}
 	mu := MLDSAMu(&pub.tr, msg)
 	return mu[:], types.MessageTypeExternalMu, nil
+}
+
+// SignAppend appends the signature of msg to dst. The KMS call allocates
+// whatever dst's capacity.
+func (k *SignatureKey) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
+	sig, err := k.Sign(ctx, msg)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, sig...), nil
 }
