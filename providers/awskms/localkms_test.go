@@ -210,6 +210,7 @@ func startLocalKMS(bin, dir string) (*localKMS, error) {
 		"KMS_DATA_PATH="+filepath.Join(dir, "data"),
 		"KMS_SEED_PATH="+seedPath,
 	)
+	dieWithParent(cmd)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
