@@ -44,8 +44,12 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 	}
 	// Refuse to move an alias that already names a key.
 	if existing, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(o.keyID)}); err == nil {
+		var target string
+		if existing.KeyMetadata != nil {
+			target = aws.ToString(existing.KeyMetadata.KeyId)
+		}
 		return provider.KeyInfo{}, fmt.Errorf("%w: awskms keygen: %s already names key %s; choose another alias, or delete that alias first",
-			provider.ErrInvalidConfig, o.keyID, aws.ToString(existing.KeyMetadata.KeyId))
+			provider.ErrInvalidConfig, o.keyID, target)
 	} else if err := kmsError("DescribeKey", o.keyID, err); !errors.Is(err, provider.ErrKeyNotFound) {
 		return provider.KeyInfo{}, err
 	}

@@ -70,11 +70,15 @@ type localKMS struct {
 	tail     *lineTail
 }
 
-// shared is the instance TestMain starts for the whole package; nil when
-// local-kms is missing (whyMissing says why).
+// shared is the instance the package's tests share, started by the first
+// test that needs it and stopped by TestMain; whyMissing says why it could
+// not be started.
 var (
 	shared     *localKMS
 	whyMissing string
+	startErr   error
+	startOnce  sync.Once
+	tempDir    string
 )
 
 func TestMain(m *testing.M) {
@@ -82,27 +86,21 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "awskms-test-")
-	if err != nil {
+	var err error
+	if tempDir, err = os.MkdirTemp("", "awskms-test-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	if err := isolateAWSEnv(dir); err != nil {
+	defer os.RemoveAll(tempDir)
+	if err := isolateAWSEnv(tempDir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	bin, why := findLocalKMS()
-	if bin == "" {
-		whyMissing = why
-		return m.Run()
-	}
-	shared, err = startLocalKMS(bin, filepath.Join(dir, "shared"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting local-kms:", err)
-		return 1
-	}
-	defer shared.Stop()
+	defer func() {
+		if shared != nil {
+			shared.Stop()
+		}
+	}()
 	return m.Run()
 }
 
@@ -161,6 +159,17 @@ const howToGetLocalKMS = "run `source scripts/setup.d/40-local-kms.sh` from the 
 // (a skip locally, a failure under CI).
 func needKMS(t testing.TB) *localKMS {
 	t.Helper()
+	startOnce.Do(func() {
+		bin, why := findLocalKMS()
+		if bin == "" {
+			whyMissing = why
+			return
+		}
+		shared, startErr = startLocalKMS(bin, filepath.Join(tempDir, "shared"))
+	})
+	if startErr != nil {
+		t.Fatalf("starting local-kms: %v", startErr)
+	}
 	if shared == nil {
 		testenv.Need(t, "local-kms ("+whyMissing+")", howToGetLocalKMS)
 	}
