@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -119,7 +120,7 @@ func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec 
 		if spec.hash == crypto.SHA384 {
 			want = elliptic.P384()
 		}
-		if spec.hash == 0 || pub.Curve != want {
+		if spec.signing != types.SigningAlgorithmSpecEcdsaSha256 && spec.signing != types.SigningAlgorithmSpecEcdsaSha384 || pub.Curve != want {
 			return nil, fmt.Errorf("%w: awskms: public key of %s is on %s, not the curve of %s", provider.ErrUnsupported, keyID, pub.Curve.Params().Name, spec.spec)
 		}
 	case *rsa.PublicKey:
