@@ -1,0 +1,89 @@
+package awskms
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+func init() {
+	provider.Register(provider.Backend{
+		Scheme:      Scheme,
+		Description: "AWS KMS keys (ECDSA P-256/P-384, RSA-PSS, HMAC_256, ML-DSA) through aws-sdk-go-v2",
+		Algorithms:  Algorithms(),
+		Open:        OpenURI,
+		Generate:    generate,
+	})
+}
+
+// Open opens the KMS key named by an awskms URI:
+//
+//	awskms:key-id=ID|ARN|alias/NAME[;region=R][;profile=P][?endpoint=URL]
+//	    [&verify=local|remote][&max-attempts=N][&max-backoff=D][&pubkey-ttl=D][&external-mu=true|false]
+//
+// It calls DescribeKey once to learn the key's algorithm and, for an
+// asymmetric key, GetPublicKey to cache its public key. The result is a
+// *SignatureKey or a *MACKey.
+func Open(ctx context.Context, uri string) (provider.Key, error) {
+	u, err := provider.ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return OpenURI(ctx, u)
+}
+
+// OpenURI is Open for a parsed URI.
+func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	o, err := parseOptions(u)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: awskms open of %s: %w", provider.ErrUnavailable, o.keyID, err)
+	}
+	client, err := newClient(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return openKey(ctx, client, o)
+}
+
+func openKey(ctx context.Context, client *kms.Client, o *options) (provider.Key, error) {
+	out, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(o.keyID)})
+	if err != nil {
+		return nil, kmsError("DescribeKey", o.keyID, err)
+	}
+	md := out.KeyMetadata
+	if md == nil || md.Arn == nil {
+		return nil, fmt.Errorf("%w: awskms DescribeKey of %s returned no key metadata", provider.ErrUnavailable, o.keyID)
+	}
+	spec, err := specFor(o.keyID, md)
+	if err != nil {
+		return nil, err
+	}
+	if md.KeyState != types.KeyStateEnabled {
+		return nil, fmt.Errorf("%w: awskms key %s is %s, not Enabled; enable it (aws kms enable-key) or name another key", provider.ErrUnavailable, o.keyID, md.KeyState)
+	}
+	info := provider.KeyInfo{Algorithm: spec.alg, Backend: Scheme, Version: *md.Arn}
+	if spec.usage == types.KeyUsageTypeGenerateVerifyMac {
+		k := &MACKey{}
+		k.client, k.opts, k.spec, k.arn, k.info = client, o, spec, *md.Arn, info
+		k.info.ID = provider.KeyIDFromPublic([]byte(*md.Arn))
+		return k, nil
+	}
+	pub, err := fetchPublicKey(ctx, client, o.keyID, spec, o.pubKeyTTL)
+	if err != nil {
+		return nil, err
+	}
+	k := &SignatureKey{}
+	k.client, k.opts, k.spec, k.arn, k.info = client, o, spec, *md.Arn, info
+	k.pub.ttl = o.pubKeyTTL
+	k.pub.cur.Store(pub)
+	k.info.ID = provider.KeyIDFromPublic(pub.der)
+	return k, nil
+}

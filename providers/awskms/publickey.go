@@ -1,0 +1,154 @@
+package awskms
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// retryStaleAfter is how long a public key whose refresh failed because KMS
+// was unavailable keeps being used before the refresh is tried again.
+const retryStaleAfter = 30 * time.Second
+
+// publicKey is a public key fetched with GetPublicKey.
+type publicKey struct {
+	der     []byte           // DER SubjectPublicKeyInfo
+	key     crypto.PublicKey // *ecdsa.PublicKey, *rsa.PublicKey, or circl's ML-DSA key
+	tr      [64]byte         // ML-DSA only: SHAKE256 of the raw public key
+	keyARN  string
+	expires time.Time // zero: never
+}
+
+// pubCache holds a key's public key and refreshes it when its TTL runs out,
+// or sooner when a Sign answer shows that the key ID now names another key
+// (an alias moved to a new key: rotation).
+type pubCache struct {
+	ttl     time.Duration
+	cur     atomic.Pointer[publicKey]
+	stale   atomic.Bool
+	refresh sync.Mutex // one refresh at a time
+}
+
+// get returns the current public key, refreshing it first when it is due.
+// When the refresh fails because KMS cannot be reached, the old key goes on
+// serving (a KMS key's public key never changes; only an alias can move) and
+// the refresh is tried again later.
+func (c *pubCache) get(ctx context.Context, fetch func(context.Context) (*publicKey, error)) (*publicKey, error) {
+	p := c.cur.Load()
+	if !c.due(p) {
+		return p, nil
+	}
+	c.refresh.Lock()
+	defer c.refresh.Unlock()
+	if p = c.cur.Load(); !c.due(p) {
+		return p, nil
+	}
+	c.stale.Store(false)
+	fresh, err := fetch(ctx)
+	if err != nil {
+		if errors.Is(err, provider.ErrUnavailable) && p != nil && ctx.Err() == nil {
+			keep := *p
+			keep.expires = time.Now().Add(retryStaleAfter)
+			c.cur.Store(&keep)
+			return &keep, nil
+		}
+		return nil, err
+	}
+	c.cur.Store(fresh)
+	return fresh, nil
+}
+
+func (c *pubCache) due(p *publicKey) bool {
+	return p == nil || c.stale.Load() || !p.expires.IsZero() && time.Now().After(p.expires)
+}
+
+// noteSigner records the key ARN a Sign answer named; a different one from
+// the cached key's means the key ID now resolves to another key.
+func (c *pubCache) noteSigner(keyARN *string) {
+	if keyARN == nil {
+		return
+	}
+	if p := c.cur.Load(); p != nil && p.keyARN != "" && *keyARN != p.keyARN {
+		c.stale.Store(true)
+	}
+}
+
+// fetchPublicKey calls GetPublicKey and checks that the key is still the
+// kind the handle was opened for.
+func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec *keySpec, ttl time.Duration) (*publicKey, error) {
+	out, err := client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(keyID)})
+	if err != nil {
+		return nil, kmsError("GetPublicKey", keyID, err)
+	}
+	if out.KeySpec != spec.spec {
+		return nil, fmt.Errorf("%w: awskms key %s is now a %s key, not %s; reopen it", provider.ErrUnsupported, keyID, out.KeySpec, spec.spec)
+	}
+	p := &publicKey{der: out.PublicKey, keyARN: aws.ToString(out.KeyId)}
+	if ttl > 0 {
+		p.expires = time.Now().Add(ttl)
+	}
+	if spec.mldsa != nil {
+		raw, pub, err := spec.mldsa.parseSPKI(out.PublicKey)
+		if err != nil {
+			return nil, err
+		}
+		p.key, p.tr = pub, MLDSATr(raw)
+		return p, nil
+	}
+	pub, err := x509.ParsePKIXPublicKey(out.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: awskms: public key of %s: %w", provider.ErrUnsupported, keyID, err)
+	}
+	switch pub := pub.(type) {
+	case *ecdsa.PublicKey:
+		want := elliptic.P256()
+		if spec.hash == crypto.SHA384 {
+			want = elliptic.P384()
+		}
+		if spec.signing != types.SigningAlgorithmSpecEcdsaSha256 && spec.signing != types.SigningAlgorithmSpecEcdsaSha384 || pub.Curve != want {
+			return nil, fmt.Errorf("%w: awskms: public key of %s is on %s, not the curve of %s", provider.ErrUnsupported, keyID, pub.Curve.Params().Name, spec.spec)
+		}
+	case *rsa.PublicKey:
+		if pub.Size() != spec.sigSize {
+			return nil, fmt.Errorf("%w: awskms: public key of %s has a %d-bit modulus, not that of %s", provider.ErrUnsupported, keyID, 8*pub.Size(), spec.spec)
+		}
+	default:
+		return nil, fmt.Errorf("%w: awskms: public key of %s is a %T, not a %s key", provider.ErrUnsupported, keyID, pub, spec.spec)
+	}
+	p.key = pub
+	return p, nil
+}
+
+// Public returns the public key: *ecdsa.PublicKey, *rsa.PublicKey, or for
+// ML-DSA circl's *mldsa44.PublicKey, *mldsa65.PublicKey or *mldsa87.PublicKey.
+func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.cur.Load().key }
+
+// PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding the
+// DER SubjectPublicKeyInfo that GetPublicKey returned.
+func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
+	if k.closed.Load() {
+		return nil, fmt.Errorf("%w: awskms key %s", provider.ErrClosed, k.opts.keyID)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.cur.Load().der}), nil
+}
+
+func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
+	return k.pub.get(ctx, func(ctx context.Context) (*publicKey, error) {
+		return fetchPublicKey(ctx, k.client, k.opts.keyID, k.spec, k.opts.pubKeyTTL)
+	})
+}

@@ -1,0 +1,254 @@
+package awskms
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"fmt"
+	"math/big"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// SignatureKey is a KMS key of usage SIGN_VERIFY: ECDSA P-256 or P-384,
+// RSA-PSS, or ML-DSA. Sign calls KMS; Verify checks locally with the cached
+// public key, or calls KMS's Verify with verify=remote. It is safe for
+// concurrent use.
+type SignatureKey struct {
+	base
+	pub pubCache
+}
+
+var (
+	_ provider.Key            = (*SignatureKey)(nil)
+	_ provider.PublicKeyer    = (*SignatureKey)(nil)
+	_ provider.PublicKeyPEMer = (*SignatureKey)(nil)
+	_ provider.DigestSigner   = (*SignatureKey)(nil)
+	_ provider.AppendSigner   = (*SignatureKey)(nil)
+	_ provider.Determinism    = (*SignatureKey)(nil)
+)
+
+// Deterministic reports false: KMS's ECDSA draws a fresh nonce, RSA-PSS a
+// fresh salt, and ML-DSA signs hedged, so two signatures of one message
+// differ.
+func (k *SignatureKey) Deterministic() bool { return false }
+
+// Sign returns the signature of msg. For ECDSA and RSA-PSS the digest is
+// computed here and KMS signs it as DIGEST, so messages of any size work; an
+// ECDSA signature is ASN.1 DER. For ML-DSA a message of 1 to 4096 bytes is
+// sent as RAW, and any other is signed through its mu as EXTERNAL_MU.
+func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
+	if err := k.check(ctx); err != nil {
+		return nil, err
+	}
+	if k.spec.mldsa != nil {
+		return k.signMLDSA(ctx, msg)
+	}
+	return k.kmsSign(ctx, k.digest(msg), types.MessageTypeDigest)
+}
+
+// SignDigest signs a digest computed by the caller, for crypto.Signer. opts
+// must name the key's hash (SHA-256 for P-256 and RSA, SHA-384 for P-384);
+// for RSA it must be *rsa.PSSOptions with a salt as long as the hash, as KMS
+// signs. For ML-DSA opts.HashFunc() must be zero and digest is the message.
+func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if err := k.check(ctx); err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		return nil, fmt.Errorf("%w: awskms SignDigest: nil SignerOpts", provider.ErrInvalidConfig)
+	}
+	if k.spec.mldsa != nil {
+		if opts.HashFunc() != 0 {
+			return nil, fmt.Errorf("%w: awskms: %s signs the message itself; SignerOpts must name no hash, not %v", provider.ErrUnsupported, k.spec.alg, opts.HashFunc())
+		}
+		return k.signMLDSA(ctx, digest)
+	}
+	if h := opts.HashFunc(); h != k.spec.hash {
+		return nil, fmt.Errorf("%w: awskms: %s key signs %v digests, not %v", provider.ErrUnsupported, k.spec.alg, k.spec.hash, h)
+	}
+	if len(digest) != k.spec.hash.Size() {
+		return nil, fmt.Errorf("%w: awskms: digest is %d bytes; %v digests are %d", provider.ErrInvalidConfig, len(digest), k.spec.hash, k.spec.hash.Size())
+	}
+	if k.spec.alg == provider.RSAPSSSHA256 {
+		pss, ok := opts.(*rsa.PSSOptions)
+		if !ok {
+			return nil, fmt.Errorf("%w: awskms: the RSA key signs RSA-PSS; pass *rsa.PSSOptions (PKCS #1 v1.5 is not offered)", provider.ErrUnsupported)
+		}
+		if pss.SaltLength != rsa.PSSSaltLengthEqualsHash && pss.SaltLength != k.spec.hash.Size() {
+			return nil, fmt.Errorf("%w: awskms: KMS signs RSA-PSS with a salt as long as the hash; set SaltLength to rsa.PSSSaltLengthEqualsHash", provider.ErrUnsupported)
+		}
+	}
+	return k.kmsSign(ctx, digest, types.MessageTypeDigest)
+}
+
+func (k *SignatureKey) digest(msg []byte) []byte {
+	if k.spec.hash == crypto.SHA384 {
+		d := sha512.Sum384(msg)
+		return d[:]
+	}
+	d := sha256.Sum256(msg)
+	return d[:]
+}
+
+func (k *SignatureKey) kmsSign(ctx context.Context, message []byte, mt types.MessageType) ([]byte, error) {
+	out, err := k.client.Sign(ctx, &kms.SignInput{
+		KeyId:            aws.String(k.opts.keyID),
+		Message:          message,
+		MessageType:      mt,
+		SigningAlgorithm: k.spec.signing,
+	})
+	if err != nil {
+		if mt == types.MessageTypeExternalMu && isAPIError(err, "ValidationException") {
+			return nil, fmt.Errorf("%w: awskms Sign of %s: the endpoint refuses MessageType EXTERNAL_MU, which ML-DSA messages that are empty or over %d bytes need: %w",
+				provider.ErrUnsupported, k.opts.keyID, RawMessageLimit, err)
+		}
+		return nil, kmsError("Sign", k.opts.keyID, err)
+	}
+	if n := len(out.Signature); n == 0 || n > k.spec.sigSize || k.spec.alg != provider.ECDSAP256SHA256 && k.spec.alg != provider.ECDSAP384SHA384 && n != k.spec.sigSize {
+		return nil, fmt.Errorf("%w: awskms Sign of %s: KMS returned a %d-byte %s signature", provider.ErrUnavailable, k.opts.keyID, n, k.spec.alg)
+	}
+	k.pub.noteSigner(out.KeyId)
+	return out.Signature, nil
+}
+
+// Verify checks sig over msg: with the cached public key by default, or by
+// calling KMS's Verify with verify=remote. A signature of the wrong size is
+// invalid without any call. An error that is not ErrInvalidSignature means
+// the check could not be made.
+func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
+	if err := k.check(ctx); err != nil {
+		return err
+	}
+	if err := k.checkSize(sig); err != nil {
+		return err
+	}
+	if k.opts.remoteVerify {
+		return k.verifyRemote(ctx, msg, sig)
+	}
+	pub, err := k.publicKey(ctx)
+	if err != nil {
+		return err
+	}
+	var ok bool
+	switch p := pub.key.(type) {
+	case *ecdsa.PublicKey:
+		ok = ecdsa.VerifyASN1(p, k.digest(msg), sig)
+	case *rsa.PublicKey:
+		// KMS signs with a salt as long as the hash; any salt length is
+		// accepted here, as local-kms uses the longest.
+		ok = rsa.VerifyPSS(p, crypto.SHA256, k.digest(msg), sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+	default:
+		ok = k.spec.mldsa.verify(p, msg, sig)
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s signature does not verify with the public key of %s", provider.ErrInvalidSignature, k.spec.alg, k.opts.keyID)
+	}
+	return nil
+}
+
+func (k *SignatureKey) checkSize(sig []byte) error {
+	n := len(sig)
+	switch k.spec.alg {
+	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
+		if n < 8 || n > k.spec.sigSize {
+			return fmt.Errorf("%w: %s signature is %d bytes; a DER signature of this key is 8 to %d bytes", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
+		}
+		if !wellFormedDER(sig) {
+			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive INTEGERs", provider.ErrInvalidSignature, k.spec.alg)
+		}
+	default:
+		if n != k.spec.sigSize {
+			return fmt.Errorf("%w: %s signature is %d bytes; this key's signatures are exactly %d", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
+		}
+	}
+	return nil
+}
+
+func (k *SignatureKey) verifyRemote(ctx context.Context, msg, sig []byte) error {
+	message, mt := k.digest(msg), types.MessageTypeDigest
+	if k.spec.mldsa != nil {
+		var err error
+		if message, mt, err = k.mldsaMessage(ctx, msg); err != nil {
+			return err
+		}
+	}
+	out, err := k.client.Verify(ctx, &kms.VerifyInput{
+		KeyId:            aws.String(k.opts.keyID),
+		Message:          message,
+		MessageType:      mt,
+		Signature:        sig,
+		SigningAlgorithm: k.spec.signing,
+	})
+	if err != nil {
+		if isAPIError(err, "KMSInvalidSignatureException") {
+			return fmt.Errorf("%w: KMS Verify of %s: %w", provider.ErrInvalidSignature, k.opts.keyID, err)
+		}
+		return kmsError("Verify", k.opts.keyID, err)
+	}
+	if !out.SignatureValid {
+		return fmt.Errorf("%w: KMS Verify of %s answered SignatureValid=false", provider.ErrInvalidSignature, k.opts.keyID)
+	}
+	return nil
+}
+
+// wellFormedDER reports whether sig is exactly a DER SEQUENCE of two
+// positive, minimally encoded INTEGERs, as an ECDSA signature must be. Remote
+// verification checks this before the call, so that a malformed signature is
+// invalid whatever the service makes of it (local-kms answers some with
+// InvalidKeyUsageException and ignores trailing bytes).
+func wellFormedDER(sig []byte) bool {
+	var inner cryptobyte.String
+	r, s := new(big.Int), new(big.Int)
+	in := cryptobyte.String(sig)
+	return in.ReadASN1(&inner, asn1.SEQUENCE) && in.Empty() &&
+		inner.ReadASN1Integer(r) && inner.ReadASN1Integer(s) && inner.Empty() &&
+		r.Sign() > 0 && s.Sign() > 0
+}
+
+// signMLDSA signs msg with an ML-DSA key.
+func (k *SignatureKey) signMLDSA(ctx context.Context, msg []byte) ([]byte, error) {
+	message, mt, err := k.mldsaMessage(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	return k.kmsSign(ctx, message, mt)
+}
+
+// mldsaMessage chooses what KMS is sent for an ML-DSA message: the message
+// itself as RAW when it is 1 to RawMessageLimit bytes, else its mu as
+// EXTERNAL_MU (unless external-mu=false).
+func (k *SignatureKey) mldsaMessage(ctx context.Context, msg []byte) ([]byte, types.MessageType, error) {
+	if len(msg) >= 1 && len(msg) <= RawMessageLimit {
+		return msg, types.MessageTypeRaw, nil
+	}
+	if !k.opts.externalMu {
+		return nil, "", fmt.Errorf("%w: awskms: a %d-byte message cannot be sent to KMS as RAW (1 to %d bytes) and external-mu=false forbids EXTERNAL_MU; drop external-mu=false if the endpoint supports EXTERNAL_MU, or keep %s messages to 1-%d bytes",
+			provider.ErrUnsupported, len(msg), RawMessageLimit, k.spec.alg, RawMessageLimit)
+	}
+	pub, err := k.publicKey(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	mu := MLDSAMu(&pub.tr, msg)
+	return mu[:], types.MessageTypeExternalMu, nil
+}
+
+// SignAppend appends the signature of msg to dst. The KMS call allocates
+// whatever dst's capacity.
+func (k *SignatureKey) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
+	sig, err := k.Sign(ctx, msg)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, sig...), nil
+}
