@@ -1,11 +1,13 @@
 package hmac_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -183,5 +185,41 @@ func TestGenerate(t *testing.T) {
 	}
 	if _, err := provider.Generate(context.Background(), "hmac:seed=1", provider.GenerateRequest{}); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Errorf("Generate for a seed key: %v, want ErrInvalidConfig", err)
+	}
+}
+
+// TestCloseWhileSigning checks that a tag is never returned once Close has
+// zeroed the key: every successful Sign during a Close is the real tag.
+func TestCloseWhileSigning(t *testing.T) {
+	ctx := context.Background()
+	msg := []byte("order")
+	want, _ := hmac.NewFromSeed(42).Sign(ctx, msg)
+	for range 50 {
+		k := hmac.NewFromSeed(42)
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					tag, err := k.Sign(ctx, msg)
+					if err == nil && !bytes.Equal(tag, want) {
+						t.Error("Sign during Close returned a tag made with another key")
+						return
+					}
+					if err != nil && !errors.Is(err, provider.ErrClosed) {
+						t.Errorf("Sign during Close: %v", err)
+						return
+					}
+				}
+			})
+		}
+		k.Close()
+		close(done)
+		wg.Wait()
 	}
 }

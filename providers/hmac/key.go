@@ -30,7 +30,8 @@ type Key struct {
 	info   provider.KeyInfo
 	pool   sync.Pool // of *macState
 	closed atomic.Bool
-	secret []byte // kept only to zero it on Close
+	mu     sync.RWMutex // guards secret against Close while a state is keyed
+	secret []byte       // the pool keys new states with it; zeroed by Close
 }
 
 // macState is a keyed HMAC with a scratch buffer for its tag, reused through
@@ -64,7 +65,11 @@ func newKey(secret []byte) *Key {
 		Algorithm: provider.HMACSHA256,
 		Backend:   Scheme,
 	}
-	k.pool.New = func() any { return &macState{h: hmac.New(sha256.New, k.secret)} }
+	k.pool.New = func() any {
+		k.mu.RLock()
+		defer k.mu.RUnlock()
+		return &macState{h: hmac.New(sha256.New, k.secret)}
+	}
 	return k
 }
 
@@ -104,8 +109,15 @@ func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 	s := k.pool.Get().(*macState)
 	s.h.Reset()
 	s.h.Write(msg)
+	n := len(dst)
 	dst = s.h.Sum(dst)
 	k.pool.Put(s)
+	if k.closed.Load() {
+		// Close ran meanwhile; the state may have been keyed with the
+		// zeroed secret, so the tag must not be used.
+		clear(dst[n:])
+		return dst[:n], k.errClosed()
+	}
 	return dst, nil
 }
 
@@ -124,6 +136,9 @@ func (k *Key) Verify(ctx context.Context, msg, tag []byte) error {
 	want := s.h.Sum(s.tag[:0])
 	ok := subtle.ConstantTimeCompare(want, tag) == 1
 	k.pool.Put(s)
+	if k.closed.Load() {
+		return k.errClosed()
+	}
 	if !ok {
 		return errInvalidTag
 	}
@@ -134,7 +149,7 @@ var errInvalidTag = fmt.Errorf("%w: HMAC-SHA256 tag does not match", provider.Er
 
 func (k *Key) check(ctx context.Context) error {
 	if k.closed.Load() {
-		return fmt.Errorf("%w: hmac key %s", provider.ErrClosed, k.info.ID)
+		return k.errClosed()
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
@@ -142,12 +157,19 @@ func (k *Key) check(ctx context.Context) error {
 	return nil
 }
 
+func (k *Key) errClosed() error {
+	return fmt.Errorf("%w: hmac key %s", provider.ErrClosed, k.info.ID)
+}
+
 // Close zeroes the key's own copy of its secret and makes every later call
-// fail with ErrClosed. It is idempotent. Keyed HMAC states still in the pool
-// are left to the garbage collector.
+// fail with ErrClosed, including calls already under way when it runs. It is
+// idempotent and safe to call while other goroutines sign. Keyed HMAC states
+// still in the pool are left to the garbage collector.
 func (k *Key) Close() error {
 	if k.closed.CompareAndSwap(false, true) {
+		k.mu.Lock()
 		provider.Zero(k.secret)
+		k.mu.Unlock()
 	}
 	return nil
 }
