@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// The operations behind the exported functions, on Go types. export.go only
+// converts C pointers to slices, calls these, and writes results and errors
+// back; everything that can be tested without cgo is here.
+
+// openKey opens the key named by uri and returns its handle.
+func openKey(uri string) (uint64, error) {
+	if !utf8.ValidString(uri) {
+		return 0, fmt.Errorf("%w: key URI is not valid UTF-8", provider.ErrInvalidConfig)
+	}
+	key, err := provider.Open(context.Background(), uri)
+	if err != nil {
+		return 0, err
+	}
+	return table.add(key), nil
+}
+
+// signInto signs msg with the key of handle h, writes the signature at the
+// start of out and returns its length. When out is too short it returns the
+// length needed and an error matching errBufferTooSmall; the caller may retry
+// with a larger buffer.
+func signInto(h uint64, msg, out []byte) (int, error) {
+	key, err := table.get(h)
+	if err != nil {
+		return 0, err
+	}
+	// out is used as the append buffer: a key that implements AppendSigner
+	// (HMAC) writes its signature straight into the caller's memory.
+	sig, err := provider.SignAppend(context.Background(), key, out[:0], msg)
+	if err != nil {
+		return 0, err
+	}
+	if len(sig) > len(out) {
+		return len(sig), fmt.Errorf("%w: the %s signature is %d bytes, the buffer holds %d", errBufferTooSmall, key.Info().Algorithm, len(sig), len(out))
+	}
+	copy(out, sig) // a no-op move when sig already is out's prefix
+	return len(sig), nil
+}
+
+// verify checks sig over msg with the key of handle h.
+func verify(h uint64, msg, sig []byte) error {
+	key, err := table.get(h)
+	if err != nil {
+		return err
+	}
+	return key.Verify(context.Background(), msg, sig)
+}
+
+// publicKeyPEM returns the PEM "PUBLIC KEY" of the key of handle h.
+func publicKeyPEM(h uint64) ([]byte, error) {
+	key, err := table.get(h)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := key.(provider.PublicKeyPEMer)
+	if !ok {
+		info := key.Info()
+		if info.Algorithm.Symmetric() {
+			return nil, fmt.Errorf("%w: %s key %s is symmetric (a MAC key) and has no public key", provider.ErrUnsupported, info.Algorithm, info.ID)
+		}
+		return nil, fmt.Errorf("%w: the %s backend does not export public keys as PEM", provider.ErrUnsupported, info.Backend)
+	}
+	return p.PublicKeyPEM()
+}
+
+// keyInfo is the JSON form of a key's description, with whether the key
+// signs deterministically where it says so.
+type keyInfo struct {
+	provider.KeyInfo
+	Deterministic *bool `json:"deterministic,omitempty"`
+}
+
+// keyInfoJSON returns the description of the key of handle h as JSON:
+// {"id":…,"algorithm":…,"backend":…,"version":…,"deterministic":…}.
+func keyInfoJSON(h uint64) ([]byte, error) {
+	key, err := table.get(h)
+	if err != nil {
+		return nil, err
+	}
+	info := keyInfo{KeyInfo: key.Info()}
+	if d, ok := key.(provider.Determinism); ok {
+		det := d.Deterministic()
+		info.Deterministic = &det
+	}
+	return json.Marshal(info)
+}
+
+// closeKey closes the key of handle h and forgets the handle.
+func closeKey(h uint64) error {
+	key, err := table.remove(h)
+	if err != nil {
+		return err
+	}
+	return key.Close()
+}
+
+// backendInfo is the JSON form of one registered backend.
+type backendInfo struct {
+	Scheme      string               `json:"scheme"`
+	Description string               `json:"description"`
+	Algorithms  []provider.Algorithm `json:"algorithms"`
+	Keygen      bool                 `json:"keygen"`
+}
+
+// providersJSON lists the registered backends as a JSON array.
+func providersJSON() ([]byte, error) {
+	list := []backendInfo{}
+	for _, b := range provider.Backends() {
+		list = append(list, backendInfo{b.Scheme, b.Description, b.Algorithms, b.Generate != nil})
+	}
+	return json.Marshal(list)
+}
