@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -18,11 +21,46 @@ func openKey(uri string) (uint64, error) {
 	if !utf8.ValidString(uri) {
 		return 0, fmt.Errorf("%w: key URI is not valid UTF-8", provider.ErrInvalidConfig)
 	}
+	syncEnv(uri)
 	key, err := provider.Open(context.Background(), uri)
 	if err != nil {
 		return 0, err
 	}
 	return table.add(key), nil
+}
+
+// cEnv looks a variable up in the process's C environment (getenv). It is
+// set by export.go; tests replace it.
+var cEnv func(name string) (string, bool)
+
+// syncEnv makes Go's view of each variable named by an env:NAME attribute of
+// uri match the process environment. Go copies the environment once, when
+// the library loads; a host program (Python's os.environ, C's setenv) that
+// sets a variable later changes only the C environment, and a secret source
+// env:NAME would not see it.
+func syncEnv(uri string) {
+	if cEnv == nil {
+		return
+	}
+	u, err := provider.ParseURI(uri)
+	if err != nil {
+		return // openKey reports it
+	}
+	for _, a := range slices.Concat(u.Path, u.Query) {
+		name, ok := strings.CutPrefix(a.Value, "env:")
+		if !ok || name == "" || strings.ContainsAny(name, "=\x00") {
+			continue
+		}
+		cv, cok := cEnv(name)
+		gv, gok := os.LookupEnv(name)
+		switch {
+		case cok == gok && cv == gv:
+		case cok:
+			os.Setenv(name, cv)
+		default:
+			os.Unsetenv(name)
+		}
+	}
 }
 
 // signInto signs msg with the key of handle h, writes the signature at the

@@ -356,3 +356,37 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 		t.Fatalf("sign and verify allocate %.1f times per call, want 0", allocs)
 	}
 }
+
+// TestPanicsBecomeStatus checks that a panic under an exported function's
+// deferred recoverTo becomes TW_ERR_INTERNAL instead of crossing into C.
+func TestPanicsBecomeStatus(t *testing.T) {
+	code := tw_abi_version() // a C.int, which this file cannot name
+	func() {
+		defer recoverTo(&code, nil, 0)
+		panic("boom")
+	}()
+	if status(code) != statusInternal {
+		t.Fatalf("status after a panic: %d, want %d", code, statusInternal)
+	}
+}
+
+// TestOpenSeesLaterEnvironment checks that a variable set in the C
+// environment after the library loaded (as Python's os.environ does) reaches
+// an env:NAME secret source, and that one unset there is gone for Go too.
+func TestOpenSeesLaterEnvironment(t *testing.T) {
+	const name = "TW_CAPI_TEST_LATE_KEY"
+	fake := map[string]string{name: strings.Repeat("ab", 32)}
+	saved := cEnv
+	cEnv = func(n string) (string, bool) { v, ok := fake[n]; return v, ok }
+	t.Cleanup(func() { cEnv = saved; os.Unsetenv(name) })
+
+	h, err := openKey("hmac:key-source=env:" + name)
+	if err != nil {
+		t.Fatalf("a variable set after load is not seen: %v", err)
+	}
+	_ = closeKey(h)
+	delete(fake, name)
+	if _, err := openKey("hmac:key-source=env:" + name); err == nil || !strings.Contains(err.Error(), "is not set") {
+		t.Fatalf("a variable unset after load is still seen: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package main
 /*
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 // Status codes returned by every tw_* function. Their values never change.
 enum {
@@ -31,6 +32,20 @@ import (
 	"math"
 	"unsafe"
 )
+
+func init() { cEnv = cGetenv }
+
+// cGetenv reads a variable from the C environment, which the host program
+// may have changed since Go copied it at load time.
+func cGetenv(name string) (string, bool) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	v := C.getenv(cname)
+	if v == nil {
+		return "", false
+	}
+	return C.GoString(v), true
+}
 
 // bytesIn views a caller's buffer as a slice, without copying. The slice must
 // not outlive the call. A NULL pointer is accepted only with a zero length.
