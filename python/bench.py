@@ -31,11 +31,16 @@ import tinywindow_rust_encryption as mvp
 
 
 def throughput(fn, seconds, repeat):
-    """Best calls/s over repeat runs of about `seconds` each."""
-    best = 0.0
+    """Best calls/s over repeat runs of about `seconds` each, by the wall
+    clock (time.perf_counter), and by the CPU time of this thread
+    (time.thread_time), which leaves out the time the thread waited for a CPU
+    on a busy machine. Go runs each call on the calling thread, so its work
+    is counted."""
+    best_wall = best_cpu = 0.0
     for _ in range(repeat):
         n = 0
         batch = 2000
+        cpu0 = time.thread_time()
         start = time.perf_counter()
         deadline = start + seconds
         while True:
@@ -45,8 +50,10 @@ def throughput(fn, seconds, repeat):
             now = time.perf_counter()
             if now >= deadline:
                 break
-        best = max(best, n / (now - start))
-    return best
+        cpu = time.thread_time() - cpu0
+        best_wall = max(best_wall, n / (now - start))
+        best_cpu = max(best_cpu, n / cpu) if cpu > 0 else best_cpu
+    return best_wall, best_cpu
 
 
 def latency(fn, seconds):
@@ -102,8 +109,10 @@ def main():
     }
     results = {}
     for name, (sign_kib, sign_verify) in subjects.items():
+        wall, cpu = throughput(sign_kib, args.seconds, args.repeat)
         results[name] = {
-            "sign_1KiB_calls_per_s": throughput(sign_kib, args.seconds, args.repeat),
+            "sign_1KiB_calls_per_s": wall,
+            "sign_1KiB_calls_per_cpu_s": cpu,
             "sign_verify_32B": latency(sign_verify, args.seconds),
         }
     signer.close()
@@ -118,13 +127,13 @@ def main():
         return
     print(f"{meta['python']}; {meta['machine']}; load average {meta['load_average'][0]:.2f}")
     base = results["stdlib hmac.digest (baseline)"]
-    print(f"{'':34} {'sign 1 KiB':>14} {'':>8}   sign+verify 32 B (us)")
-    print(f"{'':34} {'calls/s':>14} {'ratio':>8}   {'p50':>6} {'p99':>6} {'p99.9':>6}")
+    print(f"{'':32} {'sign 1 KiB':>30}   sign+verify 32 B (us)")
+    print(f"{'':32} {'calls/s':>10} {'ratio':>6} {'per CPU-s':>12}   {'p50':>6} {'p99':>6} {'p99.9':>7}")
     for name, r in results.items():
         lat = r["sign_verify_32B"]
         ratio = r["sign_1KiB_calls_per_s"] / base["sign_1KiB_calls_per_s"]
-        print(f"{name:34} {r['sign_1KiB_calls_per_s']:>14,.0f} {ratio:>8.2f}   "
-              f"{lat['p50_us']:>6.2f} {lat['p99_us']:>6.2f} {lat['p999_us']:>6.2f}")
+        print(f"{name:32} {r['sign_1KiB_calls_per_s']:>10,.0f} {ratio:>6.2f} {r['sign_1KiB_calls_per_cpu_s']:>12,.0f}   "
+              f"{lat['p50_us']:>6.2f} {lat['p99_us']:>6.2f} {lat['p999_us']:>7.2f}")
     print("targets: sign 1 KiB >= 200,000 calls/s; p99 sign+verify < 20 us")
 
 

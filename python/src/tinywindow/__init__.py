@@ -200,7 +200,7 @@ class Signer:
             rc = _native.tw_sign(h, payload, len(payload), s.out, s.out_cap, s.out_len_ref, s.err, _native.ERR_CAP)
         if rc != _native.OK:
             raise self._raise(rc, s)
-        return _native.ctypes.string_at(s.out, s.out_len.value)
+        return s.out.raw[: s.out_len.value]
 
     def verify(self, payload: bytes, sig: bytes) -> bool:
         """Returns True when sig is a valid signature of payload, False when it
