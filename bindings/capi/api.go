@@ -67,48 +67,47 @@ func syncEnv(uri string) {
 // start of out and returns its length. When out is too short it returns the
 // length needed and an error matching errBufferTooSmall; the caller may retry
 // with a larger buffer.
-func signInto(h uint64, msg, out []byte) (int, error) {
-	key, err := table.get(h)
-	if err != nil {
-		return 0, err
-	}
-	// out is used as the append buffer: a key that implements AppendSigner
-	// (HMAC) writes its signature straight into the caller's memory.
-	sig, err := provider.SignAppend(context.Background(), key, out[:0], msg)
-	if err != nil {
-		return 0, err
-	}
-	if len(sig) > len(out) {
-		return len(sig), fmt.Errorf("%w: the %s signature is %d bytes, the buffer holds %d", errBufferTooSmall, key.Info().Algorithm, len(sig), len(out))
-	}
-	copy(out, sig) // a no-op move when sig already is out's prefix
-	return len(sig), nil
+func signInto(h uint64, msg, out []byte) (n int, err error) {
+	err = table.use(h, func(key provider.Key) error {
+		// out is used as the append buffer: a key that implements
+		// AppendSigner (HMAC) writes its signature straight into the
+		// caller's memory.
+		sig, err := provider.SignAppend(context.Background(), key, out[:0], msg)
+		if err != nil {
+			return err
+		}
+		n = len(sig)
+		if len(sig) > len(out) {
+			return fmt.Errorf("%w: the %s signature is %d bytes, the buffer holds %d", errBufferTooSmall, key.Info().Algorithm, len(sig), len(out))
+		}
+		copy(out, sig) // a no-op move when sig already is out's prefix
+		return nil
+	})
+	return n, err
 }
 
 // verify checks sig over msg with the key of handle h.
 func verify(h uint64, msg, sig []byte) error {
-	key, err := table.get(h)
-	if err != nil {
-		return err
-	}
-	return key.Verify(context.Background(), msg, sig)
+	return table.use(h, func(key provider.Key) error {
+		return key.Verify(context.Background(), msg, sig)
+	})
 }
 
 // publicKeyPEM returns the PEM "PUBLIC KEY" of the key of handle h.
-func publicKeyPEM(h uint64) ([]byte, error) {
-	key, err := table.get(h)
-	if err != nil {
-		return nil, err
-	}
-	p, ok := key.(provider.PublicKeyPEMer)
-	if !ok {
-		info := key.Info()
-		if info.Algorithm.Symmetric() {
-			return nil, fmt.Errorf("%w: %s key %s is symmetric (a MAC key) and has no public key", provider.ErrUnsupported, info.Algorithm, info.ID)
+func publicKeyPEM(h uint64) (pem []byte, err error) {
+	err = table.use(h, func(key provider.Key) error {
+		p, ok := key.(provider.PublicKeyPEMer)
+		if !ok {
+			info := key.Info()
+			if info.Algorithm.Symmetric() {
+				return fmt.Errorf("%w: %s key %s is symmetric (a MAC key) and has no public key", provider.ErrUnsupported, info.Algorithm, info.ID)
+			}
+			return fmt.Errorf("%w: the %s backend does not export public keys as PEM", provider.ErrUnsupported, info.Backend)
 		}
-		return nil, fmt.Errorf("%w: the %s backend does not export public keys as PEM", provider.ErrUnsupported, info.Backend)
-	}
-	return p.PublicKeyPEM()
+		pem, err = p.PublicKeyPEM()
+		return err
+	})
+	return pem, err
 }
 
 // keyInfo is the JSON form of a key's description, with whether the key
@@ -120,26 +119,29 @@ type keyInfo struct {
 
 // keyInfoJSON returns the description of the key of handle h as JSON:
 // {"id":…,"algorithm":…,"backend":…,"version":…,"deterministic":…}.
-func keyInfoJSON(h uint64) ([]byte, error) {
-	key, err := table.get(h)
-	if err != nil {
-		return nil, err
-	}
-	info := keyInfo{KeyInfo: key.Info()}
-	if d, ok := key.(provider.Determinism); ok {
-		det := d.Deterministic()
-		info.Deterministic = &det
-	}
-	return json.Marshal(info)
+func keyInfoJSON(h uint64) (js []byte, err error) {
+	err = table.use(h, func(key provider.Key) error {
+		info := keyInfo{KeyInfo: key.Info()}
+		if d, ok := key.(provider.Determinism); ok {
+			det := d.Deterministic()
+			info.Deterministic = &det
+		}
+		js, err = json.Marshal(info)
+		return err
+	})
+	return js, err
 }
 
-// closeKey closes the key of handle h and forgets the handle.
+// closeKey forgets handle h and closes its key once the calls still using it
+// have returned.
 func closeKey(h uint64) error {
-	key, err := table.remove(h)
+	e, err := table.remove(h)
 	if err != nil {
 		return err
 	}
-	return key.Close()
+	e.inUse.Lock()
+	defer e.inUse.Unlock()
+	return e.key.Close()
 }
 
 // backendInfo is the JSON form of one registered backend.

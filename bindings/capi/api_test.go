@@ -390,3 +390,59 @@ func TestOpenSeesLaterEnvironment(t *testing.T) {
 		t.Fatalf("a variable unset after load is still seen: %v", err)
 	}
 }
+
+// TestCloseWaitsForCalls closes handles while other goroutines sign with
+// them: every signature that succeeds is the right one. (A key closed under a
+// running call could otherwise sign with a secret zeroed by Close.)
+func TestCloseWaitsForCalls(t *testing.T) {
+	key := mvpKeygen(9)
+	msg := []byte("m")
+	var want [mvpSigSize]byte
+	if err := mvpSign(key[:], msg, &want); err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		h, err := openKey("hmac:seed=9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg, started sync.WaitGroup
+		bad := make(chan string, 4)
+		for range 3 {
+			wg.Add(1)
+			started.Add(1)
+			go func() {
+				defer wg.Done()
+				out := make([]byte, 32)
+				for i := range 5000 {
+					if i == 1 {
+						started.Done()
+					}
+					n, err := signInto(h, msg, out)
+					if err != nil {
+						if i == 0 {
+							started.Done()
+						}
+						if statusOf(err) != statusClosed {
+							bad <- err.Error()
+						}
+						return
+					}
+					if !bytes.Equal(out[:n], want[:]) {
+						bad <- fmt.Sprintf("wrong signature %x", out[:n])
+						return
+					}
+				}
+			}()
+		}
+		started.Wait()
+		if err := closeKey(h); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		close(bad)
+		for msg := range bad {
+			t.Fatal(msg)
+		}
+	}
+}

@@ -16,7 +16,26 @@ import (
 type handles struct {
 	mu   sync.Mutex // serialises writers
 	next uint64     // last handle given out; guarded by mu
-	m    atomic.Pointer[map[uint64]provider.Key]
+	m    atomic.Pointer[map[uint64]*entry]
+}
+
+// entry is one open key. Calls hold inUse for reading while they use the key;
+// close takes it for writing, so a key is never closed under a call still
+// using it (a backend may zero its secret in Close).
+type entry struct {
+	inUse sync.RWMutex
+	key   provider.Key
+}
+
+// use runs fn with the key of handle h, which Close cannot close meanwhile.
+func (t *handles) use(h uint64, fn func(provider.Key) error) error {
+	e, err := t.get(h)
+	if err != nil {
+		return err
+	}
+	e.inUse.RLock()
+	defer e.inUse.RUnlock()
+	return fn(e.key)
 }
 
 var table handles
@@ -28,17 +47,17 @@ func (t *handles) add(key provider.Key) uint64 {
 	defer t.mu.Unlock()
 	t.next++
 	h := t.next
-	m := make(map[uint64]provider.Key, t.len()+1)
+	m := make(map[uint64]*entry, t.len()+1)
 	if old := t.m.Load(); old != nil {
 		maps.Copy(m, *old)
 	}
-	m[h] = key
+	m[h] = &entry{key: key}
 	t.m.Store(&m)
 	return h
 }
 
-// get returns the key for h.
-func (t *handles) get(h uint64) (provider.Key, error) {
+// get returns the entry for h.
+func (t *handles) get(h uint64) (*entry, error) {
 	if m := t.m.Load(); m != nil {
 		if k, ok := (*m)[h]; ok {
 			return k, nil
@@ -47,8 +66,9 @@ func (t *handles) get(h uint64) (provider.Key, error) {
 	return nil, t.unknown(h)
 }
 
-// remove deletes h and returns its key.
-func (t *handles) remove(h uint64) (provider.Key, error) {
+// remove deletes h and returns its entry. Calls that found the entry before
+// may still be using its key.
+func (t *handles) remove(h uint64) (*entry, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old := t.m.Load()
