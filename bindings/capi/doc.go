@@ -11,7 +11,9 @@
 // bytes hold every message the library writes for bad input.
 //
 // Keys live in Go. C holds only integer handles returned by tw_open and
-// released by tw_close; no Go pointer is ever handed to C. Byte strings go in
+// released by tw_close; no Go pointer is ever handed to C. tw_close waits for
+// the calls still using the handle to return; later calls on it get
+// TW_ERR_CLOSED. Handles are never reused. Byte strings go in
 // as a pointer and a length, and are not kept after the call returns; results
 // are written into caller-provided buffers (a buffer that is too small gives
 // TW_ERR_BUFFER_TOO_SMALL and the size needed in *outlen). A Go panic inside

@@ -74,7 +74,9 @@ def _build_library(out_dir):
     _check_tree()
     lib = Path(out_dir) / LIBRARY
     env = dict(os.environ, CGO_ENABLED="1")
-    cmd = [_go(), "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w",
+    # -buildvcs=false: the build must not depend on git being present or
+    # on who owns the checkout.
+    cmd = [_go(), "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
            "-o", str(lib), "./bindings/capi"]
     print("tinywindow: " + " ".join(cmd), file=sys.stderr, flush=True)
     try:
