@@ -197,3 +197,22 @@ def test_library_found_without_environment(tmp_path):
     code = "import tinywindow_rust_encryption as m; print(m.keygen(42).hex())"
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == KEY42_HEX
+
+
+def test_random_uris_never_crash():
+    """Arbitrary text as a URI gives a Signer or a TinyWindowError, nothing else."""
+    import random
+
+    rng = random.Random(1)
+    alphabet = "hmacpqseed=key-source:env;?&%0123456789\x00\xff\u20ac/ "
+    opened = 0
+    for _ in range(3000):
+        uri = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+        try:
+            s = tinywindow.Signer(uri)
+        except tinywindow.TinyWindowError:
+            continue
+        opened += 1
+        with s:
+            assert s.verify(b"m", s.sign(b"m")) is True
+    assert opened < 3000
