@@ -6,8 +6,8 @@
         sig = signer.sign(b"order")
         assert signer.verify(b"order", sig)
 
-A Signer opens the key named by a key URI (see docs/uris in the TinyWindow
-documentation): ``hmac:seed=N``, ``hmac:key-source=env:NAME``,
+A Signer opens the key named by a key URI (see the README and
+docs/python.md): ``hmac:seed=N``, ``hmac:key-source=env:NAME``,
 ``pqc:alg=ML-DSA-65;seed-source=file:PATH`` and so on, for every backend linked
 into the shared library (see providers()). Calls release the GIL, and a Signer
 may be used by many threads at once.
@@ -199,7 +199,7 @@ class Signer:
             s.grow(s.out_len.value)
             rc = _native.tw_sign(h, payload, len(payload), s.out, s.out_cap, s.out_len_ref, s.err, _native.ERR_CAP)
         if rc != _native.OK:
-            raise self._raise(rc, s)
+            raise self._exception(rc, s)
         return s.out.raw[: s.out_len.value]
 
     def verify(self, payload: bytes, sig: bytes) -> bool:
@@ -221,7 +221,7 @@ class Signer:
             return True
         if rc == _native.INVALID_SIGNATURE:
             return False
-        raise self._raise(rc, s)
+        raise self._exception(rc, s)
 
     def public_key(self) -> bytes:
         """Returns the public key as PEM ("PUBLIC KEY", DER SubjectPublicKeyInfo).
@@ -278,10 +278,10 @@ class Signer:
             raise ClosedError(_CLOSED_MESSAGE)
         rc, data, msg = _native.call_out(fn, h)
         if rc != _native.OK:
-            raise self._raise(rc, None, msg)
+            raise self._exception(rc, None, msg)
         return data
 
-    def _raise(self, rc, s, msg=None):
+    def _exception(self, rc, s, msg=None):
         if msg is None:
             msg = s.message()
         if rc == _native.ERR_CLOSED:
