@@ -1,0 +1,32 @@
+package service
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// metricsExporter is the service's OpenTelemetry MeterProvider, read by a
+// Prometheus registry of its own.
+type metricsExporter struct {
+	provider *sdkmetric.MeterProvider
+	handler  http.Handler
+}
+
+func newMetricsExporter() (*metricsExporter, error) {
+	reg := prometheus.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	if err != nil {
+		return nil, fmt.Errorf("%w: prometheus exporter: %w", provider.ErrInvalidConfig, err)
+	}
+	return &metricsExporter{
+		provider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp)),
+		handler:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}),
+	}, nil
+}
