@@ -62,7 +62,9 @@ func peerIdentities(ctx context.Context) ([]string, error) {
 	if !ok {
 		return nil, status.Error(codes.Unauthenticated, "no peer information")
 	}
-	if p.AuthInfo == nil {
+	if p.AuthInfo == nil || p.AuthInfo.AuthType() == "insecure" {
+		// Only a server started with Options.InsecureLoopback has
+		// plaintext connections.
 		return []string{InsecureIdentity}, nil
 	}
 	ti, ok := p.AuthInfo.(credentials.TLSInfo)

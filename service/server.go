@@ -161,8 +161,8 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 
 // build opens the keys of cfg and makes a state of it. prev, if not nil, is
 // the state it replaces, whose rate limiters carry over.
-func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (st *state, err error) {
-	st = &state{cfg: cfg, keys: map[string]*entry{}, byID: map[string]*entry{}, closed: make(chan struct{})}
+func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state, err error) {
+	st := &state{cfg: cfg, keys: map[string]*entry{}, byID: map[string]*entry{}, closed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			st.closeKeys()
