@@ -136,7 +136,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: %v", provider.ErrInvalidConfig, err)
 	}
-	if err := c.check(); err != nil {
+	if err := c.Check(); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -146,7 +146,10 @@ func configErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", provider.ErrInvalidConfig, fmt.Sprintf(format, args...))
 }
 
-func (c *Config) check() error {
+// Check checks a configuration and fills in the defaults of what it leaves
+// out. ParseConfig, New and Reload call it; a program that builds a Config
+// in Go need not.
+func (c *Config) Check() error {
 	if c.Listen == "" {
 		return configErr("listen is empty; set it to the gRPC address, such as 127.0.0.1:7443")
 	}

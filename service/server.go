@@ -95,6 +95,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("%w: service.New: nil config", provider.ErrInvalidConfig)
 	}
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
 	tlsSet := cfg.TLS != TLSConfig{}
 	switch {
 	case opts.InsecureLoopback && tlsSet:
@@ -275,6 +278,12 @@ func (st *state) closeKeys() {
 // Reload says why. The listen address, the metrics address and the largest
 // message size the transport accepts are fixed at start.
 func (s *Server) Reload(ctx context.Context, cfg *Config) error {
+	if cfg == nil {
+		return fmt.Errorf("%w: Reload: nil config", provider.ErrInvalidConfig)
+	}
+	if err := cfg.Check(); err != nil {
+		return err
+	}
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	old := s.state.Load()

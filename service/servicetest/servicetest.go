@@ -18,11 +18,20 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 
 	"github.com/tinywindow/tinywindow/service"
 )
+
+// TB is the part of testing.TB the helpers use; a *testing.T or
+// *testing.B is one.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	TempDir() string
+	Cleanup(func())
+	Log(args ...any)
+}
 
 // CA is a throwaway certificate authority whose files live in Dir.
 type CA struct {
@@ -35,7 +44,7 @@ type CA struct {
 }
 
 // NewCA makes a CA named name, in a temporary directory of t.
-func NewCA(t testing.TB, name string) *CA {
+func NewCA(t TB, name string) *CA {
 	t.Helper()
 	key := newKey(t)
 	tmpl := &x509.Certificate{
@@ -83,7 +92,7 @@ type CertOptions struct {
 }
 
 // Issue issues a certificate. The key file has mode 0600.
-func (ca *CA) Issue(t testing.TB, name string, o CertOptions) Cert {
+func (ca *CA) Issue(t TB, name string, o CertOptions) Cert {
 	t.Helper()
 	key := newKey(t)
 	usage := x509.ExtKeyUsageClientAuth
@@ -126,13 +135,13 @@ func (ca *CA) Issue(t testing.TB, name string, o CertOptions) Cert {
 }
 
 // Server issues a server certificate for 127.0.0.1 and localhost.
-func (ca *CA) Server(t testing.TB) Cert {
+func (ca *CA) Server(t TB) Cert {
 	return ca.Issue(t, "server", CertOptions{CommonName: "tinywindow-signer", DNSNames: []string{"localhost"},
 		IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, Server: true})
 }
 
 // Client issues a client certificate whose CN is identity.
-func (ca *CA) Client(t testing.TB, identity string) Cert {
+func (ca *CA) Client(t TB, identity string) Cert {
 	return ca.Issue(t, "client-"+identity, CertOptions{CommonName: identity})
 }
 
@@ -151,7 +160,7 @@ func (ca *CA) Query(client Cert) string {
 // Start starts a service with cfg on a free loopback port (cfg.Listen is
 // ignored) and returns it with its address. The service is shut down when
 // the test ends.
-func Start(t testing.TB, cfg *service.Config, opts service.Options) (*service.Server, string) {
+func Start(t TB, cfg *service.Config, opts service.Options) (*service.Server, string) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -176,14 +185,14 @@ func Start(t testing.TB, cfg *service.Config, opts service.Options) (*service.Se
 }
 
 // testWriter sends the service's log to the test's log.
-type testWriter struct{ t testing.TB }
+type testWriter struct{ t TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
 }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
+func newKey(t TB) *ecdsa.PrivateKey {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +200,7 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-func serial(t testing.TB) *big.Int {
+func serial(t TB) *big.Int {
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +208,7 @@ func serial(t testing.TB) *big.Int {
 	return n
 }
 
-func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {
+func writeFile(t TB, path string, data []byte, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, data, mode); err != nil {
 		t.Fatal(err)
