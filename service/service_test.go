@@ -444,3 +444,23 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// FuzzParseConfig: no input makes ParseConfig panic, and what it accepts
+// passes its own checks again.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("listen: 127.0.0.1:7443\nkeys:\n  orders: hmac:seed=1\nclients:\n  - identity: a\n    keys: [orders]\n    operations: [sign]\n    rate: 10\n"))
+	f.Add([]byte("listen: x\nkeys: {a: 'hmac:seed=1'}\nclients: [{identity: b, keys: ['*'], operations: [verify]}]\nlimits: {max-deadline: 1s}\n"))
+	f.Add([]byte("tls: {cert: a}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := service.ParseConfig(data)
+		if err != nil {
+			if !errors.Is(err, provider.ErrInvalidConfig) && !errors.Is(err, provider.ErrKeyNotFound) {
+				t.Fatalf("error of no kind: %v", err)
+			}
+			return
+		}
+		if err := c.Check(); err != nil {
+			t.Fatalf("accepted config fails Check: %v", err)
+		}
+	})
+}

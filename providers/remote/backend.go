@@ -106,7 +106,7 @@ func parse(u *provider.URI) (*config, error) {
 	c := &config{timeout: DefaultTimeout, retries: DefaultRetries}
 	var ok bool
 	if c.addr, ok = u.Get("addr"); !ok || c.addr == "" {
-		return nil, fmt.Errorf("%w: remote URI has no addr; write remote:addr=HOST:PORT;key=NAME?...", provider.ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: remote URI has no addr; write remote:addr=HOST:PORT;key=NAME with TLS query attributes", provider.ErrInvalidConfig)
 	}
 	host, port, err := net.SplitHostPort(c.addr)
 	if err != nil || host == "" || port == "" {
