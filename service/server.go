@@ -56,6 +56,7 @@ type Server struct {
 	maxRecv int64
 
 	requests metric.Int64Counter
+	reqAttrs sync.Map // requestKey -> []metric.AddOption
 	denied   metric.Int64Counter
 
 	reloadMu sync.Mutex
@@ -358,7 +359,8 @@ type ctxKey struct{}
 // caller is what intercept learns about the caller.
 type caller struct {
 	ids      []string
-	identity string // the matching configured identity, or the first name
+	identity string // the matching configured identity
+	known    bool   // whether identity is a configured client
 }
 
 // intercept runs around every call: it bounds the deadline and counts the
@@ -374,14 +376,33 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 	ctx = context.WithValue(ctx, ctxKey{}, c)
 	resp, err := handler(ctx, req)
 	who := c.identity
-	if who == "" {
+	if !c.known {
 		who = "unknown"
 	}
-	s.requests.Add(ctx, 1, metric.WithAttributes(
-		attribute.String("client", who),
-		attribute.String("rpc.method", info.FullMethod),
-		attribute.String("rpc.grpc.status_code", status.Code(err).String())))
+	s.requests.Add(ctx, 1, s.requestAttrs(who, info.FullMethod, status.Code(err))...)
 	return resp, err
+}
+
+// requestKey names one attribute set of tinywindow.service.requests.
+type requestKey struct {
+	client, method string
+	code           codes.Code
+}
+
+// requestAttrs returns the measurement options for a request, computing each
+// attribute set once. Clients and methods are bounded by the config and the
+// API; callers not in the config all count as "unknown".
+func (s *Server) requestAttrs(client, method string, code codes.Code) []metric.AddOption {
+	k := requestKey{client, method, code}
+	if v, ok := s.reqAttrs.Load(k); ok {
+		return v.([]metric.AddOption)
+	}
+	opts := []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("client", client),
+		attribute.String("rpc.method", method),
+		attribute.String("rpc.grpc.status_code", code.String())))}
+	v, _ := s.reqAttrs.LoadOrStore(k, opts)
+	return v.([]metric.AddOption)
 }
 
 // begin authorises a call to op on the key named name and returns the state
@@ -399,9 +420,6 @@ func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *c
 		c = &caller{}
 	}
 	c.ids = ids
-	if len(ids) > 0 {
-		c.identity = ids[0]
-	}
 	if len(name) > MaxKeyNameBytes {
 		return nil, nil, nil, status.Errorf(codes.InvalidArgument, "key name is %d bytes, over the limit of %d", len(name), MaxKeyNameBytes)
 	}
@@ -409,9 +427,9 @@ func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *c
 	p := st.policyFor(ids)
 	if p == nil {
 		st.release()
-		return nil, nil, nil, s.deny(ctx, ids, method, name, "certificate identity is not in clients")
+		return nil, nil, nil, s.deny(ctx, ids, "", method, name, "certificate identity is not in clients")
 	}
-	c.identity = p.identity
+	c.identity, c.known = p.identity, true
 	if p.limiter != nil && !p.limiter.allow() {
 		st.release()
 		return nil, nil, nil, status.Errorf(codes.ResourceExhausted, "client %s is over its rate of %g requests a second", p.identity, p.limiter.rate)
@@ -433,32 +451,37 @@ func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *c
 		return nil, nil, nil, status.Errorf(codes.NotFound, "no key %q; ListKeys lists the keys", name)
 	case e == nil || !p.mayUse(e.name):
 		st.release()
-		return nil, nil, nil, s.deny(ctx, ids, method, name, "key not authorised for this client")
+		return nil, nil, nil, s.deny(ctx, ids, p.identity, method, name, "key not authorised for this client")
 	case op != "" && !p.ops[op]:
 		st.release()
-		return nil, nil, nil, s.deny(ctx, ids, method, name, "operation not authorised for this client")
+		return nil, nil, nil, s.deny(ctx, ids, p.identity, method, name, "operation not authorised for this client")
 	}
 	return st, p, e, nil
 }
 
-// refuse logs and counts a refused TLS handshake.
+// refuse logs and counts a refused TLS handshake. The names on a refused
+// certificate are logged but not used as a metric attribute: anyone can put
+// anything in a certificate of their own.
 func (s *Server) refuse(ids []string, reason string) {
-	who := "unknown"
-	if len(ids) > 0 {
-		who = ids[0]
-	}
-	s.log.Warn("client certificate refused", "client", who, "identities", ids, "reason", reason)
-	s.denied.Add(context.Background(), 1, metric.WithAttributes(attribute.String("client", who), attribute.String("rpc.method", "handshake")))
+	s.log.Warn("client certificate refused", "identities", ids, "reason", reason)
+	s.denied.Add(context.Background(), 1, metric.WithAttributes(attribute.String("client", "unknown"), attribute.String("rpc.method", "handshake")))
 }
 
-func (s *Server) deny(ctx context.Context, ids []string, method, key, reason string) error {
-	who := "unknown"
-	if len(ids) > 0 {
-		who = ids[0]
+// deny logs and counts a refused call and returns its status. client is the
+// configured identity of the caller, or empty when it is not a configured
+// client (it is then counted as "unknown").
+func (s *Server) deny(ctx context.Context, ids []string, client, method, key, reason string) error {
+	who := client
+	if who == "" {
+		who = "unknown"
 	}
 	s.log.Warn("permission denied", "client", who, "identities", ids, "method", method, "key", key, "reason", reason)
 	s.denied.Add(ctx, 1, metric.WithAttributes(attribute.String("client", who), attribute.String("rpc.method", method)))
-	return status.Errorf(codes.PermissionDenied, "client %s may not call %s on key %q: %s", who, method, key, reason)
+	name := who
+	if client == "" && len(ids) > 0 {
+		name = ids[0]
+	}
+	return status.Errorf(codes.PermissionDenied, "client %s may not call %s on key %q: %s", name, method, key, reason)
 }
 
 func (st *state) checkMessage(msg []byte) error {
