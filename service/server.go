@@ -189,7 +189,7 @@ func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state,
 			return nil, fmt.Errorf("keys.%s: %w", name, err)
 		}
 		e := &entry{name: name, info: k.Info()}
-		if e.key, err = telemetry.Wrap(k, telemetry.Options{MeterProvider: s.metrics.provider, TracerProvider: s.opts.TracerProvider}); err != nil {
+		if e.key, err = telemetry.Wrap(k, telemetry.Options{Metrics: s.metrics.keys, TracerProvider: s.opts.TracerProvider}); err != nil {
 			k.Close()
 			return nil, err
 		}

@@ -1,16 +1,18 @@
 // Package telemetry wraps any provider.Key so that every Sign and Verify is
-// recorded with OpenTelemetry: a count of operations, a latency histogram, a
+// recorded for OpenTelemetry: a count of operations, a latency histogram, a
 // count of errors by kind, and (when a TracerProvider is given) a span per
-// call.
+// call. The metrics are aggregated by a Metrics, which OpenTelemetry readers
+// and exporters collect as a metric producer.
 //
 // Every measurement carries the attributes tinywindow.backend,
 // tinywindow.key.id, tinywindow.algorithm and tinywindow.operation (sign or
 // verify); errors also carry error.type, one of the kinds of the provider
 // error taxonomy. No attribute ever holds a secret, a message or a
 // signature. The attribute sets are computed once, when the key is wrapped,
-// so that recording a call allocates nothing beyond what the SDK itself does.
+// and a call is recorded with a few atomic additions: no lock, no
+// allocation.
 //
-// The instruments, in the meter "github.com/tinywindow/tinywindow/telemetry":
+// The metrics, in the scope "github.com/tinywindow/tinywindow/telemetry":
 //
 //	tinywindow.signer.operations   counter     calls, whatever their outcome
 //	tinywindow.signer.duration     histogram   seconds per call

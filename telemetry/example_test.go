@@ -15,14 +15,17 @@ import (
 // Wrap a key so that its calls are counted and timed.
 func ExampleWrap() {
 	ctx := context.Background()
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	metrics := telemetry.NewMetrics()
+	// Any reader or exporter takes Metrics as a producer; the Prometheus
+	// exporter does with prometheus.WithProducer(metrics).
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(metrics))
+	sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 
 	k, err := provider.Open(ctx, "hmac:seed=42")
 	if err != nil {
 		panic(err)
 	}
-	k, err = telemetry.Wrap(k, telemetry.Options{MeterProvider: mp})
+	k, err = telemetry.Wrap(k, telemetry.Options{Metrics: metrics})
 	if err != nil {
 		panic(err)
 	}

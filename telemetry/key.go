@@ -9,7 +9,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -30,7 +29,7 @@ var (
 // ScopeName is the instrumentation scope of the meter and tracer.
 const ScopeName = "github.com/tinywindow/tinywindow/telemetry"
 
-// Instrument names.
+// Metric names.
 const (
 	OperationsName = "tinywindow.signer.operations"
 	DurationName   = "tinywindow.signer.duration"
@@ -48,8 +47,9 @@ const (
 
 // Options says where the wrapper records.
 type Options struct {
-	// MeterProvider receives the metrics. Nil means no metrics.
-	MeterProvider metric.MeterProvider
+	// Metrics aggregates the calls' measurements and hands them to
+	// OpenTelemetry readers (see Metrics). Nil means no metrics.
+	Metrics *Metrics
 	// TracerProvider receives a span per call. Nil means no spans: a span
 	// costs an allocation or more per call even when nothing samples it.
 	TracerProvider trace.TracerProvider
@@ -63,22 +63,16 @@ type Key struct {
 	inner provider.Key
 	info  provider.KeyInfo
 
-	ops      metric.Int64Counter
-	duration metric.Float64Histogram
-	errs     metric.Int64Counter
-	tracer   trace.Tracer
+	tracer trace.Tracer
 
 	sign, verify, signDigest op
 }
 
 // op holds what is precomputed for one operation.
 type op struct {
-	name     string
 	spanName string
-	add      []metric.AddOption
-	record   []metric.RecordOption
-	errAdd   [numKinds][]metric.AddOption
 	span     []trace.SpanStartOption
+	stats    *opStats // nil without metrics
 }
 
 // Error kinds, as recorded in error.type.
@@ -131,40 +125,19 @@ func kindOf(err error) int {
 }
 
 // Wrap returns k with its calls recorded as opts says. The wrapper owns k:
-// closing the wrapper closes k.
+// closing the wrapper closes k. Wrapping the same key again (after a reload,
+// say) adds to the same metrics.
 func Wrap(k provider.Key, opts Options) (provider.Key, error) {
 	if k == nil {
 		return nil, fmt.Errorf("%w: telemetry.Wrap: nil key", provider.ErrInvalidConfig)
 	}
 	w := &Key{inner: k, info: k.Info()}
-	if opts.MeterProvider != nil {
-		m := opts.MeterProvider.Meter(ScopeName)
-		var err error
-		if w.ops, err = m.Int64Counter(OperationsName,
-			metric.WithDescription("Sign and verify calls, whatever their outcome."),
-			metric.WithUnit("{operation}")); err != nil {
-			return nil, fmt.Errorf("%w: telemetry: %w", provider.ErrInvalidConfig, err)
-		}
-		if w.duration, err = m.Float64Histogram(DurationName,
-			metric.WithDescription("Time taken by sign and verify calls."),
-			metric.WithUnit("s"),
-			metric.WithExplicitBucketBoundaries(
-				0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
-				0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)); err != nil {
-			return nil, fmt.Errorf("%w: telemetry: %w", provider.ErrInvalidConfig, err)
-		}
-		if w.errs, err = m.Int64Counter(ErrorsName,
-			metric.WithDescription("Failed sign and verify calls, by error.type."),
-			metric.WithUnit("{error}")); err != nil {
-			return nil, fmt.Errorf("%w: telemetry: %w", provider.ErrInvalidConfig, err)
-		}
-	}
 	if opts.TracerProvider != nil {
 		w.tracer = opts.TracerProvider.Tracer(ScopeName)
 	}
-	w.sign = w.newOp("sign")
-	w.verify = w.newOp("verify")
-	w.signDigest = w.newOp("sign-digest")
+	w.sign = w.newOp(opts.Metrics, "sign")
+	w.verify = w.newOp(opts.Metrics, "verify")
+	w.signDigest = w.newOp(opts.Metrics, "sign-digest")
 
 	_, isPub := k.(provider.PublicKeyer)
 	_, isPEM := k.(provider.PublicKeyPEMer)
@@ -182,24 +155,19 @@ func Wrap(k provider.Key, opts Options) (provider.Key, error) {
 	return w, nil
 }
 
-func (w *Key) newOp(name string) op {
-	base := []attribute.KeyValue{
+func (w *Key) newOp(m *Metrics, name string) op {
+	attrs := []attribute.KeyValue{
 		AttrBackend.String(w.info.Backend),
 		AttrKeyID.String(w.info.ID),
 		AttrAlgorithm.String(string(w.info.Algorithm)),
 		AttrOperation.String(name),
 	}
-	set := attribute.NewSet(base...)
 	o := op{
-		name:     name,
 		spanName: "tinywindow." + name,
-		add:      []metric.AddOption{metric.WithAttributeSet(set)},
-		record:   []metric.RecordOption{metric.WithAttributeSet(set)},
-		span:     []trace.SpanStartOption{trace.WithAttributes(base...), trace.WithSpanKind(trace.SpanKindInternal)},
+		span:     []trace.SpanStartOption{trace.WithAttributes(attrs...), trace.WithSpanKind(trace.SpanKindInternal)},
 	}
-	for i := range numKinds {
-		es := attribute.NewSet(append(base[:len(base):len(base)], AttrErrorType.String(kindNames[i]))...)
-		o.errAdd[i] = []metric.AddOption{metric.WithAttributeSet(es)}
+	if m != nil {
+		o.stats = m.stats(attrs)
 	}
 	return o
 }
@@ -210,18 +178,16 @@ func (w *Key) start(ctx context.Context, o *op) (context.Context, trace.Span, ti
 	if w.tracer != nil {
 		ctx, span = w.tracer.Start(ctx, o.spanName, o.span...)
 	}
+	if o.stats == nil {
+		return ctx, span, time.Time{} // nothing reads the time
+	}
 	return ctx, span, time.Now()
 }
 
 // end records the outcome of a call.
-func (w *Key) end(ctx context.Context, o *op, span trace.Span, t0 time.Time, err error) {
-	if w.ops != nil {
-		elapsed := time.Since(t0).Seconds()
-		w.ops.Add(ctx, 1, o.add...)
-		w.duration.Record(ctx, elapsed, o.record...)
-		if err != nil {
-			w.errs.Add(ctx, 1, o.errAdd[kindOf(err)]...)
-		}
+func (w *Key) end(o *op, span trace.Span, t0 time.Time, err error) {
+	if o.stats != nil {
+		o.stats.record(time.Since(t0), err)
 	}
 	if span != nil {
 		if err != nil {
@@ -245,7 +211,7 @@ func (w *Key) Info() provider.KeyInfo { return w.info }
 func (w *Key) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 	ctx, span, t0 := w.start(ctx, &w.sign)
 	sig, err := w.inner.Sign(ctx, msg)
-	w.end(ctx, &w.sign, span, t0, err)
+	w.end(&w.sign, span, t0, err)
 	return sig, err
 }
 
@@ -254,7 +220,7 @@ func (w *Key) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 func (w *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 	ctx, span, t0 := w.start(ctx, &w.sign)
 	out, err := provider.SignAppend(ctx, w.inner, dst, msg)
-	w.end(ctx, &w.sign, span, t0, err)
+	w.end(&w.sign, span, t0, err)
 	return out, err
 }
 
@@ -262,7 +228,7 @@ func (w *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 func (w *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	ctx, span, t0 := w.start(ctx, &w.verify)
 	err := w.inner.Verify(ctx, msg, sig)
-	w.end(ctx, &w.verify, span, t0, err)
+	w.end(&w.verify, span, t0, err)
 	return err
 }
 
@@ -289,7 +255,7 @@ func (k *asymmetricKey) PublicKeyPEM() ([]byte, error) {
 func (k *asymmetricKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	ctx, span, t0 := k.start(ctx, &k.signDigest)
 	sig, err := k.inner.(provider.DigestSigner).SignDigest(ctx, digest, opts)
-	k.end(ctx, &k.signDigest, span, t0, err)
+	k.end(&k.signDigest, span, t0, err)
 	return sig, err
 }
 

@@ -29,9 +29,8 @@ func wrapped(t testing.TB, k provider.Key, opts telemetry.Options) provider.Key 
 }
 
 func TestConformanceWrapped(t *testing.T) {
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracetest.NewSpanRecorder()))
-	opts := telemetry.Options{MeterProvider: mp, TracerProvider: tp}
+	opts := telemetry.Options{Metrics: telemetry.NewMetrics(), TracerProvider: tp}
 	open := func(seed string) func(ctx context.Context) (provider.Key, error) {
 		return func(ctx context.Context) (provider.Key, error) {
 			k, err := provider.Open(ctx, "hmac:seed="+seed)
@@ -72,11 +71,17 @@ func sums(t *testing.T, rm metricdata.ResourceMetrics) map[string]map[attribute.
 
 func TestMetricsAndSpans(t *testing.T) {
 	ctx := context.Background()
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	m := telemetry.NewMetrics()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(m))
+	sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	k := wrapped(t, hmac.NewFromSeed(42), telemetry.Options{MeterProvider: mp, TracerProvider: tp})
+	k := wrapped(t, hmac.NewFromSeed(42), telemetry.Options{Metrics: m, TracerProvider: tp})
+	// A second wrapper of the same key adds to the same series.
+	k2 := wrapped(t, hmac.NewFromSeed(42), telemetry.Options{Metrics: m})
+	if _, err := k2.Sign(ctx, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
 	info := k.Info()
 
 	msg := []byte("secret order 12345")
@@ -121,9 +126,9 @@ func TestMetricsAndSpans(t *testing.T) {
 		attrs  attribute.Distinct
 		want   int64
 	}{
-		{telemetry.OperationsName, set("sign"), 3},
+		{telemetry.OperationsName, set("sign"), 4},
 		{telemetry.OperationsName, set("verify"), 2},
-		{telemetry.DurationName, set("sign"), 3},
+		{telemetry.DurationName, set("sign"), 4},
 		{telemetry.DurationName, set("verify"), 2},
 		{telemetry.ErrorsName, set("verify", telemetry.AttrErrorType.String("invalid_signature")), 1},
 		{telemetry.ErrorsName, set("sign", telemetry.AttrErrorType.String("canceled")), 1},
@@ -184,14 +189,14 @@ func TestWrapKeepsOptionalInterfaces(t *testing.T) {
 }
 
 func TestConformanceWrappedAsymmetric(t *testing.T) {
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	m := telemetry.NewMetrics()
 	open := func(ctx context.Context) (provider.Key, error) {
-		return telemetry.Wrap(newECKey(t), telemetry.Options{MeterProvider: mp})
+		return telemetry.Wrap(newECKey(t), telemetry.Options{Metrics: m})
 	}
 	conformance.Test(t, conformance.Subject{Open: func() func(context.Context) (provider.Key, error) {
 		k := newECKey(t)
 		return func(context.Context) (provider.Key, error) {
-			return telemetry.Wrap(k.reopen(), telemetry.Options{MeterProvider: mp})
+			return telemetry.Wrap(k.reopen(), telemetry.Options{Metrics: m})
 		}
 	}(), Other: open})
 }
