@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	if s.metrics, err = newMetricsExporter(); err != nil {
 		return nil, err
 	}
-	m := s.metrics.provider.Meter(telemetry.ScopeName + "/service")
+	m := s.metrics.provider.Meter("github.com/tinywindow/tinywindow/service")
 	if s.requests, err = m.Int64Counter("tinywindow.service.requests",
 		metric.WithDescription("gRPC calls by client identity, method and status code."),
 		metric.WithUnit("{request}")); err != nil {

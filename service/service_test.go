@@ -372,7 +372,7 @@ func TestMetricsScrape(t *testing.T) {
 	defer hs.Close()
 	k := e.open(t, "orders")
 	id := k.Info().ID
-	before := scrape(t, hs.URL, "tinywindow_signer_operations_total", `operation="sign"`, `tinywindow_key_id="`+id+`"`)
+	before := scrape(t, hs.URL, "tinywindow_signer_operations_total", `tinywindow_operation="sign"`, `tinywindow_key_id="`+id+`"`)
 	msg := []byte("a message that must never reach the metrics")
 	var sig []byte
 	for range 5 {
@@ -386,7 +386,7 @@ func TestMetricsScrape(t *testing.T) {
 	if err := k.Verify(ctx, msg, bad); !errors.Is(err, provider.ErrInvalidSignature) {
 		t.Fatal(err)
 	}
-	after := scrape(t, hs.URL, "tinywindow_signer_operations_total", `operation="sign"`, `tinywindow_key_id="`+id+`"`)
+	after := scrape(t, hs.URL, "tinywindow_signer_operations_total", `tinywindow_operation="sign"`, `tinywindow_key_id="`+id+`"`)
 	if after-before != 5 {
 		t.Errorf("sign operations went from %v to %v, want +5", before, after)
 	}
@@ -395,8 +395,8 @@ func TestMetricsScrape(t *testing.T) {
 		labels []string
 		min    float64
 	}{
-		{"tinywindow_signer_errors_total", []string{`error_type="invalid_signature"`, `operation="verify"`}, 1},
-		{"tinywindow_signer_duration_seconds_count", []string{`operation="sign"`, `tinywindow_backend="hmac"`, `tinywindow_algorithm="HMAC-SHA256"`}, 5},
+		{"tinywindow_signer_errors_total", []string{`error_type="invalid_signature"`, `tinywindow_operation="verify"`}, 1},
+		{"tinywindow_signer_duration_seconds_count", []string{`tinywindow_operation="sign"`, `tinywindow_backend="hmac"`, `tinywindow_algorithm="HMAC-SHA256"`}, 5},
 		{"tinywindow_service_requests_total", []string{`client="trader"`, `rpc_method="/tinywindow.signer.v1.Signer/Sign"`, `rpc_grpc_status_code="OK"`}, 5},
 	} {
 		if got := scrape(t, hs.URL, tc.name, tc.labels...); got < tc.min {

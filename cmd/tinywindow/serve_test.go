@@ -177,7 +177,7 @@ func TestServeProcess(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !regexp.MustCompile(`tinywindow_signer_operations_total\{[^}]*operation="sign"[^}]*\} [1-9]`).Match(body) {
+	if !regexp.MustCompile(`tinywindow_signer_operations_total\{[^}]*tinywindow_operation="sign"[^}]*\} [1-9]`).Match(body) {
 		t.Errorf("no sign operations in /metrics:\n%s", body)
 	}
 
