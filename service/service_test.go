@@ -287,12 +287,15 @@ func TestShutdownDrains(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "  slow: slowtest:seed=42;delay=400ms\n")
 	k := e.open(t, "slow")
+	for len(slowStarted) > 0 { // left by other tests
+		<-slowStarted
+	}
 	done := make(chan error, 1)
 	go func() {
 		_, err := k.Sign(ctx, []byte("in flight"))
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	<-slowStarted // the call is in the key
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	t0 := time.Now()
@@ -302,7 +305,7 @@ func TestShutdownDrains(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("the call in flight failed: %v", err)
 	}
-	if d := time.Since(t0); d < 200*time.Millisecond {
+	if d := time.Since(t0); d < 100*time.Millisecond {
 		t.Errorf("Shutdown returned after %v, before the call in flight could finish", d)
 	}
 	if _, err := k.Sign(ctx, []byte("late")); !errors.Is(err, provider.ErrUnavailable) {

@@ -35,12 +35,19 @@ func init() {
 	})
 }
 
+// slowStarted receives a value each time a slow call starts waiting.
+var slowStarted = make(chan struct{}, 64)
+
 type slowKey struct {
 	*hmac.Key
 	delay time.Duration
 }
 
 func (k *slowKey) wait(ctx context.Context) error {
+	select {
+	case slowStarted <- struct{}{}:
+	default:
+	}
 	t := time.NewTimer(k.delay)
 	defer t.Stop()
 	select {

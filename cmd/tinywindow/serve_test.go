@@ -239,7 +239,10 @@ func TestServeKilledMidLoad(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(500 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); ok.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
 	s.cmd.Process.Kill()
 	time.Sleep(500 * time.Millisecond)
 	close(stop)

@@ -274,23 +274,28 @@ func TestRefusedClients(t *testing.T) {
 func TestRetriesOnlySafeCalls(t *testing.T) {
 	ctx := context.Background()
 	f := start(t, map[string]string{"orders": "hmac:seed=42"},
-		service.Client{Identity: "slow", Keys: []string{"orders"}, Operations: []string{"sign", "verify"}, Rate: 10, Burst: 1})
-	k, err := provider.Open(ctx, f.uri("orders", f.ca.Client(t, "slow"), "retries=4"))
+		service.Client{Identity: "slow", Keys: []string{"orders"}, Operations: []string{"sign", "verify"}, Rate: 2, Burst: 1})
+	k, err := provider.Open(ctx, f.uri("orders", f.ca.Client(t, "slow"), "retries=6"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	time.Sleep(150 * time.Millisecond) // refill the one token Open took
+	time.Sleep(600 * time.Millisecond) // refill the one token Open took (2/s)
 	msg := []byte("x")
 	tag, err := k.Sign(ctx, msg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Sign(ctx, msg); !errors.Is(err, provider.ErrUnavailable) || status.Code(errors.Unwrap(err)) == codes.OK && !strings.Contains(err.Error(), "rate") {
-		t.Errorf("second sign within the rate: %v, want ErrUnavailable (rate limit), not retried", err)
+	t0 := time.Now()
+	_, err = k.Sign(ctx, msg)
+	if !errors.Is(err, provider.ErrUnavailable) || !strings.Contains(err.Error(), "rate") {
+		t.Errorf("second sign within the rate: %v, want ErrUnavailable (rate limit)", err)
 	}
-	// The bucket is empty; Verify backs off (20, 40, 80 ms...) until a token
-	// comes back (100 ms at 10/s).
+	if d := time.Since(t0); d > 300*time.Millisecond {
+		t.Errorf("the refused sign took %v: it was retried", d)
+	}
+	// The bucket is empty; Verify backs off (20, 40, 80, 160, 320 ms...)
+	// until a token comes back (500 ms at 2/s).
 	if err := k.Verify(ctx, msg, tag); err != nil {
 		t.Errorf("verify after back-off: %v", err)
 	}
@@ -497,7 +502,7 @@ func TestKilledMidLoad(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, func() bool { return ok.Load() > 0 })
 	stopNow(t, f.srv)
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
@@ -509,6 +514,16 @@ func TestKilledMidLoad(t *testing.T) {
 	for i, err := range wrong {
 		if i < 5 {
 			t.Errorf("error that is not ErrUnavailable: %v", err)
+		}
+	}
+}
+
+// waitFor waits up to 10 s for cond.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
 		}
 	}
 }
