@@ -1,0 +1,223 @@
+package remote
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/service/signerpb"
+)
+
+// Scheme is the URI scheme of the remote backend.
+const Scheme = "remote"
+
+// Defaults for the URI's optional attributes.
+const (
+	DefaultTimeout = 10 * time.Second
+	DefaultRetries = 2
+	// maxPEMSize bounds a certificate file read from a source.
+	maxPEMSize = 1 << 20
+)
+
+var attrs = []string{"addr", "key", "ca-source", "cert-source", "key-source", "server-name", "timeout", "retries", "insecure-loopback"}
+
+func init() {
+	provider.Register(provider.Backend{
+		Scheme:      Scheme,
+		Description: "a key held by a TinyWindow signing service (tinywindow serve), over gRPC with mutual TLS",
+		Algorithms:  provider.Algorithms(),
+		Open:        func(ctx context.Context, u *provider.URI) (provider.Key, error) { return OpenURI(ctx, u) },
+	})
+}
+
+// Open opens the key named by a URI of the form
+//
+//	remote:addr=HOST:PORT;key=NAME?ca-source=SRC&cert-source=SRC&key-source=SRC
+//
+// where NAME is the key's name in the service's configuration (or its key
+// ID), ca-source holds the PEM certificates of the CAs that may issue the
+// service's certificate, cert-source the client's PEM certificate chain and
+// key-source its PEM private key (a secret: env:NAME, or file:PATH of mode
+// 0600). Certificates are public: their sources are file:PATH or env:NAME
+// without a mode check. Optional query attributes:
+//
+//	server-name=NAME          name to check on the service's certificate (default: the host of addr)
+//	timeout=DURATION          deadline of a call whose context has none (default 10s)
+//	retries=N                 retries of calls that are safe to repeat (default 2)
+//	insecure-loopback=true    plaintext to a service on a loopback address, without certificates
+func Open(ctx context.Context, uri string) (provider.Key, error) {
+	u, err := provider.ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return OpenURI(ctx, u)
+}
+
+// OpenURI is Open for a parsed URI.
+func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	cfg, err := parse(u)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(cfg.addr,
+		grpc.WithTransportCredentials(cfg.creds),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 50 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+			MinConnectTimeout: 5 * time.Second,
+		}),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20+1<<20)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%w: remote URI: addr %q: %w", provider.ErrInvalidConfig, cfg.addr, err)
+	}
+	k, err := newKey(ctx, cfg, conn, signerpb.NewSignerClient(conn))
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
+// config is a parsed remote URI.
+type config struct {
+	addr, name string
+	creds      credentials.TransportCredentials
+	timeout    time.Duration
+	retries    int
+}
+
+func parse(u *provider.URI) (*config, error) {
+	if err := u.Check(Scheme, attrs...); err != nil {
+		return nil, err
+	}
+	c := &config{timeout: DefaultTimeout, retries: DefaultRetries}
+	var ok bool
+	if c.addr, ok = u.Get("addr"); !ok || c.addr == "" {
+		return nil, fmt.Errorf("%w: remote URI has no addr; write remote:addr=HOST:PORT;key=NAME with TLS query attributes", provider.ErrInvalidConfig)
+	}
+	host, port, err := net.SplitHostPort(c.addr)
+	if err != nil || host == "" || port == "" {
+		return nil, fmt.Errorf("%w: remote URI: addr %q is not HOST:PORT", provider.ErrInvalidConfig, c.addr)
+	}
+	if c.name, ok = u.Get("key"); !ok || c.name == "" {
+		return nil, fmt.Errorf("%w: remote URI has no key; add key=NAME, the key's name in the service's config", provider.ErrInvalidConfig)
+	}
+	if v, ok := u.Get("timeout"); ok {
+		if c.timeout, err = time.ParseDuration(v); err != nil || c.timeout <= 0 {
+			return nil, fmt.Errorf("%w: remote URI: timeout %q is not a positive duration such as 5s", provider.ErrInvalidConfig, v)
+		}
+	}
+	if v, ok := u.Get("retries"); ok {
+		if c.retries, err = strconv.Atoi(v); err != nil || c.retries < 0 || c.retries > 10 {
+			return nil, fmt.Errorf("%w: remote URI: retries %q is not a whole number from 0 to 10", provider.ErrInvalidConfig, v)
+		}
+	}
+	insecureLoopback := false
+	if v, ok := u.Get("insecure-loopback"); ok {
+		if v != "true" && v != "false" {
+			return nil, fmt.Errorf("%w: remote URI: insecure-loopback must be true or false", provider.ErrInvalidConfig)
+		}
+		insecureLoopback = v == "true"
+	}
+	tlsAttrs := u.Has("ca-source") || u.Has("cert-source") || u.Has("key-source") || u.Has("server-name")
+	if insecureLoopback {
+		if tlsAttrs {
+			return nil, fmt.Errorf("%w: remote URI: insecure-loopback=true is plaintext; drop ca-source, cert-source, key-source and server-name, or drop insecure-loopback", provider.ErrInvalidConfig)
+		}
+		if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+			return nil, fmt.Errorf("%w: remote URI: insecure-loopback=true only to a loopback address, not %s", provider.ErrInvalidConfig, host)
+		}
+		c.creds = insecure.NewCredentials()
+		return c, nil
+	}
+	tc, err := clientTLS(u, host)
+	if err != nil {
+		return nil, err
+	}
+	c.creds = credentials.NewTLS(tc)
+	return c, nil
+}
+
+func clientTLS(u *provider.URI, host string) (*tls.Config, error) {
+	for _, a := range []string{"ca-source", "cert-source", "key-source"} {
+		if !u.Has(a) {
+			return nil, fmt.Errorf("%w: remote URI has no %s: mutual TLS needs ca-source, cert-source and key-source (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig, a)
+		}
+	}
+	caSrc, _ := u.Get("ca-source")
+	caPEM, err := readPublic("ca-source", caSrc)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("%w: remote URI: ca-source %s holds no PEM certificate", provider.ErrInvalidConfig, caSrc)
+	}
+	certSrc, _ := u.Get("cert-source")
+	certPEM, err := readPublic("cert-source", certSrc)
+	if err != nil {
+		return nil, err
+	}
+	keySrc, _ := u.Get("key-source")
+	keyPEM, err := provider.ReadSecret(keySrc)
+	if err != nil {
+		return nil, fmt.Errorf("remote URI: key-source: %w", err)
+	}
+	defer provider.Zero(keyPEM)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("%w: remote URI: cert-source and key-source do not make a certificate and its key: %w", provider.ErrInvalidConfig, err)
+	}
+	serverName := host
+	if v, ok := u.Get("server-name"); ok && v != "" {
+		serverName = v
+	}
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		RootCAs:      pool,
+		Certificates: []tls.Certificate{cert},
+		ServerName:   serverName,
+	}, nil
+}
+
+// readPublic reads a public file (a certificate) named by file:PATH or
+// env:NAME.
+func readPublic(attr, src string) ([]byte, error) {
+	kind, name, ok := strings.Cut(src, ":")
+	switch {
+	case ok && kind == "file" && name != "":
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: remote URI: %s: %w", provider.ErrInvalidConfig, attr, err)
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, maxPEMSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("%w: remote URI: %s: %w", provider.ErrInvalidConfig, attr, err)
+		}
+		if len(b) > maxPEMSize {
+			return nil, fmt.Errorf("%w: remote URI: %s: %s is over %d bytes", provider.ErrInvalidConfig, attr, name, maxPEMSize)
+		}
+		return b, nil
+	case ok && kind == "env" && name != "":
+		v := os.Getenv(name)
+		if v == "" {
+			return nil, fmt.Errorf("%w: remote URI: %s: environment variable %s is not set or empty", provider.ErrInvalidConfig, attr, name)
+		}
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("%w: remote URI: %s must be file:PATH or env:NAME", provider.ErrInvalidConfig, attr)
+}

@@ -1,0 +1,82 @@
+package remote_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// BenchmarkSign compares signing a 64-byte message with the same HMAC key
+// in-process and through the service over loopback mTLS, one caller at a
+// time and with parallel callers (GOMAXPROCS×4 goroutines sharing one
+// connection). Each reports p50 and p99 latency besides ns/op.
+func BenchmarkSign(b *testing.B) {
+	ctx := context.Background()
+	f := start(b, map[string]string{"orders": "hmac:seed=42"})
+	local, err := provider.Open(ctx, "hmac:seed=42")
+	if err != nil {
+		b.Fatal(err)
+	}
+	remoteKey, err := provider.Open(ctx, f.uri("orders", f.trader))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer remoteKey.Close()
+	for _, tc := range []struct {
+		name string
+		key  provider.Key
+	}{{"in-process", local}, {"remote-mtls", remoteKey}} {
+		b.Run(tc.name, func(b *testing.B) {
+			msg := make([]byte, 64)
+			lat := make([]time.Duration, 0, 1<<16)
+			b.ReportAllocs()
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := tc.key.Sign(ctx, msg); err != nil {
+					b.Fatal(err)
+				}
+				if len(lat) < cap(lat) {
+					lat = append(lat, time.Since(t0))
+				}
+			}
+			reportPercentiles(b, lat)
+		})
+		b.Run(tc.name+"-parallel", func(b *testing.B) {
+			var mu sync.Mutex
+			var all []time.Duration
+			b.SetParallelism(4)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				msg := make([]byte, 64)
+				lat := make([]time.Duration, 0, 1<<14)
+				for pb.Next() {
+					t0 := time.Now()
+					if _, err := tc.key.Sign(ctx, msg); err != nil {
+						b.Error(err)
+						return
+					}
+					if len(lat) < cap(lat) {
+						lat = append(lat, time.Since(t0))
+					}
+				}
+				mu.Lock()
+				all = append(all, lat...)
+				mu.Unlock()
+			})
+			reportPercentiles(b, all)
+		})
+	}
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+}

@@ -1,0 +1,11 @@
+// Package remote is TinyWindow's backend for keys held by a TinyWindow
+// signing service (package service, `tinywindow serve`), scheme "remote":
+//
+//	remote:addr=signer.internal:7443;key=orders?ca-source=file:/etc/tw/ca.pem&cert-source=file:/etc/tw/client.pem&key-source=file:/etc/tw/client.key
+//
+// It signs over gRPC with mutual TLS. It verifies signatures of ECDSA,
+// Ed25519 and RSA keys locally, with the public key fetched when the key was
+// opened, and those of other keys (MACs, post-quantum keys) through the
+// service. An unreachable service is ErrUnavailable, never
+// ErrInvalidSignature; only calls that are safe to repeat are retried.
+package remote

@@ -1,0 +1,304 @@
+package remote
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/service/signerpb"
+)
+
+// Compile-time checks.
+var (
+	_ provider.Key            = (*Key)(nil)
+	_ provider.AppendSigner   = (*Key)(nil)
+	_ provider.Determinism    = (*detKey)(nil)
+	_ provider.PublicKeyPEMer = (*pemKey)(nil)
+	_ provider.PublicKeyer    = (*pubKey)(nil)
+	_ provider.Determinism    = (*pubDetKey)(nil)
+)
+
+// maxSignatureBytes is larger than any signature of a known algorithm; a
+// longer one is invalid without asking the service.
+const maxSignatureBytes = 64 << 10
+
+// Key is a handle to a key held by a signing service. Open returns a *Key,
+// or a value embedding one that also offers the key's public key (for
+// asymmetric keys) and its determinism declaration (where the service's key
+// makes one).
+type Key struct {
+	cfg    *config
+	conn   *grpc.ClientConn
+	client signerpb.SignerClient
+	info   provider.KeyInfo
+	// serviceBackend is the backend holding the key in the service.
+	serviceBackend string
+	determ         signerpb.Determinism
+	maxMessage     int64
+	spki           []byte
+	pub            crypto.PublicKey // set when the key verifies locally
+	closed         atomic.Bool
+}
+
+func newKey(ctx context.Context, cfg *config, conn *grpc.ClientConn, client signerpb.SignerClient) (provider.Key, error) {
+	k := &Key{cfg: cfg, conn: conn, client: client}
+	var resp *signerpb.PublicKeyResponse
+	err := k.retry(ctx, func(ctx context.Context) (err error) {
+		resp, err = client.PublicKey(ctx, &signerpb.PublicKeyRequest{Key: cfg.name})
+		return err
+	})
+	if err != nil {
+		return nil, k.wrap(ctx, "open", err)
+	}
+	info := resp.GetInfo()
+	alg, err := provider.ParseAlgorithm(info.GetAlgorithm())
+	if err != nil {
+		return nil, fmt.Errorf("remote key %s at %s: %w", cfg.name, cfg.addr, err)
+	}
+	if info.GetId() == "" {
+		return nil, fmt.Errorf("%w: remote key %s at %s: the service gave no key ID", provider.ErrUnavailable, cfg.name, cfg.addr)
+	}
+	k.info = provider.KeyInfo{ID: info.GetId(), Algorithm: alg, Backend: Scheme, Version: info.GetVersion()}
+	k.serviceBackend = info.GetBackend()
+	k.determ = info.GetDeterminism()
+	k.maxMessage = resp.GetMaxMessageBytes()
+	k.spki = resp.GetSpki()
+	if len(k.spki) > 0 {
+		pub, err := x509.ParsePKIXPublicKey(k.spki)
+		if err == nil {
+			if err := matches(alg, pub); err != nil {
+				return nil, fmt.Errorf("%w: remote key %s at %s: %w", provider.ErrUnsupported, cfg.name, cfg.addr, err)
+			}
+			k.pub = pub
+		}
+	}
+	det := k.determ != signerpb.Determinism_DETERMINISM_UNDECLARED
+	switch {
+	case k.pub != nil && det:
+		return &pubDetKey{pubKey{pemKey{k}}}, nil
+	case k.pub != nil:
+		return &pubKey{pemKey{k}}, nil
+	case len(k.spki) > 0 && det:
+		return &pemDetKey{pemKey{k}}, nil
+	case len(k.spki) > 0:
+		return &pemKey{k}, nil
+	case det:
+		return &detKey{k}, nil
+	}
+	return k, nil
+}
+
+// matches checks that a parsed public key is of the kind alg needs, for the
+// algorithms verified locally.
+func matches(alg provider.Algorithm, pub crypto.PublicKey) error {
+	ok := false
+	switch alg {
+	case provider.ECDSAP256SHA256:
+		p, isEC := pub.(*ecdsa.PublicKey)
+		ok = isEC && p.Curve == elliptic.P256()
+	case provider.ECDSAP384SHA384:
+		p, isEC := pub.(*ecdsa.PublicKey)
+		ok = isEC && p.Curve == elliptic.P384()
+	case provider.Ed25519:
+		_, ok = pub.(ed25519.PublicKey)
+	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
+		_, ok = pub.(*rsa.PublicKey)
+	default:
+		return fmt.Errorf("the service's %s key has a public key of type %T", alg, pub)
+	}
+	if !ok {
+		return fmt.Errorf("the service's %s key has a public key of type %T, which does not fit the algorithm", alg, pub)
+	}
+	return nil
+}
+
+// Info describes the key: its ID, algorithm and version as the service holds
+// it; Backend is "remote".
+func (k *Key) Info() provider.KeyInfo { return k.info }
+
+// ServiceBackend returns the scheme of the backend that holds the key in the
+// service, such as "pkcs11".
+func (k *Key) ServiceBackend() string { return k.serviceBackend }
+
+func (k *Key) check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: remote key %s: %w", provider.ErrUnavailable, k.cfg.name, err)
+	}
+	if k.closed.Load() {
+		return fmt.Errorf("%w: remote key %s", provider.ErrClosed, k.cfg.name)
+	}
+	return nil
+}
+
+func (k *Key) checkSize(msg []byte) error {
+	if k.maxMessage > 0 && int64(len(msg)) > k.maxMessage {
+		return fmt.Errorf("%w: message of %d bytes is over the signing service's limit of %d; sign a digest of it instead",
+			provider.ErrUnsupported, len(msg), k.maxMessage)
+	}
+	return nil
+}
+
+// withTimeout gives ctx the URI's timeout when it has no deadline.
+func (k *Key) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, k.cfg.timeout)
+}
+
+// retry runs call, which must be safe to repeat, up to 1+retries times while
+// it fails with a retryable error and ctx allows.
+func (k *Key) retry(ctx context.Context, call func(ctx context.Context) error) error {
+	ctx, cancel := k.withTimeout(ctx)
+	defer cancel()
+	var err error
+	for attempt := 0; ; attempt++ {
+		if err = call(ctx); err == nil || attempt >= k.cfg.retries || !retryable(err) {
+			return err
+		}
+		d := time.Duration(20<<attempt)*time.Millisecond + rand.N(10*time.Millisecond)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// Sign signs msg through the service.
+func (k *Key) Sign(ctx context.Context, msg []byte) ([]byte, error) {
+	return k.SignAppend(ctx, nil, msg)
+}
+
+// SignAppend signs msg through the service and appends the signature to dst.
+// A Sign is not retried: the service may have signed before the answer was
+// lost (gRPC itself repeats a call only when it never left this process).
+func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
+	if err := k.check(ctx); err != nil {
+		return dst, err
+	}
+	if err := k.checkSize(msg); err != nil {
+		return dst, err
+	}
+	cctx, cancel := k.withTimeout(ctx)
+	defer cancel()
+	resp, err := k.client.Sign(cctx, &signerpb.SignRequest{Key: k.cfg.name, Message: msg})
+	if err != nil {
+		return dst, k.wrap(ctx, "sign", err)
+	}
+	if resp.GetKeyId() != k.info.ID {
+		return dst, fmt.Errorf("%w: remote key %s at %s now signs with key %s, not %s, which this handle opened (the service's config changed); open the key again",
+			provider.ErrKeyNotFound, k.cfg.name, k.cfg.addr, resp.GetKeyId(), k.info.ID)
+	}
+	if len(resp.GetSignature()) == 0 {
+		return dst, fmt.Errorf("%w: remote sign, key %s at %s: empty signature", provider.ErrUnavailable, k.cfg.name, k.cfg.addr)
+	}
+	return append(dst, resp.GetSignature()...), nil
+}
+
+// Verify checks sig over msg: locally for ECDSA, Ed25519 and RSA keys, with
+// the public key fetched at Open, and through the service otherwise.
+func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
+	if err := k.check(ctx); err != nil {
+		return err
+	}
+	if len(sig) > maxSignatureBytes {
+		return fmt.Errorf("%w: signature of %d bytes is longer than any %s signature", provider.ErrInvalidSignature, len(sig), k.info.Algorithm)
+	}
+	if k.pub != nil {
+		if !verifyLocal(k.info.Algorithm, k.pub, msg, sig) {
+			return provider.ErrInvalidSignature
+		}
+		return nil
+	}
+	if err := k.checkSize(msg); err != nil {
+		return err
+	}
+	var resp *signerpb.VerifyResponse
+	err := k.retry(ctx, func(ctx context.Context) (err error) {
+		resp, err = k.client.Verify(ctx, &signerpb.VerifyRequest{Key: k.cfg.name, Message: msg, Signature: sig})
+		return err
+	})
+	if err != nil {
+		return k.wrap(ctx, "verify", err)
+	}
+	if !resp.GetValid() {
+		return provider.ErrInvalidSignature
+	}
+	return nil
+}
+
+func verifyLocal(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) bool {
+	switch alg {
+	case provider.ECDSAP256SHA256:
+		d := sha256.Sum256(msg)
+		return ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
+	case provider.ECDSAP384SHA384:
+		d := sha512.Sum384(msg)
+		return ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
+	case provider.Ed25519:
+		return ed25519.Verify(pub.(ed25519.PublicKey), msg, sig)
+	case provider.RSAPSSSHA256:
+		d := sha256.Sum256(msg)
+		return rsa.VerifyPSS(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+	case provider.RSAPKCS1SHA256:
+		d := sha256.Sum256(msg)
+		return rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig) == nil
+	}
+	return false
+}
+
+// Close closes the connection to the service. It is idempotent.
+func (k *Key) Close() error {
+	if k.closed.Swap(true) {
+		return nil
+	}
+	return k.conn.Close()
+}
+
+type detKey struct{ *Key }
+
+// Deterministic reports the service key's declaration.
+func (k *detKey) Deterministic() bool {
+	return k.determ == signerpb.Determinism_DETERMINISM_DETERMINISTIC
+}
+
+type pemKey struct{ *Key }
+
+// PublicKeyPEM returns the public key fetched at Open.
+func (k *pemKey) PublicKeyPEM() ([]byte, error) {
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.spki}), nil
+}
+
+type pemDetKey struct{ pemKey }
+
+func (k *pemDetKey) Deterministic() bool {
+	return k.determ == signerpb.Determinism_DETERMINISM_DETERMINISTIC
+}
+
+type pubKey struct{ pemKey }
+
+// Public returns the public key fetched at Open.
+func (k *pubKey) Public() crypto.PublicKey { return k.pub }
+
+type pubDetKey struct{ pubKey }
+
+func (k *pubDetKey) Deterministic() bool {
+	return k.determ == signerpb.Determinism_DETERMINISM_DETERMINISTIC
+}

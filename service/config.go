@@ -1,0 +1,273 @@
+package service
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// Operations a client may be authorised for. Being authorised for either on
+// a key also allows reading the key's description and public key
+// (PublicKey, ListKeys).
+const (
+	OpSign   = "sign"
+	OpVerify = "verify"
+)
+
+// InsecureIdentity is the identity of every caller on a plaintext loopback
+// listener (Options.InsecureLoopback), where there is no certificate.
+const InsecureIdentity = "insecure-loopback"
+
+// Defaults for Limits.
+const (
+	DefaultMaxMessageBytes = 1 << 20
+	DefaultMaxDeadline     = 30 * time.Second
+	DefaultShutdownGrace   = 15 * time.Second
+	// MaxSignatureBytes bounds a signature in a Verify request: larger than
+	// any signature of the known algorithms (SLH-DSA-SHA2-128f: 17088 bytes).
+	MaxSignatureBytes = 64 << 10
+	// MaxKeyNameBytes bounds a key name in a request.
+	MaxKeyNameBytes = 256
+)
+
+// Config is the service's YAML configuration:
+//
+//	listen: 127.0.0.1:7443              gRPC address
+//	tls:
+//	  cert: /etc/tinywindow/server.pem   server certificate chain (PEM)
+//	  key-source: file:/etc/tinywindow/server.key   its private key (PEM; env:NAME or file:PATH, mode 0600)
+//	  client-ca: /etc/tinywindow/clients-ca.pem     CAs that issue client certificates (PEM)
+//	keys:                                name -> key URI
+//	  orders: hmac:key-source=file:/etc/tinywindow/orders.key
+//	  pq: pqc:alg=ML-DSA-65;seed-source=file:/etc/tinywindow/pq.seed
+//	backends:                            per-scheme options added to every key URI of that scheme
+//	  pkcs11: {module-path: /usr/lib/softhsm/libsofthsm2.so, pin-source: env:TW_PIN}
+//	clients:
+//	  - identity: trader-1               certificate CN, DNS, URI or e-mail SAN
+//	    keys: [orders]                   key names, or "*" for every key
+//	    operations: [sign, verify]
+//	    rate: 2000                       requests a second (0: unlimited)
+//	    burst: 200                       requests above the rate allowed at once
+//	limits:
+//	  max-message-bytes: 1048576
+//	  max-deadline: 30s                  longest a call may run, whatever the client asks
+//	  max-concurrent-streams: 256        calls at once on one connection (0: gRPC default)
+//	  shutdown-grace: 15s                how long shutdown waits for calls in flight
+//	metrics:
+//	  listen: 127.0.0.1:9464             Prometheus /metrics (plain HTTP; empty: off)
+//
+// Unknown fields are an error. Secrets never stand in the file: the TLS key
+// and key material are named by sources.
+type Config struct {
+	Listen   string                       `yaml:"listen"`
+	TLS      TLSConfig                    `yaml:"tls"`
+	Keys     map[string]string            `yaml:"keys"`
+	Backends map[string]map[string]string `yaml:"backends"`
+	Clients  []Client                     `yaml:"clients"`
+	Limits   Limits                       `yaml:"limits"`
+	Metrics  MetricsConfig                `yaml:"metrics"`
+}
+
+// TLSConfig names the server's certificate and the CAs it trusts for
+// clients.
+type TLSConfig struct {
+	Cert      string `yaml:"cert"`
+	KeySource string `yaml:"key-source"`
+	ClientCA  string `yaml:"client-ca"`
+}
+
+// Client authorises one client certificate identity.
+type Client struct {
+	Identity   string   `yaml:"identity"`
+	Keys       []string `yaml:"keys"`
+	Operations []string `yaml:"operations"`
+	Rate       float64  `yaml:"rate"`
+	Burst      int      `yaml:"burst"`
+}
+
+// Limits bounds what a call may ask.
+type Limits struct {
+	MaxMessageBytes      int64         `yaml:"max-message-bytes"`
+	MaxDeadline          time.Duration `yaml:"max-deadline"`
+	MaxConcurrentStreams uint32        `yaml:"max-concurrent-streams"`
+	ShutdownGrace        time.Duration `yaml:"shutdown-grace"`
+}
+
+// MetricsConfig says where the Prometheus endpoint listens.
+type MetricsConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// LoadConfig reads and checks the configuration file at path.
+func LoadConfig(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: service config: %w", provider.ErrInvalidConfig, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, provider.MaxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: service config %s: %w", provider.ErrInvalidConfig, path, err)
+	}
+	c, err := ParseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("service config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig parses and checks a YAML configuration, filling in defaults.
+func ParseConfig(data []byte) (*Config, error) {
+	if len(data) > provider.MaxConfigSize {
+		return nil, fmt.Errorf("%w: config larger than %d bytes", provider.ErrInvalidConfig, provider.MaxConfigSize)
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %v", provider.ErrInvalidConfig, err)
+	}
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func configErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", provider.ErrInvalidConfig, fmt.Sprintf(format, args...))
+}
+
+// Check checks a configuration and fills in the defaults of what it leaves
+// out. ParseConfig, New and Reload call it; a program that builds a Config
+// in Go need not.
+func (c *Config) Check() error {
+	if c.Listen == "" {
+		return configErr("listen is empty; set it to the gRPC address, such as 127.0.0.1:7443")
+	}
+	tlsSet := c.TLS != TLSConfig{}
+	if tlsSet && (c.TLS.Cert == "" || c.TLS.KeySource == "" || c.TLS.ClientCA == "") {
+		return configErr("tls needs all of cert, key-source and client-ca (mutual TLS)")
+	}
+	if len(c.Keys) == 0 {
+		return configErr("keys is empty; name at least one key: keys: {orders: \"hmac:key-source=file:/etc/tinywindow/orders.key\"}")
+	}
+	for name, uri := range c.Keys {
+		if !validKeyName(name) {
+			return configErr("keys: name %q is not lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", name)
+		}
+		if _, err := provider.ParseURI(uri); err != nil {
+			return fmt.Errorf("keys.%s: %w", name, err)
+		}
+	}
+	if len(c.Clients) == 0 {
+		return configErr("clients is empty: no one could call the service; add a client with its certificate identity, keys and operations")
+	}
+	seen := map[string]bool{}
+	for i, cl := range c.Clients {
+		where := fmt.Sprintf("clients[%d]", i)
+		if cl.Identity == "" {
+			return configErr("%s: identity is empty; give the certificate's CN or a SAN", where)
+		}
+		where = fmt.Sprintf("clients[%d] (%s)", i, cl.Identity)
+		if seen[cl.Identity] {
+			return configErr("%s: identity appears twice", where)
+		}
+		seen[cl.Identity] = true
+		if len(cl.Keys) == 0 {
+			return configErr("%s: keys is empty; list key names or \"*\"", where)
+		}
+		for _, k := range cl.Keys {
+			if _, ok := c.Keys[k]; !ok && k != "*" {
+				return fmt.Errorf("%w: %s: authorises key %q, which is not in keys (known: %s)",
+					provider.ErrKeyNotFound, where, k, strings.Join(sortedKeys(c.Keys), ", "))
+			}
+		}
+		if len(cl.Operations) == 0 {
+			return configErr("%s: operations is empty; list sign and/or verify", where)
+		}
+		for _, op := range cl.Operations {
+			if op != OpSign && op != OpVerify {
+				return configErr("%s: unknown operation %q; use sign or verify", where, op)
+			}
+		}
+		if cl.Rate < 0 || cl.Burst < 0 {
+			return configErr("%s: rate and burst must not be negative", where)
+		}
+		if cl.Rate > 0 && cl.Burst == 0 {
+			c.Clients[i].Burst = max(1, int(cl.Rate/10))
+		}
+	}
+	for scheme, opts := range c.Backends {
+		for name := range opts {
+			if strings.ContainsAny(name, " \t;?&=") || name == "" {
+				return configErr("backends.%s: option %q is not an attribute name", scheme, name)
+			}
+		}
+	}
+	l := &c.Limits
+	switch {
+	case l.MaxMessageBytes < 0:
+		return configErr("limits.max-message-bytes is negative")
+	case l.MaxMessageBytes == 0:
+		l.MaxMessageBytes = DefaultMaxMessageBytes
+	case l.MaxMessageBytes > 64<<20:
+		return configErr("limits.max-message-bytes %d is over 64 MiB; sign a digest of large documents instead", l.MaxMessageBytes)
+	}
+	if l.MaxDeadline < 0 || l.ShutdownGrace < 0 {
+		return configErr("limits: durations must not be negative")
+	}
+	if l.MaxDeadline == 0 {
+		l.MaxDeadline = DefaultMaxDeadline
+	}
+	if l.ShutdownGrace == 0 {
+		l.ShutdownGrace = DefaultShutdownGrace
+	}
+	return nil
+}
+
+// keyURI returns the URI of the named key with the backend options added.
+func (c *Config) keyURI(name string) (*provider.URI, error) {
+	u, err := provider.ParseURI(c.Keys[name])
+	if err != nil {
+		return nil, err
+	}
+	opts := c.Backends[u.Scheme]
+	for _, n := range sortedKeys(opts) {
+		if !u.Has(n) {
+			u.Query = append(u.Query, provider.Attr{Name: n, Value: opts[n]})
+		}
+	}
+	return u, nil
+}
+
+func validKeyName(s string) bool {
+	if s == "" || len(s) > MaxKeyNameBytes || s == "*" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '.' || c == '_' || c == '-')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,12 @@
+// Package service is the TinyWindow signing service: a gRPC server (the API
+// of package signerpb) that signs and verifies with keys it opens from key
+// URIs, for clients it authenticates by mutual TLS and authorises per key
+// and operation.
+//
+// A Server is built from a Config (YAML, see Config), serves on a listener,
+// reloads its keys, clients and certificates on Reload without dropping calls
+// in flight, and drains calls in flight on Shutdown. Every key is wrapped by
+// package telemetry, and the metrics are served in the Prometheus text
+// format by MetricsHandler. `tinywindow serve --config FILE` runs one; the
+// "remote" backend (package providers/remote) is its client.
+package service
