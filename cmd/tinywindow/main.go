@@ -10,9 +10,14 @@
 //	tinywindow providers                       registered schemes and algorithms
 //	tinywindow bench --signer URI [--size 64] [--duration 5s] [--concurrency N] [--json]
 //	tinywindow conformance --signer URI [--report FILE.json] [--markdown FILE.md]
+//	tinywindow demo [--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--json]
+//	tinywindow venue --listen 127.0.0.1:PORT --verifier URI
+//	tinywindow audit verify FILE --signer URI
+//	tinywindow serve --config FILE [--insecure-loopback]
 //
 // Every subcommand exits 0 on success and 2 on error, with a message on
-// stderr; verify exits 1 for a signature that is invalid.
+// stderr; verify exits 1 for a signature that is invalid, and audit verify 1
+// for a log that was tampered with.
 package main
 
 import (
