@@ -111,14 +111,17 @@ func (s *mldsaScheme[PK, SK, PPK, PSK]) parsePrivate(b []byte) (privateKey, erro
 // out as ρ ‖ K ‖ tr ‖ s1 ‖ s2 ‖ t0:
 //   - every coefficient of s1 and s2 lies in [-η, η] (an encoded value of at
 //     most 2η), which circl and liboqs do not check;
+//   - t0 is the low part of t = A·s1 + s2 (see t0Matches);
 //   - tr is H(pk) for the public key that ρ, s1 and s2 give;
-//   - a signature made with the key verifies under that public key, which
-//     catches a t0 that does not belong to the rest (a pairwise consistency
-//     test).
+//   - a signature made with the key verifies under that public key (a
+//     pairwise consistency test, as FIPS 140-3 asks of a new key).
 func (s *mldsaScheme[PK, SK, PPK, PSK]) validatePrivate(key privateKey, encoded []byte) (publicKey, error) {
 	priv := key.(*mldsaPrivKey[PK, SK, PPK, PSK])
 	if err := s.checkEtaRange(encoded); err != nil {
 		return nil, err
+	}
+	if !s.t0Matches(encoded) {
+		return nil, fmt.Errorf("%w: %s private key is corrupted: its t0 is not the one its ρ, s1 and s2 give", provider.ErrInvalidConfig, s.p.alg)
 	}
 	derived, ok := priv.sk.Public().(PPK)
 	if !ok {
@@ -138,7 +141,7 @@ func (s *mldsaScheme[PK, SK, PPK, PSK]) validatePrivate(key privateKey, encoded 
 		return nil, fmt.Errorf("%w: %s private key: pairwise consistency test: %w", provider.ErrInvalidConfig, s.p.alg, err)
 	}
 	if !pub.verify(msg, nil, sig) {
-		return nil, fmt.Errorf("%w: %s private key is corrupted: a signature it makes does not verify under its own public key (t0 does not match)", provider.ErrInvalidConfig, s.p.alg)
+		return nil, fmt.Errorf("%w: %s private key is corrupted: a signature it makes does not verify under its own public key ", provider.ErrInvalidConfig, s.p.alg)
 	}
 	return pub, nil
 }

@@ -1,6 +1,7 @@
 package pqc_test
 
 import (
+	"encoding/asn1"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -34,4 +35,26 @@ func mustHex(t testing.TB, s string) []byte {
 		t.Fatalf("bad hex in test data: %v", err)
 	}
 	return b
+}
+
+// withAlgorithmParameters re-encodes a SubjectPublicKeyInfo with a NULL as
+// the algorithm parameters.
+func withAlgorithmParameters(t *testing.T, der []byte) []byte {
+	t.Helper()
+	var spki struct {
+		Algorithm struct {
+			Algorithm  asn1.ObjectIdentifier
+			Parameters asn1.RawValue `asn1:"optional"`
+		}
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		t.Fatal(err)
+	}
+	spki.Algorithm.Parameters = asn1.NullRawValue
+	out, err := asn1.Marshal(spki)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
