@@ -1,6 +1,7 @@
 package pqc_test
 
 import (
+	"bytes"
 	"encoding/asn1"
 	"encoding/hex"
 	"os"
@@ -27,6 +28,8 @@ func testSeed(n int, salt byte) []byte {
 	}
 	return s
 }
+
+func bytesReaderOf(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 func mustHex(t testing.TB, s string) []byte {
 	t.Helper()
