@@ -497,3 +497,26 @@ func TestSignDigest(t *testing.T) {
 		t.Errorf("SignDigest with SHA-256: %v, want ErrUnsupported", err)
 	}
 }
+
+// TestPublicAfterClose checks that the public key handed out by Public stays
+// usable after Close zeroes the private key.
+func TestPublicAfterClose(t *testing.T) {
+	ctx := context.Background()
+	k, err := pqc.NewFromSeed(testSeed(32, 11), pqc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := k.Public().(*mldsa65.PublicKey)
+	msg := []byte("order 11")
+	sig, err := k.Sign(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Close()
+	if !mldsa65.Verify(pub, msg, nil, sig) {
+		t.Fatal("the public key from Public no longer verifies after Close")
+	}
+	if err := k.Verify(ctx, msg, sig); !errors.Is(err, provider.ErrClosed) {
+		t.Fatalf("Verify after Close: %v", err)
+	}
+}

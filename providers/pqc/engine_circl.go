@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
@@ -87,13 +88,21 @@ type mldsaPrivKey[PK, SK any, PPK mldsaPublic[PK], PSK mldsaPrivate[SK]] struct 
 
 type mldsaPubKey[PK, SK any, PPK mldsaPublic[PK], PSK mldsaPrivate[SK]] struct {
 	s   *mldsaScheme[PK, SK, PPK, PSK]
-	pk  PPK
+	pk  PPK // may share its matrix A with a private key (see fromSeed)
 	raw []byte
+
+	// own is a public key that shares nothing with a private key, handed
+	// out by crypto(), so that it stays valid after the key is destroyed.
+	own     PPK
+	ownOnce sync.Once
 }
 
 func (s *mldsaScheme[PK, SK, PPK, PSK]) fromSeed(seed []byte) (privateKey, publicKey, error) {
 	var xi [32]byte
 	copy(xi[:], seed)
+	// circl's public key points at the private key's matrix A, which
+	// destroy zeroes: it serves Verify while the key is open, and crypto()
+	// hands out an independent copy.
 	pk, sk := s.fromSeedFn(&xi)
 	provider.Zero(xi[:])
 	return &mldsaPrivKey[PK, SK, PPK, PSK]{s: s, sk: sk}, &mldsaPubKey[PK, SK, PPK, PSK]{s: s, pk: pk, raw: pk.Bytes()}, nil
@@ -183,7 +192,7 @@ func (s *mldsaScheme[PK, SK, PPK, PSK]) parsePublic(b []byte) (publicKey, error)
 	if err := pk.UnmarshalBinary(b); err != nil {
 		return nil, fmt.Errorf("%w: %s public key: %w", provider.ErrInvalidConfig, s.p.alg, err)
 	}
-	return &mldsaPubKey[PK, SK, PPK, PSK]{s: s, pk: pk, raw: bytes.Clone(b)}, nil
+	return &mldsaPubKey[PK, SK, PPK, PSK]{s: s, pk: pk, raw: bytes.Clone(b), own: pk}, nil
 }
 
 func (k *mldsaPrivKey[PK, SK, PPK, PSK]) signAppend(dst, msg, ctx []byte, deterministic bool) ([]byte, error) {
@@ -195,6 +204,9 @@ func (k *mldsaPrivKey[PK, SK, PPK, PSK]) signAppend(dst, msg, ctx []byte, determ
 	return dst, nil
 }
 
+// destroy zeroes circl's private key, including the matrix A that a public
+// key from fromSeed shares: the Key handle stops verifying before it calls
+// destroy.
 func (k *mldsaPrivKey[PK, SK, PPK, PSK]) destroy() {
 	var zero SK
 	*k.sk = zero
@@ -206,7 +218,19 @@ func (k *mldsaPubKey[PK, SK, PPK, PSK]) verify(msg, ctx, sig []byte) bool {
 
 func (k *mldsaPubKey[PK, SK, PPK, PSK]) bytes() []byte { return k.raw }
 
-func (k *mldsaPubKey[PK, SK, PPK, PSK]) crypto() crypto.PublicKey { return k.pk }
+func (k *mldsaPubKey[PK, SK, PPK, PSK]) crypto() crypto.PublicKey {
+	k.ownOnce.Do(func() {
+		if k.own != nil {
+			return
+		}
+		own := PPK(new(PK))
+		if err := own.UnmarshalBinary(k.raw); err != nil {
+			panic("pqc: circl cannot decode the public key it encoded: " + err.Error())
+		}
+		k.own = own
+	})
+	return k.own
+}
 
 // grow extends dst by n bytes, reallocating only when its capacity is short.
 func grow(dst []byte, n int) []byte {

@@ -227,10 +227,11 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
 	}
+	// The read lock is held while verifying, so that Close, which destroys
+	// the private key the public key may share memory with, waits for it.
 	k.mu.RLock()
-	closed := k.closed
-	k.mu.RUnlock()
-	if closed {
+	defer k.mu.RUnlock()
+	if k.closed {
 		return k.errClosed()
 	}
 	if len(sig) != k.p.signatureSize {
@@ -254,7 +255,8 @@ func (k *Key) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerO
 }
 
 // Public returns circl's public key value: *mldsa44.PublicKey,
-// *mldsa65.PublicKey, *mldsa87.PublicKey or slhdsa.PublicKey.
+// *mldsa65.PublicKey, *mldsa87.PublicKey or slhdsa.PublicKey. It stays valid
+// after Close.
 func (k *Key) Public() crypto.PublicKey { return k.pub.crypto() }
 
 // PublicKeyBytes returns the raw FIPS 204 / FIPS 205 encoding of the public
