@@ -150,7 +150,7 @@ func (s *mldsaScheme[PK, SK, PPK, PSK]) validatePrivate(key privateKey, encoded 
 		return nil, fmt.Errorf("%w: %s private key: pairwise consistency test: %w", provider.ErrInvalidConfig, s.p.alg, err)
 	}
 	if !pub.verify(msg, nil, sig) {
-		return nil, fmt.Errorf("%w: %s private key is corrupted: a signature it makes does not verify under its own public key ", provider.ErrInvalidConfig, s.p.alg)
+		return nil, fmt.Errorf("%w: %s private key is corrupted: a signature it makes does not verify under its own public key", provider.ErrInvalidConfig, s.p.alg)
 	}
 	return pub, nil
 }
@@ -225,6 +225,7 @@ func (k *mldsaPubKey[PK, SK, PPK, PSK]) crypto() crypto.PublicKey {
 		}
 		own := PPK(new(PK))
 		if err := own.UnmarshalBinary(k.raw); err != nil {
+			// Unreachable: raw is the encoding circl produced, of the exact size.
 			panic("pqc: circl cannot decode the public key it encoded: " + err.Error())
 		}
 		k.own = own

@@ -4,6 +4,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -26,6 +27,10 @@ type paramSet struct {
 	publicKeySize int
 	privKeySize   int
 	signatureSize int
+
+	prefixOnce sync.Once // fills prefix and prefixErr (see spkiPrefix)
+	prefix     []byte
+	prefixErr  error
 }
 
 // The NIST object identifiers, under 2.16.840.1.101.3.4.3 (sigAlgs), used in
@@ -40,11 +45,11 @@ var (
 )
 
 var paramSets = []*paramSet{
-	{provider.MLDSA44, oidMLDSA44, 32, 1312, 2560, 2420},
-	{provider.MLDSA65, oidMLDSA65, 32, 1952, 4032, 3309},
-	{provider.MLDSA87, oidMLDSA87, 32, 2592, 4896, 4627},
-	{provider.SLHDSASHA2128s, oidSLHDSASHA2128s, 48, 32, 64, 7856},
-	{provider.SLHDSASHA2128f, oidSLHDSASHA2128f, 48, 32, 64, 17088},
+	{alg: provider.MLDSA44, oid: oidMLDSA44, seedSize: 32, publicKeySize: 1312, privKeySize: 2560, signatureSize: 2420},
+	{alg: provider.MLDSA65, oid: oidMLDSA65, seedSize: 32, publicKeySize: 1952, privKeySize: 4032, signatureSize: 3309},
+	{alg: provider.MLDSA87, oid: oidMLDSA87, seedSize: 32, publicKeySize: 2592, privKeySize: 4896, signatureSize: 4627},
+	{alg: provider.SLHDSASHA2128s, oid: oidSLHDSASHA2128s, seedSize: 48, publicKeySize: 32, privKeySize: 64, signatureSize: 7856},
+	{alg: provider.SLHDSASHA2128f, oid: oidSLHDSASHA2128f, seedSize: 48, publicKeySize: 32, privKeySize: 64, signatureSize: 17088},
 }
 
 // Algorithms returns the algorithms this backend offers.

@@ -36,10 +36,30 @@ func MarshalPublicKey(alg provider.Algorithm, raw []byte) ([]byte, error) {
 	if len(raw) != p.publicKeySize {
 		return nil, fmt.Errorf("%w: %s public key is %d bytes, want %d", provider.ErrInvalidConfig, alg, len(raw), p.publicKeySize)
 	}
-	return asn1.Marshal(subjectPublicKeyInfo{
-		Algorithm: algorithmIdentifier{Algorithm: p.oid},
-		PublicKey: asn1.BitString{Bytes: raw, BitLength: 8 * len(raw)},
+	prefix, err := p.spkiPrefix()
+	if err != nil {
+		return nil, err
+	}
+	return append(append(make([]byte, 0, len(prefix)+len(raw)), prefix...), raw...), nil
+}
+
+// spkiPrefix returns the DER of a SubjectPublicKeyInfo of this parameter set
+// up to the key bytes; every key of a set has the same one, so it is encoded
+// once.
+func (p *paramSet) spkiPrefix() ([]byte, error) {
+	p.prefixOnce.Do(func() {
+		raw := make([]byte, p.publicKeySize)
+		der, err := asn1.Marshal(subjectPublicKeyInfo{
+			Algorithm: algorithmIdentifier{Algorithm: p.oid},
+			PublicKey: asn1.BitString{Bytes: raw, BitLength: 8 * len(raw)},
+		})
+		if err != nil {
+			p.prefixErr = fmt.Errorf("encoding a %s SubjectPublicKeyInfo: %w", p.alg, err)
+			return
+		}
+		p.prefix = der[:len(der)-len(raw)]
 	})
+	return p.prefix, p.prefixErr
 }
 
 // ParsePublicKey parses a DER SubjectPublicKeyInfo holding a public key of
