@@ -34,8 +34,8 @@ type paramSet struct {
 }
 
 // The NIST object identifiers, under 2.16.840.1.101.3.4.3 (sigAlgs), used in
-// SubjectPublicKeyInfo with absent parameters (RFC 9881 for ML-DSA, RFC 9909
-// for SLH-DSA).
+// SubjectPublicKeyInfo with absent parameters (the IETF LAMPS X.509
+// profiles of ML-DSA and SLH-DSA).
 var (
 	oidMLDSA44        = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 17}
 	oidMLDSA65        = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 18}
