@@ -6,12 +6,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/ectest"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
 func TestKeyringRotation(t *testing.T) {
 	ctx := context.Background()
-	old, next := newECKey(), newECKey()
+	old, next := ectest.New(), ectest.New()
 	ring, err := provider.NewKeyring(old)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func TestKeyringRotation(t *testing.T) {
 
 func TestKeyringConcurrent(t *testing.T) {
 	ctx := context.Background()
-	ring, _ := provider.NewKeyring(newECKey())
+	ring, _ := provider.NewKeyring(ectest.New())
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -81,7 +82,7 @@ func TestKeyringConcurrent(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 20 {
-			k := newECKey()
+			k := ectest.New()
 			if err := ring.Add(k); err != nil {
 				t.Error(err)
 			}

@@ -8,21 +8,11 @@ import (
 	"testing"
 
 	"github.com/tinywindow/tinywindow/conformance"
+	"github.com/tinywindow/tinywindow/internal/ectest"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-func init() {
-	provider.Register(provider.Backend{
-		Scheme:     "ectest",
-		Algorithms: []provider.Algorithm{provider.ECDSAP256SHA256},
-		Open: func(_ context.Context, u *provider.URI) (provider.Key, error) {
-			if err := u.Check("ectest"); err != nil {
-				return nil, err
-			}
-			return newECKey(), nil
-		},
-	})
-}
+func init() { ectest.Register() }
 
 func TestRegistry(t *testing.T) {
 	if !slices.Contains(provider.Schemes(), "ectest") {
@@ -67,10 +57,10 @@ func TestRegisterPanics(t *testing.T) {
 func TestConformanceOnStdlibECDSA(t *testing.T) {
 	conformance.Test(t, conformance.Subject{
 		Open: func(context.Context) (provider.Key, error) {
-			return &ecKey{priv: sharedEC.priv, info: sharedEC.info}, nil
+			return sharedEC.Reopen(), nil
 		},
-		Other: func(context.Context) (provider.Key, error) { return newECKey(), nil },
+		Other: func(context.Context) (provider.Key, error) { return ectest.New(), nil },
 	})
 }
 
-var sharedEC = newECKey()
+var sharedEC = ectest.New()

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/tinywindow/tinywindow/conformance"
+	"github.com/tinywindow/tinywindow/internal/ectest"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
 	"github.com/tinywindow/tinywindow/telemetry"
@@ -172,7 +173,7 @@ func TestWrapKeepsOptionalInterfaces(t *testing.T) {
 	if _, ok := k.(provider.AppendSigner); !ok {
 		t.Error("the wrapped key has no SignAppend")
 	}
-	ec := newECKey(t)
+	ec := ectest.New()
 	w := wrapped(t, ec, telemetry.Options{})
 	if _, ok := w.(provider.PublicKeyer); !ok {
 		t.Error("a wrapped ECDSA key lost its public key")
@@ -180,7 +181,7 @@ func TestWrapKeepsOptionalInterfaces(t *testing.T) {
 	if _, ok := w.(provider.Determinism); ok {
 		t.Error("a wrapped key that declares nothing claims determinism")
 	}
-	if err := w.Close(); err != nil || !ec.closed {
+	if err := w.Close(); err != nil || !ec.Closed() {
 		t.Errorf("Close did not close the wrapped key: %v", err)
 	}
 	if _, err := telemetry.Wrap(nil, telemetry.Options{}); !errors.Is(err, provider.ErrInvalidConfig) {
@@ -191,12 +192,12 @@ func TestWrapKeepsOptionalInterfaces(t *testing.T) {
 func TestConformanceWrappedAsymmetric(t *testing.T) {
 	m := telemetry.NewMetrics()
 	open := func(ctx context.Context) (provider.Key, error) {
-		return telemetry.Wrap(newECKey(t), telemetry.Options{Metrics: m})
+		return telemetry.Wrap(ectest.New(), telemetry.Options{Metrics: m})
 	}
 	conformance.Test(t, conformance.Subject{Open: func() func(context.Context) (provider.Key, error) {
-		k := newECKey(t)
+		k := ectest.New()
 		return func(context.Context) (provider.Key, error) {
-			return telemetry.Wrap(k.reopen(), telemetry.Options{Metrics: m})
+			return telemetry.Wrap(k.Reopen(), telemetry.Options{Metrics: m})
 		}
 	}(), Other: open})
 }
