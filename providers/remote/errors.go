@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -51,12 +52,24 @@ func kindOf(st *status.Status) error {
 	return provider.ErrUnavailable
 }
 
+// deadlineSlack is how close to the caller's deadline a DeadlineExceeded from
+// the service counts as the caller's deadline having passed.
+const deadlineSlack = 50 * time.Millisecond
+
 // wrap turns a gRPC error into one of the taxonomy, keeping the status
 // (status.FromError still finds it) and the context's error.
 func (k *Key) wrap(ctx context.Context, op string, err error) error {
 	st, _ := status.FromError(err)
 	kind := kindOf(st)
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+	cerr := ctx.Err()
+	if cerr == nil && st.Code() == codes.DeadlineExceeded {
+		// The service enforces the deadline the client sent, and may report
+		// it a moment before the client's own context notices.
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < deadlineSlack {
+			cerr = context.DeadlineExceeded
+		}
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("%w: remote %s, key %s at %s: %w (%w)", kind, op, k.cfg.name, k.cfg.addr, err, cerr)
 	}
 	return fmt.Errorf("%w: remote %s, key %s at %s: %w", kind, op, k.cfg.name, k.cfg.addr, err)
