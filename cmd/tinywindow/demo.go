@@ -38,6 +38,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
 	auditPath := fs.String("audit", "", "audit log file to write and keep (default: a temporary file)")
 	durability := fs.String("durability", "batch", "audit log durability: batch or always")
+	batchInterval := fs.Duration("batch-interval", 2*time.Millisecond, "group-commit period of batch durability: the loss window on a crash")
 	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -54,7 +55,10 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("demo: --durability: %v", err)
 	}
-	opts := demo.Options{Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d}
+	if *batchInterval <= 0 || *batchInterval > time.Second {
+		return e.errorf("demo: --batch-interval %v: must be positive and at most 1s", *batchInterval)
+	}
+	opts := demo.Options{Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval}
 	if *limits != "" {
 		if opts.Limits, err = risk.LoadConfig(*limits); err != nil {
 			return e.errorf("demo: --limits: %v", err)

@@ -31,6 +31,9 @@ type Options struct {
 	AuditPath string
 	// Durability of the audit log (default Batch).
 	Durability audit.Durability
+	// BatchInterval is the audit log's group-commit period in Batch
+	// durability (default: the audit package's, 2ms).
+	BatchInterval time.Duration
 	// Limits is the risk configuration (default DefaultLimits).
 	Limits *risk.Config
 	// Seed fixes the order mix (default 1).
@@ -127,7 +130,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	} else {
 		res.AuditPath = path
 	}
-	log, _, err := audit.Open(path, audit.Options{Signer: opts.Key, Durability: opts.Durability})
+	log, _, err := audit.Open(path, audit.Options{Signer: opts.Key, Durability: opts.Durability, BatchInterval: opts.BatchInterval})
 	if err != nil {
 		return nil, err
 	}
