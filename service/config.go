@@ -64,6 +64,11 @@ const (
 //	  shutdown-grace: 15s                how long shutdown waits for calls in flight
 //	metrics:
 //	  listen: 127.0.0.1:9464             Prometheus /metrics (plain HTTP; empty: off)
+//	tracing:                             optional: a span per sign and verify over OTLP/gRPC
+//	  otlp-endpoint: 127.0.0.1:4317      collector address (see TracingConfig)
+//	  insecure: true                     plaintext, loopback only; or ca: FILE for TLS
+//	  sample-ratio: 1                    0 to 1
+//	  service-name: tinywindow
 //
 // Unknown fields are an error. Secrets never stand in the file: the TLS key
 // and key material are named by sources.
@@ -75,6 +80,7 @@ type Config struct {
 	Clients  []Client                     `yaml:"clients"`
 	Limits   Limits                       `yaml:"limits"`
 	Metrics  MetricsConfig                `yaml:"metrics"`
+	Tracing  *TracingConfig               `yaml:"tracing"`
 }
 
 // TLSConfig names the server's certificate and the CAs it trusts for
@@ -230,6 +236,11 @@ func (c *Config) Check() error {
 	}
 	if l.ShutdownGrace == 0 {
 		l.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.Tracing != nil {
+		if err := c.Tracing.check(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

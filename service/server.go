@@ -16,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -41,6 +42,8 @@ type Options struct {
 	// slog.Default().
 	Logger *slog.Logger
 	// TracerProvider, if not nil, receives a span for every sign and verify.
+	// The config must then have no tracing section, which makes the server
+	// build (and shut down) a tracer provider of its own.
 	TracerProvider trace.TracerProvider
 }
 
@@ -62,6 +65,8 @@ type Server struct {
 	reloadMu sync.Mutex
 	state    atomic.Pointer[state]
 	stopOnce sync.Once
+	// retiring counts tracer providers of replaced states still flushing.
+	retiring sync.WaitGroup
 }
 
 // state is one generation of the configuration: its keys, clients and TLS
@@ -74,6 +79,11 @@ type state struct {
 	byID    map[string]*entry
 	clients []*clientPolicy
 	tls     *tls.Config
+	// tp receives the keys' spans: Options.TracerProvider, owned, or nil.
+	tp trace.TracerProvider
+	// owned is the tracer provider the server built from cfg.Tracing; a
+	// reload with the same tracing section hands it on to the next state.
+	owned *sdktrace.TracerProvider
 
 	refs      atomic.Int64
 	retired   atomic.Bool
@@ -105,6 +115,8 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: --insecure-loopback serves plaintext, but the config has a tls section; drop one of them", provider.ErrInvalidConfig)
 	case !opts.InsecureLoopback && !tlsSet:
 		return nil, fmt.Errorf("%w: the config has no tls section: mutual TLS is required (tls: cert, key-source, client-ca); plaintext is allowed only on loopback with --insecure-loopback", provider.ErrInvalidConfig)
+	case opts.TracerProvider != nil && cfg.Tracing != nil:
+		return nil, errTwoTracers
 	}
 	s := &Server{opts: opts, log: opts.Logger, maxRecv: cfg.Limits.MaxMessageBytes + MaxSignatureBytes + 4096}
 	if s.log == nil {
@@ -130,6 +142,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.state.Store(st)
+	if st.owned != nil {
+		s.log.Info("tracing", "otlp-endpoint", cfg.Tracing.OTLPEndpoint, "sample-ratio", *cfg.Tracing.SampleRatio)
+	}
 
 	var creds credentials.TransportCredentials
 	if opts.InsecureLoopback {
@@ -167,11 +182,30 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 // the state it replaces, whose rate limiters carry over.
 func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state, err error) {
 	st := &state{cfg: cfg, keys: map[string]*entry{}, byID: map[string]*entry{}, closed: make(chan struct{})}
+	var fresh *sdktrace.TracerProvider // built here, shut down again on error
 	defer func() {
 		if err != nil {
 			st.closeKeys()
+			if fresh != nil {
+				fresh.Shutdown(context.Background())
+			}
 		}
 	}()
+	switch {
+	case s.opts.TracerProvider != nil:
+		st.tp = s.opts.TracerProvider
+	case cfg.Tracing == nil:
+	case prev != nil && prev.owned != nil && cfg.Tracing.equal(prev.cfg.Tracing):
+		st.owned = prev.owned
+	default:
+		if fresh, err = newTracerProvider(ctx, cfg.Tracing); err != nil {
+			return nil, err
+		}
+		st.owned = fresh
+	}
+	if st.owned != nil {
+		st.tp = st.owned
+	}
 	if !s.opts.InsecureLoopback {
 		var pool *x509.CertPool
 		if st.tls, pool, err = loadTLS(cfg.TLS); err != nil {
@@ -189,7 +223,7 @@ func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state,
 			return nil, fmt.Errorf("keys.%s: %w", name, err)
 		}
 		e := &entry{name: name, info: k.Info()}
-		if e.key, err = telemetry.Wrap(k, telemetry.Options{Metrics: s.metrics.keys, TracerProvider: s.opts.TracerProvider}); err != nil {
+		if e.key, err = telemetry.Wrap(k, telemetry.Options{Metrics: s.metrics.keys, TracerProvider: st.tp}); err != nil {
 			k.Close()
 			return nil, err
 		}
@@ -272,9 +306,11 @@ func (st *state) closeKeys() {
 	})
 }
 
-// Reload swaps in a new configuration: keys, clients, limits and TLS
-// settings. Calls in flight finish with the keys they started with, which
-// are closed once they are done. If the new configuration cannot be loaded
+// Reload swaps in a new configuration: keys, clients, limits, TLS and
+// tracing settings. Calls in flight finish with the keys they started with,
+// which are closed once they are done. A changed tracing section gets a new
+// tracer provider; the old one flushes its spans and stops once the calls
+// that used it are done. An unchanged one is kept. If the new configuration cannot be loaded
 // (a key fails to open, a certificate is missing) the old one stays and
 // Reload says why. The listen address, the metrics address and the largest
 // message size the transport accepts are fixed at start.
@@ -295,6 +331,9 @@ func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 	if (cfg.TLS != TLSConfig{}) == s.opts.InsecureLoopback {
 		return fmt.Errorf("%w: a reload cannot switch between TLS and plaintext; restart", provider.ErrInvalidConfig)
 	}
+	if s.opts.TracerProvider != nil && cfg.Tracing != nil {
+		return errTwoTracers
+	}
 	if cfg.Listen != old.cfg.Listen || cfg.Metrics.Listen != old.cfg.Metrics.Listen {
 		s.log.Warn("reload: listen addresses are fixed at start; restart to change them")
 	}
@@ -304,7 +343,13 @@ func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 	}
 	s.state.Store(st)
 	old.retire()
-	s.log.Info("configuration reloaded", "keys", len(st.keys), "clients", len(st.clients))
+	if old.owned != nil && old.owned != st.owned {
+		s.retiring.Go(func() {
+			<-old.closed
+			shutdownTracer(context.Background(), old.owned, s.log)
+		})
+	}
+	s.log.Info("configuration reloaded", "keys", len(st.keys), "clients", len(st.clients), "tracing", st.owned != nil)
 	return nil
 }
 
@@ -345,12 +390,32 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		st := s.state.Load()
 		st.retire()
 		<-st.closed
+		s.retiring.Wait()
+		if st.owned != nil {
+			shutdownTracer(ctx, st.owned, s.log)
+		}
 		if e := s.metrics.provider.Shutdown(context.Background()); e != nil && err == nil {
 			err = e
 		}
 		s.log.Info("stopped")
 	})
 	return err
+}
+
+// errTwoTracers refuses a tracing section when Options.TracerProvider is set.
+var errTwoTracers = fmt.Errorf("%w: Options.TracerProvider is set and the config has a tracing section; use one of them", provider.ErrInvalidConfig)
+
+// shutdownTracer flushes the spans tp holds to its exporter and stops it,
+// within ctx or, when ctx is already done, within a few seconds.
+func shutdownTracer(ctx context.Context, tp *sdktrace.TracerProvider, log *slog.Logger) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+	}
+	if err := tp.Shutdown(ctx); err != nil {
+		log.Warn("tracing: flushing spans at shutdown", "err", err)
+	}
 }
 
 // ctxKey keys the caller's identity in a call's context.
