@@ -24,7 +24,7 @@ type Collector struct {
 
 	mu       sync.Mutex
 	spans    []Span
-	requests [][]byte // each export request, protobuf-encoded
+	requests [][]byte      // each export request, protobuf-encoded
 	arrived  chan struct{} // closed and replaced on every request
 }
 
