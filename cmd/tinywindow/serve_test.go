@@ -43,6 +43,10 @@ func TestServeBadInput(t *testing.T) {
 		{"plaintext off loopback", []string{"serve", "--insecure-loopback", "--config", write("b.yaml", "listen: 0.0.0.0:7443\n"+keys+client)}, "loopback IP"},
 		{"no TLS", []string{"serve", "--config", write("c.yaml", "listen: 127.0.0.1:0\n"+keys+client)}, "mutual TLS is required"},
 		{"positional argument", []string{"serve", "extra"}, "unexpected argument"},
+		{"tracing without endpoint", []string{"serve", "--insecure-loopback", "--config", write("d.yaml", "listen: 127.0.0.1:0\n"+keys+client+
+			"tracing: {insecure: true}\n")}, "tracing.otlp-endpoint is empty"},
+		{"tracing unknown field", []string{"serve", "--insecure-loopback", "--config", write("e.yaml", "listen: 127.0.0.1:0\n"+keys+client+
+			"tracing: {otlp-endpoint: '127.0.0.1:4317', sampling: 1}\n")}, "field sampling not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := run(t, "", tc.args...)
@@ -190,6 +194,55 @@ func TestServeProcess(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+// TestServeTracing runs `tinywindow serve` with a tracing section pointed
+// at a collector on loopback: the spans of the calls made reach it by the
+// time the process has exited on SIGTERM.
+func TestServeTracing(t *testing.T) {
+	bin := buildBinary(t)
+	ca := servicetest.NewCA(t, "serve test CA")
+	trader := ca.Client(t, "trader")
+	col := servicetest.NewCollector(t)
+	cfgPath := filepath.Join(t.TempDir(), "service.yaml")
+	os.WriteFile(cfgPath, []byte(serveConfig(t, ca, "  orders: hmac:seed=42\n")+
+		"tracing:\n  otlp-endpoint: "+col.Endpoint+"\n  insecure: true\n  service-name: serve-test\n"), 0o644)
+	s := startServe(t, bin, cfgPath)
+	uri := "remote:addr=" + s.addr + ";key=orders?" + ca.Query(trader)
+	if code, out, errOut := run(t, hello, "sign", "--signer", uri); code != 0 || out != tag42+"\n" {
+		t.Fatalf("sign through the service: %d %q %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, hello, "verify", "--signer", uri, "--sig", tag42); code != 0 {
+		t.Fatalf("verify through the service: %d %s", code, errOut)
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.exited:
+		s.exited <- err
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, s.logText())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	names := map[string]int{}
+	for _, sp := range col.Spans() {
+		names[sp.Name]++
+		if sp.Attrs["tinywindow.backend"] != "hmac" || sp.Resource["service.name"] != "serve-test" {
+			t.Errorf("span %s: attributes %v, resource %v", sp.Name, sp.Attrs, sp.Resource)
+		}
+	}
+	// The remote client verifies HMAC tags through the service too.
+	if names["tinywindow.sign"] != 1 || names["tinywindow.verify"] != 1 {
+		t.Errorf("spans at the collector: %v, want one tinywindow.sign and one tinywindow.verify\n%s", names, s.logText())
+	}
+	for _, raw := range col.Requests() {
+		for what, b := range map[string]string{"message": hello, "tag (hex)": tag42, "tag": string(mustHex(t, tag42))} {
+			if strings.Contains(string(raw), b) {
+				t.Errorf("an OTLP export request carries the %s", what)
+			}
+		}
 	}
 }
 
