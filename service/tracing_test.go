@@ -161,6 +161,31 @@ func TestTracingReload(t *testing.T) {
 	}
 }
 
+// TestTracingTLS exports to a collector serving TLS with a certificate of
+// the CA named by tracing.ca; a collector whose certificate that CA did not
+// issue gets nothing.
+func TestTracingTLS(t *testing.T) {
+	ctx := context.Background()
+	colCA := servicetest.NewCA(t, "collector CA")
+	good := servicetest.NewTLSCollector(t, colCA.Server(t))
+	other := servicetest.NewTLSCollector(t, servicetest.NewCA(t, "another CA").Server(t))
+	for _, tc := range []struct {
+		col  *servicetest.Collector
+		want int
+	}{{good, 1}, {other, 0}} {
+		e := newEnv(t, "  orders: hmac:seed=42\n", "tracing: {otlp-endpoint: '"+tc.col.Endpoint+"', ca: "+colCA.CertFile+"}\n")
+		if _, err := e.open(t, "orders").Sign(ctx, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		e.srv.Shutdown(sctx)
+		cancel()
+		if got := len(tc.col.Spans()); got != tc.want {
+			t.Errorf("collector %s: %d spans, want %d", tc.col.Endpoint, got, tc.want)
+		}
+	}
+}
+
 func TestTracingConfig(t *testing.T) {
 	base := "listen: 127.0.0.1:7443\nkeys:\n  orders: hmac:seed=1\nclients:\n  - identity: a\n    keys: [orders]\n    operations: [sign]\n"
 	c, err := service.ParseConfig([]byte(base + "tracing: {otlp-endpoint: 'collector.example:4317'}\n"))

@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"slices"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -39,15 +41,31 @@ type Span struct {
 	Raw      *tracepb.Span
 }
 
-// NewCollector starts a Collector on 127.0.0.1 with a free port.
+// NewCollector starts a plaintext Collector on 127.0.0.1 with a free port.
 func NewCollector(t TB) *Collector {
+	t.Helper()
+	return newCollector(t)
+}
+
+// NewTLSCollector starts a Collector on 127.0.0.1 with a free port that
+// serves TLS with srv (such as CA.Server's certificate).
+func NewTLSCollector(t TB, srv Cert) *Collector {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(srv.CertFile, srv.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newCollector(t, grpc.Creds(credentials.NewServerTLSFromCert(&cert)))
+}
+
+func newCollector(t TB, opts ...grpc.ServerOption) *Collector {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &Collector{Endpoint: lis.Addr().String(), arrived: make(chan struct{})}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(opts...)
 	coltracepb.RegisterTraceServiceServer(srv, c)
 	done := make(chan struct{})
 	go func() {
