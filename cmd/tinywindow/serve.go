@@ -24,8 +24,8 @@ func init() {
 }
 
 // runServe runs the signing service until SIGINT or SIGTERM (then drains
-// calls in flight for up to limits.shutdown-grace), reloading the config
-// file on SIGHUP.
+// calls in flight for up to limits.shutdown-grace and flushes the spans of
+// the tracing section, if any), reloading the config file on SIGHUP.
 func runServe(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "serve", "--config FILE [--insecure-loopback]")
 	configPath := fs.String("config", "", "service config file (YAML; see docs/service.md)")

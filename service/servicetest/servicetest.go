@@ -1,7 +1,8 @@
 // Package servicetest helps test code that talks to a TinyWindow signing
 // service: it makes a throwaway certificate authority with server and client
-// certificates in a temporary directory, and starts a service on loopback
-// that the test stops when it ends.
+// certificates in a temporary directory, starts a service on loopback that
+// the test stops when it ends, and runs an OTLP trace collector (Collector)
+// that records the spans a service exports.
 package servicetest
 
 import (
