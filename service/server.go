@@ -63,6 +63,7 @@ type Server struct {
 	denied   metric.Int64Counter
 
 	reloadMu sync.Mutex
+	stopped  bool // set by Shutdown, under reloadMu
 	state    atomic.Pointer[state]
 	stopOnce sync.Once
 	// retiring counts tracer providers of replaced states still flushing.
@@ -323,6 +324,9 @@ func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 	}
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
+	if s.stopped {
+		return fmt.Errorf("%w: Reload after Shutdown", provider.ErrClosed)
+	}
 	old := s.state.Load()
 	if cfg.Limits.MaxMessageBytes+MaxSignatureBytes+4096 > s.maxRecv {
 		return fmt.Errorf("%w: limits.max-message-bytes %d is over the %d bytes the server started with; restart to raise it",
@@ -387,6 +391,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			<-done
 			err = fmt.Errorf("%w: shutdown cut calls in flight: %w", provider.ErrUnavailable, ctx.Err())
 		}
+		s.reloadMu.Lock() // no reload from here on
+		s.stopped = true
+		s.reloadMu.Unlock()
 		st := s.state.Load()
 		st.retire()
 		<-st.closed

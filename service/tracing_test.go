@@ -159,6 +159,9 @@ func TestTracingReload(t *testing.T) {
 	if got := a.Spans(); len(got) != 2 {
 		t.Errorf("collector a has %d spans at the end, want 2", len(got))
 	}
+	if err := e.srv.Reload(ctx, e.config(t, keys, tracingSection(a.Endpoint))); !errors.Is(err, provider.ErrClosed) {
+		t.Errorf("Reload after Shutdown: %v, want ErrClosed", err)
+	}
 }
 
 // TestTracingTLS exports to a collector serving TLS with a certificate of
