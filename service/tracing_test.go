@@ -274,3 +274,25 @@ func TestTracingNewBadInput(t *testing.T) {
 	defer cancel()
 	srv.Shutdown(sctx)
 }
+
+// BenchmarkSignTracing: remote Sign over loopback mTLS through a service
+// without tracing and with tracing to a loopback OTLP collector.
+func BenchmarkSignTracing(b *testing.B) {
+	col := servicetest.NewCollector(b)
+	for _, bc := range []struct{ name, tracing string }{
+		{"off", ""},
+		{"otlp", tracingSection(col.Endpoint)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newEnv(b, "  orders: hmac:seed=42\n", bc.tracing)
+			k := e.open(b, "orders")
+			ctx, msg := context.Background(), make([]byte, 64)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := k.Sign(ctx, msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
