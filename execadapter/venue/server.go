@@ -15,9 +15,10 @@ type Server struct {
 	sim *Sim
 	ln  net.Listener
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool           // set by Close; no connection is added after it
+	wg     sync.WaitGroup // Add only under mu and before closed
 	// OnError, if set, is told about each connection closed for a protocol
 	// error.
 	OnError func(remote net.Addr, err error)
@@ -42,9 +43,14 @@ func (s *Server) Serve() error {
 			return err
 		}
 		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return nil
+		}
 		s.conns[c] = struct{}{}
-		s.mu.Unlock()
 		s.wg.Add(1)
+		s.mu.Unlock()
 		go s.serve(c)
 	}
 }
@@ -94,6 +100,7 @@ func (s *Server) serve(c net.Conn) {
 func (s *Server) Close() error {
 	err := s.ln.Close()
 	s.mu.Lock()
+	s.closed = true
 	for c := range s.conns {
 		c.Close()
 	}
