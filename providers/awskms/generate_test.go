@@ -2,8 +2,10 @@ package awskms_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -24,6 +26,9 @@ func TestGenerate(t *testing.T) {
 		{"alias/tw-gen-hmac", provider.HMACSHA256, provider.HMACSHA256},
 	} {
 		t.Run(tc.alias, func(t *testing.T) {
+			// local-kms lives for the whole test binary: a fresh alias per
+			// run keeps -count=N from finding the last run's alias.
+			tc.alias = fmt.Sprintf("%s-%d", tc.alias, time.Now().UnixNano())
 			info, err := provider.Generate(ctx, l.URI(tc.alias), provider.GenerateRequest{Algorithm: tc.alg})
 			if err != nil {
 				t.Fatal(err)

@@ -84,7 +84,7 @@ func TestShortHMACKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ik.mod.ctx.CloseSession(sh)
-	_, err = ik.mod.ctx.CreateObject(sh, []*pkcs11.Attribute{
+	obj, err := ik.mod.ctx.CreateObject(sh, []*pkcs11.Attribute{
 		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
 		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_GENERIC_SECRET),
 		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
@@ -97,6 +97,7 @@ func TestShortHMACKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ik.mod.ctx.DestroyObject(sh, obj) // the token outlives the test: -count=N
 	_, err = provider.Open(t.Context(), keyURI("hmac-short"))
 	if !errors.Is(err, provider.ErrUnsupported) || !strings.Contains(err.Error(), "16 bytes") {
 		t.Fatalf("Open of a 16-byte HMAC key: %v; want ErrUnsupported naming its size", err)
