@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
+	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -301,9 +302,9 @@ func (k *Key) signDigest(ctx context.Context, st *keyState, dst, d []byte) ([]by
 		}
 	}
 	if st.ec {
-		out, err := appendDER(dst, resp.Result, st.size)
+		out, err := ecdsasig.AppendDER(dst, resp.Result, st.size)
 		if err != nil {
-			return dst, fmt.Errorf("%w: azurekv Sign %s: %w", provider.ErrUnavailable, &st.ref, err)
+			return dst, fmt.Errorf("%w: azurekv Sign %s: from the vault: %w", provider.ErrUnavailable, &st.ref, err)
 		}
 		return out, nil
 	}
@@ -358,7 +359,7 @@ func (st *keyState) checkShape(sig []byte) error {
 		return fmt.Errorf("%w: %s signature is %d bytes; DER signatures of this key are 8 to %d bytes",
 			provider.ErrInvalidSignature, st.info.Algorithm, len(sig), maxLen)
 	}
-	if _, ok := rawFromDER(sig, st.size); !ok {
+	if _, ok := ecdsasig.ParseDER(sig, st.size); !ok {
 		if len(sig) == 2*st.size {
 			return fmt.Errorf("%w: %s signature is not ASN.1 DER (it has the size of a raw r‖s; azurekv signatures are DER)",
 				provider.ErrInvalidSignature, st.info.Algorithm)
@@ -372,7 +373,7 @@ func (st *keyState) checkShape(sig []byte) error {
 func (k *Key) verifyRemote(ctx context.Context, st *keyState, d, sig []byte) error {
 	value := sig
 	if st.ec {
-		value, _ = rawFromDER(sig, st.size) // checkShape accepted it
+		value, _ = ecdsasig.ParseDER(sig, st.size) // checkShape accepted it
 	}
 	alg := st.alg
 	resp, err := k.client.Verify(ctx, st.ref.name, st.ref.version, azkeys.VerifyParameters{Algorithm: &alg, Digest: d, Signature: value}, nil)
@@ -417,4 +418,12 @@ func parseKID(kid string) (name, version string, ok bool) {
 		return "", "", false
 	}
 	return name, version, true
+}
+
+// minimal strips the leading zero bytes of a big-endian integer.
+func minimal(b []byte) []byte {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
 }

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/miekg/pkcs11"
+	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -135,9 +136,9 @@ func (k *Key) encode(dst, sig []byte) ([]byte, error) {
 	if k.coordSize == 0 {
 		return append(dst, sig...), nil
 	}
-	out, err := appendDER(dst, sig, k.coordSize)
+	out, err := ecdsasig.AppendDER(dst, sig, k.coordSize)
 	if err != nil {
-		return dst, fmt.Errorf("%w: pkcs11 key %s: %w", provider.ErrUnavailable, k.info.ID, err)
+		return dst, fmt.Errorf("%w: pkcs11 key %s: from the token: %w", provider.ErrUnavailable, k.info.ID, err)
 	}
 	return out, nil
 }
@@ -201,7 +202,7 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 			return fmt.Errorf("%w: HMAC-SHA256 tag is %d bytes, want %d", provider.ErrInvalidSignature, len(sig), sha256.Size)
 		}
 	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		raw, ok := derToRaw(sig, k.coordSize)
+		raw, ok := ecdsasig.ParseDER(sig, k.coordSize)
 		if !ok {
 			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two integers in range", provider.ErrInvalidSignature, alg)
 		}
