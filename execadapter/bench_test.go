@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/tinywindow/tinywindow/execadapter"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/demo"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 	_ "github.com/tinywindow/tinywindow/providers/hmac"
 )
@@ -65,8 +64,8 @@ func setup(b *testing.B, venueKind string) *benchSetup {
 	return &benchSetup{a: a, key: key, keys: keys}
 }
 
-// reportPercentiles adds the HDR histogram's percentiles to the benchmark.
-func reportPercentiles(b *testing.B, h *hdrhistogram.Histogram) {
+// reportPercentiles adds the sample's percentiles to the benchmark.
+func reportPercentiles(b *testing.B, h *latency.Sample) {
 	b.ReportMetric(float64(h.ValueAtQuantile(50)), "p50-ns")
 	b.ReportMetric(float64(h.ValueAtQuantile(99)), "p99-ns")
 	b.ReportMetric(float64(h.ValueAtQuantile(99.9)), "p999-ns")
@@ -82,14 +81,14 @@ func BenchmarkSendOrder(b *testing.B) {
 			s := setup(b, kind)
 			mix := demo.NewMix(1, "b-")
 			buf := make([]byte, 0, 256)
-			h := hdrhistogram.New(1, int64(time.Second), 3)
+			h := latency.New(0)
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
 				buf = mix.Append(buf[:0], time.Now().UnixNano())
 				t0 := time.Now()
 				s.a.SendOrder(ctx, buf)
-				h.RecordValue(min(time.Since(t0).Nanoseconds(), int64(time.Second)))
+				h.RecordValue(time.Since(t0).Nanoseconds())
 			}
 			reportPercentiles(b, h)
 		})
@@ -123,7 +122,7 @@ func BenchmarkBaseline(b *testing.B) {
 		}
 	})
 	// The floor of a TCP venue: a raw loopback round trip of one small frame
-	// to an echo goroutine, with the same HDR percentiles.
+	// to an echo goroutine, with the same percentiles.
 	b.Run("tcp-echo", func(b *testing.B) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -152,12 +151,12 @@ func BenchmarkBaseline(b *testing.B) {
 		}
 		defer c.Close()
 		out, in := make([]byte, 200), make([]byte, 30)
-		h := hdrhistogram.New(1, int64(time.Second), 3)
+		h := latency.New(0)
 		for b.Loop() {
 			t0 := time.Now()
 			c.Write(out)
 			io.ReadFull(c, in)
-			h.RecordValue(min(time.Since(t0).Nanoseconds(), int64(time.Second)))
+			h.RecordValue(time.Since(t0).Nanoseconds())
 		}
 		reportPercentiles(b, h)
 	})

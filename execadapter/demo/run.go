@@ -8,12 +8,11 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/tinywindow/tinywindow/execadapter"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -140,7 +139,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 
-	hist := hdrhistogram.New(1, int64(10*time.Second), 3)
+	hist := latency.New(opts.Orders)
 	mix := NewMix(opts.Seed, fmt.Sprintf("%x-", time.Now().UnixNano()&0xffffff))
 	buf := make([]byte, 0, 256)
 	var ms0, ms1 runtime.MemStats
@@ -156,7 +155,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		t0 = time.Now()
 		_, err := a.SendOrder(ctx, buf)
 		t1 := time.Now()
-		_ = hist.RecordValue(min(t1.Sub(t0).Nanoseconds(), hist.HighestTrackableValue()))
+		hist.RecordValue(t1.Sub(t0).Nanoseconds())
 		t0 = t1
 		if err == nil {
 			res.Accepted++

@@ -1,0 +1,46 @@
+package latency
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestValueAtQuantile(t *testing.T) {
+	s := New(100)
+	// 1..100 in a shuffled order: the nearest-rank percentile q is q itself.
+	for _, v := range rand.Perm(100) {
+		s.RecordValue(int64(v + 1))
+	}
+	for _, tc := range []struct {
+		q    float64
+		want int64
+	}{
+		{0, 1}, {1, 1}, {1.5, 2}, {50, 50}, {90, 90}, {99, 99}, {99.9, 100}, {100, 100}, {-5, 1}, {250, 100},
+	} {
+		if got := s.ValueAtQuantile(tc.q); got != tc.want {
+			t.Errorf("ValueAtQuantile(%v) = %d, want %d", tc.q, got, tc.want)
+		}
+	}
+	if s.Max() != 100 || s.Count() != 100 {
+		t.Errorf("Max, Count = %d, %d; want 100, 100", s.Max(), s.Count())
+	}
+	// Recording after a query keeps the answers right.
+	s.RecordValue(1000)
+	if s.Max() != 1000 {
+		t.Errorf("Max after another record = %d, want 1000", s.Max())
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	var s Sample
+	if s.ValueAtQuantile(99) != 0 || s.Max() != 0 {
+		t.Error("an empty sample reports a value")
+	}
+}
+
+func TestRecordWithinCapacityDoesNotAllocate(t *testing.T) {
+	s := New(1000)
+	if n := testing.AllocsPerRun(10, func() { s.RecordValue(7) }); n != 0 {
+		t.Errorf("RecordValue allocates %v times within capacity", n)
+	}
+}

@@ -1,0 +1,40 @@
+module github.com/tinywindow/tinywindow/providers/awskms
+
+go 1.26.0
+
+require (
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/config v1.33.18
+	github.com/aws/aws-sdk-go-v2/service/kms v1.62.6
+	github.com/aws/smithy-go v1.28.9
+	github.com/cloudflare/circl v1.6.5
+	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	golang.org/x/crypto v0.59.0
+)
+
+require (
+	github.com/aws/aws-sdk-go-v2/credentials v1.21.0 // indirect
+	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9 // indirect
+	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
+	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.12 // indirect
+	github.com/aws/aws-sdk-go-v2/internal/v4a v1.5.12 // indirect
+	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.25 // indirect
+	github.com/aws/aws-sdk-go-v2/service/internal/presigned-url v1.14.12 // indirect
+	github.com/aws/aws-sdk-go-v2/service/signin v1.13.1 // indirect
+	github.com/aws/aws-sdk-go-v2/service/sso v1.39.5 // indirect
+	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.5 // indirect
+	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
+
+// Development: every module of this repository, from this tree.
+replace (
+	github.com/tinywindow/tinywindow => ../..
+	github.com/tinywindow/tinywindow/bindings => ../../bindings
+	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
+	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
+	github.com/tinywindow/tinywindow/providers/remote => ../remote
+	github.com/tinywindow/tinywindow/service => ../../service
+	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
+)

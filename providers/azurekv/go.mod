@@ -1,0 +1,38 @@
+module github.com/tinywindow/tinywindow/providers/azurekv
+
+go 1.26.0
+
+require (
+	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.24.0
+	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.15.0
+	github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys v1.5.0
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
+	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/Azure/azure-sdk-for-go/sdk/internal v1.13.0 // indirect
+	github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/internal v1.2.0 // indirect
+	github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/kylelemons/godebug v1.1.0 // indirect
+	github.com/pkg/browser v0.0.0-20240102092130-5ac0b6a4141c // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+)
+
+// Development: every module of this repository, from this tree.
+replace (
+	github.com/tinywindow/tinywindow => ../..
+	github.com/tinywindow/tinywindow/bindings => ../../bindings
+	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
+	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
+	github.com/tinywindow/tinywindow/providers/remote => ../remote
+	github.com/tinywindow/tinywindow/service => ../../service
+	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
+)
