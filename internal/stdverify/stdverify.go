@@ -69,36 +69,20 @@ func Supports(alg provider.Algorithm) bool {
 // provider.ErrUnsupported, never ErrInvalidSignature: the signature was not
 // checked.
 func Verify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) error {
+	if err := CheckKey(alg, pub); err != nil {
+		return err
+	}
 	var ok bool
+	var buf [sha512.Size384]byte
 	switch alg {
 	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		p, isEC := pub.(*ecdsa.PublicKey)
-		if !isEC || p.Curve != curve(alg) {
-			return keyMismatch(alg, pub)
-		}
-		var buf [sha512.Size384]byte
-		ok = ecdsa.VerifyASN1(p, digest(alg.Hash(), msg, &buf), sig)
+		ok = ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), digest(alg.Hash(), msg, &buf), sig)
 	case provider.Ed25519:
-		p, isEd := pub.(ed25519.PublicKey)
-		if !isEd || len(p) != ed25519.PublicKeySize {
-			return keyMismatch(alg, pub)
-		}
-		ok = ed25519.Verify(p, msg, sig)
-	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
-		p, isRSA := pub.(*rsa.PublicKey)
-		if !isRSA || p.N == nil {
-			return keyMismatch(alg, pub)
-		}
-		h := alg.Hash()
-		var buf [sha512.Size384]byte
-		d := digest(h, msg, &buf)
-		if alg == provider.RSAPSSSHA256 {
-			ok = rsa.VerifyPSS(p, h, d, sig, &pss) == nil
-		} else {
-			ok = rsa.VerifyPKCS1v15(p, h, d, sig) == nil
-		}
-	default:
-		return fmt.Errorf("%w: %s signatures have no local verification rule; verify them with their backend", provider.ErrUnsupported, alg)
+		ok = ed25519.Verify(pub.(ed25519.PublicKey), msg, sig)
+	case provider.RSAPSSSHA256:
+		ok = rsa.VerifyPSS(pub.(*rsa.PublicKey), alg.Hash(), digest(alg.Hash(), msg, &buf), sig, &pss) == nil
+	case provider.RSAPKCS1SHA256:
+		ok = rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), alg.Hash(), digest(alg.Hash(), msg, &buf), sig) == nil
 	}
 	if !ok {
 		return fmt.Errorf("%w: %s signature does not verify with the public key", provider.ErrInvalidSignature, alg)
@@ -106,18 +90,39 @@ func Verify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) error
 	return nil
 }
 
+// CheckKey reports whether Verify can check alg signatures with pub: alg has
+// a rule here and pub is of its kind (an *ecdsa.PublicKey on the
+// algorithm's curve, an ed25519.PublicKey of 32 bytes, an *rsa.PublicKey).
+// Its errors wrap provider.ErrUnsupported.
+func CheckKey(alg provider.Algorithm, pub crypto.PublicKey) error {
+	ok := false
+	switch alg {
+	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
+		p, isEC := pub.(*ecdsa.PublicKey)
+		ok = isEC && p.Curve == curve(alg)
+	case provider.Ed25519:
+		p, isEd := pub.(ed25519.PublicKey)
+		ok = isEd && len(p) == ed25519.PublicKeySize
+	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
+		p, isRSA := pub.(*rsa.PublicKey)
+		ok = isRSA && p.N != nil
+	default:
+		return fmt.Errorf("%w: %s signatures have no local verification rule; verify them with their backend", provider.ErrUnsupported, alg)
+	}
+	if ok {
+		return nil
+	}
+	if p, isEC := pub.(*ecdsa.PublicKey); isEC && p.Curve != nil {
+		return fmt.Errorf("%w: a %s signature needs a key on %s, not on %s", provider.ErrUnsupported, alg, curve(alg).Params().Name, p.Curve.Params().Name)
+	}
+	return fmt.Errorf("%w: a %s signature cannot be checked with a public key of type %T", provider.ErrUnsupported, alg, pub)
+}
+
 func curve(alg provider.Algorithm) elliptic.Curve {
 	if alg == provider.ECDSAP384SHA384 {
 		return elliptic.P384()
 	}
 	return elliptic.P256()
-}
-
-func keyMismatch(alg provider.Algorithm, pub crypto.PublicKey) error {
-	if p, ok := pub.(*ecdsa.PublicKey); ok && p.Curve != nil {
-		return fmt.Errorf("%w: a %s signature needs a key on %s, not on %s", provider.ErrUnsupported, alg, curve(alg).Params().Name, p.Curve.Params().Name)
-	}
-	return fmt.Errorf("%w: a %s signature cannot be checked with a public key of type %T", provider.ErrUnsupported, alg, pub)
 }
 
 // digest hashes msg with h, SHA-256 or SHA-384, into buf and returns it.
