@@ -45,3 +45,16 @@ func TestLocalVerifyWycheproof(t *testing.T) {
 		return k.Verify(t.Context(), msg, sig)
 	}, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.RSAPSSSHA256)
 }
+
+// TestSpecHashIsAlgorithmHash: the digest KMS is sent is the one the shared
+// verification rule hashes with.
+func TestSpecHashIsAlgorithmHash(t *testing.T) {
+	for _, s := range keySpecs {
+		if s.mldsa != nil || s.usage != types.KeyUsageTypeSignVerify {
+			continue
+		}
+		if s.hash != s.alg.Hash() {
+			t.Errorf("%s: digest %v, but %s hashes with %v", s.spec, s.hash, s.alg, s.alg.Hash())
+		}
+	}
+}

@@ -65,3 +65,15 @@ func TestPSSSaltInToken(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyHashIsAlgorithmHash: the digest a key signs in Go (CKM_ECDSA, and
+// SignDigest's checks) is the one the shared verification rule hashes with.
+func TestKeyHashIsAlgorithmHash(t *testing.T) {
+	needKeys(t)
+	for _, obj := range []string{"p256", "p384", "rsa"} {
+		k := inner(t, mustOpen(t, keyURI(obj)))
+		if alg := k.info.Algorithm; k.hash != alg.Hash() {
+			t.Errorf("%s: hash %v, but %s hashes with %v", obj, k.hash, alg, alg.Hash())
+		}
+	}
+}
