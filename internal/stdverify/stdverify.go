@@ -73,16 +73,18 @@ func Verify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) error
 		return err
 	}
 	var ok bool
-	var buf [sha512.Size384]byte
 	switch alg {
 	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		ok = ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), digest(alg.Hash(), msg, &buf), sig)
+		d, n := digest(alg.Hash(), msg)
+		ok = ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:n], sig)
 	case provider.Ed25519:
 		ok = ed25519.Verify(pub.(ed25519.PublicKey), msg, sig)
 	case provider.RSAPSSSHA256:
-		ok = rsa.VerifyPSS(pub.(*rsa.PublicKey), alg.Hash(), digest(alg.Hash(), msg, &buf), sig, &pss) == nil
+		d, n := digest(alg.Hash(), msg)
+		ok = rsa.VerifyPSS(pub.(*rsa.PublicKey), alg.Hash(), d[:n], sig, &pss) == nil
 	case provider.RSAPKCS1SHA256:
-		ok = rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), alg.Hash(), digest(alg.Hash(), msg, &buf), sig) == nil
+		d, n := digest(alg.Hash(), msg)
+		ok = rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), alg.Hash(), d[:n], sig) == nil
 	}
 	if !ok {
 		return fmt.Errorf("%w: %s signature does not verify with the public key", provider.ErrInvalidSignature, alg)
@@ -125,12 +127,14 @@ func curve(alg provider.Algorithm) elliptic.Curve {
 	return elliptic.P256()
 }
 
-// digest hashes msg with h, SHA-256 or SHA-384, into buf and returns it.
-func digest(h crypto.Hash, msg []byte, buf *[sha512.Size384]byte) []byte {
+// digest returns the hash of msg with h, SHA-256 or SHA-384, in the first n
+// bytes of d. It returns an array, not a slice, so that the digest stays on
+// the caller's stack.
+func digest(h crypto.Hash, msg []byte) (d [sha512.Size384]byte, n int) {
 	if h == crypto.SHA384 {
-		*buf = sha512.Sum384(msg)
-		return buf[:sha512.Size384]
+		return sha512.Sum384(msg), sha512.Size384
 	}
-	d := sha256.Sum256(msg)
-	return append(buf[:0], d[:]...)
+	s := sha256.Sum256(msg)
+	copy(d[:], s[:])
+	return d, sha256.Size
 }
