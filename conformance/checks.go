@@ -381,7 +381,7 @@ func checkPublicKeyStdlib(ctx context.Context, r *run) (Status, string) {
 	case skip != "":
 		return Skip, skip
 	case !ok:
-		return failf("the standard library rejects the key's signature")
+		return failf("the standard library rejects the key's signature under the shared rule (docs/verification.md: for RSA-PSS, a salt as long as the hash)")
 	}
 	bad := bytes.Clone(msg)
 	bad[0] ^= 1
@@ -465,7 +465,7 @@ func checkCryptoSigner(ctx context.Context, r *run) (Status, string) {
 		}
 		return Pass, ""
 	case !ok:
-		return failf("the standard library rejects the crypto.Signer signature")
+		return failf("the standard library rejects the crypto.Signer signature under the shared rule (docs/verification.md: for RSA-PSS, a salt as long as the hash)")
 	}
 	return Pass, ""
 }
