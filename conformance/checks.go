@@ -4,11 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -16,6 +11,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -59,9 +55,9 @@ var checks = []Check{
 	{"context/cancelled", "a cancelled context gives an error that is not ErrInvalidSignature", checkCancelled},
 	{"close/idempotent", "Close may be called twice", checkCloseIdempotent},
 	{"close/use-after-close", "Sign and Verify after Close fail with ErrClosed", checkUseAfterClose},
-	{"publickey/stdlib", "the standard library verifies the key's signatures with its public key", checkPublicKeyStdlib},
+	{"publickey/stdlib", "the standard library verifies the key's signatures with its public key, under the rule every backend shares", checkPublicKeyStdlib},
 	{"publickey/pem", "the exported PEM holds the same public key", checkPublicKeyPEM},
-	{"publickey/crypto-signer", "the crypto.Signer adapter signs digests the standard library verifies", checkCryptoSigner},
+	{"publickey/crypto-signer", "the crypto.Signer adapter signs digests that the shared rule verifies", checkCryptoSigner},
 }
 
 func message(n int, salt byte) []byte {
@@ -356,42 +352,17 @@ func checkUseAfterClose(ctx context.Context, r *run) (Status, string) {
 	return Pass, ""
 }
 
-// stdlibVerify verifies sig over msg with the standard library, or says why it
-// cannot.
+// stdlibVerify verifies sig over msg with the public key under the rule every
+// backend shares (internal/stdverify, on the Go standard library), or says why
+// it cannot.
 func stdlibVerify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) (ok bool, skip string, err error) {
-	switch alg {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		p, isEC := pub.(*ecdsa.PublicKey)
-		if !isEC {
-			return false, "", fmt.Errorf("%s key's public key is %T, want *ecdsa.PublicKey", alg, pub)
-		}
-		var digest []byte
-		if alg == provider.ECDSAP256SHA256 {
-			d := sha256.Sum256(msg)
-			digest = d[:]
-		} else {
-			d := sha512.Sum384(msg)
-			digest = d[:]
-		}
-		return ecdsa.VerifyASN1(p, digest, sig), "", nil
-	case provider.Ed25519:
-		p, isEd := pub.(ed25519.PublicKey)
-		if !isEd {
-			return false, "", fmt.Errorf("Ed25519 key's public key is %T, want ed25519.PublicKey", pub)
-		}
-		return ed25519.Verify(p, msg, sig), "", nil
-	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
-		p, isRSA := pub.(*rsa.PublicKey)
-		if !isRSA {
-			return false, "", fmt.Errorf("%s key's public key is %T, want *rsa.PublicKey", alg, pub)
-		}
-		d := sha256.Sum256(msg)
-		if alg == provider.RSAPSSSHA256 {
-			return rsa.VerifyPSS(p, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil, "", nil
-		}
-		return rsa.VerifyPKCS1v15(p, crypto.SHA256, d[:], sig) == nil, "", nil
+	if !stdverify.Supports(alg) {
+		return false, fmt.Sprintf("the Go standard library has no verifier for %s", alg), nil
 	}
-	return false, fmt.Sprintf("the Go standard library has no verifier for %s", alg), nil
+	if err := stdverify.CheckKey(alg, pub); err != nil {
+		return false, "", fmt.Errorf("%s key's public key: %w", alg, err)
+	}
+	return stdverify.Verify(alg, pub, msg, sig) == nil, "", nil
 }
 
 func checkPublicKeyStdlib(ctx context.Context, r *run) (Status, string) {
@@ -410,7 +381,7 @@ func checkPublicKeyStdlib(ctx context.Context, r *run) (Status, string) {
 	case skip != "":
 		return Skip, skip
 	case !ok:
-		return failf("the standard library rejects the key's signature")
+		return failf("the standard library rejects the key's signature under the shared rule (docs/verification.md: for RSA-PSS, a salt as long as the hash)")
 	}
 	bad := bytes.Clone(msg)
 	bad[0] ^= 1
@@ -471,20 +442,14 @@ func checkCryptoSigner(ctx context.Context, r *run) (Status, string) {
 	}
 	alg := r.key.Info().Algorithm
 	msg := message(80, 0x77)
-	var digest []byte
-	var opts crypto.SignerOpts
-	switch alg {
-	case provider.ECDSAP256SHA256, provider.RSAPKCS1SHA256:
-		d := sha256.Sum256(msg)
-		digest, opts = d[:], crypto.SHA256
-	case provider.RSAPSSSHA256:
-		d := sha256.Sum256(msg)
-		digest, opts = d[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
-	case provider.ECDSAP384SHA384:
-		d := sha512.Sum384(msg)
-		digest, opts = d[:], crypto.SHA384
-	default:
-		digest, opts = msg, crypto.Hash(0)
+	digest, opts := msg, crypto.SignerOpts(crypto.Hash(0))
+	if h := alg.Hash(); h != 0 {
+		hh := h.New()
+		hh.Write(msg)
+		digest, opts = hh.Sum(nil), h
+		if alg == provider.RSAPSSSHA256 {
+			opts = stdverify.PSSOptions(h)
+		}
 	}
 	sig, err := cs.Sign(nil, digest, opts)
 	if err != nil {
@@ -500,7 +465,7 @@ func checkCryptoSigner(ctx context.Context, r *run) (Status, string) {
 		}
 		return Pass, ""
 	case !ok:
-		return failf("the standard library rejects the crypto.Signer signature")
+		return failf("the standard library rejects the crypto.Signer signature under the shared rule (docs/verification.md: for RSA-PSS, a salt as long as the hash)")
 	}
 	return Pass, ""
 }

@@ -42,9 +42,15 @@ func runCheck(ctx context.Context, c Check, r *run) (res Result) {
 }
 
 // Test runs the suite as subtests of t, one per check: a failed check fails
-// its subtest, and a skipped one is skipped with its reason.
+// its subtest, and a skipped one is skipped with its reason. A check named in
+// s.Deviations must fail instead, and its subtest fails if it passes.
 func Test(t *testing.T, s Subject) {
 	t.Helper()
+	for name := range s.Deviations {
+		if !knownCheck(name) {
+			t.Errorf("conformance: Subject.Deviations names %q, which is no check of the suite", name)
+		}
+	}
 	ctx := t.Context()
 	key, err := s.Open(ctx)
 	if err != nil {
@@ -55,12 +61,41 @@ func Test(t *testing.T, s Subject) {
 	for _, c := range checks {
 		t.Run(c.Name, func(t *testing.T) {
 			res := runCheck(ctx, c, r)
-			switch res.Status {
-			case Fail:
-				t.Errorf("%s: %s", c.Description, res.Reason)
-			case Skip:
-				t.Skip(res.Reason)
+			failure, skip, note := s.judge(c, res)
+			switch {
+			case failure != "":
+				t.Error(failure)
+			case skip != "":
+				t.Skip(skip)
+			case note != "":
+				t.Log(note)
 			}
 		})
 	}
+}
+
+// judge turns a check's result into what Test reports: a failure, a skip or
+// a note for a pass.
+func (s *Subject) judge(c Check, res Result) (failure, skip, note string) {
+	why, deviant := s.Deviations[c.Name]
+	switch {
+	case !deviant && res.Status == Fail:
+		return fmt.Sprintf("%s: %s", c.Description, res.Reason), "", ""
+	case res.Status == Skip:
+		return "", res.Reason, ""
+	case !deviant:
+		return "", "", ""
+	case res.Status == Fail:
+		return "", "", fmt.Sprintf("fails, as a known deviation (%s): %s", why, res.Reason)
+	}
+	return fmt.Sprintf("%s: passes, although Subject.Deviations says it fails (%s); drop it from Deviations and from the documentation of the deviation", c.Description, why), "", ""
+}
+
+func knownCheck(name string) bool {
+	for _, c := range checks {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,9 @@
 package provider
 
-import "fmt"
+import (
+	"crypto"
+	"fmt"
+)
 
 // Algorithm names a signature or MAC algorithm. The names are fixed strings
 // shared by all backends, so that a key's algorithm means the same thing
@@ -45,6 +48,24 @@ func ParseAlgorithm(s string) (Algorithm, error) {
 
 // Symmetric reports whether a is a MAC, whose key both signs and verifies.
 func (a Algorithm) Symmetric() bool { return a == HMACSHA256 }
+
+// Hash returns the hash the algorithm applies to the message before it signs
+// or MACs: SHA-256 for HMAC-SHA256, ECDSA-P256-SHA256, RSA-PSS-SHA256 and
+// RSA-PKCS1-SHA256, SHA-384 for ECDSA-P384-SHA384. It returns zero for the
+// algorithms that take the message itself (Ed25519, ML-DSA, SLH-DSA) and for
+// names TinyWindow does not know.
+//
+// For RSA-PSS-SHA256 the hash is also MGF1's, and the salt is as long as the
+// hash (32 bytes), as AWS KMS, Azure Key Vault and RFC 7518's PS256 specify.
+func (a Algorithm) Hash() crypto.Hash {
+	switch a {
+	case HMACSHA256, ECDSAP256SHA256, RSAPSSSHA256, RSAPKCS1SHA256:
+		return crypto.SHA256
+	case ECDSAP384SHA384:
+		return crypto.SHA384
+	}
+	return 0
+}
 
 // String returns the algorithm's name.
 func (a Algorithm) String() string { return string(a) }

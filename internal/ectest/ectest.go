@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -136,16 +137,13 @@ func (k *Key) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerO
 	return ecdsa.SignASN1(rand.Reader, k.priv, digest)
 }
 
-// Verify checks an ASN.1 DER signature of SHA-256(msg).
+// Verify checks an ASN.1 DER signature of SHA-256(msg), under the rule every
+// backend shares (internal/stdverify).
 func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.check(ctx); err != nil {
 		return err
 	}
-	d := sha256.Sum256(msg)
-	if !ecdsa.VerifyASN1(&k.priv.PublicKey, d[:], sig) {
-		return fmt.Errorf("%w: ECDSA signature does not verify", provider.ErrInvalidSignature)
-	}
-	return nil
+	return stdverify.Verify(provider.ECDSAP256SHA256, &k.priv.PublicKey, msg, sig)
 }
 
 // Closed reports whether Close was called on this handle.

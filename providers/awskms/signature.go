@@ -3,19 +3,17 @@ package awskms
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
 	"fmt"
-	"math/big"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"golang.org/x/crypto/cryptobyte"
-	"golang.org/x/crypto/cryptobyte/asn1"
 
+	"github.com/tinywindow/tinywindow/internal/ecdsasig"
+	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -121,10 +119,11 @@ func (k *SignatureKey) kmsSign(ctx context.Context, message []byte, mt types.Mes
 	return out.Signature, nil
 }
 
-// Verify checks sig over msg: with the cached public key by default, or by
-// calling KMS's Verify with verify=remote. A signature of the wrong size is
-// invalid without any call. An error that is not ErrInvalidSignature means
-// the check could not be made.
+// Verify checks sig over msg: with the cached public key by default, under
+// the rule every backend shares (internal/stdverify: an RSA-PSS salt of
+// exactly 32 bytes, as AWS KMS signs), or by calling KMS's Verify with
+// verify=remote. A signature of the wrong size is invalid without any call.
+// An error that is not ErrInvalidSignature means the check could not be made.
 func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.check(ctx); err != nil {
 		return err
@@ -139,19 +138,14 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	if err != nil {
 		return err
 	}
-	var ok bool
-	switch p := pub.key.(type) {
-	case *ecdsa.PublicKey:
-		ok = ecdsa.VerifyASN1(p, k.digest(msg), sig)
-	case *rsa.PublicKey:
-		// KMS signs with a salt as long as the hash; any salt length is
-		// accepted here, as local-kms uses the longest.
-		ok = rsa.VerifyPSS(p, crypto.SHA256, k.digest(msg), sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
-	default:
-		ok = k.spec.mldsa.verify(p, msg, sig)
+	if k.spec.mldsa != nil {
+		if !k.spec.mldsa.verify(pub.key, msg, sig) {
+			return fmt.Errorf("%w: %s signature does not verify with the public key of %s", provider.ErrInvalidSignature, k.spec.alg, k.opts.keyID)
+		}
+		return nil
 	}
-	if !ok {
-		return fmt.Errorf("%w: %s signature does not verify with the public key of %s", provider.ErrInvalidSignature, k.spec.alg, k.opts.keyID)
+	if err := stdverify.Verify(k.spec.alg, pub.key, msg, sig); err != nil {
+		return fmt.Errorf("awskms key %s: %w", k.opts.keyID, err)
 	}
 	return nil
 }
@@ -163,8 +157,13 @@ func (k *SignatureKey) checkSize(sig []byte) error {
 		if n < 8 || n > k.spec.sigSize {
 			return fmt.Errorf("%w: %s signature is %d bytes; a DER signature of this key is 8 to %d bytes", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
 		}
-		if !wellFormedDER(sig) {
-			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive INTEGERs", provider.ErrInvalidSignature, k.spec.alg)
+		// Remote verification needs this check before the call, so that a
+		// malformed signature is invalid whatever the service makes of it
+		// (local-kms answers some with InvalidKeyUsageException and ignores
+		// trailing bytes). P-256 goes with SHA-256 and P-384 with SHA-384:
+		// a coordinate is as long as the hash.
+		if _, ok := ecdsasig.ParseDER(sig, k.spec.hash.Size()); !ok {
+			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive INTEGERs of at most %d bytes", provider.ErrInvalidSignature, k.spec.alg, k.spec.hash.Size())
 		}
 	default:
 		if n != k.spec.sigSize {
@@ -199,20 +198,6 @@ func (k *SignatureKey) verifyRemote(ctx context.Context, msg, sig []byte) error 
 		return fmt.Errorf("%w: KMS Verify of %s answered SignatureValid=false", provider.ErrInvalidSignature, k.opts.keyID)
 	}
 	return nil
-}
-
-// wellFormedDER reports whether sig is exactly a DER SEQUENCE of two
-// positive, minimally encoded INTEGERs, as an ECDSA signature must be. Remote
-// verification checks this before the call, so that a malformed signature is
-// invalid whatever the service makes of it (local-kms answers some with
-// InvalidKeyUsageException and ignores trailing bytes).
-func wellFormedDER(sig []byte) bool {
-	var inner cryptobyte.String
-	r, s := new(big.Int), new(big.Int)
-	in := cryptobyte.String(sig)
-	return in.ReadASN1(&inner, asn1.SEQUENCE) && in.Empty() &&
-		inner.ReadASN1Integer(r) && inner.ReadASN1Integer(s) && inner.Empty() &&
-		r.Sign() > 0 && s.Sign() > 0
 }
 
 // signMLDSA signs msg with an ML-DSA key.

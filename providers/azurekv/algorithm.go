@@ -41,14 +41,6 @@ func curveAlgorithm(crv azkeys.CurveName) (provider.Algorithm, elliptic.Curve, b
 	return "", nil, false
 }
 
-// hashOf is the hash an algorithm signs with.
-func hashOf(a provider.Algorithm) crypto.Hash {
-	if a == provider.ECDSAP384SHA384 {
-		return crypto.SHA384
-	}
-	return crypto.SHA256
-}
-
 // digest hashes msg with h (SHA-256 or SHA-384) into buf, which must hold
 // sha512.Size384 bytes, and returns the digest.
 func digest(h crypto.Hash, msg []byte, buf *[sha512.Size384]byte) []byte {

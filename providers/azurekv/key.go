@@ -18,6 +18,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
+	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -125,7 +126,7 @@ func (k *Key) fetch(ctx context.Context) (*keyState, error) {
 			provider.ErrUnsupported, &st.ref, *jwk.Kty)
 	}
 	st.alg, _ = azureAlgorithm(alg)
-	st.hash = hashOf(alg)
+	st.hash = alg.Hash()
 	if st.spki, err = x509.MarshalPKIXPublicKey(st.pub); err != nil {
 		return nil, fmt.Errorf("%w: azurekv %s: encoding the public key: %w", provider.ErrUnavailable, &st.ref, err)
 	}
@@ -314,9 +315,10 @@ func (k *Key) signDigest(ctx context.Context, st *keyState, dst, d []byte) ([]by
 	return append(dst, resp.Result...), nil
 }
 
-// Verify checks sig over msg: locally with the cached public key, or with the
-// vault's verify operation under verify=remote. A signature of the wrong size
-// or encoding is invalid without asking the vault.
+// Verify checks sig over msg: locally with the cached public key, under the
+// rule every backend shares (internal/stdverify), or with the vault's verify
+// operation under verify=remote. A signature of the wrong size or encoding is
+// invalid without asking the vault.
 func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	st, err := k.state(ctx)
 	if err != nil {
@@ -325,22 +327,12 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := st.checkShape(sig); err != nil {
 		return err
 	}
-	var buf [sha512.Size384]byte
-	d := digest(st.hash, msg, &buf)
 	if k.cfg.Verify == VerifyRemote {
-		return k.verifyRemote(ctx, st, d, sig)
+		var buf [sha512.Size384]byte
+		return k.verifyRemote(ctx, st, digest(st.hash, msg, &buf), sig)
 	}
-	var ok bool
-	switch st.info.Algorithm {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		ok = ecdsa.VerifyASN1(st.pub.(*ecdsa.PublicKey), d, sig)
-	case provider.RSAPSSSHA256:
-		ok = rsa.VerifyPSS(st.pub.(*rsa.PublicKey), st.hash, d, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
-	default:
-		ok = rsa.VerifyPKCS1v15(st.pub.(*rsa.PublicKey), st.hash, d, sig) == nil
-	}
-	if !ok {
-		return fmt.Errorf("%w: %s signature does not verify with azurekv %s", provider.ErrInvalidSignature, st.info.Algorithm, &st.ref)
+	if err := stdverify.Verify(st.info.Algorithm, st.pub, msg, sig); err != nil {
+		return fmt.Errorf("azurekv %s: %w", &st.ref, err)
 	}
 	return nil
 }

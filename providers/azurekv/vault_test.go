@@ -66,7 +66,8 @@ type doubleKey struct {
 
 type doubleVersion struct {
 	version string
-	priv    crypto.Signer // nil for an octet key
+	priv    crypto.Signer    // nil for an octet key or a public key only
+	pub     crypto.PublicKey // a key the vault can only describe; nil: priv's
 }
 
 // fault is a canned error answer to the next request of an operation ("get",
@@ -139,6 +140,17 @@ func (v *vaultDouble) addVersion(name string, priv crypto.Signer) string {
 		v.keys[name] = k
 	}
 	k.versions = append(k.versions, doubleVersion{version: version, priv: priv})
+	return version
+}
+
+// addPublicKey adds a key of which the double knows only the public key: it
+// describes it, but cannot sign or verify with it.
+func (v *vaultDouble) addPublicKey(name string, pub crypto.PublicKey) string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.nextVersion++
+	version := fmt.Sprintf("%032x", v.nextVersion*0x9e3779b1)
+	v.keys[name] = &doubleKey{versions: []doubleVersion{{version: version, pub: pub}}}
 	return version
 }
 
@@ -310,13 +322,17 @@ func keyBundle(kid string, k *doubleKey, kv *doubleVersion) map[string]any {
 		ops = []string{"sign", "verify"}
 	}
 	jwk := map[string]any{"kid": kid, "key_ops": ops}
-	switch p := kv.priv.(type) {
-	case *ecdsa.PrivateKey:
+	pub := kv.pub
+	if pub == nil && kv.priv != nil {
+		pub = kv.priv.Public()
+	}
+	switch p := pub.(type) {
+	case *ecdsa.PublicKey:
 		size := (p.Curve.Params().BitSize + 7) / 8
 		jwk["kty"], jwk["crv"] = "EC", p.Curve.Params().Name
-		point, _ := p.PublicKey.Bytes()
+		point, _ := p.Bytes()
 		jwk["x"], jwk["y"] = b64.EncodeToString(point[1:1+size]), b64.EncodeToString(point[1+size:])
-	case *rsa.PrivateKey:
+	case *rsa.PublicKey:
 		jwk["kty"] = "RSA"
 		jwk["n"] = b64.EncodeToString(p.N.Bytes())
 		jwk["e"] = b64.EncodeToString(big.NewInt(int64(p.E)).Bytes())

@@ -5,7 +5,6 @@ package pkcs11
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
+	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -185,7 +185,8 @@ func (k *Key) opError(op string, err error) error {
 // Verify checks sig over msg. HMAC tags, and asymmetric signatures of a key
 // opened with verify=hsm, are checked in the token (C_Verify); other
 // asymmetric signatures are checked locally with the public key read when the
-// key was opened.
+// key was opened, under internal/stdverify's rule, which C_Verify with the
+// key's mechanism (an RSA-PSS salt of exactly 32 bytes) applies too.
 func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.check(ctx); err != nil {
 		return err
@@ -231,25 +232,11 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	return k.opError("verify", err)
 }
 
+// verifyLocal checks an asymmetric signature in Go with the public key read
+// when the key was opened, under the rule every backend shares.
 func (k *Key) verifyLocal(msg, sig []byte) error {
-	alg := k.info.Algorithm
-	ok := false
-	switch pub := k.pub.(type) {
-	case *ecdsa.PublicKey:
-		var sum [64]byte
-		ok = ecdsa.VerifyASN1(pub, k.digest(sum[:0], msg), sig)
-	case ed25519.PublicKey:
-		ok = len(sig) == ed25519.SignatureSize && ed25519.Verify(pub, msg, sig)
-	case *rsa.PublicKey:
-		d := sha256.Sum256(msg)
-		if alg == provider.RSAPSSSHA256 {
-			ok = rsa.VerifyPSS(pub, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
-		} else {
-			ok = rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig) == nil
-		}
-	}
-	if !ok {
-		return fmt.Errorf("%w: %s signature does not verify with key %s", provider.ErrInvalidSignature, alg, k.info.ID)
+	if err := stdverify.Verify(k.info.Algorithm, k.pub, msg, sig); err != nil {
+		return fmt.Errorf("pkcs11 key %s: %w", k.info.ID, err)
 	}
 	return nil
 }

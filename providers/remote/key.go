@@ -3,12 +3,6 @@ package remote
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -18,6 +12,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service/signerpb"
 )
@@ -105,23 +100,11 @@ func newKey(ctx context.Context, cfg *config, conn *grpc.ClientConn, client sign
 // matches checks that a parsed public key is of the kind alg needs, for the
 // algorithms verified locally.
 func matches(alg provider.Algorithm, pub crypto.PublicKey) error {
-	ok := false
-	switch alg {
-	case provider.ECDSAP256SHA256:
-		p, isEC := pub.(*ecdsa.PublicKey)
-		ok = isEC && p.Curve == elliptic.P256()
-	case provider.ECDSAP384SHA384:
-		p, isEC := pub.(*ecdsa.PublicKey)
-		ok = isEC && p.Curve == elliptic.P384()
-	case provider.Ed25519:
-		_, ok = pub.(ed25519.PublicKey)
-	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
-		_, ok = pub.(*rsa.PublicKey)
-	default:
+	if !stdverify.Supports(alg) {
 		return fmt.Errorf("the service's %s key has a public key of type %T", alg, pub)
 	}
-	if !ok {
-		return fmt.Errorf("the service's %s key has a public key of type %T, which does not fit the algorithm", alg, pub)
+	if err := stdverify.CheckKey(alg, pub); err != nil {
+		return fmt.Errorf("the service's %s key has a public key of type %T, which does not fit the algorithm: %w", alg, pub, err)
 	}
 	return nil
 }
@@ -213,7 +196,8 @@ func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 }
 
 // Verify checks sig over msg: locally for ECDSA, Ed25519 and RSA keys, with
-// the public key fetched at Open, and through the service otherwise.
+// the public key fetched at Open and the rule every backend shares
+// (internal/stdverify), and through the service otherwise.
 func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.check(ctx); err != nil {
 		return err
@@ -222,8 +206,8 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 		return fmt.Errorf("%w: signature of %d bytes is longer than any %s signature", provider.ErrInvalidSignature, len(sig), k.info.Algorithm)
 	}
 	if k.pub != nil {
-		if !verifyLocal(k.info.Algorithm, k.pub, msg, sig) {
-			return provider.ErrInvalidSignature
+		if err := stdverify.Verify(k.info.Algorithm, k.pub, msg, sig); err != nil {
+			return fmt.Errorf("remote key %s: %w", k.cfg.name, err)
 		}
 		return nil
 	}
@@ -242,26 +226,6 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 		return provider.ErrInvalidSignature
 	}
 	return nil
-}
-
-func verifyLocal(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) bool {
-	switch alg {
-	case provider.ECDSAP256SHA256:
-		d := sha256.Sum256(msg)
-		return ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
-	case provider.ECDSAP384SHA384:
-		d := sha512.Sum384(msg)
-		return ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
-	case provider.Ed25519:
-		return ed25519.Verify(pub.(ed25519.PublicKey), msg, sig)
-	case provider.RSAPSSSHA256:
-		d := sha256.Sum256(msg)
-		return rsa.VerifyPSS(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
-	case provider.RSAPKCS1SHA256:
-		d := sha256.Sum256(msg)
-		return rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig) == nil
-	}
-	return false
 }
 
 // Close closes the connection to the service. It is idempotent.

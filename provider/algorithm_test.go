@@ -1,0 +1,37 @@
+package provider_test
+
+import (
+	"crypto"
+	"testing"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+func TestAlgorithmHash(t *testing.T) {
+	want := map[provider.Algorithm]crypto.Hash{
+		provider.HMACSHA256:      crypto.SHA256,
+		provider.MLDSA44:         0,
+		provider.MLDSA65:         0,
+		provider.MLDSA87:         0,
+		provider.SLHDSASHA2128s:  0,
+		provider.SLHDSASHA2128f:  0,
+		provider.ECDSAP256SHA256: crypto.SHA256,
+		provider.ECDSAP384SHA384: crypto.SHA384,
+		provider.Ed25519:         0,
+		provider.RSAPSSSHA256:    crypto.SHA256,
+		provider.RSAPKCS1SHA256:  crypto.SHA256,
+	}
+	for _, a := range provider.Algorithms() {
+		w, ok := want[a]
+		if !ok {
+			t.Errorf("%s: no expected hash in this table; add one", a)
+			continue
+		}
+		if got := a.Hash(); got != w {
+			t.Errorf("%s.Hash() = %v, want %v", a, got, w)
+		}
+	}
+	if got := provider.Algorithm("SHA-256").Hash(); got != 0 {
+		t.Errorf("unknown algorithm's Hash() = %v, want 0", got)
+	}
+}
