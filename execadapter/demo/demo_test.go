@@ -53,7 +53,10 @@ func TestRunTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := venue.NewServer(ln, sim)
+	srv, err := venue.NewServer(ln, sim, venue.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	go srv.Serve()
 	defer srv.Close()
 	res, err := Run(context.Background(), Options{Orders: 2000, Key: key, Venue: "tcp://" + ln.Addr().String()})

@@ -134,6 +134,11 @@ func TestSimRotation(t *testing.T) {
 
 func startServer(t testing.TB, keys *provider.Keyring) *Server {
 	t.Helper()
+	return startServerOpts(t, keys, ServerOptions{})
+}
+
+func startServerOpts(t testing.TB, keys *provider.Keyring, opts ServerOptions) *Server {
+	t.Helper()
 	sim, err := NewSim(SimOptions{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +147,10 @@ func startServer(t testing.TB, keys *provider.Keyring) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(ln, sim)
+	srv, err := NewServer(ln, sim, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	go srv.Serve()
 	t.Cleanup(func() { srv.Close() })
 	return srv
