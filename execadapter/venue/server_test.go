@@ -476,3 +476,40 @@ func TestStateSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 }
+
+func TestStateWriteFailureWithholdsAcks(t *testing.T) {
+	key := hmac.NewFromSeed(42)
+	keys, _ := provider.NewKeyring(key)
+	dir := filepath.Join(t.TempDir(), "state")
+	srv := startServerOpts(t, keys, ServerOptions{StateDir: dir})
+	var rec errRecorder
+	srv.OnError = rec.record
+	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("state directory: %v %v; want mode 0700", st.Mode(), err)
+	}
+	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{MinBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Submit(context.Background(), signed(t, key, "ok", time.Now()), []byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	srv.state.syncMu.Lock()
+	srv.state.f.Close() // the next write fails, as on a failing disk
+	srv.state.syncMu.Unlock()
+	for _, id := range []string{"a", "b"} { // and every later one: the failure sticks
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.Submit(ctx, signed(t, key, id, time.Now()), []byte(id))
+		cancel()
+		if DeliveryOf(err) != Unknown || !errors.Is(err, ErrUnreachable) {
+			t.Fatalf("%s: %v; want the connection closed without an ack (delivery unknown)", id, err)
+		}
+	}
+	srv.Close()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.errs) == 0 || !errors.Is(rec.errs[0], ErrState) {
+		t.Fatalf("reported %v; want the state's failure", rec.errs)
+	}
+}
