@@ -513,3 +513,48 @@ func TestStateWriteFailureWithholdsAcks(t *testing.T) {
 		t.Fatalf("reported %v; want the state's failure", rec.errs)
 	}
 }
+
+// FuzzState opens a state whose only segment holds arbitrary bytes: it loads
+// the records before the first bad one and cuts the rest, and a state written
+// after that reopens with every record it holds.
+func FuzzState(f *testing.F) {
+	rec := func(id string, venueID uint64) []byte {
+		l := &dedupLog{pending: nil}
+		l.append([]byte(id), venueID, 1)
+		return l.pending
+	}
+	f.Add(append(rec("c-1", 1), rec("c-2", 2)...))
+	f.Add(append(rec("c-1", 1), 0))
+	f.Add([]byte{36})
+	f.Fuzz(func(t *testing.T, seg []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, fmt.Sprintf("%020d%s", 1, stateExt))
+		if err := os.WriteFile(path, seg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		l, err := openDedupLog(dir, int64(time.Hour), 1<<10, func(r stateRecord) {
+			if len(r.id) == 0 || len(r.id) > 36 {
+				t.Fatalf("record with a %d-byte ID", len(r.id))
+			}
+			n++
+		})
+		if err != nil {
+			t.Fatal(err) // a last segment is never refused: its bad tail is cut
+		}
+		l.append([]byte("new"), 7, 2)
+		if err := l.sync(); err != nil {
+			t.Fatal(err)
+		}
+		l.close()
+		m := 0
+		l, err = openDedupLog(dir, int64(time.Hour), 1<<10, func(stateRecord) { m++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.close()
+		if m != n+1 {
+			t.Fatalf("reopened with %d records; want %d", m, n+1)
+		}
+	})
+}
