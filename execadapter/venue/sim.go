@@ -139,7 +139,7 @@ func (s *Sim) attachState(dir string) (*dedupLog, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != nil {
-		return nil, fmt.Errorf("%w: the simulated venue already keeps its window in %s", ErrState, s.state.dir)
+		return nil, fmt.Errorf("%w: the simulated venue already keeps its window in %q", ErrState, s.state.dir)
 	}
 	var maxID uint64
 	l, err := openDedupLog(dir, int64(s.opts.DedupWindow), s.opts.DedupCapacity, func(r stateRecord) {

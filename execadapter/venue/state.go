@@ -90,7 +90,7 @@ func openDedupLog(dir string, window int64, capacity int, load func(stateRecord)
 	}
 	lock, err := lockDir(filepath.Join(dir, stateLockFile))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w (is another venue using it?)", ErrState, dir, err)
+		return nil, fmt.Errorf("%w: %q: %w (is another venue using it?)", ErrState, dir, err)
 	}
 	l := &dedupLog{dir: dir, window: window, capacity: capacity, segMax: max(capacity/4, 1), lock: lock,
 		pending: make([]byte, 0, 4096), spare: make([]byte, 0, 4096)}
@@ -117,7 +117,7 @@ func (l *dedupLog) load(load func(stateRecord)) error {
 		}
 		seq, err := strconv.ParseUint(name, 10, 64)
 		if err != nil || len(name) != 20 || !e.Type().IsRegular() {
-			return fmt.Errorf("%w: %q in %s is not a segment of the state; move it away", ErrState, e.Name(), l.dir)
+			return fmt.Errorf("%w: %q in %q is not a segment of the state; move it away", ErrState, e.Name(), l.dir)
 		}
 		l.segs = append(l.segs, segment{seq: seq})
 	}
@@ -151,11 +151,11 @@ func (l *dedupLog) load(load func(stateRecord)) error {
 			continue
 		}
 		if !last {
-			return fmt.Errorf("%w: %s is corrupt at byte %d; the venue cannot know which orders it acknowledged (moving the directory away starts an empty window, and a resent order may then be accepted twice)", ErrState, path, good)
+			return fmt.Errorf("%w: %q is corrupt at byte %d; the venue cannot know which orders it acknowledged (moving the directory away starts an empty window, and a resent order may then be accepted twice)", ErrState, path, good)
 		}
 		// The tail of a write that was never made durable, so never acknowledged.
 		if err := os.Truncate(path, int64(good)); err != nil {
-			return fmt.Errorf("%w: cutting the torn tail of %s: %w", ErrState, path, err)
+			return fmt.Errorf("%w: cutting the torn tail of %q: %w", ErrState, path, err)
 		}
 	}
 	cur := l.segs[len(l.segs)-1]
@@ -245,7 +245,7 @@ func (l *dedupLog) sync() error {
 	err := l.write(buf)
 	l.spare = buf[:0]
 	if err != nil {
-		err = fmt.Errorf("%w: %s: %w", ErrState, l.dir, err)
+		err = fmt.Errorf("%w: %q: %w", ErrState, l.dir, err)
 		l.mu.Lock()
 		l.err = err
 		l.mu.Unlock()
