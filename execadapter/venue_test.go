@@ -11,6 +11,7 @@ import (
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
@@ -231,6 +232,9 @@ func TestSendOrderAuditErrorsSurface(t *testing.T) {
 			}
 			if !errors.Is(err, audit.ErrClosed) || !strings.Contains(err.Error(), tc.says) {
 				t.Fatalf("%q does not name what went unrecorded (%q) and why", err, tc.says)
+			}
+			if (tc.name == "risk rejection") != (e.Rule == risk.RuleSymbolDeny) || (tc.name == "venue rejection") != (e.Reason == venue.ReasonStale) {
+				t.Fatalf("rule %q, reason %v not kept", e.Rule, e.Reason)
 			}
 		})
 	}
