@@ -26,8 +26,13 @@ type Config struct {
 	// Risk runs the pre-trade checks; nil runs none.
 	Risk *risk.Checker
 	// Audit records every order, ack, rejection and failure; nil records
-	// nothing.
+	// nothing. A record that cannot be written fails the order with ErrAudit.
 	Audit *audit.Writer
+	// VenueVerifier, if set, is the venue's key: every ack must carry the
+	// venue's signature over the ack and the order's hash (Ack.Signed), and
+	// an ack without one, or whose signature does not verify, fails the
+	// order with ErrVenueProtocol. The audit log records the signed ack.
+	VenueVerifier provider.Verifier
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -88,19 +93,21 @@ const maxAuditedInput = 1024
 // (reserving the order's notional against its account's credit), signs the
 // bytes through the signer, records the signed order in the audit log, sends
 // it to the venue, waits for the venue's ack (as long as ctx allows), checks
-// it and records it. b must not change until SendOrder returns.
+// it (and its signature, with Config.VenueVerifier) and records it. b must
+// not change until SendOrder returns.
 //
 // Every failure is an *Error whose Kind says what failed and whose Delivery
-// says whether the order may have reached the venue. Orders with time in
-// force IOC or FOK stop being open once acknowledged, so their notional is
-// released at once; for DAY and GTC orders call Release when they fill or
-// are cancelled.
+// says whether the order may have reached the venue. A rejection or failure
+// that the audit log could not record is an ErrAudit error (its message
+// names what it recorded). Orders with time in force IOC or FOK stop being
+// open once acknowledged, so their notional is released at once; for DAY
+// and GTC orders call Release when they fill or are cancelled.
 func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 	now := a.cfg.Now().UnixNano()
 	var v order.View
 	if err := order.Parse(b, &v); err != nil {
-		a.auditReject(now, stageDecode, err.Error(), b)
-		return Ack{}, &Error{Kind: ErrInvalidOrder, Delivery: venue.NotSent, Err: err}
+		e := &Error{Kind: ErrInvalidOrder, Delivery: venue.NotSent, Err: err}
+		return Ack{}, a.audited(e, a.auditReject(now, stageDecode, err.Error(), b))
 	}
 	var notional uint64
 	if a.cfg.Risk != nil {
@@ -111,8 +118,7 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 			if errors.As(err, &r) {
 				e.Rule = r.Rule
 			}
-			a.auditReject(now, stageRisk, err.Error(), b)
-			return Ack{}, e
+			return Ack{}, a.audited(e, a.auditReject(now, stageRisk, err.Error(), b))
 		}
 		notional = n
 	}
@@ -121,8 +127,8 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 	env, err := s.Seal(ctx, b)
 	if err != nil {
 		a.release(&v, notional)
-		a.auditFailure(now, &v, venue.NotSent, err)
-		return Ack{}, &Error{Kind: ErrSigning, Delivery: venue.NotSent, Err: err}
+		e := &Error{Kind: ErrSigning, Delivery: venue.NotSent, Err: err}
+		return Ack{}, a.audited(e, a.auditFailure(now, &v, e.Delivery, err))
 	}
 	if a.cfg.Audit != nil {
 		if err := a.cfg.Audit.Append(audit.TypeOrder, now, env); err != nil {
@@ -132,25 +138,27 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 	}
 	ack, err := a.cfg.Venue.Submit(ctx, env, v.ClientOrderID)
 	if err != nil {
-		d := venue.DeliveryOf(err)
-		if d == venue.NotSent {
+		e := &Error{Kind: ErrVenueUnreachable, Delivery: venue.DeliveryOf(err), Err: err}
+		switch {
+		case errors.Is(err, venue.ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
+			e.Kind = ErrTimeout
+		case errors.Is(err, venue.ErrProtocol):
+			e.Kind = ErrVenueProtocol
+		}
+		if e.Delivery == venue.NotSent {
 			a.release(&v, notional)
 		}
-		a.auditFailure(a.cfg.Now().UnixNano(), &v, d, err)
-		kind := ErrVenueUnreachable
-		if errors.Is(err, venue.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
-			kind = ErrTimeout
-		}
-		return Ack{}, &Error{Kind: kind, Delivery: d, Err: err}
+		return Ack{}, a.audited(e, a.auditFailure(a.cfg.Now().UnixNano(), &v, e.Delivery, err))
 	}
-	if err := checkAck(ack); err != nil {
-		a.auditFailure(a.cfg.Now().UnixNano(), &v, venue.Delivered, err)
-		return Ack{}, &Error{Kind: ErrVenueUnreachable, Delivery: venue.Delivered, Err: err}
+	if err := a.checkAck(ctx, ack, env, v.ClientOrderID); err != nil {
+		e := &Error{Kind: ErrVenueProtocol, Delivery: venue.Unknown, Err: err}
+		return Ack{}, a.audited(e, a.auditFailure(a.cfg.Now().UnixNano(), &v, e.Delivery, err))
 	}
 	aerr := a.auditAck(&v, ack)
 	if ack.Status == venue.Rejected {
 		a.release(&v, notional)
-		return Ack{}, &Error{Kind: ErrVenueRejected, Delivery: venue.Delivered, Reason: ack.Reason, Ack: ack}
+		e := &Error{Kind: ErrVenueRejected, Delivery: venue.Delivered, Reason: ack.Reason, Ack: ack}
+		return Ack{}, a.audited(e, aerr)
 	}
 	if v.TimeInForce == order.IOC || v.TimeInForce == order.FOK {
 		a.release(&v, notional)
@@ -159,6 +167,17 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 		return ack, &Error{Kind: ErrAudit, Delivery: venue.Delivered, Ack: ack, Err: aerr}
 	}
 	return ack, nil
+}
+
+// audited returns e, or, when the audit log could not record it (aerr is
+// not nil), an ErrAudit error that keeps e's delivery, rule, reason and ack
+// and names e in its message.
+func (a *Adapter) audited(e *Error, aerr error) *Error {
+	if aerr == nil {
+		return e
+	}
+	return &Error{Kind: ErrAudit, Delivery: e.Delivery, Rule: e.Rule, Reason: e.Reason, Ack: e.Ack,
+		Err: fmt.Errorf("recording %q: %w", e.Error(), aerr)}
 }
 
 // Release tells the pre-trade checks that an order of account with the
@@ -175,19 +194,29 @@ func (a *Adapter) release(v *order.View, notional uint64) {
 	}
 }
 
-func checkAck(ack Ack) error {
-	switch {
-	case ack.Status == venue.Accepted && ack.VenueOrderID != 0 && ack.Reason == venue.ReasonNone:
-		return nil
-	case ack.Status == venue.Rejected:
+// checkAck checks that ack is well formed and, with a VenueVerifier, that
+// it is signed by the venue over the same answer to this envelope.
+func (a *Adapter) checkAck(ctx context.Context, ack Ack, env, clientOrderID []byte) error {
+	if !(ack.Status == venue.Accepted && ack.VenueOrderID != 0 && ack.Reason == venue.ReasonNone) && ack.Status != venue.Rejected {
+		return fmt.Errorf("%w: ack with status %v, reason %v, venue order ID %d", venue.ErrProtocol, ack.Status, ack.Reason, ack.VenueOrderID)
+	}
+	if a.cfg.VenueVerifier == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: ack with status %v, reason %v, venue order ID %d", venue.ErrProtocol, ack.Status, ack.Reason, ack.VenueOrderID)
+	if ack.Signed == nil {
+		return fmt.Errorf("%w: the ack is not signed; the venue must sign its acks with %s", venue.ErrProtocol, a.cfg.VenueVerifier.Info().ID)
+	}
+	return venue.VerifyAck(ctx, a.cfg.VenueVerifier, ack, clientOrderID, env)
 }
 
+// auditAck records the ack: the venue's signed ack as received when it
+// signs, else the ack in its frame form.
 func (a *Adapter) auditAck(v *order.View, ack Ack) error {
 	if a.cfg.Audit == nil {
 		return nil
+	}
+	if ack.Signed != nil {
+		return a.cfg.Audit.Append(audit.TypeAck, ack.VenueTime, ack.Signed)
 	}
 	var p [64]byte
 	body := venue.AppendAckFrame(p[:0], ack, v.ClientOrderID)[5:]
@@ -195,9 +224,9 @@ func (a *Adapter) auditAck(v *order.View, ack Ack) error {
 }
 
 // auditReject records a rejected input: stage, the reason, and the input.
-func (a *Adapter) auditReject(now int64, stage byte, reason string, b []byte) {
+func (a *Adapter) auditReject(now int64, stage byte, reason string, b []byte) error {
 	if a.cfg.Audit == nil {
-		return
+		return nil
 	}
 	if len(reason) > 255 {
 		reason = reason[:255]
@@ -205,16 +234,18 @@ func (a *Adapter) auditReject(now int64, stage byte, reason string, b []byte) {
 	if len(b) > maxAuditedInput {
 		b = b[:maxAuditedInput]
 	}
-	_ = a.cfg.Audit.Append(audit.TypeReject, now, []byte{stage, byte(len(reason))}, []byte(reason), b)
+	return a.cfg.Audit.Append(audit.TypeReject, now, []byte{stage, byte(len(reason))}, []byte(reason), b)
 }
 
-func (a *Adapter) auditFailure(now int64, v *order.View, d venue.Delivery, err error) {
+// auditFailure records a failed send: its delivery, the client order ID
+// and the error.
+func (a *Adapter) auditFailure(now int64, v *order.View, d venue.Delivery, err error) error {
 	if a.cfg.Audit == nil {
-		return
+		return nil
 	}
 	msg := err.Error()
 	if len(msg) > 255 {
 		msg = msg[:255]
 	}
-	_ = a.cfg.Audit.Append(audit.TypeSendError, now, []byte{byte(d), byte(len(v.ClientOrderID))}, v.ClientOrderID, []byte{byte(len(msg))}, []byte(msg))
+	return a.cfg.Audit.Append(audit.TypeSendError, now, []byte{byte(d), byte(len(v.ClientOrderID))}, v.ClientOrderID, []byte{byte(len(msg))}, []byte(msg))
 }

@@ -40,7 +40,10 @@ func setup(b *testing.B, venueKind string) *benchSetup {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := venue.NewServer(ln, sim)
+		srv, err := venue.NewServer(ln, sim, venue.ServerOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
 		go srv.Serve()
 		b.Cleanup(func() { srv.Close() })
 		c, err := venue.DialTCP(ctx, ln.Addr().String(), venue.TCPOptions{})

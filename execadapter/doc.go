@@ -6,7 +6,9 @@
 // venue's acknowledgement once checked and recorded.
 //
 // Errors are *Error values whose Kind says what failed (ErrInvalidOrder,
-// ErrRiskRejected, ErrSigning, ErrVenueUnreachable, ErrTimeout,
-// ErrVenueRejected, ErrAudit) and whose Delivery says whether the order may
-// have reached the venue. See docs/execadapter.md.
+// ErrRiskRejected, ErrSigning, ErrVenueUnreachable, ErrVenueProtocol,
+// ErrTimeout, ErrVenueRejected, ErrAudit) and whose Delivery says whether
+// the order may have reached the venue. With Config.VenueVerifier, every
+// ack must carry the venue's signature, which the audit log keeps. See
+// docs/execadapter.md.
 package execadapter

@@ -22,6 +22,11 @@ var (
 	// ErrVenueUnreachable: the venue could not be reached, or the
 	// connection was lost before the ack.
 	ErrVenueUnreachable = errors.New("venue unreachable")
+	// ErrVenueProtocol: the venue answered, but not with a well-formed ack
+	// for the order (garbage, a malformed ack, an ack whose signature does
+	// not verify); the cause matches venue.ErrProtocol. The answer does not
+	// say what the venue did, so Delivery is Unknown.
+	ErrVenueProtocol = errors.New("venue protocol violation")
 	// ErrTimeout: ctx ended before the venue's ack came.
 	ErrTimeout = errors.New("timed out waiting for the venue")
 	// ErrVenueRejected: the venue answered with a rejection (Error.Reason).

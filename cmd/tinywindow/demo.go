@@ -42,6 +42,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	timeout := fs.Duration("timeout", demo.DefaultTimeout, "deadline of each order's wait for the venue")
+	venueVerifier := fs.String("venue-verifier", "", "key URI of the venue's key: every ack must be signed with it (default: acks not checked)")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -58,7 +60,10 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *batchInterval <= 0 || *batchInterval > time.Second {
 		return e.errorf("demo: --batch-interval %v: must be positive and at most 1s", *batchInterval)
 	}
-	opts := demo.Options{Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval}
+	if *timeout <= 0 || *timeout > time.Hour {
+		return e.errorf("demo: --timeout %v: must be positive and at most 1h", *timeout)
+	}
+	opts := demo.Options{Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout}
 	if *limits != "" {
 		if opts.Limits, err = risk.LoadConfig(*limits); err != nil {
 			return e.errorf("demo: --limits: %v", err)
@@ -71,6 +76,17 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	}
 	defer key.Close()
 	opts.Key = key
+	if *venueVerifier != "" {
+		if *venueAddr == "" {
+			return e.errorf("demo: --venue-verifier needs --venue: the in-process venue does not sign its acks")
+		}
+		vk, err := provider.Open(ctx, *venueVerifier)
+		if err != nil {
+			return e.errorf("demo: --venue-verifier: %v", err)
+		}
+		defer vk.Close()
+		opts.VenueVerifier = vk
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -97,6 +113,9 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if !res.AuditVerified {
 		return e.errorf("demo: the audit log did not verify: %s", res.AuditError)
 	}
+	if res.Stopped != "" {
+		return e.errorf("demo: stopped after %d of %d orders: %s; the first failure: %s", res.Sent, res.Orders, res.Stopped, res.FirstError)
+	}
 	if res.Failed > 0 {
 		return e.errorf("demo: %d orders failed; the first: %s", res.Failed, res.FirstError)
 	}
@@ -115,7 +134,7 @@ func signerURI(flagValue, def string) string {
 }
 
 func printSummary(w io.Writer, r *demo.Result) {
-	fmt.Fprintf(w, "tinywindow demo: %d orders through SendOrder on one goroutine\n\n", r.Orders)
+	fmt.Fprintf(w, "tinywindow demo: %d orders through SendOrder on one goroutine\n\n", r.Sent)
 	fmt.Fprintf(w, "  signer      %s (%s, %s backend)\n", r.Signer.ID, r.Signer.Algorithm, r.Signer.Backend)
 	fmt.Fprintf(w, "  venue       %s\n", r.Venue)
 	where := "temporary file"
@@ -127,6 +146,9 @@ func printSummary(w io.Writer, r *demo.Result) {
 	fmt.Fprintf(w, "  rejected    %d%s\n", r.Rejected, breakdown(r))
 	if r.Failed > 0 {
 		fmt.Fprintf(w, "  failed      %d (first: %s)\n", r.Failed, r.FirstError)
+	}
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "  stopped     after %d of %d orders: %s\n", r.Sent, r.Orders, r.Stopped)
 	}
 	fmt.Fprintf(w, "\n  throughput  %.0f orders/s (%.2fs)\n", r.OpsPerSec, r.Elapsed.Seconds())
 	fmt.Fprintf(w, "  latency     p50 %v   p90 %v   p99 %v   p99.9 %v   max %v\n",

@@ -25,6 +25,8 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	listen := fs.String("listen", "", "HOST:PORT to listen on, such as 127.0.0.1:9400 (port 0 picks one)")
 	verifier := fs.String("verifier", "", "key URI of the verifier for the orders' signatures (default $"+provider.SignerEnv+")")
 	maxSkew := fs.Duration("max-skew", 5*time.Second, "largest difference between an order's timestamp and the venue's clock")
+	stateDir := fs.String("state", "", "directory keeping the duplicate window across restarts and crashes (default: memory only)")
+	ackSigner := fs.String("signer", "", "key URI of the venue's own key, which signs every ack (default: acks unsigned)")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -50,6 +52,17 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("venue: %v", err)
 	}
+	opts := venue.ServerOptions{StateDir: *stateDir}
+	signedBy := ""
+	if *ackSigner != "" {
+		s, err := provider.Open(ctx, *ackSigner)
+		if err != nil {
+			return e.errorf("venue: --signer: %v", err)
+		}
+		defer s.Close()
+		opts.Signer = s
+		signedBy = fmt.Sprintf(", acks signed by %s, %s", s.Info().ID, s.Info().Algorithm)
+	}
 	sim, err := venue.NewSim(venue.SimOptions{Keys: keys, MaxSkew: *maxSkew})
 	if err != nil {
 		return e.errorf("venue: %v", err)
@@ -58,11 +71,19 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("venue: %v", err)
 	}
-	srv := venue.NewServer(ln, sim)
+	srv, err := venue.NewServer(ln, sim, opts)
+	if err != nil {
+		ln.Close()
+		return e.errorf("venue: %v", err)
+	}
 	srv.OnError = func(remote net.Addr, err error) {
 		fmt.Fprintf(e.stderr, "tinywindow venue: closed connection from %v: %v\n", remote, err)
 	}
-	fmt.Fprintf(e.stdout, "venue listening on %s (verifier %s, %s)\n", ln.Addr(), key.Info().ID, key.Info().Algorithm)
+	state := "duplicate window in memory"
+	if *stateDir != "" {
+		state = "duplicate window in " + *stateDir
+	}
+	fmt.Fprintf(e.stdout, "venue listening on %s (verifier %s, %s; %s%s)\n", ln.Addr(), key.Info().ID, key.Info().Algorithm, state, signedBy)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve() }()
 	select {

@@ -2,9 +2,12 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
@@ -53,7 +56,10 @@ func TestRunTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := venue.NewServer(ln, sim)
+	srv, err := venue.NewServer(ln, sim, venue.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	go srv.Serve()
 	defer srv.Close()
 	res, err := Run(context.Background(), Options{Orders: 2000, Key: key, Venue: "tcp://" + ln.Addr().String()})
@@ -70,5 +76,101 @@ func TestMixDoesNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 256)
 	if n := testing.AllocsPerRun(1000, func() { buf = m.Append(buf[:0], 1) }); n != 0 {
 		t.Fatalf("Append allocates %v", n)
+	}
+}
+
+// badVenue serves TCP and answers each order frame with answer (nothing, if
+// answer returns nil), never closing the connection itself.
+func badVenue(t *testing.T, answer func(body []byte) []byte) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { conn.Close() })
+			go func() {
+				fr := venue.NewFrameReader(conn)
+				for {
+					_, body, err := fr.Next()
+					if err != nil {
+						return
+					}
+					if b := answer(body); b != nil {
+						conn.Write(b)
+					}
+				}
+			}()
+		}
+	}()
+	return "tcp://" + ln.Addr().String()
+}
+
+func TestRunVenueThatDoesNotAnswer(t *testing.T) {
+	key := hmac.NewFromSeed(42)
+	tests := []struct {
+		name   string
+		answer func([]byte) []byte
+	}{
+		{"silent", func([]byte) []byte { return nil }},
+		{"acks for unknown orders", func([]byte) []byte {
+			return venue.AppendAckFrame(nil, venue.Ack{Status: venue.Accepted, VenueOrderID: 1}, []byte("nobody"))
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(context.Background(), Options{Orders: 1000, Key: key, Venue: badVenue(t, tc.answer), Timeout: 20 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Failed != StopAfter || res.Sent >= res.Orders || res.Stopped == "" || !res.AuditVerified {
+				t.Fatalf("result %+v; want a run stopped after %d failures, with its audit log verified", res, StopAfter)
+			}
+			if !strings.Contains(res.FirstError, "timed out") {
+				t.Fatalf("first error %q", res.FirstError)
+			}
+		})
+	}
+}
+
+func TestOrderDeadline(t *testing.T) {
+	parent, cancel := context.WithCancel(context.Background())
+	o := newOrderDeadline(parent, 10*time.Millisecond)
+	defer o.close()
+	for i := range 3 { // each order gets a deadline of its own
+		o.arm()
+		if dl, ok := o.Deadline(); !ok || dl.IsZero() {
+			t.Fatalf("order %d: no deadline", i)
+		}
+		<-o.Done()
+		if !errors.Is(o.Err(), context.DeadlineExceeded) {
+			t.Fatalf("order %d: %v", i, o.Err())
+		}
+		o.disarm()
+	}
+	o.arm()
+	if o.Err() != nil {
+		t.Fatalf("a fresh deadline starts expired: %v", o.Err())
+	}
+	o.disarm()
+	if n := testing.AllocsPerRun(100, func() { o.arm(); o.disarm() }); n != 0 {
+		t.Fatalf("arm and disarm allocate %v", n)
+	}
+	// The parent's end ends the order at once, and every later one.
+	o.arm()
+	cancel()
+	<-o.Done()
+	if !errors.Is(o.Err(), context.Canceled) {
+		t.Fatalf("after the parent's end: %v", o.Err())
+	}
+	o.disarm()
+	o.arm()
+	if !errors.Is(o.Err(), context.Canceled) {
+		t.Fatalf("an order after the parent's end: %v", o.Err())
 	}
 }

@@ -37,17 +37,33 @@ type Options struct {
 	Limits *risk.Config
 	// Seed fixes the order mix (default 1).
 	Seed uint64
+	// Timeout bounds each order's wait for the venue (default
+	// DefaultTimeout). An order that times out fails with Delivery Unknown.
+	Timeout time.Duration
+	// VenueVerifier, if set, is the venue's key: every ack must be signed
+	// with it (see execadapter.Config.VenueVerifier).
+	VenueVerifier provider.Verifier
 }
+
+// DefaultTimeout is the default deadline of each order: generous next to
+// the microseconds a venue on the same machine takes.
+const DefaultTimeout = time.Second
+
+// StopAfter is the number of orders failing in a row that ends a run early:
+// a venue that does not answer costs StopAfter timeouts, not one per order.
+const StopAfter = 5
 
 // Result is what a run measured. Latencies are of SendOrder, end to end.
 type Result struct {
 	Orders        int              `json:"orders"`
+	Sent          int              `json:"sent"` // orders given to SendOrder: Orders, unless the run stopped early
 	Accepted      int              `json:"accepted"`
 	Rejected      int              `json:"rejected"`
 	RiskRejected  map[string]int   `json:"risk_rejected"`
 	VenueRejected map[string]int   `json:"venue_rejected"`
 	Failed        int              `json:"failed"`
 	FirstError    string           `json:"first_error,omitempty"`
+	Stopped       string           `json:"stopped,omitempty"` // why the run ended before Orders, if it did
 	OpsPerSec     float64          `json:"ops_per_sec"`
 	P50           int64            `json:"p50_ns"`
 	P90           int64            `json:"p90_ns"`
@@ -69,8 +85,10 @@ type Result struct {
 	CPUPerOrder int64 `json:"cpu_ns_per_order"`
 }
 
-// Run sends the orders through a fresh Adapter and verifies the audit log
-// afterwards.
+// Run sends the orders through a fresh Adapter, each with a deadline of
+// opts.Timeout, and verifies the audit log afterwards. A run where StopAfter
+// orders in a row fail, or most orders fail, stops early with a Result that
+// says why (Stopped) and counts the failures.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Key == nil {
 		return nil, fmt.Errorf("%w: demo needs a key", provider.ErrInvalidConfig)
@@ -83,6 +101,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 1
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
 	}
 	if opts.Limits == nil {
 		cfg, err := risk.ParseConfig([]byte(DefaultLimits))
@@ -134,7 +155,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer log.Close()
-	a, err := execadapter.New(execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, Audit: log})
+	a, err := execadapter.New(execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, Audit: log, VenueVerifier: opts.VenueVerifier})
 	if err != nil {
 		return nil, err
 	}
@@ -147,18 +168,25 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	cpu0 := processCPU()
 	start := time.Now()
 	t0 := start
+	octx := newOrderDeadline(ctx, opts.Timeout)
+	defer octx.close()
+	inARow := 0
 	for range opts.Orders {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		buf = mix.Append(buf[:0], t0.UnixNano())
+		octx.arm()
 		t0 = time.Now()
-		_, err := a.SendOrder(ctx, buf)
+		_, err := a.SendOrder(octx, buf)
 		t1 := time.Now()
+		octx.disarm()
+		res.Sent++
 		hist.RecordValue(t1.Sub(t0).Nanoseconds())
 		t0 = t1
 		if err == nil {
 			res.Accepted++
+			inARow = 0
 			continue
 		}
 		var e *execadapter.Error
@@ -166,24 +194,35 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		case errors.As(err, &e) && e.Kind == execadapter.ErrRiskRejected:
 			res.Rejected++
 			res.RiskRejected[string(e.Rule)]++
+			inARow = 0
 		case errors.As(err, &e) && e.Kind == execadapter.ErrVenueRejected:
 			res.Rejected++
 			res.VenueRejected[e.Reason.String()]++
+			inARow = 0
 		default:
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			res.Failed++
+			inARow++
 			if res.Failed == 1 {
 				res.FirstError = err.Error()
 			}
-			if res.Failed > 100 && res.Failed*2 > res.Accepted+res.Rejected+res.Failed {
-				return nil, fmt.Errorf("demo: most orders fail; the last error: %w", err)
-			}
+		}
+		if inARow >= StopAfter {
+			res.Stopped = fmt.Sprintf("%d orders in a row failed", inARow)
+		} else if res.Failed > 100 && res.Failed*2 > res.Sent {
+			res.Stopped = fmt.Sprintf("%d of %d orders failed", res.Failed, res.Sent)
+		}
+		if res.Stopped != "" {
+			break
 		}
 	}
 	res.Elapsed = time.Since(start)
-	res.CPUPerOrder = int64(processCPU()-cpu0) / int64(opts.Orders)
+	res.CPUPerOrder = int64(processCPU()-cpu0) / int64(res.Sent)
 	runtime.ReadMemStats(&ms1)
-	res.MallocsPerOp = float64(ms1.Mallocs-ms0.Mallocs) / float64(opts.Orders)
-	res.OpsPerSec = float64(opts.Orders) / res.Elapsed.Seconds()
+	res.MallocsPerOp = float64(ms1.Mallocs-ms0.Mallocs) / float64(res.Sent)
+	res.OpsPerSec = float64(res.Sent) / res.Elapsed.Seconds()
 	res.P50 = hist.ValueAtQuantile(50)
 	res.P90 = hist.ValueAtQuantile(90)
 	res.P99 = hist.ValueAtQuantile(99)

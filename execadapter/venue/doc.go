@@ -13,4 +13,10 @@
 // Server, with length-prefixed frames, many orders in flight, reconnection
 // with backoff, and orders whose ack never came reported as Unknown rather
 // than resent.
+//
+// A Server can keep the duplicate window on disk (ServerOptions.StateDir),
+// durable before each ack, so that a restarted venue still rejects every
+// order it acknowledged; and it can sign its acks (ServerOptions.Signer,
+// SignedAck) over the ack and the hash of the order they answer, so that an
+// ack kept in an audit log proves what the venue said (VerifyAck).
 package venue

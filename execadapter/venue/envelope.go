@@ -63,18 +63,26 @@ type Sealer struct {
 
 // NewSealer returns a Sealer for signer.
 func NewSealer(signer provider.Signer) (*Sealer, error) {
-	info := signer.Info()
+	h, err := appendKeyLabel(append([]byte(OrderDomain), EnvelopeVersion), signer.Info())
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{signer: signer, head: h, buf: make([]byte, 0, 1024)}, nil
+}
+
+// appendKeyLabel appends the key ID and the algorithm of a key, each after
+// its one-byte length, as envelopes and signed acks carry them.
+func appendKeyLabel(dst []byte, info provider.KeyInfo) ([]byte, error) {
 	if len(info.ID) == 0 || len(info.ID) > MaxKeyID {
 		return nil, fmt.Errorf("%w: key ID %q must be 1 to %d bytes", provider.ErrInvalidConfig, info.ID, MaxKeyID)
 	}
 	if len(info.Algorithm) == 0 || len(info.Algorithm) > MaxAlgorithm {
 		return nil, fmt.Errorf("%w: algorithm %q must be 1 to %d bytes", provider.ErrInvalidConfig, info.Algorithm, MaxAlgorithm)
 	}
-	h := append([]byte(OrderDomain), EnvelopeVersion, byte(len(info.ID)))
-	h = append(h, info.ID...)
-	h = append(h, byte(len(info.Algorithm)))
-	h = append(h, info.Algorithm...)
-	return &Sealer{signer: signer, head: h, buf: make([]byte, 0, 1024)}, nil
+	dst = append(dst, byte(len(info.ID)))
+	dst = append(dst, info.ID...)
+	dst = append(dst, byte(len(info.Algorithm)))
+	return append(dst, info.Algorithm...), nil
 }
 
 // Seal signs the canonical order bytes and returns the envelope, which stays

@@ -13,14 +13,16 @@ import (
 // Frames on a TCP venue connection (all big-endian):
 //
 //	0  4  length n of what follows (1 to MaxFrame)
-//	4  1  frame type: FrameOrder or FrameAck
-//	5  …  body: an envelope (FrameOrder) or an ack (FrameAck)
+//	4  1  frame type: FrameOrder, FrameAck or FrameSignedAck
+//	5  …  body: an envelope (FrameOrder), an ack (FrameAck) or a signed
+//	      ack (FrameSignedAck, see SignedAck)
 //
 // An ack body is status (1), reason (1), venue order ID (8), venue time (8),
 // client order ID length (1, 0 to 36) and the client order ID.
 const (
-	FrameOrder = 1
-	FrameAck   = 2
+	FrameOrder     = 1
+	FrameAck       = 2
+	FrameSignedAck = 3
 	// MaxFrame bounds a frame's length field: a peer cannot make a reader
 	// allocate more.
 	MaxFrame = 1 + MaxEnvelope
@@ -40,7 +42,14 @@ func AppendAckFrame(dst []byte, a Ack, clientOrderID []byte) []byte {
 		clientOrderID = nil
 	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(1+ackFixed+len(clientOrderID)))
-	dst = append(dst, FrameAck, byte(a.Status), byte(a.Reason))
+	dst = append(dst, FrameAck)
+	return appendAckBody(dst, a, clientOrderID)
+}
+
+// appendAckBody appends the body of an ack frame; the client order ID is at
+// most order.MaxClientOrderID bytes.
+func appendAckBody(dst []byte, a Ack, clientOrderID []byte) []byte {
+	dst = append(dst, byte(a.Status), byte(a.Reason))
 	dst = binary.BigEndian.AppendUint64(dst, a.VenueOrderID)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(a.VenueTime))
 	dst = append(dst, byte(len(clientOrderID)))

@@ -1,32 +1,72 @@
 package venue
 
 import (
-	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"sync"
+
+	"github.com/tinywindow/tinywindow/provider"
 )
+
+// ServerOptions configure a Server.
+type ServerOptions struct {
+	// StateDir, if set, is a directory where the server keeps the venue's
+	// duplicate window (the client order IDs seen within SimOptions
+	// DedupWindow, up to DedupCapacity), so that after a restart on the same
+	// directory, even after a crash, every order it acknowledged is still a
+	// duplicate. Each accepted order's record is written and fsynced before
+	// any ack that follows it is sent (acks waiting together share one
+	// fsync). The directory is created if needed (mode 0700) and locked
+	// against a second server.
+	StateDir string
+	// Signer, if set, signs every ack (FrameSignedAck, see SignedAck): the
+	// venue's signature over the ack and the SHA-256 of the envelope it
+	// answers. Otherwise acks are unsigned (FrameAck).
+	Signer provider.Signer
+}
 
 // Server serves a Sim over TCP: it reads order frames from each connection,
 // processes them in order, and writes an ack frame for each. A connection
-// that sends anything but a well-formed order frame is closed.
+// that sends anything but a well-formed order frame is closed without an
+// ack.
 type Server struct {
-	sim *Sim
-	ln  net.Listener
+	sim   *Sim
+	ln    net.Listener
+	opts  ServerOptions
+	state *dedupLog
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool           // set by Close; no connection is added after it
 	wg     sync.WaitGroup // Add only under mu and before closed
-	// OnError, if set, is told about each connection closed for a protocol
-	// error.
+	// OnError, if set, is told about each connection closed for an error:
+	// a protocol violation, a read error, or an ack that could not be made
+	// durable or signed. A client that disconnects cleanly between frames is
+	// not an error.
 	OnError func(remote net.Addr, err error)
 }
 
-// NewServer returns a server for sim on ln; call Serve to run it.
-func NewServer(ln net.Listener, sim *Sim) *Server {
-	return &Server{sim: sim, ln: ln, conns: map[net.Conn]struct{}{}}
+// NewServer returns a server for sim on ln; call Serve to run it. With
+// opts.StateDir it loads the duplicate window from there; sim must be used
+// by this server only.
+func NewServer(ln net.Listener, sim *Sim, opts ServerOptions) (*Server, error) {
+	s := &Server{sim: sim, ln: ln, opts: opts, conns: map[net.Conn]struct{}{}}
+	if opts.Signer != nil {
+		if _, err := NewAckSigner(opts.Signer); err != nil {
+			return nil, err
+		}
+	}
+	if opts.StateDir != "" {
+		l, err := sim.attachState(opts.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		s.state = l
+	}
+	return s, nil
 }
 
 // Addr returns the listening address.
@@ -55,6 +95,10 @@ func (s *Server) Serve() error {
 	}
 }
 
+// maxPendingAcks bounds the acks a connection holds before making them
+// durable and sending them.
+const maxPendingAcks = 1 << 16
+
 func (s *Server) serve(c net.Conn) {
 	defer s.wg.Done()
 	defer func() {
@@ -63,36 +107,64 @@ func (s *Server) serve(c net.Conn) {
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
+	fail := func(err error) {
+		if s.OnError != nil && !errors.Is(err, net.ErrClosed) {
+			s.OnError(c.RemoteAddr(), err)
+		}
+	}
+	var signer *AckSigner
+	if s.opts.Signer != nil {
+		signer, _ = NewAckSigner(s.opts.Signer) // checked by NewServer
+	}
 	fr := NewFrameReader(c)
-	w := bufio.NewWriterSize(c, 1<<16)
 	var out []byte
 	ctx := context.Background()
 	for {
 		typ, body, err := fr.Next()
+		if err == nil && typ != FrameOrder {
+			err = fmt.Errorf("%w: frame type %d from the client; want an order (%d)", ErrProtocol, typ, FrameOrder)
+		}
 		if err != nil {
-			if s.OnError != nil && !errors.Is(err, net.ErrClosed) {
-				s.OnError(c.RemoteAddr(), err)
+			// Acks already owed are sent, then the connection closes.
+			if ferr := s.flush(c, out); ferr != nil {
+				fail(ferr)
+			} else if !errors.Is(err, io.EOF) {
+				fail(err)
 			}
-			w.Flush()
 			return
 		}
-		var ack Ack
-		var id []byte
-		if typ != FrameOrder {
-			ack = Ack{Status: Rejected, Reason: ReasonUnsupportedFrame}
-		} else {
-			ack, id = s.sim.Process(ctx, body)
-		}
-		out = AppendAckFrame(out[:0], ack, id)
-		if _, err := w.Write(out); err != nil {
-			return
-		}
-		if fr.Buffered() == 0 { // nothing more queued: send the acks now
-			if err := w.Flush(); err != nil {
+		ack, id := s.sim.Process(ctx, body)
+		if signer != nil {
+			out, err = signer.AppendFrame(ctx, out, ack, id, body)
+			if err != nil {
+				fail(fmt.Errorf("signing the ack: %w", err))
 				return
 			}
+		} else {
+			out = AppendAckFrame(out, ack, id)
+		}
+		if fr.Buffered() == 0 || len(out) >= maxPendingAcks { // nothing more queued: send the acks now
+			if err := s.flush(c, out); err != nil {
+				fail(err)
+				return
+			}
+			out = out[:0]
 		}
 	}
+}
+
+// flush makes the window durable up to now, then writes the acks.
+func (s *Server) flush(c net.Conn, acks []byte) error {
+	if len(acks) == 0 {
+		return nil
+	}
+	if s.state != nil {
+		if err := s.state.sync(); err != nil {
+			return fmt.Errorf("acks withheld: %w", err)
+		}
+	}
+	_, err := c.Write(acks)
+	return err
 }
 
 // Close stops accepting, closes every connection and waits for their
@@ -106,5 +178,12 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	if s.state != nil {
+		s.sim.detachState(s.state)
+		if serr := s.state.close(); err == nil {
+			err = serr
+		}
+		s.state = nil
+	}
 	return err
 }

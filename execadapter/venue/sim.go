@@ -38,6 +38,7 @@ type Sim struct {
 	openers sync.Pool
 	mu      sync.Mutex
 	dedup   *window.Set
+	state   *dedupLog // the window on disk, when a Server keeps one
 	nextID  atomic.Uint64
 	closed  atomic.Bool
 }
@@ -114,6 +115,9 @@ func (s *Sim) Process(ctx context.Context, envelope []byte) (Ack, []byte) {
 	venueID := s.nextID.Add(1)
 	s.mu.Lock()
 	dup, first := s.dedup.AddValue(id, now.UnixNano(), venueID)
+	if !dup && s.state != nil {
+		s.state.append(id, venueID, now.UnixNano())
+	}
 	s.mu.Unlock()
 	if dup {
 		ack.Reason, ack.VenueOrderID = ReasonDuplicate, first
@@ -127,4 +131,39 @@ func (s *Sim) Process(ctx context.Context, envelope []byte) (Ack, []byte) {
 func (s *Sim) Close() error {
 	s.closed.Store(true)
 	return nil
+}
+
+// attachState opens the duplicate window on disk in dir, fills the window in
+// memory from it, and from then on records every accepted order there.
+func (s *Sim) attachState(dir string) (*dedupLog, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != nil {
+		return nil, fmt.Errorf("%w: the simulated venue already keeps its window in %q", ErrState, s.state.dir)
+	}
+	var maxID uint64
+	l, err := openDedupLog(dir, int64(s.opts.DedupWindow), s.opts.DedupCapacity, func(r stateRecord) {
+		s.dedup.AddValue(r.id, r.t, r.venueID)
+		maxID = max(maxID, r.venueID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for {
+		cur := s.nextID.Load()
+		if cur >= maxID || s.nextID.CompareAndSwap(cur, maxID) {
+			break
+		}
+	}
+	s.state = l
+	return l, nil
+}
+
+// detachState stops recording to the state l.
+func (s *Sim) detachState(l *dedupLog) {
+	s.mu.Lock()
+	if s.state == l {
+		s.state = nil
+	}
+	s.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package venue
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -222,13 +223,20 @@ func (t *TCP) read(conn net.Conn, gen uint64) {
 	fr := NewFrameReader(conn)
 	for {
 		typ, body, err := fr.Next()
-		if err == nil && typ != FrameAck {
-			err = fmt.Errorf("%w: frame type %d from the venue; want an ack (%d)", ErrProtocol, typ, FrameAck)
-		}
 		var ack Ack
 		var id []byte
-		if err == nil {
+		switch {
+		case err != nil:
+		case typ == FrameAck:
 			ack, id, err = ParseAck(body)
+		case typ == FrameSignedAck:
+			var sa SignedAck
+			if sa, err = ParseSignedAck(body); err == nil {
+				ack, id = sa.Ack, sa.ClientOrderID
+				ack.Signed = bytes.Clone(body)
+			}
+		default:
+			err = fmt.Errorf("%w: frame type %d from the venue; want an ack (%d or %d)", ErrProtocol, typ, FrameAck, FrameSignedAck)
 		}
 		if err != nil {
 			t.drop(conn, gen, err)

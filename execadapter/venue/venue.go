@@ -47,7 +47,7 @@ const (
 	ReasonDuplicate        Reason = 4 // the client order ID was already received; VenueOrderID is the first one's
 	ReasonStale            Reason = 5 // the order's timestamp is too far from the venue's clock
 	ReasonVerifierDown     Reason = 6 // the venue could not check the signature
-	ReasonUnsupportedFrame Reason = 7
+	ReasonUnsupportedFrame Reason = 7 // no longer sent: a connection that sends anything but an order is closed
 )
 
 func (r Reason) String() string {
@@ -78,6 +78,10 @@ type Ack struct {
 	Reason       Reason
 	VenueOrderID uint64 // non-zero when accepted
 	VenueTime    int64  // venue's clock, Unix nanoseconds
+	// Signed is the venue's signed ack as received (the body of a
+	// FrameSignedAck frame, see SignedAck and VerifyAck), or nil from a
+	// venue that does not sign its acks.
+	Signed []byte
 }
 
 // Delivery says whether an order that failed may have reached the venue.
@@ -131,12 +135,13 @@ func (e *DeliveryError) Error() string {
 
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
-// DeliveryOf returns the Delivery of err: that of a *DeliveryError in its
-// chain, or NotSent.
+// DeliveryOf returns the Delivery of a non-nil err: that of a
+// *DeliveryError in its chain, or Unknown for any other error, since an
+// error that does not say whether the order left may hide one that did.
 func DeliveryOf(err error) Delivery {
 	var d *DeliveryError
 	if errors.As(err, &d) {
 		return d.Delivery
 	}
-	return NotSent
+	return Unknown
 }

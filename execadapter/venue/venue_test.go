@@ -134,6 +134,11 @@ func TestSimRotation(t *testing.T) {
 
 func startServer(t testing.TB, keys *provider.Keyring) *Server {
 	t.Helper()
+	return startServerOpts(t, keys, ServerOptions{})
+}
+
+func startServerOpts(t testing.TB, keys *provider.Keyring, opts ServerOptions) *Server {
+	t.Helper()
 	sim, err := NewSim(SimOptions{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +147,10 @@ func startServer(t testing.TB, keys *provider.Keyring) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(ln, sim)
+	srv, err := NewServer(ln, sim, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	go srv.Serve()
 	t.Cleanup(func() { srv.Close() })
 	return srv
@@ -460,6 +468,12 @@ func FuzzFrames(f *testing.F) {
 	env := signed(f, key, "c-1", time.Unix(1, 0))
 	f.Add(AppendFrame(nil, FrameOrder, env))
 	f.Add(AppendAckFrame(nil, Ack{Status: Accepted, VenueOrderID: 1}, []byte("c-1")))
+	as, _ := NewAckSigner(hmac.NewFromSeed(9))
+	sa, err := as.AppendFrame(context.Background(), nil, Ack{Status: Accepted, VenueOrderID: 1}, []byte("c-1"), env)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sa)
 	f.Add([]byte{0, 0, 0, 1, 2})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -478,6 +492,10 @@ func FuzzFrames(f *testing.F) {
 			switch typ {
 			case FrameAck:
 				if _, _, err := ParseAck(body); err != nil && !errors.Is(err, ErrProtocol) {
+					t.Fatal(err)
+				}
+			case FrameSignedAck:
+				if _, err := ParseSignedAck(body); err != nil && !errors.Is(err, ErrProtocol) {
 					t.Fatal(err)
 				}
 			default:
