@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -28,10 +29,19 @@ const MaxConfigSize = 1 << 20
 //
 // Signer is the URI of the active signer. Backends holds, per scheme, query
 // attributes added to a URI of that scheme where the URI does not set them.
+// Keys names key URIs, so that a URI of a scheme that combines keys (see
+// RegisterKeyRefs) can refer to them by name:
+//
+//	keys:
+//	  orders-pq:  "pqc:alg=ML-DSA-65;seed-source=file:/etc/tw/seed"
+//	  orders-hsm: "pkcs11:token=prod;object=orders"
+//	signer: "composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=orders-pq;trad=orders-hsm"
+//
 // Secrets never stand in the file; name a source (env:NAME, file:PATH).
 type Config struct {
 	Signer   string                       `yaml:"signer"`
 	Backends map[string]map[string]string `yaml:"backends"`
+	Keys     map[string]string            `yaml:"keys"`
 }
 
 // LoadConfig reads and parses the configuration file at path.
@@ -71,6 +81,14 @@ func ParseConfig(data []byte) (*Config, error) {
 			return nil, fmt.Errorf("config: signer: %w", err)
 		}
 	}
+	for name, uri := range c.Keys {
+		if !validName(name) {
+			return nil, fmt.Errorf("%w: config: keys: name %q is not lowercase letters, digits and '-'", ErrInvalidConfig, name)
+		}
+		if _, err := ParseURI(uri); err != nil {
+			return nil, fmt.Errorf("config: keys.%s: %w", name, err)
+		}
+	}
 	for scheme, opts := range c.Backends {
 		if !validScheme(scheme) {
 			return nil, fmt.Errorf("%w: config: backends: %q is not a URI scheme", ErrInvalidConfig, scheme)
@@ -105,17 +123,80 @@ func ResolveSigner(flagURI string, c *Config) (*URI, error) {
 		return nil, fmt.Errorf("%s: %w", from, err)
 	}
 	if c != nil {
-		opts := c.Backends[u.Scheme]
-		names := make([]string, 0, len(opts))
-		for name := range opts {
-			names = append(names, name)
-		}
-		slices.Sort(names)
-		for _, name := range names {
-			if !u.Has(name) {
-				u.Query = append(u.Query, Attr{Name: name, Value: opts[name]})
-			}
+		c.addBackendOptions(u)
+		if err := c.resolveKeyRefs(u); err != nil {
+			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 	}
 	return u, nil
+}
+
+// addBackendOptions adds the configuration's options for u's scheme to u
+// where u does not set them.
+func (c *Config) addBackendOptions(u *URI) {
+	opts := c.Backends[u.Scheme]
+	names := make([]string, 0, len(opts))
+	for name := range opts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !u.Has(name) {
+			u.Query = append(u.Query, Attr{Name: name, Value: opts[name]})
+		}
+	}
+}
+
+// KeyRef is an attribute of a scheme's URIs that names a key of the
+// configuration's Keys. ResolveSigner replaces Name=KEYNAME with
+// URIAttr=URI, the named key's URI with the configuration's backend options
+// added.
+type KeyRef struct {
+	Name    string
+	URIAttr string
+}
+
+var keyRefs sync.Map // scheme -> []KeyRef
+
+// RegisterKeyRefs declares the attributes of URIs of scheme that name keys
+// of a configuration file's keys: map. It is meant to be called from the
+// init function of a backend that combines keys, such as composite.
+func RegisterKeyRefs(scheme string, refs ...KeyRef) {
+	keyRefs.Store(scheme, slices.Clone(refs))
+}
+
+// resolveKeyRefs replaces the key names of u's registered reference
+// attributes by the URIs they name, and adds backend options to the URIs
+// that u's reference attributes hold.
+func (c *Config) resolveKeyRefs(u *URI) error {
+	v, ok := keyRefs.Load(u.Scheme)
+	if !ok {
+		return nil
+	}
+	for _, ref := range v.([]KeyRef) {
+		name, hasName := u.Get(ref.Name)
+		if hasName {
+			if u.Has(ref.URIAttr) {
+				return fmt.Errorf("%w: %s URI has both %s= and %s=; give one", ErrInvalidConfig, u.Scheme, ref.Name, ref.URIAttr)
+			}
+			raw, ok := c.Keys[name]
+			if !ok {
+				return fmt.Errorf("%w: %s URI: %s=%q names no key of the config file's keys: map", ErrInvalidConfig, u.Scheme, ref.Name, name)
+			}
+			u.Path = slices.DeleteFunc(u.Path, func(a Attr) bool { return a.Name == ref.Name })
+			u.Query = slices.DeleteFunc(u.Query, func(a Attr) bool { return a.Name == ref.Name })
+			u.Set(ref.URIAttr, raw)
+		}
+		raw, ok := u.Get(ref.URIAttr)
+		if !ok {
+			continue
+		}
+		inner, err := ParseURI(raw)
+		if err != nil {
+			return fmt.Errorf("%s URI: %s: %w", u.Scheme, ref.URIAttr, err)
+		}
+		c.addBackendOptions(inner)
+		u.Set(ref.URIAttr, inner.String())
+	}
+	return nil
 }

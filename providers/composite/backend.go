@@ -1,0 +1,135 @@
+package composite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+func init() {
+	provider.Register(provider.Backend{
+		Scheme:      Scheme,
+		Description: "composite ML-DSA (" + Draft + "): an ML-DSA key and a classical key, each from any backend, signing as one",
+		Algorithms:  Algorithms(),
+		Open:        open,
+	})
+	provider.RegisterKeyRefs(Scheme,
+		provider.KeyRef{Name: "pq", URIAttr: "pq-uri"},
+		provider.KeyRef{Name: "trad", URIAttr: "trad-uri"},
+	)
+}
+
+// The attributes of a composite URI.
+var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad"}
+
+// Open opens the composite key named by a URI of the form
+//
+//	composite:alg=ALG;pq-uri=URI;trad-uri=URI
+//
+// where ALG is a composite algorithm of the draft (such as
+// MLDSA65-ECDSA-P256-SHA512) and each URI names a component key of any
+// backend, with its ';', '?' and '&' percent-encoded (URI builds such a
+// string). The ML-DSA component's URI gets ctx=LABEL added, the draft's
+// label for ALG. In a configuration file, pq=NAME and trad=NAME name keys of
+// the file's keys: map instead; provider.ResolveSigner replaces them with
+// pq-uri and trad-uri.
+func Open(ctx context.Context, uri string) (*Key, error) {
+	u, err := provider.ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return openURI(ctx, u)
+}
+
+// URI returns the composite URI of algorithm alg over two component URIs,
+// percent-encoding them as values.
+func URI(alg provider.Algorithm, pqURI, tradURI string) string {
+	u := provider.URI{Scheme: Scheme, Path: []provider.Attr{
+		{Name: "alg", Value: string(alg)},
+		{Name: "pq-uri", Value: pqURI},
+		{Name: "trad-uri", Value: tradURI},
+	}}
+	return u.String()
+}
+
+func open(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	return openURI(ctx, u)
+}
+
+func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
+	}
+	if err := u.Check(Scheme, uriAttrs...); err != nil {
+		return nil, err
+	}
+	algName, ok := u.Get("alg")
+	if !ok {
+		return nil, fmt.Errorf("%w: composite URI has no alg=; write composite:alg=%s;pq-uri=...;trad-uri=... (one of %v)", provider.ErrInvalidConfig, MLDSA65ECDSAP256SHA512, Algorithms())
+	}
+	c, err := lookup(algName)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"pq", "trad"} {
+		if v, ok := u.Get(name); ok {
+			return nil, fmt.Errorf("%w: composite %s=%q names a key of a config file's keys: map, and no config file resolved it; pass --config FILE, or give %s-uri= with the component's percent-encoded URI",
+				provider.ErrInvalidConfig, name, v, name)
+		}
+	}
+	pqRaw, okPQ := u.Get("pq-uri")
+	tradRaw, okTrad := u.Get("trad-uri")
+	if !okPQ || !okTrad {
+		return nil, fmt.Errorf("%w: composite URI needs both pq-uri= (the ML-DSA key) and trad-uri= (the classical key)", provider.ErrInvalidConfig)
+	}
+	pqU, err := componentURI("pq", pqRaw)
+	if err != nil {
+		return nil, err
+	}
+	tradU, err := componentURI("trad", tradRaw)
+	if err != nil {
+		return nil, err
+	}
+	if pqU.String() == tradU.String() {
+		return nil, fmt.Errorf("%w: composite pq-uri and trad-uri name the same key; a composite key is made of two different keys", provider.ErrInvalidConfig)
+	}
+	if v, ok := pqU.Get("ctx"); ok && v != c.label {
+		return nil, fmt.Errorf("%w: composite %s: the ML-DSA component's ctx=%q; the draft fixes it to %q: drop ctx= from pq-uri", provider.ErrInvalidConfig, c.name, v, c.label)
+	}
+	pqU.Set("ctx", c.label)
+
+	pq, err := provider.OpenURI(ctx, pqU)
+	if err != nil {
+		if errors.Is(err, provider.ErrInvalidConfig) && strings.Contains(err.Error(), `"ctx"`) {
+			return nil, fmt.Errorf("composite %s: the ML-DSA component's backend %q cannot sign with an ML-DSA context string (ctx=), which the draft requires: %w", c.name, pqU.Scheme, err)
+		}
+		return nil, fmt.Errorf("composite %s: opening the ML-DSA component (%s): %w", c.name, pqU.Scheme, err)
+	}
+	trad, err := provider.OpenURI(ctx, tradU)
+	if err != nil {
+		pq.Close()
+		return nil, fmt.Errorf("composite %s: opening the classical component (%s): %w", c.name, tradU.Scheme, err)
+	}
+	k, err := New(ctx, c.name, pq, trad)
+	if err != nil {
+		pq.Close()
+		trad.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
+// componentURI parses the URI of a component.
+func componentURI(name, raw string) (*provider.URI, error) {
+	u, err := provider.ParseURI(raw)
+	if err != nil {
+		return nil, fmt.Errorf("composite %s-uri (percent-encode its ';', '?' and '&' as %%3B, %%3F, %%26): %w", name, err)
+	}
+	if u.Scheme == Scheme {
+		return nil, fmt.Errorf("%w: composite %s-uri is itself a composite key; a component is an ML-DSA or a classical key", provider.ErrInvalidConfig, name)
+	}
+	return u, nil
+}
