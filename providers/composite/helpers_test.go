@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -14,6 +15,29 @@ import (
 )
 
 func init() { memkey.Register() }
+
+// cleanups run after every test of the package: they stop the real parts
+// (local-kms) and remove the SoftHSM2 token directory that tests set up.
+var (
+	cleanupMu sync.Mutex
+	cleanups  []func()
+)
+
+func atExit(f func()) {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	cleanups = append(cleanups, f)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	cleanupMu.Lock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	cleanupMu.Unlock()
+	os.Exit(code)
+}
 
 // seedFile writes a 32-byte ML-DSA seed derived from tag to a file of mode
 // 0600 and returns its path.
