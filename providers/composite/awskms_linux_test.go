@@ -16,8 +16,8 @@ import (
 	"github.com/tinywindow/tinywindow/conformance"
 	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/providers/composite"
 	_ "github.com/tinywindow/tinywindow/providers/awskms"
+	"github.com/tinywindow/tinywindow/providers/composite"
 )
 
 const kmsRegion = "eu-west-2"

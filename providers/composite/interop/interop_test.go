@@ -37,8 +37,8 @@ type pair struct {
 	oid       asn1.ObjectIdentifier // written out here from the draft, not taken from either implementation
 	instance  compositemldsa.MLDSAInstance
 	classical compositemldsa.ClassicalAlgorithm
-	mldsaPK   int                // ML-DSA public key size
-	trad      string             // memkey URI of our classical component
+	mldsaPK   int    // ML-DSA public key size
+	trad      string // memkey URI of our classical component
 }
 
 func draftOID(n int) asn1.ObjectIdentifier { return asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 6, n} }
