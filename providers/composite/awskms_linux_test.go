@@ -131,3 +131,9 @@ func TestConformanceAWSKMS(t *testing.T) {
 		OpsPerGoroutine: 4,
 	})
 }
+
+// BenchmarkAWSKMS: MLDSA87-ECDSA-P384-SHA512, P-384 in local-kms.
+func BenchmarkAWSKMS(b *testing.B) {
+	needKMS(b)
+	benchPaired(b, composite.URI(composite.MLDSA87ECDSAP384SHA512, pqURI(b, provider.MLDSA87, 44), kmsURI("p384")))
+}
