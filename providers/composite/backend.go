@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -23,7 +25,7 @@ func init() {
 }
 
 // The attributes of a composite URI.
-var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad"}
+var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad", "pub-source"}
 
 // Open opens the composite key named by a URI of the form
 //
@@ -35,7 +37,10 @@ var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad"}
 // string). The ML-DSA component's URI gets ctx=LABEL added, the draft's
 // label for ALG. In a configuration file, pq=NAME and trad=NAME name keys of
 // the file's keys: map instead; provider.ResolveSigner replaces them with
-// pq-uri and trad-uri.
+// pq-uri and trad-uri. A verify-only key, such as a venue holds, is named by
+// its PEM public key (as `tinywindow pubkey` writes it):
+//
+//	composite:[alg=ALG;]pub-source=file:PATH|env:NAME
 func Open(ctx context.Context, uri string) (*Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -65,6 +70,9 @@ func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
 	}
 	if err := u.Check(Scheme, uriAttrs...); err != nil {
 		return nil, err
+	}
+	if src, ok := u.Get("pub-source"); ok {
+		return openPublic(u, src)
 	}
 	algName, ok := u.Get("alg")
 	if !ok {
@@ -132,4 +140,64 @@ func componentURI(name, raw string) (*provider.URI, error) {
 		return nil, fmt.Errorf("%w: composite %s-uri is itself a composite key; a component is an ML-DSA or a classical key", provider.ErrInvalidConfig, name)
 	}
 	return u, nil
+}
+
+// openPublic opens the verify-only key of a pub-source URI.
+func openPublic(u *provider.URI, src string) (*Key, error) {
+	for _, a := range []string{"pq-uri", "trad-uri", "pq", "trad"} {
+		if u.Has(a) {
+			return nil, fmt.Errorf("%w: composite URI has both pub-source= and %s=; a verify-only key is named by its public key alone", provider.ErrInvalidConfig, a)
+		}
+	}
+	data, err := readPublicSource(src)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := ParsePublicKeyPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("composite pub-source=%s: %w", src, err)
+	}
+	if alg, ok := u.Get("alg"); ok && alg != string(pub.Algorithm) {
+		return nil, fmt.Errorf("%w: composite pub-source holds a %s key, not %s; drop alg= or make it match", provider.ErrInvalidConfig, pub.Algorithm, alg)
+	}
+	return NewVerifier(pub)
+}
+
+// readPublicSource reads a PEM public key from env:NAME or file:PATH. A
+// public key is no secret: the file may be readable by anyone.
+func readPublicSource(src string) ([]byte, error) {
+	kind, name, ok := strings.Cut(src, ":")
+	if !ok || name == "" {
+		return nil, fmt.Errorf("%w: composite pub-source=%q: write env:NAME or file:PATH", provider.ErrInvalidConfig, src)
+	}
+	switch kind {
+	case "env":
+		v := os.Getenv(name)
+		if v == "" {
+			return nil, fmt.Errorf("%w: composite pub-source=env:%s: the variable is not set or empty", provider.ErrInvalidConfig, name)
+		}
+		return []byte(v), nil
+	case "file":
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: composite pub-source=file:%s is not a regular file", provider.ErrInvalidConfig, name)
+		}
+		data, err := io.ReadAll(io.LimitReader(f, MaxPublicKeyPEMSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
+		}
+		if len(data) > MaxPublicKeyPEMSize {
+			return nil, fmt.Errorf("%w: composite pub-source=file:%s is larger than the %d-byte limit for a PEM public key", provider.ErrInvalidConfig, name, MaxPublicKeyPEMSize)
+		}
+		return data, nil
+	}
+	return nil, fmt.Errorf("%w: composite pub-source=%q: unknown kind %q; write env:NAME or file:PATH", provider.ErrInvalidConfig, src, kind)
 }
