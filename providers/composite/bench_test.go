@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/composite"
 )
 
@@ -122,5 +121,3 @@ func BenchmarkSoftware(b *testing.B) {
 func BenchmarkSoftwareP256(b *testing.B) {
 	benchPaired(b, softURI(b, composite.MLDSA65ECDSAP256SHA512, 42))
 }
-
-var _ = provider.MLDSA44

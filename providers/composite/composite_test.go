@@ -2,7 +2,6 @@ package composite_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"testing"
 
@@ -76,5 +75,3 @@ func TestRoundTripEveryCombination(t *testing.T) {
 		})
 	}
 }
-
-var _ = context.Background

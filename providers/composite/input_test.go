@@ -14,7 +14,6 @@ import (
 
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/composite"
-	"github.com/tinywindow/tinywindow/providers/composite/internal/memkey"
 )
 
 // TestBadConfiguration: each malformed or disallowed composite URI is a
@@ -253,6 +252,20 @@ backends:
 		t.Fatal(err)
 	}
 
+	// --signer (or TINYWINDOW_SIGNER) may name config keys too.
+	fu, err := provider.ResolveSigner("composite:alg=MLDSA65-ECDSA-P256-SHA512;trad=orders-hsm;pq=orders-pq", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fk, err := provider.OpenURI(t.Context(), fu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fk.Close()
+	if fk.Info().ID != k.Info().ID {
+		t.Fatalf("--signer with names: key %s, want %s", fk.Info().ID, k.Info().ID)
+	}
+
 	for _, tc := range []struct{ signer, says string }{
 		{"composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=nosuch;trad=orders-hsm", `"nosuch" names no key`},
 		{"composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=orders-pq;pq-uri=pqc:alg=ML-DSA-65;trad=orders-hsm", "give one"},
@@ -268,5 +281,3 @@ backends:
 		t.Errorf("bad key URI: %v", err)
 	}
 }
-
-var _ = memkey.Scheme

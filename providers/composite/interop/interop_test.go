@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
@@ -299,8 +297,3 @@ func draftSPKI(t *testing.T, p pair, pub *compositemldsa.PublicKey) []byte {
 	}
 	return der
 }
-
-var (
-	_ = ecdsa.PublicKey{}
-	_ = ed25519.PublicKeySize
-)
