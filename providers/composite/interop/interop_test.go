@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"math/big"
 	"os"
@@ -296,4 +298,57 @@ func draftSPKI(t *testing.T, p pair, pub *compositemldsa.PublicKey) []byte {
 		t.Fatal(err)
 	}
 	return der
+}
+
+var writeVectors = flag.String("write-vectors", "", "write tink-go signatures as known-answer vectors to this JSON file")
+
+// vector is one tink-go composite signature, for TinyWindow's own tests.
+type vector struct {
+	Algorithm string `json:"algorithm"`
+	SPKI      string `json:"spki"`
+	Message   string `json:"message"`
+	Signature string `json:"signature"`
+}
+
+// TestWriteVectors writes, with -write-vectors FILE, one tink-go signature
+// per combination with its public key as the draft's SubjectPublicKeyInfo,
+// all hex: providers/composite/testdata/tink-go-v2.9.0.json is made so
+//
+//	cd providers/composite/interop && go test -run TestWriteVectors -write-vectors ../testdata/tink-go-v2.9.0.json
+func TestWriteVectors(t *testing.T) {
+	if *writeVectors == "" {
+		t.Skip("pass -write-vectors FILE to write known-answer vectors")
+	}
+	var out []vector
+	for _, p := range pairs {
+		km := keyset.NewManager()
+		id, err := km.AddNewKeyFromParameters(p.params(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		km.SetPrimary(id)
+		h, _ := km.Handle()
+		signer, err := signature.NewSigner(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entry, _ := h.Primary()
+		pk, _ := entry.Key().(*compositemldsa.PrivateKey).PublicKey()
+		msg := []byte("TinyWindow composite ML-DSA known answer: " + string(p.alg))
+		sig, err := signer.Sign(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, vector{string(p.alg), hex.EncodeToString(draftSPKI(t, p, pk.(*compositemldsa.PublicKey))), hex.EncodeToString(msg), hex.EncodeToString(sig)})
+	}
+	data, err := json.MarshalIndent(map[string]any{
+		"source":  "tink-go v2.9.0 signature/compositemldsa (VariantNoPrefix), draft-ietf-lamps-pq-composite-sigs-15",
+		"vectors": out,
+	}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(*writeVectors, append(data, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
