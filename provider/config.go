@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
@@ -123,28 +124,24 @@ func ResolveSigner(flagURI string, c *Config) (*URI, error) {
 		return nil, fmt.Errorf("%s: %w", from, err)
 	}
 	if c != nil {
-		c.addBackendOptions(u)
+		opts := c.Backends[u.Scheme]
+		names := make([]string, 0, len(opts))
+		for name := range opts {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			if !u.Has(name) {
+				u.Query = append(u.Query, Attr{Name: name, Value: opts[name]})
+			}
+		}
+	}
+	if c != nil {
 		if err := c.resolveKeyRefs(u); err != nil {
 			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 	}
 	return u, nil
-}
-
-// addBackendOptions adds the configuration's options for u's scheme to u
-// where u does not set them.
-func (c *Config) addBackendOptions(u *URI) {
-	opts := c.Backends[u.Scheme]
-	names := make([]string, 0, len(opts))
-	for name := range opts {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if !u.Has(name) {
-			u.Query = append(u.Query, Attr{Name: name, Value: opts[name]})
-		}
-	}
 }
 
 // KeyRef is an attribute of a scheme's URIs that names a key of the
@@ -191,11 +188,19 @@ func (c *Config) resolveKeyRefs(u *URI) error {
 		if !ok {
 			continue
 		}
-		inner, err := ParseURI(raw)
+		// A component is never itself a key of a combining scheme: that
+		// would let named keys refer to each other without end.
+		if scheme, _, _ := strings.Cut(raw, ":"); scheme != "" {
+			if _, combining := keyRefs.Load(scheme); combining {
+				return fmt.Errorf("%w: %s URI: %s is a %s key, which cannot be a component", ErrInvalidConfig, u.Scheme, ref.URIAttr, scheme)
+			}
+		}
+		// The component URI gets the configuration's backend options as
+		// the signer URI does.
+		inner, err := ResolveSigner(raw, c)
 		if err != nil {
 			return fmt.Errorf("%s URI: %s: %w", u.Scheme, ref.URIAttr, err)
 		}
-		c.addBackendOptions(inner)
 		u.Set(ref.URIAttr, inner.String())
 	}
 	return nil

@@ -210,6 +210,7 @@ func TestConfigNamedKeys(t *testing.T) {
 keys:
   orders-pq: "pqc:alg=ML-DSA-65"
   orders-hsm: "memkey:alg=ECDSA-P256-SHA256"
+  loop: "composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=loop;trad=orders-hsm"
 backends:
   pqc:
     seed-source: "file:%s"
@@ -269,6 +270,7 @@ backends:
 	for _, tc := range []struct{ signer, says string }{
 		{"composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=nosuch;trad=orders-hsm", `"nosuch" names no key`},
 		{"composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=orders-pq;pq-uri=pqc:alg=ML-DSA-65;trad=orders-hsm", "give one"},
+		{"composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=loop;trad=orders-hsm", "cannot be a component"},
 	} {
 		if _, err := provider.ResolveSigner(tc.signer, cfg); !errors.Is(err, provider.ErrInvalidConfig) || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("ResolveSigner(%s) = %v, want an error saying %q", tc.signer, err, tc.says)
