@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/composite"
@@ -281,5 +282,62 @@ backends:
 	}
 	if _, err := provider.ParseConfig([]byte("keys:\n  a: \"not a uri\"\n")); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Errorf("bad key URI: %v", err)
+	}
+}
+
+// rendezvous wraps a component key whose Sign, once armed, announces that
+// it started and then waits until the other component's Sign has started
+// too: if the composite key signed with one component after the other,
+// neither would proceed.
+type rendezvous struct {
+	flaky
+	armed       atomic.Bool
+	mine, other chan struct{}
+}
+
+func (r *rendezvous) Sign(ctx context.Context, msg []byte) ([]byte, error) {
+	if r.armed.Load() {
+		close(r.mine)
+		select {
+		case <-r.other:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: the other component never started signing: %w", provider.ErrUnavailable, ctx.Err())
+		}
+	}
+	return r.Key.Sign(ctx, msg)
+}
+
+// TestComponentsSignConcurrently: both components are inside Sign at the
+// same time.
+func TestComponentsSignConcurrently(t *testing.T) {
+	alg := composite.MLDSA44Ed25519SHA512
+	pqKey, err := provider.Open(t.Context(), pqURI(t, provider.MLDSA44, 37, ";ctx=COMPSIG-MLDSA44-Ed25519-SHA512"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tradKey, err := provider.Open(t.Context(), softTrad(alg, "r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := make(chan struct{}), make(chan struct{})
+	pq := &rendezvous{flaky: flaky{Key: pqKey}, mine: a, other: b}
+	trad := &rendezvous{flaky: flaky{Key: tradKey}, mine: b, other: a}
+	k, err := composite.New(t.Context(), alg, pq, trad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	pq.armed.Store(true)
+	trad.armed.Store(true)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // a deadlock guard, not a latency check
+	defer cancel()
+	sig, err := k.Sign(ctx, []byte("m"))
+	if err != nil {
+		t.Fatalf("Sign: %v (the components did not sign at the same time)", err)
+	}
+	pq.armed.Store(false)
+	trad.armed.Store(false)
+	if err := k.Verify(ctx, []byte("m"), sig); err != nil {
+		t.Fatal(err)
 	}
 }
