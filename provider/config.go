@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -28,10 +30,19 @@ const MaxConfigSize = 1 << 20
 //
 // Signer is the URI of the active signer. Backends holds, per scheme, query
 // attributes added to a URI of that scheme where the URI does not set them.
+// Keys names key URIs, so that a URI of a scheme that combines keys (see
+// RegisterKeyRefs) can refer to them by name:
+//
+//	keys:
+//	  orders-pq:  "pqc:alg=ML-DSA-65;seed-source=file:/etc/tw/seed"
+//	  orders-hsm: "pkcs11:token=prod;object=orders"
+//	signer: "composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=orders-pq;trad=orders-hsm"
+//
 // Secrets never stand in the file; name a source (env:NAME, file:PATH).
 type Config struct {
 	Signer   string                       `yaml:"signer"`
 	Backends map[string]map[string]string `yaml:"backends"`
+	Keys     map[string]string            `yaml:"keys"`
 }
 
 // LoadConfig reads and parses the configuration file at path.
@@ -69,6 +80,14 @@ func ParseConfig(data []byte) (*Config, error) {
 	if c.Signer != "" {
 		if _, err := ParseURI(c.Signer); err != nil {
 			return nil, fmt.Errorf("config: signer: %w", err)
+		}
+	}
+	for name, uri := range c.Keys {
+		if !validName(name) {
+			return nil, fmt.Errorf("%w: config: keys: name %q is not lowercase letters, digits and '-'", ErrInvalidConfig, name)
+		}
+		if _, err := ParseURI(uri); err != nil {
+			return nil, fmt.Errorf("config: keys.%s: %w", name, err)
 		}
 	}
 	for scheme, opts := range c.Backends {
@@ -117,5 +136,72 @@ func ResolveSigner(flagURI string, c *Config) (*URI, error) {
 			}
 		}
 	}
+	if c != nil {
+		if err := c.resolveKeyRefs(u); err != nil {
+			return nil, fmt.Errorf("%s: %w", from, err)
+		}
+	}
 	return u, nil
+}
+
+// KeyRef is an attribute of a scheme's URIs that names a key of the
+// configuration's Keys. ResolveSigner replaces Name=KEYNAME with
+// URIAttr=URI, the named key's URI with the configuration's backend options
+// added.
+type KeyRef struct {
+	Name    string
+	URIAttr string
+}
+
+var keyRefs sync.Map // scheme -> []KeyRef
+
+// RegisterKeyRefs declares the attributes of URIs of scheme that name keys
+// of a configuration file's keys: map. It is meant to be called from the
+// init function of a backend that combines keys, such as composite.
+func RegisterKeyRefs(scheme string, refs ...KeyRef) {
+	keyRefs.Store(scheme, slices.Clone(refs))
+}
+
+// resolveKeyRefs replaces the key names of u's registered reference
+// attributes by the URIs they name, and adds backend options to the URIs
+// that u's reference attributes hold.
+func (c *Config) resolveKeyRefs(u *URI) error {
+	v, ok := keyRefs.Load(u.Scheme)
+	if !ok {
+		return nil
+	}
+	for _, ref := range v.([]KeyRef) {
+		name, hasName := u.Get(ref.Name)
+		if hasName {
+			if u.Has(ref.URIAttr) {
+				return fmt.Errorf("%w: %s URI has both %s= and %s=; give one", ErrInvalidConfig, u.Scheme, ref.Name, ref.URIAttr)
+			}
+			raw, ok := c.Keys[name]
+			if !ok {
+				return fmt.Errorf("%w: %s URI: %s=%q names no key of the config file's keys: map", ErrInvalidConfig, u.Scheme, ref.Name, name)
+			}
+			u.Path = slices.DeleteFunc(u.Path, func(a Attr) bool { return a.Name == ref.Name })
+			u.Query = slices.DeleteFunc(u.Query, func(a Attr) bool { return a.Name == ref.Name })
+			u.Set(ref.URIAttr, raw)
+		}
+		raw, ok := u.Get(ref.URIAttr)
+		if !ok {
+			continue
+		}
+		// A component is never itself a key of a combining scheme: that
+		// would let named keys refer to each other without end.
+		if scheme, _, _ := strings.Cut(raw, ":"); scheme != "" {
+			if _, combining := keyRefs.Load(scheme); combining {
+				return fmt.Errorf("%w: %s URI: %s is a %s key, which cannot be a component", ErrInvalidConfig, u.Scheme, ref.URIAttr, scheme)
+			}
+		}
+		// The component URI gets the configuration's backend options as
+		// the signer URI does.
+		inner, err := ResolveSigner(raw, c)
+		if err != nil {
+			return fmt.Errorf("%s URI: %s: %w", u.Scheme, ref.URIAttr, err)
+		}
+		u.Set(ref.URIAttr, inner.String())
+	}
+	return nil
 }

@@ -1,0 +1,203 @@
+package composite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+func init() {
+	provider.Register(provider.Backend{
+		Scheme:      Scheme,
+		Description: "composite ML-DSA (" + Draft + "): an ML-DSA key and a classical key, each from any backend, signing as one",
+		Algorithms:  Algorithms(),
+		Open:        open,
+	})
+	provider.RegisterKeyRefs(Scheme,
+		provider.KeyRef{Name: "pq", URIAttr: "pq-uri"},
+		provider.KeyRef{Name: "trad", URIAttr: "trad-uri"},
+	)
+}
+
+// The attributes of a composite URI.
+var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad", "pub-source"}
+
+// Open opens the composite key named by a URI of the form
+//
+//	composite:alg=ALG;pq-uri=URI;trad-uri=URI
+//
+// where ALG is a composite algorithm of the draft (such as
+// MLDSA65-ECDSA-P256-SHA512) and each URI names a component key of any
+// backend, with its ';', '?' and '&' percent-encoded (URI builds such a
+// string). The ML-DSA component's URI gets ctx=LABEL added, the draft's
+// label for ALG. In a configuration file, pq=NAME and trad=NAME name keys of
+// the file's keys: map instead; provider.ResolveSigner replaces them with
+// pq-uri and trad-uri. A verify-only key, such as a venue holds, is named by
+// its PEM public key (as `tinywindow pubkey` writes it):
+//
+//	composite:[alg=ALG;]pub-source=file:PATH|env:NAME
+func Open(ctx context.Context, uri string) (*Key, error) {
+	u, err := provider.ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return openURI(ctx, u)
+}
+
+// URI returns the composite URI of algorithm alg over two component URIs,
+// percent-encoding them as values.
+func URI(alg provider.Algorithm, pqURI, tradURI string) string {
+	u := provider.URI{Scheme: Scheme, Path: []provider.Attr{
+		{Name: "alg", Value: string(alg)},
+		{Name: "pq-uri", Value: pqURI},
+		{Name: "trad-uri", Value: tradURI},
+	}}
+	return u.String()
+}
+
+func open(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	return openURI(ctx, u)
+}
+
+func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
+	}
+	if err := u.Check(Scheme, uriAttrs...); err != nil {
+		return nil, err
+	}
+	if src, ok := u.Get("pub-source"); ok {
+		return openPublic(u, src)
+	}
+	algName, ok := u.Get("alg")
+	if !ok {
+		return nil, fmt.Errorf("%w: composite URI has no alg=; write composite:alg=%s;pq-uri=...;trad-uri=... (one of %v)", provider.ErrInvalidConfig, MLDSA65ECDSAP256SHA512, Algorithms())
+	}
+	c, err := lookup(algName)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"pq", "trad"} {
+		if v, ok := u.Get(name); ok {
+			return nil, fmt.Errorf("%w: composite %s=%q names a key of a config file's keys: map, and no config file resolved it; pass --config FILE, or give %s-uri= with the component's percent-encoded URI",
+				provider.ErrInvalidConfig, name, v, name)
+		}
+	}
+	pqRaw, okPQ := u.Get("pq-uri")
+	tradRaw, okTrad := u.Get("trad-uri")
+	if !okPQ || !okTrad {
+		return nil, fmt.Errorf("%w: composite URI needs both pq-uri= (the ML-DSA key) and trad-uri= (the classical key)", provider.ErrInvalidConfig)
+	}
+	pqU, err := componentURI("pq", pqRaw)
+	if err != nil {
+		return nil, err
+	}
+	tradU, err := componentURI("trad", tradRaw)
+	if err != nil {
+		return nil, err
+	}
+	if pqU.String() == tradU.String() {
+		return nil, fmt.Errorf("%w: composite pq-uri and trad-uri name the same key; a composite key is made of two different keys", provider.ErrInvalidConfig)
+	}
+	if v, ok := pqU.Get("ctx"); ok && v != c.label {
+		return nil, fmt.Errorf("%w: composite %s: the ML-DSA component's ctx=%q; the draft fixes it to %q: drop ctx= from pq-uri", provider.ErrInvalidConfig, c.name, v, c.label)
+	}
+	pqU.Set("ctx", c.label)
+
+	pq, err := provider.OpenURI(ctx, pqU)
+	if err != nil {
+		if errors.Is(err, provider.ErrInvalidConfig) && strings.Contains(err.Error(), `"ctx"`) {
+			return nil, fmt.Errorf("composite %s: the ML-DSA component's backend %q cannot sign with an ML-DSA context string (ctx=), which the draft requires: %w", c.name, pqU.Scheme, err)
+		}
+		return nil, fmt.Errorf("composite %s: opening the ML-DSA component (%s): %w", c.name, pqU.Scheme, err)
+	}
+	trad, err := provider.OpenURI(ctx, tradU)
+	if err != nil {
+		pq.Close()
+		return nil, fmt.Errorf("composite %s: opening the classical component (%s): %w", c.name, tradU.Scheme, err)
+	}
+	k, err := New(ctx, c.name, pq, trad)
+	if err != nil {
+		pq.Close()
+		trad.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
+// componentURI parses the URI of a component.
+func componentURI(name, raw string) (*provider.URI, error) {
+	u, err := provider.ParseURI(raw)
+	if err != nil {
+		return nil, fmt.Errorf("composite %s-uri (percent-encode its ';', '?' and '&' as %%3B, %%3F, %%26): %w", name, err)
+	}
+	if u.Scheme == Scheme {
+		return nil, fmt.Errorf("%w: composite %s-uri is itself a composite key; a component is an ML-DSA or a classical key", provider.ErrInvalidConfig, name)
+	}
+	return u, nil
+}
+
+// openPublic opens the verify-only key of a pub-source URI.
+func openPublic(u *provider.URI, src string) (*Key, error) {
+	for _, a := range []string{"pq-uri", "trad-uri", "pq", "trad"} {
+		if u.Has(a) {
+			return nil, fmt.Errorf("%w: composite URI has both pub-source= and %s=; a verify-only key is named by its public key alone", provider.ErrInvalidConfig, a)
+		}
+	}
+	data, err := readPublicSource(src)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := ParsePublicKeyPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("composite pub-source=%s: %w", src, err)
+	}
+	if alg, ok := u.Get("alg"); ok && alg != string(pub.Algorithm) {
+		return nil, fmt.Errorf("%w: composite pub-source holds a %s key, not %s; drop alg= or make it match", provider.ErrInvalidConfig, pub.Algorithm, alg)
+	}
+	return NewVerifier(pub)
+}
+
+// readPublicSource reads a PEM public key from env:NAME or file:PATH. A
+// public key is no secret: the file may be readable by anyone.
+func readPublicSource(src string) ([]byte, error) {
+	kind, name, ok := strings.Cut(src, ":")
+	if !ok || name == "" {
+		return nil, fmt.Errorf("%w: composite pub-source=%q: write env:NAME or file:PATH", provider.ErrInvalidConfig, src)
+	}
+	switch kind {
+	case "env":
+		v := os.Getenv(name)
+		if v == "" {
+			return nil, fmt.Errorf("%w: composite pub-source=env:%s: the variable is not set or empty", provider.ErrInvalidConfig, name)
+		}
+		return []byte(v), nil
+	case "file":
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: composite pub-source=file:%s is not a regular file", provider.ErrInvalidConfig, name)
+		}
+		data, err := io.ReadAll(io.LimitReader(f, MaxPublicKeyPEMSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
+		}
+		if len(data) > MaxPublicKeyPEMSize {
+			return nil, fmt.Errorf("%w: composite pub-source=file:%s is larger than the %d-byte limit for a PEM public key", provider.ErrInvalidConfig, name, MaxPublicKeyPEMSize)
+		}
+		return data, nil
+	}
+	return nil, fmt.Errorf("%w: composite pub-source=%q: unknown kind %q; write env:NAME or file:PATH", provider.ErrInvalidConfig, src, kind)
+}
