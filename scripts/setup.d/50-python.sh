@@ -1,9 +1,9 @@
-# Python bindings (scripts/test.d/50-python.sh): Debian's python3 with pip and
+# Python bindings (scripts/test.d/50-python.sh): Debian's python3 with pip, venv and
 # pytest from apt (python3-pytest), since pip cannot reach its package index,
 # and gcc for cgo (go build -buildmode=c-shared). Sourced by scripts/test.sh.
 # Exports TW_PYTHON, the interpreter the Python tests use.
 tw_py_missing=()
-for tw_py_pkg in python3 python3-pip python3-pytest gcc libc6-dev; do
+for tw_py_pkg in python3 python3-pip python3-venv python3-pytest gcc libc6-dev; do
 	if ! dpkg-query -W -f='${Status}' "$tw_py_pkg" 2>/dev/null | grep -q 'install ok installed'; then
 		tw_py_missing+=("$tw_py_pkg")
 	fi

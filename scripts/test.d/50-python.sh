@@ -38,6 +38,13 @@ pip_install "$PY" "$tmp/site"
 echo "-- pytest"
 PYTHONPATH="$tmp/site" "$PY" -m pytest -p no:cacheprovider -q -rs python/tests
 
+# The README's way for Debian's externally managed python3: a virtual
+# environment, then pip install ./python inside it.
+echo "-- python3 -m venv, then pip install ./python inside it"
+"$PY" -m venv "$tmp/venv"
+"$tmp/venv/bin/python" -m pip install --no-index --no-deps --disable-pip-version-check -q ./python
+"$tmp/venv/bin/python" -c 'import tinywindow_rust_encryption as m; assert m.keygen(42).hex() == "7848b5d711bc9883996317a3f9c90269d56771005d540a19184939c9e8d0db2a"; print("venv install works")'
+
 # The python3 first on PATH (pyenv's, on a developer machine) is what the
 # README's install command uses: check that it installs and gives the MVP's
 # bytes too. It may lack pytest, so this is a smoke test.
