@@ -9,9 +9,9 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// begin authorises a call to op on the key named name and returns the state
-// (with a reference the caller must release), the client's policy and the
-// key. An unknown key is NOT_FOUND only for a client authorised for every
+// begin authorises a call of method (gRPC's full method name) to op on the
+// key named name and returns the state (with a reference the caller must
+// release), the client's policy and the key. An unknown key is NOT_FOUND only for a client authorised for every
 // key; for others it is PERMISSION_DENIED, so that a client learns nothing of
 // keys it may not use.
 func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *clientPolicy, *entry, error) {
@@ -79,6 +79,7 @@ func (s *Server) deny(ctx context.Context, ids []string, client, method, key, re
 	if who == "" {
 		who = "unknown"
 	}
+	method = methodLabel(method)
 	s.log.Warn("permission denied", "client", who, "identities", ids, "method", method, "key", key, "reason", reason)
 	s.denied.Add(ctx, 1, metric.WithAttributes(attribute.String("client", who), attribute.String("rpc.method", method)))
 	name := who

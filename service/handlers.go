@@ -21,7 +21,7 @@ func (st *state) checkMessage(msg []byte) error {
 
 // Sign implements signerpb.SignerServer.
 func (s *Server) Sign(ctx context.Context, req *signerpb.SignRequest) (*signerpb.SignResponse, error) {
-	st, _, e, err := s.begin(ctx, "Sign", OpSign, req.GetKey())
+	st, _, e, err := s.begin(ctx, signerpb.Signer_Sign_FullMethodName, OpSign, req.GetKey())
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (s *Server) Sign(ctx context.Context, req *signerpb.SignRequest) (*signerpb
 
 // Verify implements signerpb.SignerServer.
 func (s *Server) Verify(ctx context.Context, req *signerpb.VerifyRequest) (*signerpb.VerifyResponse, error) {
-	st, _, e, err := s.begin(ctx, "Verify", OpVerify, req.GetKey())
+	st, _, e, err := s.begin(ctx, signerpb.Signer_Verify_FullMethodName, OpVerify, req.GetKey())
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (e *entry) proto(p *clientPolicy) *signerpb.KeyInfo {
 // PublicKey implements signerpb.SignerServer. Any client authorised for a
 // key may read its description and public key.
 func (s *Server) PublicKey(ctx context.Context, req *signerpb.PublicKeyRequest) (*signerpb.PublicKeyResponse, error) {
-	st, p, e, err := s.begin(ctx, "PublicKey", "", req.GetKey())
+	st, p, e, err := s.begin(ctx, signerpb.Signer_PublicKey_FullMethodName, "", req.GetKey())
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Server) PublicKey(ctx context.Context, req *signerpb.PublicKeyRequest) 
 
 // ListKeys implements signerpb.SignerServer: the keys the caller may use.
 func (s *Server) ListKeys(ctx context.Context, _ *signerpb.ListKeysRequest) (*signerpb.ListKeysResponse, error) {
-	st, p, _, err := s.begin(ctx, "ListKeys", "", "")
+	st, p, _, err := s.begin(ctx, signerpb.Signer_ListKeys_FullMethodName, "", "")
 	if err != nil {
 		return nil, err
 	}

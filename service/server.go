@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
 
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service/signerpb"
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		grpc.Creds(creds),
 		grpc.MaxRecvMsgSize(int(s.maxRecv)),
 		grpc.UnaryInterceptor(s.intercept),
+		grpc.StreamInterceptor(s.interceptStream),
 		grpc.ConnectionTimeout(10 * time.Second),
 	}
 	if n := cfg.Limits.MaxConcurrentStreams; n > 0 {
@@ -138,6 +140,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	s.health.SetServingStatus(signerpb.Signer_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	// Server reflection lets tools such as grpcurl list and call the API
+	// without its proto files. Like health, it serves every caller the
+	// mutual TLS handshake authenticated: the API is public, the keys are
+	// not, and every Signer call is still authorised per key.
+	reflection.Register(s.grpc)
 	return s, nil
 }
 
