@@ -47,14 +47,20 @@ func init() {
 //
 //	remote:addr=HOST:PORT;key=NAME?ca-source=SRC&cert-source=SRC&key-source=SRC
 //
-// where NAME is the key's name in the service's configuration (or its key
-// ID), ca-source holds the PEM certificates of the CAs that may issue the
-// service's certificate, cert-source the client's PEM certificate chain and
-// key-source its PEM private key (a secret: env:NAME, or file:PATH of mode
-// 0600). Certificates are public: their sources are file:PATH or env:NAME
+// where addr is the service's address, or several separated by commas
+// (HOST:PORT,HOST:PORT,...). Calls are spread over every address with gRPC's
+// round_robin policy: over each address of the list, or over every address
+// HOST resolves to when there is one (resolved again when a connection is
+// lost). An address is left out while it cannot be reached or while its
+// health service does not report SERVING, as from the moment a service
+// starts shutting down. NAME is the key's name in the service's
+// configuration (or its key ID), ca-source holds the PEM certificates of the
+// CAs that may issue the service's certificate, cert-source the client's PEM
+// certificate chain and key-source its PEM private key (a secret: env:NAME,
+// or file:PATH of mode 0600). Certificates are public: their sources are file:PATH or env:NAME
 // without a mode check. Optional query attributes:
 //
-//	server-name=NAME          name to check on the service's certificate (default: the host of addr)
+//	server-name=NAME          name to check on the service's certificate (default: the host dialled)
 //	timeout=DURATION          deadline of a call whose context has none (default 10s)
 //	retries=N                 retries of calls that are safe to repeat (default 2)
 //	insecure-loopback=true    plaintext to a service on a loopback address, without certificates
@@ -98,12 +104,12 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 // config is a parsed remote URI.
 type config struct {
 	// addr is the addr attribute as written; addrs are its addresses.
-	addr  string
-	addrs []string
-	name  string
-	creds      credentials.TransportCredentials
-	timeout    time.Duration
-	retries    int
+	addr    string
+	addrs   []string
+	name    string
+	creds   credentials.TransportCredentials
+	timeout time.Duration
+	retries int
 }
 
 func parse(u *provider.URI) (*config, error) {
