@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -75,67 +73,6 @@ func signs(t *testing.T, srv *service.Server) int {
 	return n
 }
 
-// load is workers signing and verifying (through the service: HMAC) in a
-// loop on one key handle each.
-type load struct {
-	ok      atomic.Int64
-	mu      sync.Mutex
-	failed  [][]error // by worker
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	workers int
-}
-
-func startLoad(t *testing.T, uri string, workers int) *load {
-	t.Helper()
-	ctx := context.Background()
-	tagKey, _ := provider.Open(ctx, "hmac:seed=42")
-	msg := []byte("order")
-	good, _ := tagKey.Sign(ctx, msg)
-	l := &load{failed: make([][]error, workers), stop: make(chan struct{}), workers: workers}
-	for w := range workers {
-		k, err := provider.Open(ctx, uri)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { k.Close() })
-		l.wg.Go(func() {
-			for {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				_, err := k.Sign(ctx, msg)
-				if err == nil {
-					err = k.Verify(ctx, msg, good)
-				}
-				if err != nil {
-					l.mu.Lock()
-					l.failed[w] = append(l.failed[w], err)
-					l.mu.Unlock()
-					continue
-				}
-				l.ok.Add(1)
-			}
-		})
-	}
-	return l
-}
-
-// waitOK waits (up to 10 s) until n more calls have succeeded.
-func (l *load) waitOK(t *testing.T, n int64) {
-	t.Helper()
-	target := l.ok.Load() + n
-	waitFor(t, func() bool { return l.ok.Load() >= target })
-}
-
-func (l *load) end() [][]error {
-	close(l.stop)
-	l.wg.Wait()
-	return l.failed
-}
-
 // TestFleetKilledMidLoad runs load over three services and cuts one of them
 // off mid-load, with its calls in flight: every service served calls, no
 // worker (each has one call at a time) sees more than the one failure of
@@ -143,8 +80,8 @@ func (l *load) end() [][]error {
 // ErrUnavailable, and the load goes on over the other two.
 func TestFleetKilledMidLoad(t *testing.T) {
 	fl := startFleet(t, 3, map[string]string{"orders": "hmac:seed=42"})
-	l := startLoad(t, fl.uri("orders", "timeout=5s"), 16)
-	l.waitOK(t, 300)
+	l := servicetest.StartLoad(t, fl.uri("orders", "timeout=5s"), 16)
+	l.WaitOK(t, 300)
 	for i, srv := range fl.srvs {
 		if signs(t, srv) == 0 {
 			t.Errorf("service %d served no Sign: calls are not spread", i)
@@ -152,8 +89,8 @@ func TestFleetKilledMidLoad(t *testing.T) {
 	}
 	stopNow(t, fl.srvs[0])
 	before := signs(t, fl.srvs[1]) + signs(t, fl.srvs[2])
-	l.waitOK(t, 300)
-	failed := l.end()
+	l.WaitOK(t, 300)
+	failed := l.End()
 	after := signs(t, fl.srvs[1]) + signs(t, fl.srvs[2])
 	if after-before < 300 {
 		t.Errorf("the two services left answered %d signs after the stop", after-before)
@@ -170,7 +107,7 @@ func TestFleetKilledMidLoad(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d calls succeeded; %d of %d workers had a call cut", l.ok.Load(), total, l.workers)
+	t.Logf("%d rounds succeeded; %d of %d workers had a call cut", l.OK(), total, len(failed))
 }
 
 // TestFleetDrain shuts one of three services down gracefully mid-load, as
@@ -178,13 +115,13 @@ func TestFleetKilledMidLoad(t *testing.T) {
 // not one call fails.
 func TestFleetDrain(t *testing.T) {
 	fl := startFleet(t, 3, map[string]string{"orders": "hmac:seed=42"})
-	l := startLoad(t, fl.uri("orders"), 16)
-	l.waitOK(t, 300)
+	l := servicetest.StartLoad(t, fl.uri("orders"), 16)
+	l.WaitOK(t, 300)
 	if err := fl.srvs[1].Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	l.waitOK(t, 300)
-	for w, errs := range l.end() {
+	l.WaitOK(t, 300)
+	for w, errs := range l.End() {
 		for _, err := range errs {
 			t.Errorf("worker %d: %v", w, err)
 		}
