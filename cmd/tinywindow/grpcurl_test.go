@@ -13,7 +13,7 @@ import (
 	"github.com/tinywindow/tinywindow/service/servicetest"
 )
 
-// grpcurlPath returns the grpcurl that scripts/setup.d/70-grpcurl.sh built
+// grpcurlPath returns the grpcurl that scripts/setup.d/70-service-tools.sh built
 // (TW_GRPCURL), or one on PATH.
 func grpcurlPath(t *testing.T) string {
 	t.Helper()
@@ -23,7 +23,7 @@ func grpcurlPath(t *testing.T) string {
 	if p, err := exec.LookPath("grpcurl"); err == nil {
 		return p
 	}
-	testenv.Need(t, "grpcurl", "run scripts/setup.d/70-grpcurl.sh (or go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4) and set TW_GRPCURL")
+	testenv.Need(t, "grpcurl", "run scripts/setup.d/70-service-tools.sh (or go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4) and set TW_GRPCURL")
 	return ""
 }
 

@@ -32,7 +32,7 @@ const (
 	maxPEMSize = 1 << 20
 )
 
-var attrs = []string{"addr", "key", "ca-source", "cert-source", "key-source", "server-name", "timeout", "retries", "insecure-loopback"}
+var attrs = []string{"addr", "key", "ca-source", "cert-source", "key-source", "server-name", "dns-server", "timeout", "retries", "insecure-loopback"}
 
 func init() {
 	provider.Register(provider.Backend{
@@ -61,6 +61,7 @@ func init() {
 // without a mode check. Optional query attributes:
 //
 //	server-name=NAME          name to check on the service's certificate (default: the host dialled)
+//	dns-server=HOST:PORT      DNS server that resolves the host of addr, instead of the system's resolver
 //	timeout=DURATION          deadline of a call whose context has none (default 10s)
 //	retries=N                 retries of calls that are safe to repeat (default 2)
 //	insecure-loopback=true    plaintext to a service on a loopback address, without certificates
@@ -104,12 +105,14 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 // config is a parsed remote URI.
 type config struct {
 	// addr is the addr attribute as written; addrs are its addresses.
-	addr    string
-	addrs   []string
-	name    string
-	creds   credentials.TransportCredentials
-	timeout time.Duration
-	retries int
+	addr  string
+	addrs []string
+	// dnsServer, if set, resolves the host of the one address.
+	dnsServer string
+	name      string
+	creds     credentials.TransportCredentials
+	timeout   time.Duration
+	retries   int
 }
 
 func parse(u *provider.URI) (*config, error) {
@@ -121,7 +124,7 @@ func parse(u *provider.URI) (*config, error) {
 	if c.addr, ok = u.Get("addr"); !ok || c.addr == "" {
 		return nil, fmt.Errorf("%w: remote URI has no addr; write remote:addr=HOST:PORT;key=NAME with TLS query attributes", provider.ErrInvalidConfig)
 	}
-	hosts, err := c.parseAddrs()
+	hosts, err := c.parseAddrs(u)
 	if err != nil {
 		return nil, err
 	}

@@ -28,9 +28,10 @@ var serviceConfig = `{
 	"healthCheckConfig": {"serviceName": "` + signerpb.Signer_ServiceDesc.ServiceName + `"}
 }`
 
-// parseAddrs splits the addr attribute into c.addrs and returns their hosts.
-// It is one HOST:PORT, or several separated by commas.
-func (c *config) parseAddrs() (hosts []string, err error) {
+// parseAddrs splits the addr attribute into c.addrs and returns their
+// hosts. It is one HOST:PORT, or several separated by commas. It also reads
+// dns-server, the DNS server for a single address.
+func (c *config) parseAddrs(u *provider.URI) (hosts []string, err error) {
 	if strings.Contains(c.addr, "://") {
 		return nil, fmt.Errorf("%w: remote URI: addr %q is a URL; write HOST:PORT (a name that resolves to several addresses is balanced over all of them), or HOST:PORT,HOST:PORT,...", provider.ErrInvalidConfig, c.addr)
 	}
@@ -48,17 +49,27 @@ func (c *config) parseAddrs() (hosts []string, err error) {
 		}
 		hosts = append(hosts, host)
 	}
+	if v, ok := u.Get("dns-server"); ok {
+		if len(c.addrs) > 1 {
+			return nil, fmt.Errorf("%w: remote URI: dns-server resolves the one name of addr, but addr lists %d addresses; give one HOST:PORT", provider.ErrInvalidConfig, len(c.addrs))
+		}
+		if host, port, err := net.SplitHostPort(v); err != nil || host == "" || port == "" {
+			return nil, fmt.Errorf("%w: remote URI: dns-server %q is not HOST:PORT", provider.ErrInvalidConfig, v)
+		}
+		c.dnsServer = v
+	}
 	return hosts, nil
 }
 
 // target returns the gRPC target for c.addrs, and the dial options it
-// needs. One address goes to gRPC's DNS resolver, which resolves a name to
-// every address it has and resolves it again when a connection is lost.
+// needs. One address goes to gRPC's DNS resolver (asking c.dnsServer, if
+// set), which resolves a name to every address it has and resolves it again
+// when a connection is lost.
 // Several addresses are a fixed list, each connection checking the
 // certificate for the host it dials.
 func (c *config) target() (string, []grpc.DialOption) {
 	if len(c.addrs) == 1 {
-		return "dns:///" + c.addrs[0], nil
+		return "dns://" + c.dnsServer + "/" + c.addrs[0], nil
 	}
 	r := manual.NewBuilderWithScheme("tinywindow-remote")
 	var st resolver.State

@@ -169,17 +169,19 @@ func TestFleetHealthChecks(t *testing.T) {
 
 func TestAddrList(t *testing.T) {
 	ctx := context.Background()
-	for _, tc := range []struct{ addr, want string }{
-		{"127.0.0.1:1,,127.0.0.1:2", "not HOST:PORT"},
-		{"127.0.0.1:1,127.0.0.1", "not HOST:PORT"},
-		{"127.0.0.1:1,127.0.0.1:1", "twice"},
-		{"dns:///signer.internal:7443", "a URL"},
-		{"127.0.0.1:1,10.0.0.1:1", "only to a loopback"},
-		{strings.Repeat("127.0.0.1:1,", 64) + "127.0.0.1:2", "more than 64"},
+	for _, tc := range []struct{ addr, query, want string }{
+		{"127.0.0.1:1,,127.0.0.1:2", "", "not HOST:PORT"},
+		{"127.0.0.1:1,127.0.0.1", "", "not HOST:PORT"},
+		{"127.0.0.1:1,127.0.0.1:1", "", "twice"},
+		{"dns:///signer.internal:7443", "", "a URL"},
+		{"127.0.0.1:1,10.0.0.1:1", "", "only to a loopback"},
+		{strings.Repeat("127.0.0.1:1,", 64) + "127.0.0.1:2", "", "more than 64"},
+		{"127.0.0.1:1,127.0.0.1:2", "&dns-server=127.0.0.1:53", "addr lists 2 addresses"},
+		{"localhost:1", "&dns-server=127.0.0.1", "dns-server \"127.0.0.1\" is not HOST:PORT"},
 	} {
-		_, err := provider.Open(ctx, "remote:addr="+tc.addr+";key=k?insecure-loopback=true")
+		_, err := provider.Open(ctx, "remote:addr="+tc.addr+";key=k?insecure-loopback=true"+tc.query)
 		if !errors.Is(err, provider.ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("addr=%s: %v, want ErrInvalidConfig saying %q", tc.addr, err, tc.want)
+			t.Errorf("addr=%s%s: %v, want ErrInvalidConfig saying %q", tc.addr, tc.query, err, tc.want)
 		}
 	}
 }
