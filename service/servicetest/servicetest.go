@@ -1,8 +1,10 @@
 // Package servicetest helps test code that talks to a TinyWindow signing
 // service: it makes a throwaway certificate authority with server and client
 // certificates in a temporary directory, starts a service on loopback that
-// the test stops when it ends, and runs an OTLP trace collector (Collector)
-// that records the spans a service exports.
+// the test stops when it ends, connects to it with a client certificate
+// (CA.Conn), runs sign-and-verify load through key handles (Load), and runs
+// an OTLP trace collector (Collector) that records the spans a service
+// exports.
 package servicetest
 
 import (
