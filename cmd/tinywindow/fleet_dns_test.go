@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/internal/testenv"
+	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service/servicetest"
 )
 
@@ -61,7 +62,9 @@ func freePortOn(t *testing.T, ips ...string) int {
 }
 
 // startDNS runs dnsmasq on a loopback UDP port, answering for name with
-// every one of ips (and nothing else), and returns its address.
+// every one of ips, and returns its address. It also publishes a gRPC
+// service config for name in DNS (a TXT record) that asks for pick_first,
+// one address only: the remote backend must ignore it.
 func startDNS(t *testing.T, name string, ips []string) string {
 	t.Helper()
 	bin := dnsmasqPath(t)
@@ -80,7 +83,8 @@ func startDNS(t *testing.T, name string, ips []string) string {
 	_, port, _ := net.SplitHostPort(addr)
 	pc.Close()
 	args := []string{"--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--addn-hosts=" + hostsFile,
-		"--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--pid-file=", "--log-facility=-"}
+		"--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--pid-file=", "--log-facility=-",
+		`--txt-record=_grpc_config.` + name + `,grpc_config=[{"serviceConfig":{"loadBalancingConfig":[{"pick_first":{}}]}}]`}
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
 	}
@@ -116,7 +120,8 @@ func startDNS(t *testing.T, name string, ips []string) string {
 
 // TestServeFleetDNS runs three `tinywindow serve` processes on 127.0.0.1,
 // 127.0.0.2 and 127.0.0.3, one port, behind one DNS name served by dnsmasq:
-// a remote URI naming the one name spreads calls over all three, and when
+// a remote URI naming the one name spreads calls over all three (whatever
+// balancing policy DNS publishes), and when
 // one is killed mid-load only calls in flight on it fail, as
 // ErrUnavailable.
 func TestServeFleetDNS(t *testing.T) {
@@ -136,6 +141,34 @@ func TestServeFleetDNS(t *testing.T) {
 		fleet = append(fleet, startServe(t, bin, cfgPath))
 	}
 	uri := "remote:addr=signer.test:" + strconv.Itoa(port) + ";key=orders?" + ca.Query(trader) + "&dns-server=" + dns + "&timeout=5s"
+	// One handle spreads its own calls over all three.
+	k, err := provider.Open(context.Background(), uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	start := make([]int, len(fleet))
+	for i, s := range fleet {
+		start[i] = signsServed(t, s)
+	}
+	for i := 0; ; i++ {
+		if _, err := k.Sign(context.Background(), []byte("order")); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 != 49 {
+			continue
+		}
+		all := true
+		for j, s := range fleet {
+			all = all && signsServed(t, s) > start[j]
+		}
+		if all {
+			break
+		}
+		if i >= 2000 {
+			t.Fatalf("one handle sent %d signs, not to all three processes", i+1)
+		}
+	}
 	l := servicetest.StartLoad(t, uri, 16)
 	l.WaitOK(t, 300)
 	l.End()
