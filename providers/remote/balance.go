@@ -33,7 +33,7 @@ var serviceConfig = `{
 // dns-server, the DNS server for a single address.
 func (c *config) parseAddrs(u *provider.URI) (hosts []string, err error) {
 	if strings.Contains(c.addr, "://") {
-		return nil, fmt.Errorf("%w: remote URI: addr %q is a URL; write HOST:PORT (a name that resolves to several addresses is balanced over all of them), or HOST:PORT,HOST:PORT,...", provider.ErrInvalidConfig, c.addr)
+		return nil, fmt.Errorf("%w: remote URI: addr %q is a URL; write HOST:PORT, or a list HOST:PORT,HOST:PORT (calls are balanced over every address of a name, and over every address of a list)", provider.ErrInvalidConfig, c.addr)
 	}
 	c.addrs = strings.Split(c.addr, ",")
 	if len(c.addrs) > maxAddrs {
