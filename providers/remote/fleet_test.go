@@ -31,7 +31,7 @@ type fleet struct {
 	addrs  []string
 }
 
-func startFleet(t *testing.T, n int, keys map[string]string) *fleet {
+func startFleet(t testing.TB, n int, keys map[string]string) *fleet {
 	t.Helper()
 	ca := servicetest.NewCA(t, "fleet CA")
 	fl := &fleet{ca: ca, trader: ca.Client(t, "trader")}
@@ -60,7 +60,7 @@ func (fl *fleet) uri(key string, extra ...string) string {
 var signsServed = regexp.MustCompile(`(?m)^tinywindow_service_requests_total\{[^}]*rpc_grpc_status_code="OK"[^}]*rpc_method="tinywindow.signer.v1.Signer/Sign"[^}]*\} (\S+)$`)
 
 // signs returns how many Sign calls srv has answered.
-func signs(t *testing.T, srv *service.Server) int {
+func signs(t testing.TB, srv *service.Server) int {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
