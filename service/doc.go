@@ -7,7 +7,9 @@
 // reloads its keys, clients and certificates on Reload without dropping calls
 // in flight, and drains calls in flight on Shutdown. Every key is wrapped by
 // package telemetry, and the metrics are served in the Prometheus text
-// format by MetricsHandler. With a tracing section (TracingConfig), each
+// format by MetricsHandler. The standard health service and server
+// reflection answer every caller the mutual TLS handshake authenticated.
+// With a tracing section (TracingConfig), each
 // sign and verify is a span exported over OTLP/gRPC. `tinywindow serve --config FILE` runs one; the
 // "remote" backend (package providers/remote) is its client.
 package service

@@ -6,8 +6,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"google.golang.org/grpc/codes"
 
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/telemetry"
@@ -34,4 +37,26 @@ func newMetricsExporter() (*metricsExporter, error) {
 		keys:     keys,
 		handler:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}),
 	}, nil
+}
+
+// requestKey names one attribute set of tinywindow.service.requests.
+type requestKey struct {
+	client, method string
+	code           codes.Code
+}
+
+// requestAttrs returns the measurement options for a request, computing each
+// attribute set once. Clients and methods are bounded by the config and the
+// API; callers not in the config all count as "unknown".
+func (s *Server) requestAttrs(client, method string, code codes.Code) []metric.AddOption {
+	k := requestKey{client, method, code}
+	if v, ok := s.reqAttrs.Load(k); ok {
+		return v.([]metric.AddOption)
+	}
+	opts := []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("client", client),
+		attribute.String("rpc.method", method),
+		attribute.String("rpc.grpc.status_code", code.String())))}
+	v, _ := s.reqAttrs.LoadOrStore(k, opts)
+	return v.([]metric.AddOption)
 }

@@ -341,18 +341,28 @@ func TestDeadlines(t *testing.T) {
 
 var sample = regexp.MustCompile(`(?m)^(tinywindow_\w+)\{([^}]*)\} (\S+)$`)
 
-// scrape returns the value of every sample whose name is name and whose
-// labels hold each of labels.
-func scrape(t *testing.T, url, name string, labels ...string) float64 {
+// scrapeText returns the metrics page at url.
+func scrapeText(t *testing.T, url string) string {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
+// scrape returns the value of every sample whose name is name and whose
+// labels hold each of labels.
+func scrape(t *testing.T, url, name string, labels ...string) float64 {
+	t.Helper()
+	body := scrapeText(t, url)
 	total := 0.0
-	for _, m := range sample.FindAllStringSubmatch(string(body), -1) {
+	for _, m := range sample.FindAllStringSubmatch(body, -1) {
 		if m[1] != name {
 			continue
 		}
@@ -400,7 +410,7 @@ func TestMetricsScrape(t *testing.T) {
 	}{
 		{"tinywindow_signer_errors_total", []string{`error_type="invalid_signature"`, `tinywindow_operation="verify"`}, 1},
 		{"tinywindow_signer_duration_seconds_count", []string{`tinywindow_operation="sign"`, `tinywindow_backend="hmac"`, `tinywindow_algorithm="HMAC-SHA256"`}, 5},
-		{"tinywindow_service_requests_total", []string{`client="trader"`, `rpc_method="/tinywindow.signer.v1.Signer/Sign"`, `rpc_grpc_status_code="OK"`}, 5},
+		{"tinywindow_service_requests_total", []string{`client="trader"`, `rpc_method="tinywindow.signer.v1.Signer/Sign"`, `rpc_grpc_status_code="OK"`}, 5},
 	} {
 		if got := scrape(t, hs.URL, tc.name, tc.labels...); got < tc.min {
 			t.Errorf("%s%v = %v, want at least %v", tc.name, tc.labels, got, tc.min)

@@ -32,7 +32,7 @@ const (
 	maxPEMSize = 1 << 20
 )
 
-var attrs = []string{"addr", "key", "ca-source", "cert-source", "key-source", "server-name", "timeout", "retries", "insecure-loopback"}
+var attrs = []string{"addr", "key", "ca-source", "cert-source", "key-source", "server-name", "dns-server", "timeout", "retries", "insecure-loopback"}
 
 func init() {
 	provider.Register(provider.Backend{
@@ -47,14 +47,21 @@ func init() {
 //
 //	remote:addr=HOST:PORT;key=NAME?ca-source=SRC&cert-source=SRC&key-source=SRC
 //
-// where NAME is the key's name in the service's configuration (or its key
-// ID), ca-source holds the PEM certificates of the CAs that may issue the
-// service's certificate, cert-source the client's PEM certificate chain and
-// key-source its PEM private key (a secret: env:NAME, or file:PATH of mode
-// 0600). Certificates are public: their sources are file:PATH or env:NAME
+// where addr is the service's address, or several separated by commas
+// (HOST:PORT,HOST:PORT,...). Calls are spread over every address with gRPC's
+// round_robin policy: over each address of the list, or over every address
+// HOST resolves to when there is one (resolved again when a connection is
+// lost). An address is left out while it cannot be reached or while its
+// health service does not report SERVING, as from the moment a service
+// starts shutting down. NAME is the key's name in the service's
+// configuration (or its key ID), ca-source holds the PEM certificates of the
+// CAs that may issue the service's certificate, cert-source the client's PEM
+// certificate chain and key-source its PEM private key (a secret: env:NAME,
+// or file:PATH of mode 0600). Certificates are public: their sources are file:PATH or env:NAME
 // without a mode check. Optional query attributes:
 //
-//	server-name=NAME          name to check on the service's certificate (default: the host of addr)
+//	server-name=NAME          name to check on the service's certificate (default: the host dialled)
+//	dns-server=HOST:PORT      DNS server that resolves the host of addr, instead of the system's resolver
 //	timeout=DURATION          deadline of a call whose context has none (default 10s)
 //	retries=N                 retries of calls that are safe to repeat (default 2)
 //	insecure-loopback=true    plaintext to a service on a loopback address, without certificates
@@ -72,14 +79,18 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(cfg.addr,
+	target, opts := cfg.target()
+	conn, err := grpc.NewClient(target, append(opts,
 		grpc.WithTransportCredentials(cfg.creds),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: 50 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
 			MinConnectTimeout: 5 * time.Second,
 		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20+1<<20)),
-	)
+		grpc.WithDefaultServiceConfig(serviceConfig),
+		// The balancing policy is this package's, never one from DNS.
+		grpc.WithDisableServiceConfig(),
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: remote URI: addr %q: %w", provider.ErrInvalidConfig, cfg.addr, err)
 	}
@@ -93,10 +104,15 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 
 // config is a parsed remote URI.
 type config struct {
-	addr, name string
-	creds      credentials.TransportCredentials
-	timeout    time.Duration
-	retries    int
+	// addr is the addr attribute as written; addrs are its addresses.
+	addr  string
+	addrs []string
+	// dnsServer, if set, resolves the host of the one address.
+	dnsServer string
+	name      string
+	creds     credentials.TransportCredentials
+	timeout   time.Duration
+	retries   int
 }
 
 func parse(u *provider.URI) (*config, error) {
@@ -108,9 +124,9 @@ func parse(u *provider.URI) (*config, error) {
 	if c.addr, ok = u.Get("addr"); !ok || c.addr == "" {
 		return nil, fmt.Errorf("%w: remote URI has no addr; write remote:addr=HOST:PORT;key=NAME with TLS query attributes", provider.ErrInvalidConfig)
 	}
-	host, port, err := net.SplitHostPort(c.addr)
-	if err != nil || host == "" || port == "" {
-		return nil, fmt.Errorf("%w: remote URI: addr %q is not HOST:PORT", provider.ErrInvalidConfig, c.addr)
+	hosts, err := c.parseAddrs(u)
+	if err != nil {
+		return nil, err
 	}
 	if c.name, ok = u.Get("key"); !ok || c.name == "" {
 		return nil, fmt.Errorf("%w: remote URI has no key; add key=NAME, the key's name in the service's config", provider.ErrInvalidConfig)
@@ -137,13 +153,15 @@ func parse(u *provider.URI) (*config, error) {
 		if tlsAttrs {
 			return nil, fmt.Errorf("%w: remote URI: insecure-loopback=true is plaintext; drop ca-source, cert-source, key-source and server-name, or drop insecure-loopback", provider.ErrInvalidConfig)
 		}
-		if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
-			return nil, fmt.Errorf("%w: remote URI: insecure-loopback=true only to a loopback address, not %s", provider.ErrInvalidConfig, host)
+		for _, host := range hosts {
+			if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+				return nil, fmt.Errorf("%w: remote URI: insecure-loopback=true only to a loopback address, not %s", provider.ErrInvalidConfig, host)
+			}
 		}
 		c.creds = insecure.NewCredentials()
 		return c, nil
 	}
-	tc, err := clientTLS(u, host)
+	tc, err := clientTLS(u)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +169,10 @@ func parse(u *provider.URI) (*config, error) {
 	return c, nil
 }
 
-func clientTLS(u *provider.URI, host string) (*tls.Config, error) {
+// clientTLS builds the client side of mutual TLS. Without server-name, each
+// connection checks the host of the address it dials (set by gRPC from the
+// target, or per address by target).
+func clientTLS(u *provider.URI) (*tls.Config, error) {
 	for _, a := range []string{"ca-source", "cert-source", "key-source"} {
 		if !u.Has(a) {
 			return nil, fmt.Errorf("%w: remote URI has no %s: mutual TLS needs ca-source, cert-source and key-source (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig, a)
@@ -181,10 +202,7 @@ func clientTLS(u *provider.URI, host string) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: remote URI: cert-source and key-source do not make a certificate and its key: %w", provider.ErrInvalidConfig, err)
 	}
-	serverName := host
-	if v, ok := u.Get("server-name"); ok && v != "" {
-		serverName = v
-	}
+	serverName, _ := u.Get("server-name")
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		RootCAs:      pool,

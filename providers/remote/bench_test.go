@@ -80,3 +80,45 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
 }
+
+// BenchmarkFleetSign compares one handle signing through one service with
+// one handle balancing over three (round_robin with health checks), all in
+// this process, one caller and GOMAXPROCS×4 parallel callers. On one machine
+// three services add no CPU: the ratio is the cost of balancing.
+func BenchmarkFleetSign(b *testing.B) {
+	ctx := context.Background()
+	fl := startFleet(b, 3, map[string]string{"orders": "hmac:seed=42"})
+	one := &fleet{ca: fl.ca, trader: fl.trader, addrs: fl.addrs[:1]}
+	for _, tc := range []struct {
+		name string
+		uri  string
+	}{{"one-service", one.uri("orders")}, {"three-services", fl.uri("orders")}} {
+		k, err := provider.Open(ctx, tc.uri)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer k.Close()
+		b.Run(tc.name, func(b *testing.B) {
+			msg := make([]byte, 64)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := k.Sign(ctx, msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tc.name+"-parallel", func(b *testing.B) {
+			b.SetParallelism(4)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				msg := make([]byte, 64)
+				for pb.Next() {
+					if _, err := k.Sign(ctx, msg); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

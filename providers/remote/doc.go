@@ -8,4 +8,8 @@
 // opened, and those of other keys (MACs, post-quantum keys) through the
 // service. An unreachable service is ErrUnavailable, never
 // ErrInvalidSignature; only calls that are safe to repeat are retried.
+//
+// A fleet of identical services scales out: addr may list several
+// addresses, or name a host with several, and calls are balanced over those
+// that are up and healthy (see Open).
 package remote

@@ -1,8 +1,10 @@
 // Package servicetest helps test code that talks to a TinyWindow signing
 // service: it makes a throwaway certificate authority with server and client
 // certificates in a temporary directory, starts a service on loopback that
-// the test stops when it ends, and runs an OTLP trace collector (Collector)
-// that records the spans a service exports.
+// the test stops when it ends, connects to it with a client certificate
+// (CA.Conn), runs sign-and-verify load through key handles (Load), and runs
+// an OTLP trace collector (Collector) that records the spans a service
+// exports.
 package servicetest
 
 import (
@@ -10,6 +12,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -20,6 +23,9 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/tinywindow/tinywindow/service"
 )
@@ -156,6 +162,32 @@ func (ca *CA) TLS(srv Cert) service.TLSConfig {
 // service and presents client.
 func (ca *CA) Query(client Cert) string {
 	return "ca-source=file:" + ca.CertFile + "&cert-source=file:" + client.CertFile + "&key-source=file:" + client.KeyFile
+}
+
+// Conn connects to the service at addr with mutual TLS, trusting ca for the
+// service's certificate and presenting client; it closes when the test ends.
+// It is for calling the gRPC API directly, including the health and
+// reflection services.
+func (ca *CA) Conn(t TB, addr string, client Cert) *grpc.ClientConn {
+	t.Helper()
+	caPEM, err := os.ReadFile(ca.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	cert, err := tls.LoadX509KeyPair(client.CertFile, client.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
+		MinVersion: tls.VersionTLS13, RootCAs: pool, Certificates: []tls.Certificate{cert},
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // Start starts a service with cfg on a free loopback port (cfg.Listen is

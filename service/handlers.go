@@ -1,0 +1,97 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/service/signerpb"
+)
+
+func (st *state) checkMessage(msg []byte) error {
+	if int64(len(msg)) > st.cfg.Limits.MaxMessageBytes {
+		return status.Errorf(codes.InvalidArgument, "message is %d bytes, over the service's limit of %d (limits.max-message-bytes); sign a digest of it instead",
+			len(msg), st.cfg.Limits.MaxMessageBytes)
+	}
+	return nil
+}
+
+// Sign implements signerpb.SignerServer.
+func (s *Server) Sign(ctx context.Context, req *signerpb.SignRequest) (*signerpb.SignResponse, error) {
+	st, _, e, err := s.begin(ctx, signerpb.Signer_Sign_FullMethodName, OpSign, req.GetKey())
+	if err != nil {
+		return nil, err
+	}
+	defer st.release()
+	if err := st.checkMessage(req.GetMessage()); err != nil {
+		return nil, err
+	}
+	sig, err := e.key.Sign(ctx, req.GetMessage())
+	if err != nil {
+		return nil, toStatus("sign", e.name, err)
+	}
+	return &signerpb.SignResponse{Signature: sig, KeyId: e.info.ID}, nil
+}
+
+// Verify implements signerpb.SignerServer.
+func (s *Server) Verify(ctx context.Context, req *signerpb.VerifyRequest) (*signerpb.VerifyResponse, error) {
+	st, _, e, err := s.begin(ctx, signerpb.Signer_Verify_FullMethodName, OpVerify, req.GetKey())
+	if err != nil {
+		return nil, err
+	}
+	defer st.release()
+	if err := st.checkMessage(req.GetMessage()); err != nil {
+		return nil, err
+	}
+	if len(req.GetSignature()) > MaxSignatureBytes {
+		return nil, status.Errorf(codes.InvalidArgument, "signature is %d bytes, over the limit of %d", len(req.GetSignature()), MaxSignatureBytes)
+	}
+	err = e.key.Verify(ctx, req.GetMessage(), req.GetSignature())
+	switch {
+	case err == nil:
+		return &signerpb.VerifyResponse{Valid: true}, nil
+	case errors.Is(err, provider.ErrInvalidSignature):
+		return &signerpb.VerifyResponse{Valid: false}, nil
+	}
+	return nil, toStatus("verify", e.name, err)
+}
+
+func (e *entry) proto(p *clientPolicy) *signerpb.KeyInfo {
+	return &signerpb.KeyInfo{
+		Name: e.name, Id: e.info.ID, Algorithm: string(e.info.Algorithm), Backend: e.info.Backend,
+		Version: e.info.Version, Determinism: e.determ, Operations: p.operations(),
+	}
+}
+
+// PublicKey implements signerpb.SignerServer. Any client authorised for a
+// key may read its description and public key.
+func (s *Server) PublicKey(ctx context.Context, req *signerpb.PublicKeyRequest) (*signerpb.PublicKeyResponse, error) {
+	st, p, e, err := s.begin(ctx, signerpb.Signer_PublicKey_FullMethodName, "", req.GetKey())
+	if err != nil {
+		return nil, err
+	}
+	defer st.release()
+	if e == nil {
+		return nil, status.Error(codes.InvalidArgument, "no key named: set key to a key name or key ID")
+	}
+	return &signerpb.PublicKeyResponse{Info: e.proto(p), Spki: e.spki, MaxMessageBytes: st.cfg.Limits.MaxMessageBytes}, nil
+}
+
+// ListKeys implements signerpb.SignerServer: the keys the caller may use.
+func (s *Server) ListKeys(ctx context.Context, _ *signerpb.ListKeysRequest) (*signerpb.ListKeysResponse, error) {
+	st, p, _, err := s.begin(ctx, signerpb.Signer_ListKeys_FullMethodName, "", "")
+	if err != nil {
+		return nil, err
+	}
+	defer st.release()
+	resp := &signerpb.ListKeysResponse{MaxMessageBytes: st.cfg.Limits.MaxMessageBytes}
+	for _, name := range sortedKeys(st.keys) {
+		if p.mayUse(name) {
+			resp.Keys = append(resp.Keys, st.keys[name].proto(p))
+		}
+	}
+	return resp, nil
+}
