@@ -9,6 +9,8 @@ import (
 	"slices"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
 // SignerEnv names the environment variable whose value, when set, overrides
@@ -34,23 +36,17 @@ type Config struct {
 	Backends map[string]map[string]string `yaml:"backends"`
 }
 
-// LoadConfig reads and parses the configuration file at path.
+// LoadConfig reads and parses the configuration file at path, which must be
+// a regular file of at most MaxConfigSize bytes: a named pipe or a device is
+// refused at once.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := regularfile.ReadFile(path, MaxConfigSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: config file: %w", ErrInvalidConfig, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: config file %s: %w", ErrInvalidConfig, path, err)
-	}
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%w: config file %s is larger than %d bytes", ErrInvalidConfig, path, MaxConfigSize)
+		return nil, fmt.Errorf("%w: config file %q: %w", ErrInvalidConfig, path, err)
 	}
 	c, err := ParseConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		return nil, fmt.Errorf("config file %q: %w", path, err)
 	}
 	return c, nil
 }
