@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -15,8 +16,9 @@ import (
 //	 "time_in_force":"day","timestamp":"2026-11-26T14:30:00.000000001Z"}
 //
 // The price is a decimal string (never a JSON number, so no float can creep
-// in); a market order has no price. The timestamp is RFC 3339 in UTC with up
-// to nine fractional digits.
+// in); a market order has no price. The timestamp is RFC 3339 with up to
+// nine fractional digits, from 1970-01-01T00:00:00.000000001Z to
+// 2262-04-11T23:47:16.854775807Z (positive nanoseconds in 64 bits).
 type jsonOrder struct {
 	Version       int    `json:"version"`
 	ClientOrderID string `json:"client_order_id"`
@@ -52,18 +54,20 @@ func (o Order) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// UnmarshalJSON parses the JSON form strictly: unknown fields, a missing or
-// unknown version, unknown enumeration names, and any value the canonical
-// encoding would refuse are errors matching ErrInvalid.
+// UnmarshalJSON parses the JSON form strictly: unknown fields (names match
+// exactly, case included), a field given twice, a null value, a missing or
+// unknown version, unknown enumeration names, a timestamp outside the range
+// an order can carry or with more than nine fractional digits, and any value
+// the canonical encoding would refuse are errors matching ErrInvalid.
 func (o *Order) UnmarshalJSON(data []byte) error {
+	if err := checkObject(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var j jsonOrder
 	if err := dec.Decode(&j); err != nil {
 		return &FieldError{Field: "json", Kind: ErrJSON, Msg: err.Error()}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return &FieldError{Field: "json", Kind: ErrJSON, Msg: "data after the order object"}
 	}
 	if j.Version != Version {
 		return &FieldError{Field: "version", Kind: ErrUnknownVersion, Msg: fmt.Sprintf("version %d; this decoder reads version %d only", j.Version, Version)}
@@ -106,14 +110,113 @@ func (o *Order) UnmarshalJSON(data []byte) error {
 	default:
 		return &FieldError{Field: "time_in_force", Kind: ErrEnum, Msg: fmt.Sprintf("time in force %q; want day, ioc, fok or gtc", j.TimeInForce)}
 	}
-	t, err := time.Parse(time.RFC3339Nano, j.Timestamp)
+	ts, err := parseTimestamp(j.Timestamp)
 	if err != nil {
-		return &FieldError{Field: "timestamp", Kind: ErrTimestamp, Msg: fmt.Sprintf("timestamp %q is not RFC 3339 such as 2026-11-26T14:30:00.123Z", j.Timestamp)}
+		return err
 	}
-	d.Timestamp = t.UnixNano()
+	d.Timestamp = ts
 	if err := d.Validate(); err != nil {
 		return err
 	}
 	*o = d
 	return nil
+}
+
+// The range of times an order can carry: positive nanoseconds since the Unix
+// epoch in a signed 64-bit integer.
+var (
+	minTime = time.Unix(0, 1).UTC()
+	maxTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// parseTimestamp parses an RFC 3339 timestamp into nanoseconds since the
+// Unix epoch, refusing more than nine fractional digits (which time.Parse
+// would silently drop) and times outside minTime to maxTime (which
+// UnixNano would wrap around).
+func parseTimestamp(s string) (int64, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, fieldErr(ErrTimestamp, "timestamp", 0, "timestamp %q is not RFC 3339 such as 2026-11-26T14:30:00.123Z", s)
+	}
+	// time.Parse accepted s, so it starts with YYYY-MM-DDTHH:MM:SS.
+	if len(s) > 19 && s[19] == '.' {
+		n := 0
+		for n < len(s)-20 && s[20+n] >= '0' && s[20+n] <= '9' {
+			n++
+		}
+		if n > 9 {
+			return 0, fieldErr(ErrTimestamp, "timestamp", 0, "timestamp %q has %d fractional digits; an order carries nanoseconds, at most nine", s, n)
+		}
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, fieldErr(ErrTimestamp, "timestamp", 0, "timestamp %q is outside the range an order can carry, %s to %s",
+			s, minTime.Format(time.RFC3339Nano), maxTime.Format(time.RFC3339Nano))
+	}
+	return t.UnixNano(), nil
+}
+
+// jsonFields are the field names of the JSON form.
+var jsonFields = map[string]bool{
+	"version": true, "client_order_id": true, "account": true, "symbol": true, "side": true,
+	"type": true, "quantity": true, "price": true, "time_in_force": true, "timestamp": true,
+}
+
+// checkObject checks what encoding/json lets through: data must be one
+// JSON object whose field names are known exactly (encoding/json matches
+// them regardless of case), each given once (encoding/json keeps the last)
+// and none null (encoding/json skips it), with nothing after it.
+func checkObject(data []byte) error {
+	bad := func(format string, args ...any) error {
+		return &FieldError{Field: "json", Kind: ErrJSON, Msg: fmt.Sprintf(format, args...)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil {
+		return bad("%v", err)
+	} else if tok != json.Delim('{') {
+		return bad("an order is a JSON object, not %s", jsonKind(tok))
+	}
+	seen := make(map[string]bool, len(jsonFields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return bad("%v", err)
+		}
+		name := tok.(string) // inside an object, Token returns names as strings
+		if !jsonFields[name] {
+			return bad("unknown field %q", name)
+		}
+		if seen[name] {
+			return bad("field %q is given twice", name)
+		}
+		seen[name] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return bad("field %q: %v", name, err)
+		}
+		if string(v) == "null" {
+			return bad("field %q is null; give a value or leave the field out", name)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return bad("%v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return bad("data after the order object")
+	}
+	return nil
+}
+
+// jsonKind names the kind of a JSON token for an error message.
+func jsonKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return "an array"
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "null"
 }
