@@ -43,7 +43,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
-		return exitError
+		return parseStatus(err)
 	}
 	if fs.NArg() != 0 {
 		return e.errorf("demo: unexpected argument %q", fs.Arg(0))

@@ -23,7 +23,7 @@ func runSign(ctx context.Context, e *env, args []string) int {
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	msg, err := readInput(e, *in)
+	msg, err := readInput(ctx, e, *in)
 	if err != nil {
 		return e.errorf("sign: %v", err)
 	}
@@ -53,7 +53,7 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("verify: %v", err)
 	}
-	msg, err := readInput(e, *in)
+	msg, err := readInput(ctx, e, *in)
 	if err != nil {
 		return e.errorf("verify: %v", err)
 	}

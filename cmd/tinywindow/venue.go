@@ -26,7 +26,7 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	verifier := fs.String("verifier", "", "key URI of the verifier for the orders' signatures (default $"+provider.SignerEnv+")")
 	maxSkew := fs.Duration("max-skew", 5*time.Second, "largest difference between an order's timestamp and the venue's clock")
 	if err := fs.Parse(args); err != nil {
-		return exitError
+		return parseStatus(err)
 	}
 	if fs.NArg() != 0 {
 		return e.errorf("venue: unexpected argument %q", fs.Arg(0))
