@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
@@ -60,7 +61,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: config: %v", ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: config: %v", ErrInvalidConfig, printable.Error(err))
 	}
 	if c.Signer != "" {
 		if _, err := ParseURI(c.Signer); err != nil {
@@ -73,7 +74,7 @@ func ParseConfig(data []byte) (*Config, error) {
 		}
 		for name := range opts {
 			if !validName(name) {
-				return nil, fmt.Errorf("%w: config: backends.%s: option %q is not lowercase letters, digits and '-'", ErrInvalidConfig, scheme, name)
+				return nil, fmt.Errorf("%w: config: backends[%q]: option %q is not lowercase letters, digits and '-'", ErrInvalidConfig, scheme, name)
 			}
 		}
 	}

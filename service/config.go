@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -136,7 +137,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %v", provider.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: %v", provider.ErrInvalidConfig, printable.Error(err))
 	}
 	if err := c.Check(); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
@@ -78,7 +79,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, printable.Error(err))
 	}
 	if err := refuseOff(data); err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func refuseOff(data []byte) error {
 		} `yaml:"duplicates"`
 	}
 	if err := yaml.Unmarshal(data, &p); err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+		return fmt.Errorf("%w: %w", ErrConfig, printable.Error(err))
 	}
 	off := func(given, key, what string) error {
 		return fmt.Errorf("%w: %s would switch its rule off; %s, or leave %s out to have no such rule", ErrConfig, given, what, key)
