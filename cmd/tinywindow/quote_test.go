@@ -47,7 +47,7 @@ func TestErrorsQuoteInput(t *testing.T) {
 	ca := servicetest.NewCA(t, "test CA")
 	client := ca.Client(t, "trader")
 	tlsQuery := ca.Query(client) + "&retries=0&timeout=2s"
-	for _, args := range [][]string{
+	cases := [][]string{
 		{"sign", "--in", os.DevNull, "--signer", "remote:addr=127.0.0.1:1;key=" + pev + "?" + tlsQuery},
 		{"sign", "--in", os.DevNull, "--signer", "remote:addr=" + pev + ":1;key=k?" + tlsQuery},
 		{"keygen", "--signer", "hmac:key-source=file:/nonexistent/" + pev},
@@ -63,6 +63,7 @@ func TestErrorsQuoteInput(t *testing.T) {
 		{"sign", "--in", os.DevNull, "--signer", "pkcs11:token=" + pev + ";object=o?module-path=/nonexistent/" + pev + "&pin-source=env:" + pev},
 		{"sign", "--in", os.DevNull, "--signer", "awskms:key-id=" + pev + ";region=eu-west-2"},
 		{"sign", "--in", os.DevNull, "--signer", "awskms:key-id=alias/x;region=" + pev},
+		{"sign", "--in", os.DevNull, "--signer", "awskms:key-id=alias/x;region=eu-west-2;profile=" + pev},
 		{"sign", "--in", os.DevNull, "--signer", "azurekv:vault=https://" + pev + ";name=" + pev},
 		{"sign", "--in", os.DevNull, "--signer", pev + ":a=b"},
 		{"sign", "--in", os.DevNull, "--signer", "hmac:" + pev + "=1"},
@@ -79,7 +80,12 @@ func TestErrorsQuoteInput(t *testing.T) {
 		{"serve", "--config", badServe},
 		{"bench", "--signer", "hmac:seed=1", "--duration", pev},
 		{evil},
-	} {
+	}
+	if mod := os.Getenv("TW_PKCS11_MODULE"); mod != "" {
+		// With a module that loads, the token lookup lists what it found.
+		cases = append(cases, []string{"sign", "--in", os.DevNull, "--signer", "pkcs11:token=" + pev + ";object=o?module-path=" + mod + "&pin-source=env:HOME"})
+	}
+	for _, args := range cases {
 		code, _, errOut := run(t, "", args...)
 		if code == exitOK {
 			t.Errorf("%q succeeded", args)

@@ -3,8 +3,8 @@ package order
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math"
 	"time"
 )
@@ -156,67 +156,128 @@ func parseTimestamp(s string) (int64, error) {
 }
 
 // jsonFields are the field names of the JSON form.
-var jsonFields = map[string]bool{
-	"version": true, "client_order_id": true, "account": true, "symbol": true, "side": true,
-	"type": true, "quantity": true, "price": true, "time_in_force": true, "timestamp": true,
+var jsonFields = [...]string{
+	"version", "client_order_id", "account", "symbol", "side",
+	"type", "quantity", "price", "time_in_force", "timestamp",
 }
 
 // checkObject checks what encoding/json lets through: data must be one
 // JSON object whose field names are known exactly (encoding/json matches
 // them regardless of case), each given once (encoding/json keeps the last)
-// and none null (encoding/json skips it), with nothing after it.
+// and none null (encoding/json skips it). It scans the valid JSON itself,
+// without allocating.
 func checkObject(data []byte) error {
 	bad := func(format string, args ...any) error {
 		return &FieldError{Field: "json", Kind: ErrJSON, Msg: fmt.Sprintf(format, args...)}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil {
+	if !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v)
+		if err == nil { // not reached: Valid and Unmarshal agree
+			err = errors.New("invalid JSON")
+		}
 		return bad("%v", err)
-	} else if tok != json.Delim('{') {
-		return bad("an order is a JSON object, not %s", jsonKind(tok))
 	}
-	seen := make(map[string]bool, len(jsonFields))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return bad("%v", err)
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
+		return bad("an order is a JSON object, not %s", jsonKind(data[i]))
+	}
+	var seen [len(jsonFields)]bool
+	for i = skipSpace(data, i+1); data[i] != '}'; i = skipSpace(data, i) {
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
 		}
-		name := tok.(string) // inside an object, Token returns names as strings
-		if !jsonFields[name] {
+		end := skipValue(data, i) // the name, a string
+		name := data[i+1 : end-1]
+		if bytes.IndexByte(name, '\\') >= 0 { // an escape such as \u0073ide
+			var unq string
+			if err := json.Unmarshal(data[i:end], &unq); err != nil {
+				return bad("%v", err)
+			}
+			name = []byte(unq)
+		}
+		f := fieldIndex(name)
+		switch {
+		case f < 0:
 			return bad("unknown field %q", name)
-		}
-		if seen[name] {
+		case seen[f]:
 			return bad("field %q is given twice", name)
 		}
-		seen[name] = true
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return bad("field %q: %v", name, err)
-		}
-		if string(v) == "null" {
+		seen[f] = true
+		i = skipSpace(data, skipSpace(data, end)+1) // past the ':'
+		end = skipValue(data, i)
+		if string(data[i:end]) == "null" {
 			return bad("field %q is null; give a value or leave the field out", name)
 		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return bad("%v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return bad("data after the order object")
+		i = end
 	}
 	return nil
 }
 
-// jsonKind names the kind of a JSON token for an error message.
-func jsonKind(tok json.Token) string {
-	switch tok.(type) {
-	case json.Delim:
-		return "an array"
-	case string:
-		return "a string"
-	case float64:
-		return "a number"
-	case bool:
-		return "a boolean"
+// fieldIndex returns the index of name in jsonFields, or -1.
+func fieldIndex(name []byte) int {
+	for k, f := range jsonFields {
+		if string(name) == f {
+			return k
+		}
 	}
-	return "null"
+	return -1
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just after the value that starts at i, in
+// data that json.Valid accepted.
+func skipValue(data []byte, i int) int {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 {
+				return i
+			}
+		case ',', ' ', '\t', '\n', '\r', ':':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// jsonKind names the kind of the JSON value that starts with c.
+func jsonKind(c byte) string {
+	switch c {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }

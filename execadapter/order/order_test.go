@@ -210,6 +210,10 @@ func TestJSONErrors(t *testing.T) {
 		{"a nanosecond past the end", strings.Replace(base, `2026-11-26T14:30:00Z`, `2262-04-11T23:47:16.854775808Z`, 1), ErrTimestamp},
 		{"year 2263", strings.Replace(base, `2026-11-26T14:30:00Z`, `2263-01-01T00:00:00Z`, 1), ErrTimestamp},
 		{"year 9999", strings.Replace(base, `2026-11-26T14:30:00Z`, `9999-12-31T23:59:59Z`, 1), ErrTimestamp},
+		{"duplicate through an escape", strings.Replace(base, `"side":"buy"`, `"side":"buy","\u0073ide":"sell"`, 1), ErrJSON},
+		{"nested value", strings.Replace(base, `"price":"1.5"`, `"price":{"a":["}",{"b":"\"]"}]}`, 1), ErrJSON},
+		{"unknown field after nesting", strings.Replace(base, `"version":1`, `"version":1,"x":[{"side":1}]`, 1), ErrJSON},
+		{"not JSON", `{"version":1,`, ErrJSON},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,6 +226,12 @@ func TestJSONErrors(t *testing.T) {
 				t.Fatalf("%v does not name the range", err)
 			}
 		})
+	}
+	// White space anywhere and escaped names are read like any others.
+	spaced := " {\n\t" + strings.NewReplacer(`,"`, " ,\r\n \"", `":`, "\" : ", `"side"`, `"\u0073ide"`).Replace(base[1:len(base)-1]) + "\n} "
+	var sp Order
+	if err := json.Unmarshal([]byte(spaced), &sp); err != nil || sp.Side != Buy || sp.Quantity != 1 {
+		t.Errorf("%s: %+v %v", spaced, sp, err)
 	}
 	// The ends of the range are accepted, exactly.
 	for in, want := range map[string]int64{
@@ -316,6 +326,34 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// FuzzUnmarshalJSON checks that the JSON decoder never panics, that every
+// error matches ErrInvalid, and that whatever it accepts encodes and decodes
+// back to the same order.
+func FuzzUnmarshalJSON(f *testing.F) {
+	for _, v := range loadVectors(f) {
+		f.Add([]byte(v.JSON))
+	}
+	f.Add([]byte(benchJSON))
+	f.Add([]byte(`{"version":1,"side":"buy","\u0073ide":"sell"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var o Order
+		if err := o.UnmarshalJSON(in); err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+			return
+		}
+		j, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Order
+		if err := json.Unmarshal(j, &back); err != nil || back != o {
+			t.Fatalf("round trip of %s: %+v %v", j, back, err)
+		}
+	})
+}
+
 func BenchmarkParse(b *testing.B) {
 	o := sample()
 	in, _ := o.MarshalBinary()
@@ -323,6 +361,33 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := Parse(in, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const benchJSON = `{"version":1,"client_order_id":"c-1","account":"ACC-1","symbol":"AAPL","side":"buy","type":"limit","quantity":100,"price":"189.25","time_in_force":"day","timestamp":"2026-11-26T14:30:00.000000001Z"}`
+
+// BenchmarkUnmarshalJSON decodes the JSON form with every check.
+func BenchmarkUnmarshalJSON(b *testing.B) {
+	data := []byte(benchJSON)
+	b.ReportAllocs()
+	for b.Loop() {
+		var o Order
+		if err := o.UnmarshalJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnmarshalJSONBaseline is the raw cost of encoding/json into the
+// plain struct, with none of the checks, for comparison.
+func BenchmarkUnmarshalJSONBaseline(b *testing.B) {
+	data := []byte(benchJSON)
+	b.ReportAllocs()
+	for b.Loop() {
+		var j jsonOrder
+		if err := json.Unmarshal(data, &j); err != nil {
 			b.Fatal(err)
 		}
 	}
