@@ -85,6 +85,7 @@ func exitOf(t *testing.T, cmd *exec.Cmd) int {
 func TestSignalsAndSpecialFiles(t *testing.T) {
 	bin := buildTool(t)
 	t.Run("stdin", func(t *testing.T) { testSignalEndsStdinWait(t, bin) })
+	t.Run("named pipe --in", func(t *testing.T) { testSignalEndsPipeWait(t, bin) })
 	t.Run("network", func(t *testing.T) { testSignalEndsNetworkWait(t, bin) })
 	t.Run("named pipe", func(t *testing.T) { testNamedPipeConfig(t, bin) })
 }
@@ -131,6 +132,37 @@ func testSignalEndsStdinWait(t *testing.T, bin string) {
 				}
 			})
 		}
+	}
+}
+
+// testSignalEndsPipeWait: sign --in a named pipe (which a message may be,
+// as with --in <(cmd)) waits for a writer and then for data; SIGTERM ends
+// the wait with status 2. The test knows the process holds the pipe open
+// for reading when a non-blocking open for writing succeeds.
+func testSignalEndsPipeWait(t *testing.T, bin string) {
+	fifo := filepath.Join(t.TempDir(), "msg")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "sign", "--signer", signer, "--in", fifo)
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(), "TINYWINDOW_SIGNER=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var w *os.File
+	waitUntil(t, "the process to open the pipe", func() bool {
+		var err error
+		w, err = os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		return err == nil // ENXIO until a reader has it open
+	})
+	defer w.Close() // held open, never written
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitOf(t, cmd); code != exitError || !strings.Contains(stderr.String(), "signal") {
+		t.Fatalf("exit %d, stderr %q; want 2 and a word on the signal", code, stderr.String())
 	}
 }
 
