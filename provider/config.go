@@ -11,6 +11,9 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tinywindow/tinywindow/internal/printable"
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
 // SignerEnv names the environment variable whose value, when set, overrides
@@ -45,23 +48,17 @@ type Config struct {
 	Keys     map[string]string            `yaml:"keys"`
 }
 
-// LoadConfig reads and parses the configuration file at path.
+// LoadConfig reads and parses the configuration file at path, which must be
+// a regular file of at most MaxConfigSize bytes: a named pipe or a device is
+// refused at once.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := regularfile.ReadFile(path, MaxConfigSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: config file: %w", ErrInvalidConfig, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: config file %s: %w", ErrInvalidConfig, path, err)
-	}
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%w: config file %s is larger than %d bytes", ErrInvalidConfig, path, MaxConfigSize)
+		return nil, fmt.Errorf("%w: config file %q: %w", ErrInvalidConfig, path, err)
 	}
 	c, err := ParseConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		return nil, fmt.Errorf("config file %q: %w", path, err)
 	}
 	return c, nil
 }
@@ -75,7 +72,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: config: %v", ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: config: %v", ErrInvalidConfig, printable.Error(err))
 	}
 	if c.Signer != "" {
 		if _, err := ParseURI(c.Signer); err != nil {
@@ -96,7 +93,7 @@ func ParseConfig(data []byte) (*Config, error) {
 		}
 		for name := range opts {
 			if !validName(name) {
-				return nil, fmt.Errorf("%w: config: backends.%s: option %q is not lowercase letters, digits and '-'", ErrInvalidConfig, scheme, name)
+				return nil, fmt.Errorf("%w: config: backends[%q]: option %q is not lowercase letters, digits and '-'", ErrInvalidConfig, scheme, name)
 			}
 		}
 	}

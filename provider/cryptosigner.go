@@ -15,11 +15,11 @@ import (
 func CryptoSigner(ctx context.Context, k Signer) (crypto.Signer, error) {
 	pk, ok := k.(PublicKeyer)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s key %s has no public key (a MAC cannot be a crypto.Signer)", ErrUnsupported, k.Info().Algorithm, k.Info().ID)
+		return nil, fmt.Errorf("%w: %s key %q has no public key (a MAC cannot be a crypto.Signer)", ErrUnsupported, k.Info().Algorithm, k.Info().ID)
 	}
 	ds, ok := k.(DigestSigner)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s key %s cannot sign a digest", ErrUnsupported, k.Info().Algorithm, k.Info().ID)
+		return nil, fmt.Errorf("%w: %s key %q cannot sign a digest", ErrUnsupported, k.Info().Algorithm, k.Info().ID)
 	}
 	return &cryptoSigner{ctx: ctx, pub: pk.Public(), ds: ds}, nil
 }

@@ -51,7 +51,7 @@ func (r *Keyring) Add(v Verifier) error {
 	defer r.mu.Unlock()
 	old := r.snap.Load()
 	if _, dup := old.verifiers[id]; dup {
-		return fmt.Errorf("%w: keyring: key %s is already in the keyring", ErrInvalidConfig, id)
+		return fmt.Errorf("%w: keyring: key %q is already in the keyring", ErrInvalidConfig, id)
 	}
 	next := &keyringSnapshot{primary: old.primary, verifiers: maps.Clone(old.verifiers)}
 	next.verifiers[id] = v
@@ -64,7 +64,7 @@ func (r *Keyring) Add(v Verifier) error {
 func (r *Keyring) SetPrimary(s Signer) error {
 	v, ok := s.(Verifier)
 	if !ok {
-		return fmt.Errorf("%w: keyring: primary key %s cannot verify", ErrInvalidConfig, s.Info().ID)
+		return fmt.Errorf("%w: keyring: primary key %q cannot verify", ErrInvalidConfig, s.Info().ID)
 	}
 	id := s.Info().ID
 	if id == "" {
@@ -87,10 +87,10 @@ func (r *Keyring) Remove(id string) error {
 	defer r.mu.Unlock()
 	old := r.snap.Load()
 	if _, ok := old.verifiers[id]; !ok {
-		return fmt.Errorf("%w: keyring: no key %s", ErrKeyNotFound, id)
+		return fmt.Errorf("%w: keyring: no key %q", ErrKeyNotFound, id)
 	}
 	if old.primary != nil && old.primary.Info().ID == id {
-		return fmt.Errorf("%w: keyring: key %s is the primary key; make another key primary first", ErrInvalidConfig, id)
+		return fmt.Errorf("%w: keyring: key %q is the primary key; make another key primary first", ErrInvalidConfig, id)
 	}
 	next := &keyringSnapshot{primary: old.primary, verifiers: maps.Clone(old.verifiers)}
 	delete(next.verifiers, id)

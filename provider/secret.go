@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
 // MaxSecretSize bounds the size of a secret read from a source.
@@ -14,8 +16,9 @@ const MaxSecretSize = 64 << 10
 // ReadSecret reads the secret named by a source:
 //
 //	env:NAME    the value of environment variable NAME
-//	file:PATH   the contents of the file at PATH, which must not be readable
-//	            or writable by group or others (chmod 600)
+//	file:PATH   the contents of the file at PATH, which must be a regular file
+//	            (a named pipe, a device or a directory is refused at once)
+//	            not readable or writable by group or others (chmod 600)
 //
 // Secrets are never given in clear in a URI or a configuration file; a source
 // says where to find them. The caller should zero the returned slice when done.
@@ -31,41 +34,35 @@ func ReadSecret(source string) ([]byte, error) {
 	}
 	v, ok := os.LookupEnv(name)
 	if !ok {
-		return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is not set", ErrInvalidConfig, name, name)
+		return nil, fmt.Errorf("%w: secret source %q: environment variable %q is not set", ErrInvalidConfig, source, name)
 	}
 	if v == "" {
-		return nil, fmt.Errorf("%w: secret source env:%s: environment variable %s is empty", ErrInvalidConfig, name, name)
+		return nil, fmt.Errorf("%w: secret source %q: environment variable %q is empty", ErrInvalidConfig, source, name)
 	}
 	return []byte(v), nil
 }
 
 func readSecretFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	src := "file:" + path
+	f, st, err := regularfile.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: secret source file:%s: %w", ErrInvalidConfig, path, err)
+		return nil, fmt.Errorf("%w: secret source %q: %w", ErrInvalidConfig, src, err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%w: secret source file:%s: %w", ErrInvalidConfig, path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: secret source file:%s: not a regular file", ErrInvalidConfig, path)
-	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("%w: secret source file:%s: mode %04o lets group or others read or write it; run chmod 600 %s",
-			ErrInvalidConfig, path, perm, path)
+		return nil, fmt.Errorf("%w: secret source %q: mode %04o lets group or others read or write it; run chmod 600 on it",
+			ErrInvalidConfig, src, perm)
 	}
 	if st.Size() > MaxSecretSize {
-		return nil, fmt.Errorf("%w: secret source file:%s: %d bytes, more than the %d-byte limit for a secret", ErrInvalidConfig, path, st.Size(), MaxSecretSize)
+		return nil, fmt.Errorf("%w: secret source %q: %d bytes, more than the %d-byte limit for a secret", ErrInvalidConfig, src, st.Size(), MaxSecretSize)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxSecretSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: secret source file:%s: %w", ErrInvalidConfig, path, err)
+		return nil, fmt.Errorf("%w: secret source %q: %w", ErrInvalidConfig, src, err)
 	}
 	if len(b) > MaxSecretSize {
 		Zero(b)
-		return nil, fmt.Errorf("%w: secret source file:%s: more than the %d-byte limit for a secret", ErrInvalidConfig, path, MaxSecretSize)
+		return nil, fmt.Errorf("%w: secret source %q: more than the %d-byte limit for a secret", ErrInvalidConfig, src, MaxSecretSize)
 	}
 	return b, nil
 }
@@ -82,23 +79,23 @@ func ReadHexSecret(source string, wantLen int) ([]byte, error) {
 	defer Zero(raw)
 	text := strings.TrimSpace(string(raw))
 	if text == "" {
-		return nil, fmt.Errorf("%w: secret source %s is empty; it must hold hex text", ErrInvalidConfig, source)
+		return nil, fmt.Errorf("%w: secret source %q is empty; it must hold hex text", ErrInvalidConfig, source)
 	}
 	if len(text)%2 != 0 {
-		return nil, fmt.Errorf("%w: secret source %s: odd number of hex digits (%d); it must hold hex text, two digits a byte", ErrInvalidConfig, source, len(text))
+		return nil, fmt.Errorf("%w: secret source %q: odd number of hex digits (%d); it must hold hex text, two digits a byte", ErrInvalidConfig, source, len(text))
 	}
 	out := make([]byte, len(text)/2)
 	if _, err := hex.Decode(out, []byte(text)); err != nil {
 		Zero(out)
-		return nil, fmt.Errorf("%w: secret source %s does not hold hex text: %v", ErrInvalidConfig, source, hexErr(err))
+		return nil, fmt.Errorf("%w: secret source %q does not hold hex text: %v", ErrInvalidConfig, source, hexErr(err))
 	}
 	switch {
 	case wantLen > 0 && len(out) != wantLen:
 		Zero(out)
-		return nil, fmt.Errorf("%w: secret source %s holds %d bytes, want exactly %d (%d hex digits)", ErrInvalidConfig, source, len(out), wantLen, 2*wantLen)
+		return nil, fmt.Errorf("%w: secret source %q holds %d bytes, want exactly %d (%d hex digits)", ErrInvalidConfig, source, len(out), wantLen, 2*wantLen)
 	case wantLen < 0 && len(out) < -wantLen:
 		Zero(out)
-		return nil, fmt.Errorf("%w: secret source %s holds %d bytes, want at least %d (%d hex digits)", ErrInvalidConfig, source, len(out), -wantLen, -2*wantLen)
+		return nil, fmt.Errorf("%w: secret source %q holds %d bytes, want at least %d (%d hex digits)", ErrInvalidConfig, source, len(out), -wantLen, -2*wantLen)
 	}
 	return out, nil
 }

@@ -3,10 +3,14 @@ package provider
 import (
 	"bytes"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 func secretFile(t *testing.T, content string, mode os.FileMode) string {
@@ -76,6 +80,73 @@ func TestReadSecretErrors(t *testing.T) {
 		}
 		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ReadHexSecret(%q): %v; want ErrInvalidConfig saying %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+// withinTime runs f and fails the test if it has not returned within a
+// generous bound: a blocking open never returns at all.
+func withinTime(t *testing.T, what string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s is still blocked", what)
+		return nil
+	}
+}
+
+// TestSpecialFileSources: a named pipe (with no writer), a device or a
+// socket as a secret source or a config file is refused at once; opening
+// a named pipe for reading would otherwise wait for a writer forever.
+func TestSpecialFileSources(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, tc := range []struct{ path, want string }{
+		{fifo, "named pipe"},
+		{os.DevNull, "character device"},
+		{sock, "socket"},
+		{dir, "directory"},
+	} {
+		err := withinTime(t, "ReadSecret(file:"+tc.path+")", func() error {
+			_, err := ReadSecret("file:" + tc.path)
+			return err
+		})
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ReadSecret(file:%s): %v; want ErrInvalidConfig saying %q", tc.path, err, tc.want)
+		}
+		err = withinTime(t, "LoadConfig("+tc.path+")", func() error {
+			_, err := LoadConfig(tc.path)
+			return err
+		})
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("LoadConfig(%s): %v; want ErrInvalidConfig saying %q", tc.path, err, tc.want)
+		}
+	}
+}
+
+// TestSecretErrorsQuoteSource: control characters in a source's name are
+// escaped in the error, never written raw.
+func TestSecretErrorsQuoteSource(t *testing.T) {
+	for _, src := range []string{"env:TW_X\n\x1b[31mFAKE LOG LINE", "file:/nonexistent/a\nb\x1b[0m", "file:/nonexistent/\xff\xfe"} {
+		_, err := ReadSecret(src)
+		if err == nil {
+			t.Fatalf("ReadSecret(%q) succeeded", src)
+		}
+		if msg := err.Error(); strings.ContainsAny(msg, "\n\x1b") || !utf8.ValidString(msg) {
+			t.Errorf("ReadSecret(%q): the error holds raw control bytes: %q", src, msg)
 		}
 	}
 }

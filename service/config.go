@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tinywindow/tinywindow/internal/printable"
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -113,20 +114,16 @@ type MetricsConfig struct {
 	Listen string `yaml:"listen"`
 }
 
-// LoadConfig reads and checks the configuration file at path.
+// LoadConfig reads and checks the configuration file at path, which must be
+// a regular file: a named pipe or a device is refused at once.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := regularfile.ReadFile(path, provider.MaxConfigSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: service config: %w", provider.ErrInvalidConfig, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, provider.MaxConfigSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: service config %s: %w", provider.ErrInvalidConfig, path, err)
+		return nil, fmt.Errorf("%w: service config %q: %w", provider.ErrInvalidConfig, path, err)
 	}
 	c, err := ParseConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("service config %s: %w", path, err)
+		return nil, fmt.Errorf("service config %q: %w", path, err)
 	}
 	return c, nil
 }
@@ -140,7 +137,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %v", provider.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: %v", provider.ErrInvalidConfig, printable.Error(err))
 	}
 	if err := c.Check(); err != nil {
 		return nil, err
@@ -183,7 +180,7 @@ func (c *Config) Check() error {
 		if cl.Identity == "" {
 			return configErr("%s: identity is empty; give the certificate's CN or a SAN", where)
 		}
-		where = fmt.Sprintf("clients[%d] (%s)", i, cl.Identity)
+		where = fmt.Sprintf("clients[%d] (%q)", i, cl.Identity)
 		if seen[cl.Identity] {
 			return configErr("%s: identity appears twice", where)
 		}
@@ -215,7 +212,7 @@ func (c *Config) Check() error {
 	for scheme, opts := range c.Backends {
 		for name := range opts {
 			if strings.ContainsAny(name, " \t;?&=") || name == "" {
-				return configErr("backends.%s: option %q is not an attribute name", scheme, name)
+				return configErr("backends[%q]: option %q is not an attribute name", scheme, name)
 			}
 		}
 	}

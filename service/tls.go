@@ -5,8 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
+	"slices"
 
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -15,9 +16,9 @@ import (
 // verified against the configured CAs by verifyClient (set by the caller as
 // VerifyConnection), so that a refused handshake is logged with its reason.
 func loadTLS(c TLSConfig) (*tls.Config, *x509.CertPool, error) {
-	certPEM, err := os.ReadFile(c.Cert)
+	certPEM, err := readPEMFile("tls.cert", c.Cert)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: tls.cert: %w", provider.ErrInvalidConfig, err)
+		return nil, nil, err
 	}
 	keyPEM, err := provider.ReadSecret(c.KeySource)
 	if err != nil {
@@ -28,13 +29,13 @@ func loadTLS(c TLSConfig) (*tls.Config, *x509.CertPool, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: tls.cert and tls.key-source do not make a certificate and its key: %w", provider.ErrInvalidConfig, err)
 	}
-	caPEM, err := os.ReadFile(c.ClientCA)
+	caPEM, err := readPEMFile("tls.client-ca", c.ClientCA)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: tls.client-ca: %w", provider.ErrInvalidConfig, err)
+		return nil, nil, err
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, nil, fmt.Errorf("%w: tls.client-ca %s holds no PEM certificate", provider.ErrInvalidConfig, c.ClientCA)
+		return nil, nil, fmt.Errorf("%w: tls.client-ca %q holds no PEM certificate", provider.ErrInvalidConfig, c.ClientCA)
 	}
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
@@ -44,9 +45,24 @@ func loadTLS(c TLSConfig) (*tls.Config, *x509.CertPool, error) {
 	}, pool, nil
 }
 
+// maxPEMFile bounds a certificate file of the configuration.
+const maxPEMFile = 1 << 20
+
+// readPEMFile reads the certificate file at path, named by the config field
+// field. It must be a regular file: a named pipe or a device is refused at
+// once.
+func readPEMFile(field, path string) ([]byte, error) {
+	b, err := regularfile.ReadFile(path, maxPEMFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s %q: %w", provider.ErrInvalidConfig, field, path, err)
+	}
+	return b, nil
+}
+
 // verifyClient returns a tls.Config.VerifyConnection function that verifies
-// the client's certificate chain against pool, for client authentication,
-// and logs and counts a refusal before failing the handshake.
+// the client's certificate chain against pool, for client authentication
+// (the leaf must list the clientAuth extended key usage: one with none is
+// refused), and logs and counts a refusal before failing the handshake.
 func (s *Server) verifyClient(pool *x509.CertPool) func(tls.ConnectionState) error {
 	return func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {
@@ -66,6 +82,14 @@ func (s *Server) verifyClient(pool *x509.CertPool) func(tls.ConnectionState) err
 		if err != nil {
 			s.refuse(identities(leaf), err.Error())
 			return fmt.Errorf("tinywindow: client certificate refused: %w", err)
+		}
+		// Verify lets a certificate with no extended key usage at all pass
+		// as if it allowed every usage; the service wants client
+		// authentication named.
+		if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
+			const why = "the certificate does not list the clientAuth extended key usage; issue it with extendedKeyUsage=clientAuth"
+			s.refuse(identities(leaf), why)
+			return errors.New("tinywindow: client certificate refused: " + why)
 		}
 		return nil
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -104,13 +103,13 @@ func newTracerProvider(ctx context.Context, t *TracingConfig) (*sdktrace.TracerP
 	default:
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
 		if t.CA != "" {
-			pem, err := os.ReadFile(t.CA)
+			pem, err := readPEMFile("tracing.ca", t.CA)
 			if err != nil {
-				return nil, fmt.Errorf("%w: tracing.ca: %w", provider.ErrInvalidConfig, err)
+				return nil, err
 			}
 			tc.RootCAs = x509.NewCertPool()
 			if !tc.RootCAs.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("%w: tracing.ca %s holds no PEM certificate", provider.ErrInvalidConfig, t.CA)
+				return nil, fmt.Errorf("%w: tracing.ca %q holds no PEM certificate", provider.ErrInvalidConfig, t.CA)
 			}
 		}
 		opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(tc)))

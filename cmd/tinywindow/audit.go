@@ -21,6 +21,10 @@ func init() {
 // runAudit runs `audit verify FILE --signer URI`: exit 0 for an intact log,
 // 1 naming the first bad record, 2 for any other error.
 func runAudit(ctx context.Context, e *env, args []string) int {
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		fmt.Fprintln(e.stderr, "usage: tinywindow audit verify FILE --signer URI")
+		return exitOK
+	}
 	if len(args) == 0 || args[0] != "verify" {
 		return e.errorf("audit: usage: tinywindow audit verify FILE --signer URI")
 	}
@@ -31,7 +35,7 @@ func runAudit(ctx context.Context, e *env, args []string) int {
 	rest := args[1:]
 	for {
 		if err := fs.Parse(rest); err != nil {
-			return exitError
+			return parseStatus(err)
 		}
 		if fs.NArg() == 0 {
 			break

@@ -74,14 +74,14 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 func writeFile(path string, write func(*os.File) error) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("creating %q: %w", path, pathless(err))
 	}
 	if err := write(f); err != nil {
 		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %q: %w", path, pathless(err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %q: %w", path, pathless(err))
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "deadline of each order's wait for the venue")
 	venueVerifier := fs.String("venue-verifier", "", "key URI of the venue's key: every ack must be signed with it (default: acks not checked)")
 	if err := fs.Parse(args); err != nil {
-		return exitError
+		return parseStatus(err)
 	}
 	if fs.NArg() != 0 {
 		return e.errorf("demo: unexpected argument %q", fs.Arg(0))

@@ -77,9 +77,9 @@ func fileKeyURI(alg, out string) (string, error) {
 		return "hmac:key-source=file:" + out, nil
 	case strings.HasPrefix(alg, "ML-DSA-") || strings.HasPrefix(alg, "SLH-DSA-"):
 		if _, ok := provider.Lookup("pqc"); !ok {
-			return "", fmt.Errorf("--alg %s needs the pqc backend, which this build does not include", alg)
+			return "", fmt.Errorf("--alg %q needs the pqc backend, which this build does not include", alg)
 		}
 		return "pqc:alg=" + alg + ";seed-source=file:" + out, nil
 	}
-	return "", fmt.Errorf("--alg %s keys live in an HSM or KMS: use --signer URI to create one there", alg)
+	return "", fmt.Errorf("--alg %q keys live in an HSM or KMS: use --signer URI to create one there", alg)
 }

@@ -17,7 +17,10 @@
 //
 // Every subcommand exits 0 on success and 2 on error, with a message on
 // stderr; verify exits 1 for a signature that is invalid, and audit verify 1
-// for a log that was tampered with.
+// for a log that was tampered with. -h or --help prints the usage on stderr
+// and exits 0, for the tool and every subcommand. SIGINT or SIGTERM ends
+// any wait (standard input, a file, a secret, the network) at once with
+// status 2; serve and venue take them as the order to shut down.
 package main
 
 import (
@@ -77,7 +80,7 @@ func main() {
 }
 
 func runMain(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || isHelpFlag(args[0]) || args[0] == "help" {
 		usage(e.stderr)
 		if len(args) == 0 {
 			return exitError

@@ -23,7 +23,7 @@ func runSign(ctx context.Context, e *env, args []string) int {
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	msg, err := readInput(e, *in)
+	msg, err := readInput(ctx, e, *in)
 	if err != nil {
 		return e.errorf("sign: %v", err)
 	}
@@ -53,7 +53,7 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("verify: %v", err)
 	}
-	msg, err := readInput(e, *in)
+	msg, err := readInput(ctx, e, *in)
 	if err != nil {
 		return e.errorf("verify: %v", err)
 	}
@@ -89,7 +89,7 @@ func runPubkey(ctx context.Context, e *env, args []string) int {
 	defer key.Close()
 	p, ok := key.(provider.PublicKeyPEMer)
 	if !ok {
-		return e.errorf("pubkey: %s key %s has no public key (%s is symmetric or the backend exports none)", key.Info().Backend, key.Info().ID, key.Info().Algorithm)
+		return e.errorf("pubkey: %s key %q has no public key (%s is symmetric or the backend exports none)", key.Info().Backend, key.Info().ID, key.Info().Algorithm)
 	}
 	pem, err := p.PublicKeyPEM()
 	if err != nil {

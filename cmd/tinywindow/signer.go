@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -41,20 +44,24 @@ func (f *signerFlags) uri() string {
 	return ""
 }
 
-// open opens the key that the flags, the environment and the config file name.
+// open opens the key that the flags, the environment and the config file
+// name. It returns as soon as ctx is done (a signal), even if the backend
+// does not: the key, if it comes later, is closed.
 func (f *signerFlags) open(ctx context.Context) (provider.Key, error) {
-	var cfg *provider.Config
-	if f.config != "" {
-		var err error
-		if cfg, err = provider.LoadConfig(f.config); err != nil {
+	return waitFor(ctx, "opening the key", func() (provider.Key, error) {
+		var cfg *provider.Config
+		if f.config != "" {
+			var err error
+			if cfg, err = provider.LoadConfig(f.config); err != nil {
+				return nil, err
+			}
+		}
+		u, err := provider.ResolveSigner(f.signer, cfg)
+		if err != nil {
 			return nil, err
 		}
-	}
-	u, err := provider.ResolveSigner(f.signer, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return provider.OpenURI(ctx, u)
+		return provider.OpenURI(ctx, u)
+	}, func(k provider.Key) { k.Close() })
 }
 
 // newFlagSet returns a flag set that reports errors to e.stderr.
@@ -72,10 +79,7 @@ func newFlagSet(e *env, name, usage string) *flag.FlagSet {
 // (after printing why) when the command should stop; code is then its status.
 func parseFlags(fs *flag.FlagSet, args []string) (ok bool, code int) {
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return false, exitOK
-		}
-		return false, exitError
+		return false, parseStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(fs.Output(), "tinywindow %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
@@ -85,26 +89,94 @@ func parseFlags(fs *flag.FlagSet, args []string) (ok bool, code int) {
 	return true, exitOK
 }
 
+// parseStatus is the exit status of a command whose flags did not parse:
+// 0 for -h or --help (the flag package has printed the usage), 2 for a
+// flag error. Every subcommand answers help the same way through it.
+func parseStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitError
+}
+
+// isHelpFlag reports whether arg asks for help the way the flag package
+// understands it, for subcommands that look at an argument before parsing
+// flags.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
 // readInput reads the message from path, or from stdin when path is empty or
-// "-", refusing more than maxInput bytes.
-func readInput(e *env, path string) ([]byte, error) {
-	r, name := e.stdin, "standard input"
+// "-", refusing more than maxInput bytes. It returns as soon as ctx is done
+// (a signal), even while standard input stays open with nothing to read.
+// path may name a pipe (--in <(cmd)): a message is not a secret.
+func readInput(ctx context.Context, e *env, path string) ([]byte, error) {
+	name := "standard input"
 	if path != "" && path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
+		name = strconv.Quote(path)
+	}
+	return waitFor(ctx, "reading "+name, func() ([]byte, error) {
+		r := e.stdin
+		if path != "" && path != "-" {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, fmt.Errorf("opening %s: %w", name, pathless(err))
+			}
+			defer f.Close()
+			r = f
 		}
-		defer f.Close()
-		r, name = f, path
+		data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, pathless(err))
+		}
+		if len(data) > maxInput {
+			return nil, fmt.Errorf("%s is larger than the %d MiB limit for a message; sign a digest of it instead", name, maxInput>>20)
+		}
+		return data, nil
+	}, nil)
+}
+
+// waitFor runs f and returns its result, or an error as soon as ctx is done
+// (SIGINT or SIGTERM), whichever comes first: every wait of the command
+// line, on standard input, a file, a secret or the network, ends on a
+// signal. If ctx wins, f keeps running in the background and discard, if
+// not nil, gets its result; the process is about to exit.
+func waitFor[T any](ctx context.Context, what string, f func() (T, error), discard func(T)) (T, error) {
+	type result struct {
+		v   T
+		err error
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.err == nil && discard != nil {
+				discard(r.v)
+			}
+		}()
+		var zero T
+		return zero, fmt.Errorf("%s: stopped: %w", what, context.Cause(ctx))
 	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("%s is larger than the %d MiB limit for a message; sign a digest of it instead", name, maxInput>>20)
+}
+
+// pathless returns the cause of a *fs.PathError, whose path is already
+// named (quoted) by the caller.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	return data, nil
+	return err
 }
 
 // decodeHex decodes a signature given in hex, ignoring surrounding white

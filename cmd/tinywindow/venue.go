@@ -28,7 +28,7 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	stateDir := fs.String("state", "", "directory keeping the duplicate window across restarts and crashes (default: memory only)")
 	ackSigner := fs.String("signer", "", "key URI of the venue's own key, which signs every ack (default: acks unsigned)")
 	if err := fs.Parse(args); err != nil {
-		return exitError
+		return parseStatus(err)
 	}
 	if fs.NArg() != 0 {
 		return e.errorf("venue: unexpected argument %q", fs.Arg(0))

@@ -22,7 +22,7 @@ var (
 	ErrQuantity       = errors.New("quantity is not positive")
 	ErrPrice          = errors.New("invalid price")
 	ErrNonCanonical   = errors.New("price is not in canonical form")
-	ErrTimestamp      = errors.New("timestamp is not positive")
+	ErrTimestamp      = errors.New("timestamp is malformed or out of range")
 	ErrJSON           = errors.New("malformed order JSON")
 )
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -194,15 +195,55 @@ func TestJSONErrors(t *testing.T) {
 		{"zero quantity", strings.Replace(base, `"quantity":1`, `"quantity":0`, 1), ErrQuantity},
 		{"market with price", strings.Replace(base, `"limit"`, `"market"`, 1), ErrPrice},
 		{"trailing data", base + `{}`, ErrJSON},
+		{"not an object", `[1]`, ErrJSON},
+		{"duplicate side", strings.Replace(base, `"side":"buy"`, `"side":"buy","side":"sell"`, 1), ErrJSON},
+		{"duplicate quantity", strings.Replace(base, `"quantity":1`, `"quantity":1,"quantity":1000000`, 1), ErrJSON},
+		{"duplicate by case", strings.Replace(base, `"side":"buy"`, `"side":"buy","SIDE":"sell"`, 1), ErrJSON},
+		{"name in other case", strings.Replace(base, `"side"`, `"Side"`, 1), ErrJSON},
+		{"null price", strings.Replace(base, `"price":"1.5"`, `"price":null`, 1), ErrJSON},
+		{"ten fractional digits", strings.Replace(base, `14:30:00Z`, `14:30:00.0000000001Z`, 1), ErrTimestamp},
+		{"twelve fractional digits", strings.Replace(base, `14:30:00Z`, `14:30:00.123456789999Z`, 1), ErrTimestamp},
+		{"year 1677 wraps to the future", strings.Replace(base, `2026-11-26T14:30:00Z`, `1677-01-01T00:00:00Z`, 1), ErrTimestamp},
+		{"year 1", strings.Replace(base, `2026-11-26T14:30:00Z`, `0001-01-01T00:00:00Z`, 1), ErrTimestamp},
+		{"year 1969", strings.Replace(base, `2026-11-26T14:30:00Z`, `1969-12-31T23:59:59.999999999Z`, 1), ErrTimestamp},
+		{"the epoch", strings.Replace(base, `2026-11-26T14:30:00Z`, `1970-01-01T00:00:00Z`, 1), ErrTimestamp},
+		{"a nanosecond past the end", strings.Replace(base, `2026-11-26T14:30:00Z`, `2262-04-11T23:47:16.854775808Z`, 1), ErrTimestamp},
+		{"year 2263", strings.Replace(base, `2026-11-26T14:30:00Z`, `2263-01-01T00:00:00Z`, 1), ErrTimestamp},
+		{"year 9999", strings.Replace(base, `2026-11-26T14:30:00Z`, `9999-12-31T23:59:59Z`, 1), ErrTimestamp},
+		{"duplicate through an escape", strings.Replace(base, `"side":"buy"`, `"side":"buy","\u0073ide":"sell"`, 1), ErrJSON},
+		{"nested value", strings.Replace(base, `"price":"1.5"`, `"price":{"a":["}",{"b":"\"]"}]}`, 1), ErrJSON},
+		{"unknown field after nesting", strings.Replace(base, `"version":1`, `"version":1,"x":[{"side":1}]`, 1), ErrJSON},
+		{"not JSON", `{"version":1,`, ErrJSON},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var o Order
 			err := o.UnmarshalJSON([]byte(tc.in))
 			if !errors.Is(err, ErrInvalid) || !errors.Is(err, tc.kind) {
-				t.Fatalf("got %v, want %v", err, tc.kind)
+				t.Fatalf("got %v (%+v), want %v", err, o, tc.kind)
+			}
+			if tc.kind == ErrTimestamp && strings.Contains(tc.name, "year") && !strings.Contains(err.Error(), "1970-01-01T00:00:00.000000001Z to 2262-04-11T23:47:16.854775807Z") {
+				t.Fatalf("%v does not name the range", err)
 			}
 		})
+	}
+	// White space anywhere and escaped names are read like any others.
+	spaced := " {\n\t" + strings.NewReplacer(`,"`, " ,\r\n \"", `":`, "\" : ", `"side"`, `"\u0073ide"`).Replace(base[1:len(base)-1]) + "\n} "
+	var sp Order
+	if err := json.Unmarshal([]byte(spaced), &sp); err != nil || sp.Side != Buy || sp.Quantity != 1 {
+		t.Errorf("%s: %+v %v", spaced, sp, err)
+	}
+	// The ends of the range are accepted, exactly.
+	for in, want := range map[string]int64{
+		"1970-01-01T00:00:00.000000001Z":      1,
+		"2262-04-11T23:47:16.854775807Z":      math.MaxInt64,
+		"2262-04-12T01:47:16.854775807+02:00": math.MaxInt64,
+		"2026-11-26T14:30:00.123456789Z":      1795703400123456789,
+	} {
+		var o Order
+		if err := json.Unmarshal([]byte(strings.Replace(base, `2026-11-26T14:30:00Z`, in, 1)), &o); err != nil || o.Timestamp != want {
+			t.Errorf("timestamp %s: %d %v; want %d", in, o.Timestamp, err, want)
+		}
 	}
 	var o Order
 	if err := json.Unmarshal([]byte(base), &o); err != nil {
@@ -285,6 +326,34 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// FuzzUnmarshalJSON checks that the JSON decoder never panics, that every
+// error matches ErrInvalid, and that whatever it accepts encodes and decodes
+// back to the same order.
+func FuzzUnmarshalJSON(f *testing.F) {
+	for _, v := range loadVectors(f) {
+		f.Add([]byte(v.JSON))
+	}
+	f.Add([]byte(benchJSON))
+	f.Add([]byte(`{"version":1,"side":"buy","\u0073ide":"sell"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var o Order
+		if err := o.UnmarshalJSON(in); err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+			return
+		}
+		j, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Order
+		if err := json.Unmarshal(j, &back); err != nil || back != o {
+			t.Fatalf("round trip of %s: %+v %v", j, back, err)
+		}
+	})
+}
+
 func BenchmarkParse(b *testing.B) {
 	o := sample()
 	in, _ := o.MarshalBinary()
@@ -292,6 +361,33 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := Parse(in, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const benchJSON = `{"version":1,"client_order_id":"c-1","account":"ACC-1","symbol":"AAPL","side":"buy","type":"limit","quantity":100,"price":"189.25","time_in_force":"day","timestamp":"2026-11-26T14:30:00.000000001Z"}`
+
+// BenchmarkUnmarshalJSON decodes the JSON form with every check.
+func BenchmarkUnmarshalJSON(b *testing.B) {
+	data := []byte(benchJSON)
+	b.ReportAllocs()
+	for b.Loop() {
+		var o Order
+		if err := o.UnmarshalJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnmarshalJSONBaseline is the raw cost of encoding/json into the
+// plain struct, with none of the checks, for comparison.
+func BenchmarkUnmarshalJSONBaseline(b *testing.B) {
+	data := []byte(benchJSON)
+	b.ReportAllocs()
+	for b.Loop() {
+		var j jsonOrder
+		if err := json.Unmarshal(data, &j); err != nil {
 			b.Fatal(err)
 		}
 	}

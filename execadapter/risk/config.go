@@ -5,16 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/internal/printable"
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
 // Config is the YAML configuration of the pre-trade checks. A rule whose key
-// is left out is off; a value that is present must be valid. Money amounts
+// is left out is off; a value that is present must be valid and must not
+// switch its rule off (max_quantity: 0 and the like are refused; leave the
+// key out instead). In Go, a zero field is an absent rule. Money amounts
 // and prices are decimal strings ("1000000", "189.25"), never floats.
 //
 //	kill_switch: false
@@ -61,6 +64,9 @@ type Config struct {
 // MaxConfigSize bounds a configuration file.
 const MaxConfigSize = 1 << 20
 
+// maxThrottle bounds a throttle's orders_per_second and burst.
+const maxThrottle = 1e9
+
 // ErrConfig is matched by every configuration error.
 var ErrConfig = errors.New("invalid risk configuration")
 
@@ -73,7 +79,10 @@ func ParseConfig(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, printable.Error(err))
+	}
+	if err := refuseOff(data); err != nil {
+		return nil, err
 	}
 	if _, err := compile(&c); err != nil {
 		return nil, err
@@ -81,20 +90,59 @@ func ParseConfig(data []byte) (*Config, error) {
 	return &c, nil
 }
 
-// LoadConfig reads and parses the configuration file at path.
-func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+// refuseOff refuses a rule that is present in the YAML with a value that
+// would switch it off, such as max_quantity: 0: a reader of the file would
+// take the rule to be on. In Go, a zero field of Config is simply off.
+func refuseOff(data []byte) error {
+	var p struct {
+		MaxQuantity    *int64  `yaml:"max_quantity"`
+		MaxNotional    *string `yaml:"max_notional"`
+		PriceCollarBps *int64  `yaml:"price_collar_bps"`
+		CreditLimits   *struct {
+			Default *string `yaml:"default"`
+		} `yaml:"credit_limits"`
+		Throttle *struct {
+			OrdersPerSecond int64 `yaml:"orders_per_second"`
+			Burst           int64 `yaml:"burst"`
+		} `yaml:"throttle"`
+		Duplicates *struct {
+			Window   time.Duration `yaml:"window"`
+			Capacity int           `yaml:"capacity"`
+		} `yaml:"duplicates"`
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err := yaml.Unmarshal(data, &p); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, printable.Error(err))
+	}
+	off := func(given, key, what string) error {
+		return fmt.Errorf("%w: %s would switch its rule off; %s, or leave %s out to have no such rule", ErrConfig, given, what, key)
+	}
+	switch {
+	case p.MaxQuantity != nil && *p.MaxQuantity == 0:
+		return off("max_quantity: 0", "max_quantity", "give the largest quantity an order may have")
+	case p.MaxNotional != nil && *p.MaxNotional == "":
+		return off("an empty max_notional", "max_notional", "give the largest notional as a decimal string such as \"1000000\"")
+	case p.PriceCollarBps != nil && *p.PriceCollarBps == 0:
+		return off("price_collar_bps: 0", "price_collar_bps", "give 1 to 10000 basis points")
+	case p.CreditLimits != nil && p.CreditLimits.Default != nil && *p.CreditLimits.Default == "":
+		return off("an empty credit_limits.default", "credit_limits.default", "give a default limit as a decimal string")
+	case p.Throttle != nil && p.Throttle.OrdersPerSecond == 0 && p.Throttle.Burst == 0:
+		return off("a throttle with no rate", "throttle", "give orders_per_second and burst")
+	case p.Duplicates != nil && p.Duplicates.Window == 0 && p.Duplicates.Capacity == 0:
+		return off("a duplicates section with no window", "duplicates", "give window and capacity")
+	}
+	return nil
+}
+
+// LoadConfig reads and parses the configuration file at path, which must be
+// a regular file: a named pipe or a device is refused at once.
+func LoadConfig(path string) (*Config, error) {
+	data, err := regularfile.ReadFile(path, MaxConfigSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrConfig, path, err)
+		return nil, fmt.Errorf("%w: %q: %w", ErrConfig, path, err)
 	}
 	c, err := ParseConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%q: %w", path, err)
 	}
 	return c, nil
 }
@@ -133,7 +181,7 @@ func compile(c *Config) (*compiled, error) {
 	}
 	k.collarBps = uint64(c.PriceCollarBps)
 	for sym, p := range c.ReferencePrices {
-		if k.refs[sym], err = amount("reference_prices."+sym, p); err != nil {
+		if k.refs[sym], err = amount(fmt.Sprintf("reference_prices[%q]", sym), p); err != nil {
 			return nil, err
 		}
 	}
@@ -167,15 +215,17 @@ func compile(c *Config) (*compiled, error) {
 	}
 	for acct, v := range c.CreditLimits.Accounts {
 		k.creditOn = true
-		if k.credit[acct], err = amount("credit_limits.accounts."+acct, v); err != nil {
+		if k.credit[acct], err = amount(fmt.Sprintf("credit_limits.accounts[%q]", acct), v); err != nil {
 			return nil, err
 		}
 	}
 	t := c.Throttle
 	switch {
 	case t.OrdersPerSecond == 0 && t.Burst == 0:
-	case t.OrdersPerSecond <= 0 || t.OrdersPerSecond > 1e9 || t.Burst <= 0:
-		return nil, fmt.Errorf("%w: throttle needs orders_per_second from 1 to 1e9 and a positive burst (got %d and %d)", ErrConfig, t.OrdersPerSecond, t.Burst)
+	case t.OrdersPerSecond <= 0 || t.OrdersPerSecond > maxThrottle || t.Burst <= 0 || t.Burst > maxThrottle:
+		// Both bounded by 1e9, the bucket's depth burst × interval is at
+		// most 1e18 ns and the GCRA arithmetic never overflows int64.
+		return nil, fmt.Errorf("%w: throttle needs orders_per_second and burst each from 1 to 1e9 (got %d and %d)", ErrConfig, t.OrdersPerSecond, t.Burst)
 	default:
 		k.interval = int64(time.Second) / t.OrdersPerSecond
 		k.burst = t.Burst
@@ -197,11 +247,11 @@ func amount(name, s string) (uint64, error) {
 		return 0, fmt.Errorf("%w: %s: %w", ErrConfig, name, err)
 	}
 	if p.Mantissa <= 0 {
-		return 0, fmt.Errorf("%w: %s is %s; it must be positive", ErrConfig, name, s)
+		return 0, fmt.Errorf("%w: %s is %q; it must be positive", ErrConfig, name, s)
 	}
 	n := Nanos(1, p)
 	if n == saturated {
-		return 0, fmt.Errorf("%w: %s is %s; amounts are limited to about 1.8e10", ErrConfig, name, s)
+		return 0, fmt.Errorf("%w: %s is %q; amounts are limited to about 1.8e10", ErrConfig, name, s)
 	}
 	return n, nil
 }

@@ -3,7 +3,9 @@ package risk
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -206,7 +208,17 @@ func TestConfigErrors(t *testing.T) {
 		{"float notional", "max_notional: \"1e6\"\n", "max_notional"},
 		{"collar without refs", "price_collar_bps: 100\n", "reference_prices"},
 		{"collar too wide", "price_collar_bps: 20000\n", "price_collar_bps"},
-		{"bad reference", "reference_prices: {AAPL: \"-1\"}\n", "reference_prices.AAPL"},
+		{"bad reference", "reference_prices: {AAPL: \"-1\"}\n", `reference_prices["AAPL"]`},
+		{"control bytes quoted", "reference_prices: {\"A\\nB\\e[31m\": \"-1\"}\n", `reference_prices["A\nB\x1b[31m"]`},
+		{"zero quantity switches the rule off", "max_quantity: 0\n", "leave max_quantity out"},
+		{"zero collar switches the rule off", "price_collar_bps: 0\nreference_prices: {AAPL: \"1\"}\n", "leave price_collar_bps out"},
+		{"empty notional", "max_notional: \"\"\n", "leave max_notional out"},
+		{"empty default credit", "credit_limits: {default: \"\"}\n", "leave credit_limits.default out"},
+		{"throttle of zeros", "throttle: {orders_per_second: 0, burst: 0}\n", "leave throttle out"},
+		{"empty throttle", "throttle: {}\n", "leave throttle out"},
+		{"duplicates of zeros", "duplicates: {window: 0s, capacity: 0}\n", "leave duplicates out"},
+		{"burst that overflows", "throttle: {orders_per_second: 1, burst: 10000000000}\n", "burst each from 1 to 1e9"},
+		{"rate too high", "throttle: {orders_per_second: 2000000000, burst: 1}\n", "from 1 to 1e9"},
 		{"zero credit", "credit_limits: {default: \"0\"}\n", "credit_limits.default"},
 		{"throttle without burst", "throttle: {orders_per_second: 10}\n", "throttle"},
 		{"duplicates without window", "duplicates: {capacity: 10}\n", "duplicates"},
@@ -223,6 +235,49 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := LoadConfig("testdata/missing.yaml"); !errors.Is(err, ErrConfig) {
 		t.Fatalf("missing file: %v", err)
+	}
+	fifo := filepath.Join(t.TempDir(), "limits.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := LoadConfig(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "named pipe") {
+			t.Fatalf("named pipe: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("LoadConfig of a named pipe is still blocked")
+	}
+}
+
+// TestThrottleLimits: the deepest and the fastest throttles allowed work;
+// neither overflows into rejecting every order.
+func TestThrottleLimits(t *testing.T) {
+	for _, y := range []string{
+		"throttle: {orders_per_second: 1, burst: 1000000000}\n",
+		"throttle: {orders_per_second: 1000000000, burst: 1000000000}\n",
+		"throttle: {orders_per_second: 1000000000, burst: 1}\n",
+	} {
+		cfg, err := ParseConfig([]byte(y))
+		if err != nil {
+			t.Fatalf("%s: %v", y, err)
+		}
+		k, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := encode(t, nil)
+		var v order.View
+		if err := order.Parse(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if _, err := k.Reserve(&v, 1_795_000_000_000_000_000+int64(i)*int64(time.Second)); err != nil {
+				t.Fatalf("%s: order %d: %v", y, i, err)
+			}
+		}
 	}
 }
 

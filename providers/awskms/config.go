@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -188,7 +189,7 @@ func newClient(ctx context.Context, o *options) (*kms.Client, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loads...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: awskms: loading the AWS configuration (profile %q): %w", provider.ErrInvalidConfig, o.profile, err)
+		return nil, fmt.Errorf("%w: awskms: loading the AWS configuration (profile %q): %w", provider.ErrInvalidConfig, o.profile, printable.Error(err))
 	}
 	if cfg.Region == "" {
 		return nil, fmt.Errorf("%w: awskms: no region: add region=REGION to the key URI, or set AWS_REGION, or give the profile a region", provider.ErrInvalidConfig)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -118,14 +119,14 @@ func generate(_ context.Context, u *provider.URI, req provider.GenerateRequest) 
 	text[2*KeySize] = '\n'
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return provider.KeyInfo{}, fmt.Errorf("%w: hmac keygen: %w (the file must not exist yet)", provider.ErrInvalidConfig, err)
+		return provider.KeyInfo{}, fmt.Errorf("%w: hmac keygen: %w (the file must not exist yet)", provider.ErrInvalidConfig, printable.Error(err))
 	}
 	if _, err := f.Write(text); err != nil {
 		f.Close()
-		return provider.KeyInfo{}, fmt.Errorf("hmac keygen: writing %s: %w", path, err)
+		return provider.KeyInfo{}, fmt.Errorf("hmac keygen: writing %q: %w", path, printable.Error(err))
 	}
 	if err := f.Close(); err != nil {
-		return provider.KeyInfo{}, fmt.Errorf("hmac keygen: writing %s: %w", path, err)
+		return provider.KeyInfo{}, fmt.Errorf("hmac keygen: writing %q: %w", path, printable.Error(err))
 	}
 	k, err := New(secret[:])
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/miekg/pkcs11"
+	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -48,14 +49,14 @@ func acquireModule(path string) (*module, error) {
 	if m == nil {
 		st, err := os.Stat(path)
 		if err != nil {
-			return nil, fmt.Errorf("%w: pkcs11 module-path %s: %w", provider.ErrInvalidConfig, path, err)
+			return nil, fmt.Errorf("%w: pkcs11 module-path %q: %w", provider.ErrInvalidConfig, path, printable.Error(err))
 		}
 		if !st.Mode().IsRegular() {
-			return nil, fmt.Errorf("%w: pkcs11 module-path %s is not a regular file", provider.ErrInvalidConfig, path)
+			return nil, fmt.Errorf("%w: pkcs11 module-path %q is not a regular file", provider.ErrInvalidConfig, path)
 		}
 		ctx := pkcs11.New(path)
 		if ctx == nil {
-			return nil, fmt.Errorf("%w: pkcs11 module-path %s cannot be loaded as a PKCS#11 module (dlopen failed or C_GetFunctionList is missing)", provider.ErrInvalidConfig, path)
+			return nil, fmt.Errorf("%w: pkcs11 module-path %q cannot be loaded as a PKCS#11 module (dlopen failed or C_GetFunctionList is missing)", provider.ErrInvalidConfig, path)
 		}
 		m = &module{path: path, ctx: ctx}
 		if modules.byPath == nil {
@@ -75,7 +76,7 @@ func acquireModule(path string) (*module, error) {
 		if strings.Contains(path, "softhsm") {
 			hint = " (for SoftHSM2, check that SOFTHSM2_CONF names a readable config whose tokendir exists)"
 		}
-		return nil, fmt.Errorf("%w: pkcs11 C_Initialize of %s: %w%s", provider.ErrUnavailable, path, err, hint)
+		return nil, fmt.Errorf("%w: pkcs11 C_Initialize of %q: %w%s", provider.ErrUnavailable, path, err, hint)
 	}
 	m.refs = 1
 	m.logins = map[uint][sha256.Size]byte{}
@@ -138,7 +139,7 @@ func (m *module) findSlot(c *Config) (uint, pkcs11.TokenInfo, error) {
 		}
 		label := strings.TrimRight(ti.Label, " \x00")
 		serial := strings.TrimRight(ti.SerialNumber, " \x00")
-		seen = append(seen, fmt.Sprintf("%q (serial %s, slot %d)", label, serial, s))
+		seen = append(seen, fmt.Sprintf("%q (serial %q, slot %d)", label, serial, s))
 		switch {
 		case c.TokenLabel != "" && label == c.TokenLabel,
 			c.Serial != "" && serial == c.Serial,
@@ -150,5 +151,5 @@ func (m *module) findSlot(c *Config) (uint, pkcs11.TokenInfo, error) {
 	if len(seen) > 0 {
 		present = "tokens " + strings.Join(seen, ", ")
 	}
-	return 0, pkcs11.TokenInfo{}, fmt.Errorf("%w: pkcs11: no %s in module %s; it has %s", provider.ErrKeyNotFound, c.tokenDesc(), m.path, present)
+	return 0, pkcs11.TokenInfo{}, fmt.Errorf("%w: pkcs11: no %s in module %q; it has %s", provider.ErrKeyNotFound, c.tokenDesc(), m.path, present)
 }

@@ -65,7 +65,7 @@ func readPIN(cfg *Config) ([]byte, error) {
 	pin := bytes.TrimRight(raw, "\r\n")
 	if len(pin) == 0 {
 		provider.Zero(raw)
-		return nil, fmt.Errorf("%w: pkcs11 pin-source %s holds an empty PIN", provider.ErrInvalidConfig, cfg.PINSource)
+		return nil, fmt.Errorf("%w: pkcs11 pin-source %q holds an empty PIN", provider.ErrInvalidConfig, cfg.PINSource)
 	}
 	out := append([]byte(nil), pin...)
 	provider.Zero(raw)

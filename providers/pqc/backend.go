@@ -5,10 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
+	"github.com/tinywindow/tinywindow/internal/printable"
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -146,21 +147,13 @@ func readPublicSource(src string) ([]byte, error) {
 	case "env":
 		v, ok := os.LookupEnv(name)
 		if !ok || v == "" {
-			return nil, fmt.Errorf("%w: pqc pub-source=env:%s: environment variable %s is not set or empty", provider.ErrInvalidConfig, name, name)
+			return nil, fmt.Errorf("%w: pqc pub-source=%q: environment variable %q is not set or empty", provider.ErrInvalidConfig, src, name)
 		}
 		return []byte(v), nil
 	case "file":
-		f, err := os.Open(name)
+		data, err := regularfile.ReadFile(name, MaxPublicKeyPEMSize)
 		if err != nil {
-			return nil, fmt.Errorf("%w: pqc pub-source=file:%s: %w", provider.ErrInvalidConfig, name, err)
-		}
-		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, MaxPublicKeyPEMSize+1))
-		if err != nil {
-			return nil, fmt.Errorf("%w: pqc pub-source=file:%s: %w", provider.ErrInvalidConfig, name, err)
-		}
-		if len(data) > MaxPublicKeyPEMSize {
-			return nil, fmt.Errorf("%w: pqc pub-source=file:%s is larger than the %d-byte limit for a PEM public key", provider.ErrInvalidConfig, name, MaxPublicKeyPEMSize)
+			return nil, fmt.Errorf("%w: pqc pub-source=%q: %w", provider.ErrInvalidConfig, src, err)
 		}
 		return data, nil
 	default:
@@ -230,21 +223,21 @@ func writeSeedFile(path string, seed []byte) error {
 	text[len(text)-1] = '\n'
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fmt.Errorf("%w: pqc keygen: %w (the seed file must not exist yet; keygen never overwrites one)", provider.ErrInvalidConfig, err)
+		return fmt.Errorf("%w: pqc keygen: %w (the seed file must not exist yet; keygen never overwrites one)", provider.ErrInvalidConfig, printable.Error(err))
 	}
 	if _, err := f.Write(text); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("pqc keygen: writing %s: %w", path, err)
+		return fmt.Errorf("pqc keygen: writing %q: %w", path, printable.Error(err))
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("pqc keygen: writing %s: %w", path, err)
+		return fmt.Errorf("pqc keygen: writing %q: %w", path, printable.Error(err))
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(path)
-		return fmt.Errorf("pqc keygen: writing %s: %w", path, err)
+		return fmt.Errorf("pqc keygen: writing %q: %w", path, printable.Error(err))
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service/signerpb"
 )
@@ -217,23 +217,15 @@ func readPublic(attr, src string) ([]byte, error) {
 	kind, name, ok := strings.Cut(src, ":")
 	switch {
 	case ok && kind == "file" && name != "":
-		f, err := os.Open(name)
+		b, err := regularfile.ReadFile(name, maxPEMSize)
 		if err != nil {
-			return nil, fmt.Errorf("%w: remote URI: %s: %w", provider.ErrInvalidConfig, attr, err)
-		}
-		defer f.Close()
-		b, err := io.ReadAll(io.LimitReader(f, maxPEMSize+1))
-		if err != nil {
-			return nil, fmt.Errorf("%w: remote URI: %s: %w", provider.ErrInvalidConfig, attr, err)
-		}
-		if len(b) > maxPEMSize {
-			return nil, fmt.Errorf("%w: remote URI: %s: %s is over %d bytes", provider.ErrInvalidConfig, attr, name, maxPEMSize)
+			return nil, fmt.Errorf("%w: remote URI: %s %q: %w", provider.ErrInvalidConfig, attr, src, err)
 		}
 		return b, nil
 	case ok && kind == "env" && name != "":
 		v := os.Getenv(name)
 		if v == "" {
-			return nil, fmt.Errorf("%w: remote URI: %s: environment variable %s is not set or empty", provider.ErrInvalidConfig, attr, name)
+			return nil, fmt.Errorf("%w: remote URI: %s: environment variable %q is not set or empty", provider.ErrInvalidConfig, attr, name)
 		}
 		return []byte(v), nil
 	}

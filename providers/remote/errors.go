@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -70,9 +71,9 @@ func (k *Key) wrap(ctx context.Context, op string, err error) error {
 		}
 	}
 	if cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: remote %s, key %s at %s: %w (%w)", kind, op, k.cfg.name, k.cfg.addr, err, cerr)
+		return fmt.Errorf("%w: remote %s, key %q at %q: %w (%w)", kind, op, k.cfg.name, k.cfg.addr, printable.Error(err), cerr)
 	}
-	return fmt.Errorf("%w: remote %s, key %s at %s: %w", kind, op, k.cfg.name, k.cfg.addr, err)
+	return fmt.Errorf("%w: remote %s, key %q at %q: %w", kind, op, k.cfg.name, k.cfg.addr, printable.Error(err))
 }
 
 // retryable reports whether a call that is safe to repeat should be

@@ -96,15 +96,22 @@ type CertOptions struct {
 	// NotAfter, if not zero, is the expiry (in the past for an expired
 	// certificate); the default is a day from now.
 	NotAfter time.Time
+	// ExtKeyUsage, if not nil, replaces the extended key usage that Server
+	// chooses (serverAuth or clientAuth); an empty, non-nil slice issues a
+	// certificate with no extended key usage extension at all.
+	ExtKeyUsage []x509.ExtKeyUsage
 }
 
 // Issue issues a certificate. The key file has mode 0600.
 func (ca *CA) Issue(t TB, name string, o CertOptions) Cert {
 	t.Helper()
 	key := newKey(t)
-	usage := x509.ExtKeyUsageClientAuth
+	usage := []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	if o.Server {
-		usage = x509.ExtKeyUsageServerAuth
+		usage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	}
+	if o.ExtKeyUsage != nil {
+		usage = o.ExtKeyUsage
 	}
 	notAfter := o.NotAfter
 	if notAfter.IsZero() {
@@ -116,7 +123,7 @@ func (ca *CA) Issue(t TB, name string, o CertOptions) Cert {
 		NotBefore:    time.Now().Add(-2 * time.Hour),
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+		ExtKeyUsage:  usage,
 		DNSNames:     o.DNSNames,
 		IPAddresses:  o.IPs,
 	}

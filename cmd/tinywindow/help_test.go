@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHelpEverywhere: -h and --help print a usage on stderr and exit 0, for
+// the tool and for every registered subcommand alike, wherever the help
+// flag stands among the flags.
+func TestHelpEverywhere(t *testing.T) {
+	t.Setenv("TINYWINDOW_SIGNER", "")
+	if len(commands) < 10 {
+		t.Fatalf("only %d subcommands registered", len(commands))
+	}
+	var invocations [][]string
+	for _, h := range []string{"-h", "--help", "-help"} {
+		invocations = append(invocations, []string{h})
+		for _, c := range commands {
+			invocations = append(invocations, []string{c.name, h})
+		}
+	}
+	invocations = append(invocations,
+		[]string{"help"},
+		[]string{"audit", "verify", "-h"},
+		[]string{"sign", "--signer", signer, "-h"},
+		[]string{"demo", "--orders", "5", "--help"},
+		[]string{"venue", "--listen", "127.0.0.1:0", "-h"},
+	)
+	for _, args := range invocations {
+		code, out, errOut := run(t, "", args...)
+		if code != exitOK {
+			t.Errorf("tinywindow %s: exit %d, want 0; stderr %q", strings.Join(args, " "), code, errOut)
+		}
+		if !strings.Contains(strings.ToLower(errOut), "usage") {
+			t.Errorf("tinywindow %s: stderr %q holds no usage", strings.Join(args, " "), errOut)
+		}
+		if out != "" {
+			t.Errorf("tinywindow %s: usage went to stdout: %q", strings.Join(args, " "), out)
+		}
+	}
+	// A flag error is still an error.
+	for _, c := range commands {
+		args := []string{c.name, "--no-such-flag"}
+		if c.name == "audit" {
+			args = []string{c.name, "verify", "--no-such-flag"}
+		}
+		if code, _, _ := run(t, "", args...); code != exitError {
+			t.Errorf("tinywindow %s: exit %d, want 2", strings.Join(args, " "), code)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+// Package regularfile opens and reads files that must be regular files:
+// secrets, configuration files, certificates. A named pipe, a directory, a
+// device or a socket in their place is refused at once, without blocking:
+// opening a named pipe for reading waits for a writer, and reading a device
+// may never end.
+//
+// The file is opened with O_NONBLOCK, so that opening a named pipe or a
+// device returns at once, and the decision is taken on the opened
+// descriptor (fstat), so that the path cannot be swapped between the check
+// and the read.
+package regularfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// Errors from this package never repeat the path, which may hold any bytes:
+// the caller names the file, quoted (%q).
+
+// ErrNotRegular is matched by the error of a path that is not a regular
+// file.
+var ErrNotRegular = errors.New("not a regular file")
+
+// Open opens path for reading if it is a regular file (a symbolic link to
+// one is followed) and returns the file and its description. Anything else
+// is refused, with an error matching ErrNotRegular, without waiting.
+func Open(path string) (*os.File, fs.FileInfo, error) {
+	// Stat first, so that a device or a named pipe is not even opened:
+	// opening some devices has side effects.
+	if st, err := os.Stat(path); err != nil {
+		return nil, nil, withoutPath(err)
+	} else if err := check(st); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, withoutPath(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, withoutPath(err)
+	}
+	if err := check(st); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
+// ReadFile reads the regular file at path, refusing anything else (see
+// Open) and a file larger than limit bytes, with an error that says so.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, st, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%d bytes, more than the %d-byte limit", st.Size(), limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, withoutPath(err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("more than the %d-byte limit", limit)
+	}
+	return b, nil
+}
+
+func check(st fs.FileInfo) error {
+	m := st.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	what := "a special file"
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeCharDevice != 0:
+		what = "a character device"
+	case m&fs.ModeDevice != 0:
+		what = "a block device"
+	}
+	return fmt.Errorf("%w: it is %s; give the path of a regular file", ErrNotRegular, what)
+}
+
+// withoutPath returns the cause of a *fs.PathError (an errno that
+// errors.Is still matches against fs.ErrNotExist and the like), so that the
+// path is not repeated unquoted.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
