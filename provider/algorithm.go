@@ -52,7 +52,8 @@ func (a Algorithm) Symmetric() bool { return a == HMACSHA256 }
 // Hash returns the hash the algorithm applies to the message before it signs
 // or MACs: SHA-256 for HMAC-SHA256, ECDSA-P256-SHA256, RSA-PSS-SHA256 and
 // RSA-PKCS1-SHA256, SHA-384 for ECDSA-P384-SHA384. It returns zero for the
-// algorithms that take the message itself (Ed25519, ML-DSA, SLH-DSA) and for
+// algorithms that take the message itself (Ed25519, ML-DSA, SLH-DSA, the
+// composite algorithms, whose pre-hash is part of the composite scheme) and for
 // names TinyWindow does not know.
 //
 // For RSA-PSS-SHA256 the hash is also MGF1's, and the salt is as long as the

@@ -20,6 +20,19 @@ func TestAlgorithmHash(t *testing.T) {
 		provider.Ed25519:         0,
 		provider.RSAPSSSHA256:    crypto.SHA256,
 		provider.RSAPKCS1SHA256:  crypto.SHA256,
+		// Composite keys sign the message itself (their pre-hash is inside
+		// the composite algorithm), so no digest is handed to them.
+		provider.MLDSA44RSA2048PSSSHA256:    0,
+		provider.MLDSA44RSA2048PKCS15SHA256: 0,
+		provider.MLDSA44Ed25519SHA512:       0,
+		provider.MLDSA44ECDSAP256SHA256:     0,
+		provider.MLDSA65RSA3072PSSSHA512:    0,
+		provider.MLDSA65RSA3072PKCS15SHA512: 0,
+		provider.MLDSA65ECDSAP256SHA512:     0,
+		provider.MLDSA65ECDSAP384SHA512:     0,
+		provider.MLDSA65Ed25519SHA512:       0,
+		provider.MLDSA87ECDSAP384SHA512:     0,
+		provider.MLDSA87RSA3072PSSSHA512:    0,
 	}
 	for _, a := range provider.Algorithms() {
 		w, ok := want[a]
