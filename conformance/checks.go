@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -16,6 +12,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/tinywindow/tinywindow/internal/stdsig"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -359,39 +356,11 @@ func checkUseAfterClose(ctx context.Context, r *run) (Status, string) {
 // stdlibVerify verifies sig over msg with the standard library, or says why it
 // cannot.
 func stdlibVerify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) (ok bool, skip string, err error) {
-	switch alg {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		p, isEC := pub.(*ecdsa.PublicKey)
-		if !isEC {
-			return false, "", fmt.Errorf("%s key's public key is %T, want *ecdsa.PublicKey", alg, pub)
-		}
-		var digest []byte
-		if alg == provider.ECDSAP256SHA256 {
-			d := sha256.Sum256(msg)
-			digest = d[:]
-		} else {
-			d := sha512.Sum384(msg)
-			digest = d[:]
-		}
-		return ecdsa.VerifyASN1(p, digest, sig), "", nil
-	case provider.Ed25519:
-		p, isEd := pub.(ed25519.PublicKey)
-		if !isEd {
-			return false, "", fmt.Errorf("Ed25519 key's public key is %T, want ed25519.PublicKey", pub)
-		}
-		return ed25519.Verify(p, msg, sig), "", nil
-	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
-		p, isRSA := pub.(*rsa.PublicKey)
-		if !isRSA {
-			return false, "", fmt.Errorf("%s key's public key is %T, want *rsa.PublicKey", alg, pub)
-		}
-		d := sha256.Sum256(msg)
-		if alg == provider.RSAPSSSHA256 {
-			return rsa.VerifyPSS(p, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil, "", nil
-		}
-		return rsa.VerifyPKCS1v15(p, crypto.SHA256, d[:], sig) == nil, "", nil
+	ok, err = stdsig.Verify(alg, pub, msg, sig)
+	if errors.Is(err, stdsig.ErrNoVerifier) {
+		return false, fmt.Sprintf("the Go standard library has no verifier for %s", alg), nil
 	}
-	return false, fmt.Sprintf("the Go standard library has no verifier for %s", alg), nil
+	return ok, "", err
 }
 
 func checkPublicKeyStdlib(ctx context.Context, r *run) (Status, string) {
@@ -471,20 +440,11 @@ func checkCryptoSigner(ctx context.Context, r *run) (Status, string) {
 	}
 	alg := r.key.Info().Algorithm
 	msg := message(80, 0x77)
-	var digest []byte
-	var opts crypto.SignerOpts
-	switch alg {
-	case provider.ECDSAP256SHA256, provider.RSAPKCS1SHA256:
-		d := sha256.Sum256(msg)
-		digest, opts = d[:], crypto.SHA256
-	case provider.RSAPSSSHA256:
-		d := sha256.Sum256(msg)
-		digest, opts = d[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
-	case provider.ECDSAP384SHA384:
-		d := sha512.Sum384(msg)
-		digest, opts = d[:], crypto.SHA384
-	default:
-		digest, opts = msg, crypto.Hash(0)
+	h, _ := stdsig.Hash(alg)
+	digest := stdsig.Digest(alg, msg)
+	var opts crypto.SignerOpts = h
+	if alg == provider.RSAPSSSHA256 {
+		opts = &rsa.PSSOptions{Hash: h, SaltLength: rsa.PSSSaltLengthEqualsHash}
 	}
 	sig, err := cs.Sign(nil, digest, opts)
 	if err != nil {

@@ -5,11 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -196,28 +193,9 @@ func clientTLS(u *provider.URI, host string) (*tls.Config, error) {
 // readPublic reads a public file (a certificate) named by file:PATH or
 // env:NAME.
 func readPublic(attr, src string) ([]byte, error) {
-	kind, name, ok := strings.Cut(src, ":")
-	switch {
-	case ok && kind == "file" && name != "":
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("%w: remote URI: %s: %w", provider.ErrInvalidConfig, attr, err)
-		}
-		defer f.Close()
-		b, err := io.ReadAll(io.LimitReader(f, maxPEMSize+1))
-		if err != nil {
-			return nil, fmt.Errorf("%w: remote URI: %s: %w", provider.ErrInvalidConfig, attr, err)
-		}
-		if len(b) > maxPEMSize {
-			return nil, fmt.Errorf("%w: remote URI: %s: %s is over %d bytes", provider.ErrInvalidConfig, attr, name, maxPEMSize)
-		}
-		return b, nil
-	case ok && kind == "env" && name != "":
-		v := os.Getenv(name)
-		if v == "" {
-			return nil, fmt.Errorf("%w: remote URI: %s: environment variable %s is not set or empty", provider.ErrInvalidConfig, attr, name)
-		}
-		return []byte(v), nil
+	b, err := provider.ReadPublic(src, maxPEMSize)
+	if err != nil {
+		return nil, fmt.Errorf("remote URI: %s: %w", attr, err)
 	}
-	return nil, fmt.Errorf("%w: remote URI: %s must be file:PATH or env:NAME", provider.ErrInvalidConfig, attr)
+	return b, nil
 }
