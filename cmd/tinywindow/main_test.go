@@ -71,7 +71,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"keygen", "--seed", "-1"}, "not a decimal integer"},
 		{[]string{"keygen", "--seed", "18446744073709551616"}, "out of range"},
 		{[]string{"keygen", "--seed", "1", "--alg", "HMAC-SHA256"}, "takes no other flag"},
-		{[]string{"keygen", "--alg", "ECDSA-P256-SHA256", "--out", "/tmp/x"}, "HSM or KMS"},
+		{[]string{"keygen", "--alg", "NOPE", "--out", "/nonexistent/x"}, "unknown algorithm"},
 		{[]string{"keygen", "--alg", "NOPE", "--signer", "hmac:key-source=file:/tmp/x"}, "unknown algorithm"},
 		{[]string{"sign"}, "no signer"},
 		{[]string{"sign", "--signer", "hmac:seed=42", "extra"}, "unexpected argument"},
