@@ -34,4 +34,3 @@ func TestWriteSecretFileRemovesOnFailure(t *testing.T) {
 		t.Fatalf("a failed write left the key file: %v", err)
 	}
 }
-
