@@ -90,7 +90,9 @@ func TestPEMInterop(t *testing.T) {
 		return func(p string) { sh(t, openssl, append([]string{"genpkey", "-out", p}, args...)...) }
 	}
 	sshgen := func(args ...string) func(string) {
-		return func(p string) { sh(t, sshKeygen, append([]string{"-q", "-N", "", "-C", "tw-test", "-f", p}, args...)...) }
+		return func(p string) {
+			sh(t, sshKeygen, append([]string{"-q", "-N", "", "-C", "tw-test", "-f", p}, args...)...)
+		}
 	}
 	cases := []keyCase{
 		{"openssl-ed25519-pkcs8", "Ed25519", "", genpkey("-algorithm", "ed25519"), true},

@@ -122,4 +122,3 @@ func (k *Key) reload(stale *handles) error {
 	}
 	return nil
 }
-

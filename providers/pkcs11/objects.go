@@ -191,4 +191,3 @@ func ulong(b []byte) uint {
 	}
 	return ^uint(0)
 }
-

@@ -113,4 +113,3 @@ func openKey(cfg *Config, pin []byte) (_ *Key, err error) {
 	}
 	return k, nil
 }
-

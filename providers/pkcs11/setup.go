@@ -172,4 +172,3 @@ func (k *Key) hmacKeyID() (string, error) {
 func (k *Key) String() string {
 	return strings.Join([]string{Scheme, string(k.info.Algorithm), k.info.ID}, " ")
 }
-
