@@ -128,8 +128,9 @@ func zeroPrivateKey(s crypto.Signer) {
 	case ed25519.PrivateKey:
 		clear(p)
 	case *ecdsa.PrivateKey:
-		if p.D != nil {
-			clear(p.D.Bits())
+		//lint:ignore SA1019 the scalar is zeroed, never read, and the key is never used again
+		if d := p.D; d != nil {
+			clear(d.Bits())
 		}
 	case *rsa.PrivateKey:
 		if p.D != nil {
