@@ -195,7 +195,7 @@ func clientTLS(u *provider.URI, host string) (*tls.Config, error) {
 func readPublic(attr, src string) ([]byte, error) {
 	b, err := provider.ReadPublic(src, maxPEMSize)
 	if err != nil {
-		return nil, fmt.Errorf("remote URI: %s: %w", attr, err)
+		return nil, fmt.Errorf("remote URI: %s (file:PATH or env:NAME): %w", attr, err)
 	}
 	return b, nil
 }
