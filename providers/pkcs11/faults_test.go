@@ -119,6 +119,8 @@ func TestKeygenRefusesExisting(t *testing.T) {
 		{"no object", "pkcs11:token=" + testToken + ";id=%01?module-path=" + softhsm.module + "&pin-source=env:" + testPINEnv, provider.GenerateRequest{}, provider.ErrInvalidConfig},
 		{"no PIN", "pkcs11:token=" + testToken + ";object=x?module-path=" + softhsm.module, provider.GenerateRequest{}, provider.ErrInvalidConfig},
 		{"algorithm not offered", keyURI("new-mldsa"), provider.GenerateRequest{Algorithm: provider.MLDSA65}, provider.ErrUnsupported},
+		{"type=secret-key for an EC key", strings.Replace(keyURI("new-ec2"), "object=new-ec2", "object=new-ec2;type=secret-key", 1), provider.GenerateRequest{Algorithm: provider.ECDSAP256SHA256}, provider.ErrInvalidConfig},
+		{"type=private for an HMAC key", strings.Replace(keyURI("new-hmac2"), "object=new-hmac2", "object=new-hmac2;type=private", 1), provider.GenerateRequest{Algorithm: provider.HMACSHA256}, provider.ErrInvalidConfig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := provider.Generate(t.Context(), tc.uri, tc.req)

@@ -24,9 +24,6 @@ type tokenFacts struct {
 	Serial           string
 }
 
-// trimPadded trims the blank (or NUL) padding of a PKCS#11 info string.
-func trimPadded(s string) string { return strings.TrimRight(s, " \x00") }
-
 // matchModule reports whether the module fits the URI's library-*
 // constraints.
 func (c *Config) matchModule(m moduleFacts) bool {
@@ -80,19 +77,4 @@ func (c *Config) tokenDesc() string {
 		return "the only token"
 	}
 	return "token with " + strings.Join(parts, " ")
-}
-
-// keyDesc describes the URI's object constraints, for messages.
-func (c *Config) keyDesc() string {
-	var parts []string
-	if c.Object != "" {
-		parts = append(parts, fmt.Sprintf("object %q", c.Object))
-	}
-	if c.ID != nil {
-		parts = append(parts, fmt.Sprintf("id %x", c.ID))
-	}
-	if c.Type != "" {
-		parts = append(parts, "type "+c.Type)
-	}
-	return strings.Join(parts, " ")
 }

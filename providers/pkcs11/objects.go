@@ -191,3 +191,18 @@ func ulong(b []byte) uint {
 	}
 	return ^uint(0)
 }
+
+// keyDesc describes the URI's object constraints, for messages.
+func (c *Config) keyDesc() string {
+	var parts []string
+	if c.Object != "" {
+		parts = append(parts, fmt.Sprintf("object %q", c.Object))
+	}
+	if c.ID != nil {
+		parts = append(parts, fmt.Sprintf("id %x", c.ID))
+	}
+	if c.Type != "" {
+		parts = append(parts, "type "+c.Type)
+	}
+	return strings.Join(parts, " ")
+}

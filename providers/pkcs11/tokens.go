@@ -70,3 +70,6 @@ func (m *module) findSlot(c *Config) (uint, pkcs11.TokenInfo, error) {
 			provider.ErrInvalidConfig, len(matched), c.tokenDesc(), m.path, strings.Join(matched, ", "))
 	}
 }
+
+// trimPadded trims the blank (or NUL) padding of a PKCS#11 info string.
+func trimPadded(s string) string { return strings.TrimRight(s, " \x00") }
