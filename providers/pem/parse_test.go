@@ -114,6 +114,9 @@ func TestEnvSource(t *testing.T) {
 	if k.Info() != k2.Info() {
 		t.Fatalf("env key %+v, file key %+v", k.Info(), k2.Info())
 	}
+	if id, err := k.(provider.Identifier).Identity(t.Context()); err != nil || id.VerifyMode != "local" {
+		t.Fatalf("Identity: %+v, %v; want verify mode local", id, err)
+	}
 }
 
 // TestGenerate makes a key of every algorithm through the registry, as
