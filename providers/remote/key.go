@@ -3,12 +3,6 @@ package remote
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -18,6 +12,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/tinywindow/tinywindow/internal/stdsig"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service/signerpb"
 )
@@ -105,23 +100,8 @@ func newKey(ctx context.Context, cfg *config, conn *grpc.ClientConn, client sign
 // matches checks that a parsed public key is of the kind alg needs, for the
 // algorithms verified locally.
 func matches(alg provider.Algorithm, pub crypto.PublicKey) error {
-	ok := false
-	switch alg {
-	case provider.ECDSAP256SHA256:
-		p, isEC := pub.(*ecdsa.PublicKey)
-		ok = isEC && p.Curve == elliptic.P256()
-	case provider.ECDSAP384SHA384:
-		p, isEC := pub.(*ecdsa.PublicKey)
-		ok = isEC && p.Curve == elliptic.P384()
-	case provider.Ed25519:
-		_, ok = pub.(ed25519.PublicKey)
-	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
-		_, ok = pub.(*rsa.PublicKey)
-	default:
-		return fmt.Errorf("the service's %s key has a public key of type %T", alg, pub)
-	}
-	if !ok {
-		return fmt.Errorf("the service's %s key has a public key of type %T, which does not fit the algorithm", alg, pub)
+	if err := stdsig.Check(alg, pub); err != nil {
+		return fmt.Errorf("the service's key: %w", err)
 	}
 	return nil
 }
@@ -245,23 +225,8 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 }
 
 func verifyLocal(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) bool {
-	switch alg {
-	case provider.ECDSAP256SHA256:
-		d := sha256.Sum256(msg)
-		return ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
-	case provider.ECDSAP384SHA384:
-		d := sha512.Sum384(msg)
-		return ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
-	case provider.Ed25519:
-		return ed25519.Verify(pub.(ed25519.PublicKey), msg, sig)
-	case provider.RSAPSSSHA256:
-		d := sha256.Sum256(msg)
-		return rsa.VerifyPSS(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
-	case provider.RSAPKCS1SHA256:
-		d := sha256.Sum256(msg)
-		return rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig) == nil
-	}
-	return false
+	ok, err := stdsig.Verify(alg, pub, msg, sig)
+	return ok && err == nil
 }
 
 // Close closes the connection to the service. It is idempotent.
