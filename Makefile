@@ -5,8 +5,15 @@
 test:
 	bash scripts/test.sh
 
+# The build records its commit for conformance reports even where the Go
+# toolchain stamps no VCS information (GOFLAGS=-buildvcs=false).
+REVISION := $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED := $(shell git diff --quiet HEAD 2>/dev/null || echo true)
+LDFLAGS := -X github.com/tinywindow/tinywindow/conformance.revision=$(REVISION) \
+	-X github.com/tinywindow/tinywindow/conformance.modified=$(MODIFIED)
+
 build:
-	go build -o bin/tinywindow ./cmd/tinywindow
+	go build -ldflags "$(LDFLAGS)" -o bin/tinywindow ./cmd/tinywindow
 
 bench:
 	go test -run '^$$' -bench . -benchmem github.com/tinywindow/tinywindow/...

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -38,43 +38,50 @@ type Module struct {
 	Version string `json:"version"`
 }
 
-// Report is the outcome of one run of the suite against one key.
+// Report is the outcome of one run of the suite against one key. Besides the
+// checks it records their provenance: which build judged which key, where.
 type Report struct {
-	Suite        string    `json:"suite"`
-	SuiteVersion string    `json:"suite_version"`
-	Backend      string    `json:"backend"`
-	KeyID        string    `json:"key_id"`
-	Algorithm    string    `json:"algorithm"`
-	KeyVersion   string    `json:"key_version,omitempty"`
-	GoVersion    string    `json:"go_version"`
-	Modules      []Module  `json:"modules"`
-	Time         time.Time `json:"time"`
-	Checks       []Result  `json:"checks"`
-	Passed       int       `json:"passed"`
-	Failed       int       `json:"failed"`
-	Skipped      int       `json:"skipped"`
+	Suite        string `json:"suite"`
+	SuiteVersion string `json:"suite_version"`
+	Backend      string `json:"backend"`
+	KeyID        string `json:"key_id"`
+	Algorithm    string `json:"algorithm"`
+	KeyVersion   string `json:"key_version,omitempty"`
+	// Signer is the URI of the key under test with its secrets redacted
+	// (see provider.URI.Redacted), when the subject names one.
+	Signer string `json:"signer,omitempty"`
+	// VerifyMode and BackendIdentity come from the key's
+	// provider.Identifier, where it has one: where Verify checks a
+	// signature, and what device or service holds the key.
+	VerifyMode      string            `json:"verify_mode,omitempty"`
+	BackendIdentity map[string]string `json:"backend_identity,omitempty"`
+	// IdentityError says why the key could not describe itself.
+	IdentityError string   `json:"identity_error,omitempty"`
+	Build         Build    `json:"build"`
+	GoVersion     string   `json:"go_version"`
+	FIPS140       bool     `json:"fips140"`
+	Modules       []Module `json:"modules"`
+	// Time is when the run started (UTC); Duration is how long it took.
+	Time     time.Time     `json:"time"`
+	Duration time.Duration `json:"duration_ns"`
+	Checks   []Result      `json:"checks"`
+	Passed   int           `json:"passed"`
+	Failed   int           `json:"failed"`
+	Skipped  int           `json:"skipped"`
 }
 
 // OK reports whether no check failed.
 func (r *Report) OK() bool { return r.Failed == 0 }
 
-func newReport() *Report {
+func newReport(start time.Time) *Report {
 	r := &Report{
 		Suite:        "tinywindow-conformance",
 		SuiteVersion: Version,
 		GoVersion:    runtime.Version(),
-		Time:         time.Now().UTC().Truncate(time.Second),
+		FIPS140:      fipsMode(),
+		Time:         start.UTC().Truncate(time.Millisecond),
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		r.Modules = append(r.Modules, Module{Path: bi.Main.Path, Version: bi.Main.Version})
-		for _, d := range bi.Deps {
-			m := d
-			if d.Replace != nil {
-				m = d.Replace
-			}
-			r.Modules = append(r.Modules, Module{Path: m.Path, Version: m.Version})
-		}
-	}
+	r.Build, r.Modules = readBuild()
 	return r
 }
 
@@ -111,7 +118,39 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.KeyVersion != "" {
 		fmt.Fprintf(&b, "| Key version | `%s` |\n", r.KeyVersion)
 	}
-	fmt.Fprintf(&b, "| Suite | %s version %s |\n| Go | %s |\n| Time | %s |\n\n", r.Suite, r.SuiteVersion, r.GoVersion, r.Time.Format(time.RFC3339))
+	fmt.Fprintf(&b, "| Suite | %s version %s |\n\n", r.Suite, r.SuiteVersion)
+	fmt.Fprintf(&b, "## Provenance\n\n| | |\n|---|---|\n")
+	if r.Signer != "" {
+		fmt.Fprintf(&b, "| Signer URI | `%s` |\n", mdCode(r.Signer))
+	}
+	if r.VerifyMode != "" {
+		fmt.Fprintf(&b, "| Verify mode | `%s` |\n", r.VerifyMode)
+	}
+	names := make([]string, 0, len(r.BackendIdentity))
+	for n := range r.BackendIdentity {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "| %s | `%s` |\n", mdEscape(n), mdCode(r.BackendIdentity[n]))
+	}
+	if r.IdentityError != "" {
+		fmt.Fprintf(&b, "| Backend identity | unavailable: %s |\n", mdEscape(r.IdentityError))
+	}
+	rev := "unknown (built without VCS information; build with `make build`)"
+	if r.Build.Revision != "" {
+		rev = fmt.Sprintf("`%s` (from %s)", r.Build.Revision, r.Build.RevisionSource)
+		if r.Build.Modified {
+			rev += ", with uncommitted changes"
+		}
+	}
+	fmt.Fprintf(&b, "| Build | `%s` `%s` |\n| Revision | %s |\n", r.Build.Path, r.Build.Version, rev)
+	fips := "off"
+	if r.FIPS140 {
+		fips = "on"
+	}
+	fmt.Fprintf(&b, "| Go | %s |\n| FIPS 140-3 mode | %s |\n", r.GoVersion, fips)
+	fmt.Fprintf(&b, "| Started | %s |\n| Duration | %s |\n\n", r.Time.Format(time.RFC3339Nano), r.Duration.Round(time.Millisecond))
 	fmt.Fprintf(&b, "## Checks\n\n| Check | Status | Time | Reason |\n|---|---|---:|---|\n")
 	for _, c := range r.Checks {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Status, c.Duration.Round(time.Microsecond), mdEscape(c.Reason))
@@ -124,6 +163,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdCode makes s safe inside a Markdown code span in a table cell.
+func mdCode(s string) string {
+	return strings.NewReplacer("`", "'", "|", `\|`, "\n", " ").Replace(s)
 }
 
 func mdEscape(s string) string {

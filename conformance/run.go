@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/tinywindow/tinywindow/provider"
 )
 
 // Run runs every check against the subject and returns the report. It returns
@@ -14,18 +16,34 @@ func Run(ctx context.Context, s Subject) (*Report, error) {
 	if s.Open == nil {
 		return nil, errors.New("conformance: Subject.Open is nil")
 	}
+	start := time.Now()
 	key, err := s.Open(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: opening the key under test: %w", err)
 	}
 	defer key.Close()
 	r := &run{subject: &s, key: key}
-	rep := newReport()
+	rep := newReport(start)
 	info := key.Info()
 	rep.Backend, rep.KeyID, rep.Algorithm, rep.KeyVersion = info.Backend, info.ID, string(info.Algorithm), info.Version
+	if s.URI != "" {
+		if u, err := provider.ParseURI(s.URI); err == nil {
+			rep.Signer = u.Redacted()
+		} else {
+			rep.Signer = "(not a valid key URI; not shown)"
+		}
+	}
+	if id, ok := key.(provider.Identifier); ok {
+		ident, err := id.Identity(ctx)
+		if err != nil {
+			rep.IdentityError = err.Error()
+		}
+		rep.VerifyMode, rep.BackendIdentity = ident.VerifyMode, ident.Attributes
+	}
 	for _, c := range checks {
 		rep.add(runCheck(ctx, c, r))
 	}
+	rep.Duration = time.Since(start)
 	return rep, nil
 }
 

@@ -13,6 +13,10 @@ type Subject struct {
 	// every handle it opens.
 	Open func(ctx context.Context) (provider.Key, error)
 
+	// URI, if not empty, is the key URI that Open opens. Run records it in
+	// the report with its secrets redacted.
+	URI string
+
 	// Other, if not nil, returns a handle to a different key of the same
 	// algorithm; the suite checks that its signatures are rejected. When nil
 	// the check is skipped, saying so.

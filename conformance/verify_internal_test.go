@@ -24,7 +24,7 @@ func TestStdlibVerifyWycheproof(t *testing.T) {
 			return fmt.Errorf("%w: rejected", provider.ErrInvalidSignature)
 		}
 		return nil
-	}, stdverifytest.Algorithms...)
+	}, stdverifytest.AllAlgorithms...)
 }
 
 func TestDeviations(t *testing.T) {

@@ -20,6 +20,7 @@ const (
 	SLHDSASHA2128f  Algorithm = "SLH-DSA-SHA2-128f"
 	ECDSAP256SHA256 Algorithm = "ECDSA-P256-SHA256"
 	ECDSAP384SHA384 Algorithm = "ECDSA-P384-SHA384"
+	ECDSAP521SHA512 Algorithm = "ECDSA-P521-SHA512"
 	Ed25519         Algorithm = "Ed25519"
 	RSAPSSSHA256    Algorithm = "RSA-PSS-SHA256"
 	RSAPKCS1SHA256  Algorithm = "RSA-PKCS1-SHA256"
@@ -27,7 +28,7 @@ const (
 
 var knownAlgorithms = []Algorithm{
 	HMACSHA256, MLDSA44, MLDSA65, MLDSA87, SLHDSASHA2128s, SLHDSASHA2128f,
-	ECDSAP256SHA256, ECDSAP384SHA384, Ed25519, RSAPSSSHA256, RSAPKCS1SHA256,
+	ECDSAP256SHA256, ECDSAP384SHA384, ECDSAP521SHA512, Ed25519, RSAPSSSHA256, RSAPKCS1SHA256,
 }
 
 // Algorithms returns every algorithm name known to TinyWindow.
@@ -51,7 +52,8 @@ func (a Algorithm) Symmetric() bool { return a == HMACSHA256 }
 
 // Hash returns the hash the algorithm applies to the message before it signs
 // or MACs: SHA-256 for HMAC-SHA256, ECDSA-P256-SHA256, RSA-PSS-SHA256 and
-// RSA-PKCS1-SHA256, SHA-384 for ECDSA-P384-SHA384. It returns zero for the
+// RSA-PKCS1-SHA256, SHA-384 for ECDSA-P384-SHA384, SHA-512 for
+// ECDSA-P521-SHA512. It returns zero for the
 // algorithms that take the message itself (Ed25519, ML-DSA, SLH-DSA, the
 // composite algorithms, whose pre-hash is part of the composite scheme) and for
 // names TinyWindow does not know.
@@ -64,6 +66,8 @@ func (a Algorithm) Hash() crypto.Hash {
 		return crypto.SHA256
 	case ECDSAP384SHA384:
 		return crypto.SHA384
+	case ECDSAP521SHA512:
+		return crypto.SHA512
 	}
 	return 0
 }

@@ -17,6 +17,7 @@ func TestAlgorithmHash(t *testing.T) {
 		provider.SLHDSASHA2128f:  0,
 		provider.ECDSAP256SHA256: crypto.SHA256,
 		provider.ECDSAP384SHA384: crypto.SHA384,
+		provider.ECDSAP521SHA512: crypto.SHA512,
 		provider.Ed25519:         0,
 		provider.RSAPSSSHA256:    crypto.SHA256,
 		provider.RSAPKCS1SHA256:  crypto.SHA256,

@@ -1,7 +1,9 @@
 // Package provider defines the contract that every TinyWindow signing backend
 // implements, and the pieces shared by all of them: algorithm names, the error
 // taxonomy, key URIs, the backend registry, secret sources, the configuration
-// file, a crypto.Signer adapter and a keyring for key rotation.
+// file, a crypto.Signer adapter, a keyring for key rotation, the secret-file
+// writer of keygen, and what audit reports use: the Identifier interface and
+// URI.Redacted.
 //
 // A backend registers its URI scheme from an init function; importing the
 // backend's package for its side effect makes the scheme available to Open:

@@ -28,7 +28,14 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 	if *goroutines < 1 || *ops < 1 {
 		return e.errorf("conformance: --goroutines and --ops must be at least 1")
 	}
+	// Resolve the URI once, config options included, for the report.
+	probe, err := sf.open(ctx)
+	if err != nil {
+		return e.errorf("conformance: opening the key under test: %v", err)
+	}
+	probe.Close()
 	subject := conformance.Subject{
+		URI:             sf.resolved.String(),
 		Open:            func(ctx context.Context) (provider.Key, error) { return sf.open(ctx) },
 		Goroutines:      *goroutines,
 		OpsPerGoroutine: *ops,
@@ -55,6 +62,7 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	fmt.Fprintf(e.stdout, "%s key %s (%s): conformance suite v%s\n", rep.Backend, rep.KeyID, rep.Algorithm, rep.SuiteVersion)
+	fmt.Fprintf(e.stdout, "signer %s, verify mode %s, build %s\n", rep.Signer, orUnknown(rep.VerifyMode), orUnknown(rep.Build.Revision))
 	for _, c := range rep.Checks {
 		line := fmt.Sprintf("  %-4s %-26s %v", c.Status, c.Name, c.Duration.Round(1000))
 		if c.Reason != "" {
@@ -84,4 +92,11 @@ func writeFile(path string, write func(*os.File) error) error {
 		return fmt.Errorf("writing %q: %w", path, pathless(err))
 	}
 	return nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

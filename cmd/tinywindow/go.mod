@@ -9,6 +9,7 @@ require (
 	github.com/tinywindow/tinywindow/providers/azurekv v0.0.0-00010101000000-000000000000
 	github.com/tinywindow/tinywindow/providers/remote v0.0.0-00010101000000-000000000000
 	github.com/tinywindow/tinywindow/service v0.0.0-00010101000000-000000000000
+	golang.org/x/crypto v0.59.0
 )
 
 require (
@@ -64,7 +65,6 @@ require (
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect

@@ -20,7 +20,7 @@ func runKeygen(ctx context.Context, e *env, args []string) int {
 	signer := fs.String("signer", "", "create (or import) the key this URI names, in its backend")
 	alg := fs.String("alg", "", "algorithm of the new key (default: the backend's)")
 	imp := fs.String("import", "", "import hex key material from a secret source (env:NAME or file:PATH) instead of generating")
-	out := fs.String("out", "", "write a new key file (HMAC key or PQC seed, mode 0600) to FILE")
+	out := fs.String("out", "", "write a new key file (HMAC key, PQC seed, or PKCS#8 PEM private key; mode 0600) to FILE")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -37,6 +37,14 @@ func runKeygen(ctx context.Context, e *env, args []string) int {
 		provider.Zero(key[:])
 		return exitOK
 	}
+	req := provider.GenerateRequest{Import: *imp}
+	if *alg != "" {
+		a, err := provider.ParseAlgorithm(*alg)
+		if err != nil {
+			return e.errorf("keygen: --alg: %v", err)
+		}
+		req.Algorithm = a
+	}
 	uri := *signer
 	switch {
 	case uri != "" && *out != "":
@@ -49,25 +57,20 @@ func runKeygen(ctx context.Context, e *env, args []string) int {
 			return e.errorf("keygen: %v", err)
 		}
 	}
-	req := provider.GenerateRequest{Import: *imp}
-	if *alg != "" {
-		a, err := provider.ParseAlgorithm(*alg)
-		if err != nil {
-			return e.errorf("keygen: --alg: %v", err)
-		}
-		req.Algorithm = a
-	}
 	info, err := provider.Generate(ctx, uri, req)
 	if err != nil {
 		return e.errorf("keygen: %v", err)
 	}
 	fmt.Fprintln(e.stdout, info.ID)
 	fmt.Fprintf(e.stderr, "created %s key %s in backend %s\n", info.Algorithm, info.ID, info.Backend)
+	if *signer == "" {
+		fmt.Fprintf(e.stderr, "open it as %s\n", uri)
+	}
 	return exitOK
 }
 
-// fileKeyURI names the key file that --alg ALG --out FILE creates: an HMAC key
-// or a post-quantum seed.
+// fileKeyURI names the key file that --alg ALG --out FILE creates: an HMAC key,
+// a post-quantum seed, or a PKCS#8 PEM private key (Ed25519, ECDSA, RSA).
 func fileKeyURI(alg, out string) (string, error) {
 	if strings.ContainsAny(out, ";?&%") {
 		return "", fmt.Errorf("--out %q: the path may not hold ';', '?', '&' or '%%'", out)
@@ -80,6 +83,11 @@ func fileKeyURI(alg, out string) (string, error) {
 			return "", fmt.Errorf("--alg %q needs the pqc backend, which this build does not include", alg)
 		}
 		return "pqc:alg=" + alg + ";seed-source=file:" + out, nil
+	case alg == string(provider.Ed25519) || strings.HasPrefix(alg, "ECDSA-") || strings.HasPrefix(alg, "RSA-"):
+		if _, ok := provider.Lookup("pem"); !ok {
+			return "", fmt.Errorf("--alg %s needs the pem backend, which this build does not include", alg)
+		}
+		return "pem:alg=" + alg + ";key-source=file:" + out, nil
 	}
-	return "", fmt.Errorf("--alg %q keys live in an HSM or KMS: use --signer URI to create one there", alg)
+	return "", fmt.Errorf("--alg %q: no key file holds this algorithm; use --signer URI to create the key in an HSM or KMS", alg)
 }

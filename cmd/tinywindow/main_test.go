@@ -71,7 +71,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"keygen", "--seed", "-1"}, "not a decimal integer"},
 		{[]string{"keygen", "--seed", "18446744073709551616"}, "out of range"},
 		{[]string{"keygen", "--seed", "1", "--alg", "HMAC-SHA256"}, "takes no other flag"},
-		{[]string{"keygen", "--alg", "ECDSA-P256-SHA256", "--out", "/tmp/x"}, "HSM or KMS"},
+		{[]string{"keygen", "--alg", "NOPE", "--out", "/nonexistent/x"}, "unknown algorithm"},
 		{[]string{"keygen", "--alg", "NOPE", "--signer", "hmac:key-source=file:/tmp/x"}, "unknown algorithm"},
 		{[]string{"sign"}, "no signer"},
 		{[]string{"sign", "--signer", "hmac:seed=42", "extra"}, "unexpected argument"},
@@ -146,16 +146,83 @@ func TestConformanceReports(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("conformance: exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "0 failed") {
+	if !strings.Contains(out, "0 failed") || !strings.Contains(out, "signer hmac:seed=REDACTED, verify mode local") {
 		t.Errorf("summary: %s", out)
 	}
-	var rep map[string]any
-	data, _ := os.ReadFile(js)
-	if err := json.Unmarshal(data, &rep); err != nil || rep["backend"] != "hmac" {
-		t.Errorf("JSON report: %v %v", rep, err)
+	var rep struct {
+		Backend    string `json:"backend"`
+		Signer     string `json:"signer"`
+		VerifyMode string `json:"verify_mode"`
+		Build      struct {
+			Path           string `json:"path"`
+			RevisionSource string `json:"revision_source"`
+		} `json:"build"`
+		Duration int64 `json:"duration_ns"`
 	}
-	if data, _ := os.ReadFile(md); !bytes.Contains(data, []byte("conformance report")) {
+	data, _ := os.ReadFile(js)
+	if err := json.Unmarshal(data, &rep); err != nil || rep.Backend != "hmac" {
+		t.Errorf("JSON report: %+v %v", rep, err)
+	}
+	if rep.Signer != "hmac:seed=REDACTED" || rep.VerifyMode != "local" || rep.Duration <= 0 || rep.Build.RevisionSource == "" {
+		t.Errorf("JSON provenance: %+v", rep)
+	}
+	if bytes.Contains(data, []byte("seed=42")) {
+		t.Errorf("the JSON report holds the seed: %s", data)
+	}
+	if data, _ := os.ReadFile(md); !bytes.Contains(data, []byte("conformance report")) || !bytes.Contains(data, []byte("## Provenance")) {
 		t.Errorf("Markdown report: %s", data)
+	}
+	// Options from the config file are part of the signer the report names.
+	cfg := filepath.Join(dir, "tw.yaml")
+	os.WriteFile(cfg, []byte("signer: 'pem:key-source=file:"+filepath.Join(dir, "k.pem")+"'\nbackends:\n  pem:\n    alg: Ed25519\n"), 0o644)
+	if code, _, errOut := run(t, "", "keygen", "--alg", "Ed25519", "--out", filepath.Join(dir, "k.pem")); code != 0 {
+		t.Fatal(errOut)
+	}
+	t.Setenv("TINYWINDOW_SIGNER", "")
+	if code, _, errOut := run(t, "", "conformance", "--config", cfg, "--report", js); code != 0 {
+		t.Fatalf("conformance --config: %s", errOut)
+	}
+	data, _ = os.ReadFile(js)
+	json.Unmarshal(data, &rep)
+	if want := "pem:key-source=file:" + filepath.Join(dir, "k.pem") + "?alg=Ed25519"; rep.Signer != want {
+		t.Errorf("signer from the config file: %q, want %q", rep.Signer, want)
+	}
+}
+
+// TestConformanceBuildRevision builds the command as `make build` does, with
+// the commit set at link time (these machines build with -buildvcs=false),
+// and checks that its report names that commit.
+func TestConformanceBuildRevision(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not in a git work tree: %v", err)
+	}
+	rev := strings.TrimSpace(string(head))
+	bin := filepath.Join(t.TempDir(), "tinywindow")
+	build := exec.Command("go", "build", "-buildvcs=false", "-ldflags", "-X github.com/tinywindow/tinywindow/conformance.revision="+rev, "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	js := filepath.Join(t.TempDir(), "r.json")
+	if out, err := exec.Command(bin, "conformance", "--signer", "hmac:seed=42", "--report", js, "--goroutines", "2", "--ops", "1").CombinedOutput(); err != nil {
+		t.Fatalf("conformance: %v\n%s", err, out)
+	}
+	var rep struct {
+		Build struct {
+			Path           string `json:"path"`
+			Revision       string `json:"revision"`
+			RevisionSource string `json:"revision_source"`
+		} `json:"build"`
+	}
+	data, _ := os.ReadFile(js)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Build.Revision != rev || rep.Build.RevisionSource != "ldflags" || rep.Build.Path != "github.com/tinywindow/tinywindow" {
+		t.Fatalf("build %+v, want revision %s from ldflags", rep.Build, rev)
 	}
 }
 

@@ -23,6 +23,9 @@ const maxInput = 64 << 20
 type signerFlags struct {
 	signer string
 	config string
+	// resolved is the URI open last opened, backend options of the config
+	// file included.
+	resolved *provider.URI
 }
 
 func (f *signerFlags) add(fs *flag.FlagSet) {
@@ -60,6 +63,7 @@ func (f *signerFlags) open(ctx context.Context) (provider.Key, error) {
 		if err != nil {
 			return nil, err
 		}
+		f.resolved = u
 		return provider.OpenURI(ctx, u)
 	}, func(k provider.Key) { k.Close() })
 }

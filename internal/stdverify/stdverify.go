@@ -1,8 +1,8 @@
 // Package stdverify is TinyWindow's one rule for verifying the standard
 // signature algorithms with a public key: ECDSA-P256-SHA256,
-// ECDSA-P384-SHA384, Ed25519, RSA-PSS-SHA256 and RSA-PKCS1-SHA256. Every
-// backend that verifies such signatures in process (awskms, azurekv, pkcs11,
-// remote) and the conformance suite call Verify, so that one signature gets
+// ECDSA-P384-SHA384, ECDSA-P521-SHA512, Ed25519, RSA-PSS-SHA256 and
+// RSA-PKCS1-SHA256. Every backend that verifies such signatures in process
+// (awskms, azurekv, pkcs11, pem, remote) and the conformance suite call Verify, so that one signature gets
 // one verdict whichever backend holds the key.
 //
 // The rule is strict, as the key services and HSMs that make the signatures
@@ -55,8 +55,8 @@ func PSSOptions(h crypto.Hash) *rsa.PSSOptions {
 // Supports reports whether Verify has a rule for alg.
 func Supports(alg provider.Algorithm) bool {
 	switch alg {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.Ed25519,
-		provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
+	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.ECDSAP521SHA512,
+		provider.Ed25519, provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
 		return true
 	}
 	return false
@@ -74,7 +74,7 @@ func Verify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) error
 	}
 	var ok bool
 	switch alg {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
+	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.ECDSAP521SHA512:
 		d, n := digest(alg.Hash(), msg)
 		ok = ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:n], sig)
 	case provider.Ed25519:
@@ -99,9 +99,9 @@ func Verify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) error
 func CheckKey(alg provider.Algorithm, pub crypto.PublicKey) error {
 	ok := false
 	switch alg {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
+	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.ECDSAP521SHA512:
 		p, isEC := pub.(*ecdsa.PublicKey)
-		ok = isEC && p.Curve == curve(alg)
+		ok = isEC && p.Curve == Curve(alg)
 	case provider.Ed25519:
 		p, isEd := pub.(ed25519.PublicKey)
 		ok = isEd && len(p) == ed25519.PublicKeySize
@@ -114,25 +114,48 @@ func CheckKey(alg provider.Algorithm, pub crypto.PublicKey) error {
 	if ok {
 		return nil
 	}
-	if p, isEC := pub.(*ecdsa.PublicKey); isEC && p.Curve != nil {
-		return fmt.Errorf("%w: a %s signature needs a key on %s, not on %s", provider.ErrUnsupported, alg, curve(alg).Params().Name, p.Curve.Params().Name)
+	if p, isEC := pub.(*ecdsa.PublicKey); isEC && p.Curve != nil && Curve(alg) != nil {
+		return fmt.Errorf("%w: a %s signature needs a key on %s, not on %s", provider.ErrUnsupported, alg, Curve(alg).Params().Name, p.Curve.Params().Name)
 	}
 	return fmt.Errorf("%w: a %s signature cannot be checked with a public key of type %T", provider.ErrUnsupported, alg, pub)
 }
 
-func curve(alg provider.Algorithm) elliptic.Curve {
-	if alg == provider.ECDSAP384SHA384 {
+// Curve returns the curve of an ECDSA algorithm, or nil for any other.
+func Curve(alg provider.Algorithm) elliptic.Curve {
+	switch alg {
+	case provider.ECDSAP256SHA256:
+		return elliptic.P256()
+	case provider.ECDSAP384SHA384:
 		return elliptic.P384()
+	case provider.ECDSAP521SHA512:
+		return elliptic.P521()
 	}
-	return elliptic.P256()
+	return nil
 }
 
-// digest returns the hash of msg with h, SHA-256 or SHA-384, in the first n
-// bytes of d. It returns an array, not a slice, so that the digest stays on
-// the caller's stack.
-func digest(h crypto.Hash, msg []byte) (d [sha512.Size384]byte, n int) {
-	if h == crypto.SHA384 {
-		return sha512.Sum384(msg), sha512.Size384
+// Digest returns what alg signs for msg: the hash alg names
+// (provider.Algorithm.Hash) of msg, or msg itself for an algorithm that
+// signs the message (Ed25519).
+func Digest(alg provider.Algorithm, msg []byte) []byte {
+	h := alg.Hash()
+	if h == 0 {
+		return msg
+	}
+	d, n := digest(h, msg)
+	return d[:n:n]
+}
+
+// digest returns the hash of msg with h, SHA-256, SHA-384 or SHA-512, in the
+// first n bytes of d. It returns an array, not a slice, so that the digest
+// stays on the caller's stack.
+func digest(h crypto.Hash, msg []byte) (d [sha512.Size]byte, n int) {
+	switch h {
+	case crypto.SHA512:
+		return sha512.Sum512(msg), sha512.Size
+	case crypto.SHA384:
+		s := sha512.Sum384(msg)
+		copy(d[:], s[:])
+		return d, sha512.Size384
 	}
 	s := sha256.Sum256(msg)
 	copy(d[:], s[:])

@@ -2,6 +2,7 @@ package awskms_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/tinywindow/tinywindow/conformance"
@@ -55,5 +56,32 @@ func TestConformance(t *testing.T) {
 				Deviations:      tc.deviations,
 			})
 		})
+	}
+}
+
+// TestIdentity checks what an audit report learns of a KMS key: its ARN,
+// region, key ID and verify mode.
+func TestIdentity(t *testing.T) {
+	l := needKMS(t)
+	for _, tc := range []struct {
+		key, query, mode string
+	}{
+		{"alias/tw-p256-a", "", "local"},
+		{"alias/tw-p256-a", "verify=remote", "remote"},
+		{"alias/tw-hmac-b", "", "remote"},
+	} {
+		uri := l.URI(tc.key)
+		if tc.query != "" {
+			uri = l.URI(tc.key, tc.query)
+		}
+		rep, err := conformance.Run(t.Context(), conformance.Subject{URI: uri, Open: conformance.OpenURI(uri), Goroutines: 2, OpsPerGoroutine: 1, MaxMessage: awskms.RawMessageLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := rep.BackendIdentity
+		if rep.VerifyMode != tc.mode || !strings.HasPrefix(id["key-arn"], "arn:aws:kms:") || id["key-id"] != tc.key ||
+			!strings.Contains(id["key-arn"], ":"+id["region"]+":") || id["endpoint"] == "" || rep.IdentityError != "" {
+			t.Errorf("%s: verify mode %q, identity %v (%s)", uri, rep.VerifyMode, id, rep.IdentityError)
+		}
 	}
 }

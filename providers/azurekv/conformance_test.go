@@ -2,6 +2,7 @@ package azurekv_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/tinywindow/tinywindow/conformance"
@@ -50,6 +51,33 @@ func TestConformance(t *testing.T) {
 					OpsPerGoroutine: 4,
 				})
 			})
+		}
+	}
+}
+
+// TestIdentity checks what an audit report learns of a vault key: its key
+// identifier with the version in use, the vault, and the verify mode.
+func TestIdentity(t *testing.T) {
+	v := startVault()
+	defer v.Close()
+	for _, verify := range []string{"local", "remote"} {
+		open := func(ctx context.Context) (provider.Key, error) {
+			return azurekv.Open(ctx, v.uri("p256", "verify="+verify), v.options())
+		}
+		k, err := open(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		version := k.Info().Version
+		k.Close()
+		rep, err := conformance.Run(t.Context(), conformance.Subject{Open: open, Goroutines: 2, OpsPerGoroutine: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := rep.BackendIdentity
+		if rep.VerifyMode != verify || version == "" || !strings.HasSuffix(id["key-id"], "/keys/p256/"+version) ||
+			!strings.HasPrefix(id["key-id"], id["vault"]) || rep.KeyVersion != version {
+			t.Errorf("verify=%s: verify mode %q, identity %v, key version %q", verify, rep.VerifyMode, id, rep.KeyVersion)
 		}
 	}
 }

@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
-	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -117,16 +115,8 @@ func generate(_ context.Context, u *provider.URI, req provider.GenerateRequest) 
 	defer provider.Zero(text)
 	hex.Encode(text, secret[:])
 	text[2*KeySize] = '\n'
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return provider.KeyInfo{}, fmt.Errorf("%w: hmac keygen: %w (the file must not exist yet)", provider.ErrInvalidConfig, printable.Error(err))
-	}
-	if _, err := f.Write(text); err != nil {
-		f.Close()
-		return provider.KeyInfo{}, fmt.Errorf("hmac keygen: writing %q: %w", path, printable.Error(err))
-	}
-	if err := f.Close(); err != nil {
-		return provider.KeyInfo{}, fmt.Errorf("hmac keygen: writing %q: %w", path, printable.Error(err))
+	if err := provider.WriteSecretFile(path, text); err != nil {
+		return provider.KeyInfo{}, fmt.Errorf("hmac keygen: %w", err)
 	}
 	k, err := New(secret[:])
 	if err != nil {

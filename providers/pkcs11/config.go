@@ -18,24 +18,52 @@ const DefaultMaxSessions = 16
 // MaxMaxSessions bounds max-sessions.
 const MaxMaxSessions = 1024
 
-// The attributes a pkcs11 URI may hold.
+// The attributes a pkcs11 URI may hold: every attribute of RFC 7512's path
+// and query (pin-value is refused), and this backend's options.
 var uriAttrs = []string{
-	"token", "serial", "slot-id", "object", "id",
-	"module-path", "pin-source", "max-sessions", "alg", "verify", "session-keys",
+	// RFC 7512 path: module, slot, token and object.
+	"library-manufacturer", "library-description", "library-version",
+	"slot-manufacturer", "slot-description", "slot-id",
+	"token", "manufacturer", "model", "serial",
+	"object", "id", "type",
+	// RFC 7512 query.
+	"module-name", "module-path", "pin-source",
+	// This backend's options.
+	"max-sessions", "alg", "verify", "session-keys",
 }
 
-// Config is a parsed and validated pkcs11 key URI.
+// Config is a parsed and validated pkcs11 key URI. Every RFC 7512 attribute
+// present is a constraint that the module, slot, token or key must match;
+// an attribute left out matches anything.
 type Config struct {
-	// Exactly one of TokenLabel, Serial and SlotID (HasSlotID) picks the token.
-	TokenLabel string
-	Serial     string
-	SlotID     uint
-	HasSlotID  bool
+	// Module constraints, checked against C_GetInfo.
+	LibraryManufacturer string
+	LibraryDescription  string
+	LibraryVersion      string // "M.N"; library-version=M means M.0
 
-	// Object (CKA_LABEL) and/or ID (CKA_ID) pick the key; at least one is set.
+	// Slot constraints, checked against the slot list and C_GetSlotInfo.
+	SlotManufacturer string
+	SlotDescription  string
+	SlotID           uint
+	HasSlotID        bool
+
+	// Token constraints, checked against C_GetTokenInfo. Exactly one token
+	// must match all of them (and the slot constraints).
+	TokenLabel        string
+	TokenManufacturer string
+	Model             string
+	Serial            string
+
+	// Object (CKA_LABEL) and/or ID (CKA_ID) pick the key; at least one is
+	// set. Type is the RFC 7512 object type: "private", "secret-key", or
+	// empty for either.
 	Object string
 	ID     []byte
+	Type   string
 
+	// ModuleName, if set, must be the name of the module at ModulePath
+	// (libNAME.so, NAME.so, NAME.dll, libNAME.dylib).
+	ModuleName  string
 	ModulePath  string
 	PINSource   string // empty: no login
 	MaxSessions int
@@ -58,20 +86,34 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{MaxSessions: DefaultMaxSessions, SessionKeys: true}
-	var selectors []string
-	if v, ok := u.Get("token"); ok {
-		if v == "" {
-			return nil, fmt.Errorf("%w: pkcs11 URI: empty token label", provider.ErrInvalidConfig)
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{
+		{"library-manufacturer", &c.LibraryManufacturer},
+		{"library-description", &c.LibraryDescription},
+		{"slot-manufacturer", &c.SlotManufacturer},
+		{"slot-description", &c.SlotDescription},
+		{"token", &c.TokenLabel},
+		{"manufacturer", &c.TokenManufacturer},
+		{"model", &c.Model},
+		{"serial", &c.Serial},
+		{"object", &c.Object},
+		{"module-name", &c.ModuleName},
+	} {
+		if v, ok := u.Get(f.name); ok {
+			if v == "" {
+				return nil, fmt.Errorf("%w: pkcs11 URI: %s is empty; leave the attribute out to match any", provider.ErrInvalidConfig, f.name)
+			}
+			*f.dst = v
 		}
-		c.TokenLabel = v
-		selectors = append(selectors, "token")
 	}
-	if v, ok := u.Get("serial"); ok {
-		if v == "" {
-			return nil, fmt.Errorf("%w: pkcs11 URI: empty serial", provider.ErrInvalidConfig)
+	if v, ok := u.Get("library-version"); ok {
+		lv, err := parseLibraryVersion(v)
+		if err != nil {
+			return nil, err
 		}
-		c.Serial = v
-		selectors = append(selectors, "serial")
+		c.LibraryVersion = lv
 	}
 	if v, ok := u.Get("slot-id"); ok {
 		n, err := strconv.ParseUint(v, 10, 32)
@@ -79,27 +121,26 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 			return nil, fmt.Errorf("%w: pkcs11 URI: slot-id %q is not a decimal number", provider.ErrInvalidConfig, v)
 		}
 		c.SlotID, c.HasSlotID = uint(n), true
-		selectors = append(selectors, "slot-id")
 	}
-	switch len(selectors) {
-	case 0:
-		return nil, fmt.Errorf("%w: pkcs11 URI picks no token; give exactly one of token=LABEL, serial=S or slot-id=N", provider.ErrInvalidConfig)
-	case 1:
-	default:
-		return nil, fmt.Errorf("%w: pkcs11 URI picks the token %d ways (%s); give exactly one of token, serial or slot-id",
-			provider.ErrInvalidConfig, len(selectors), strings.Join(selectors, ", "))
-	}
-	obj, hasObj := u.Get("object")
 	id, hasID := u.Get("id")
-	if hasObj && obj == "" || hasID && id == "" {
-		return nil, fmt.Errorf("%w: pkcs11 URI: object and id must not be empty", provider.ErrInvalidConfig)
+	if hasID && id == "" {
+		return nil, fmt.Errorf("%w: pkcs11 URI: id is empty; leave the attribute out to match any", provider.ErrInvalidConfig)
 	}
-	if !hasObj && !hasID {
+	if c.Object == "" && !hasID {
 		return nil, fmt.Errorf("%w: pkcs11 URI names no key; give object=LABEL and/or id=BYTES (percent-encoded)", provider.ErrInvalidConfig)
 	}
-	c.Object = obj
 	if hasID {
 		c.ID = []byte(id)
+	}
+	if v, ok := u.Get("type"); ok {
+		switch v {
+		case "private", "secret-key":
+			c.Type = v
+		case "public", "cert", "data":
+			return nil, fmt.Errorf("%w: pkcs11 URI: type=%s names an object that cannot sign; name the private key (type=private) or the secret key (type=secret-key), whose public key is found beside it", provider.ErrUnsupported, v)
+		default:
+			return nil, fmt.Errorf("%w: pkcs11 URI: type=%q; RFC 7512 types are private, secret-key, public, cert and data, and a key to sign with is private or secret-key", provider.ErrInvalidConfig, v)
+		}
 	}
 	mp, ok := u.Get("module-path")
 	if !ok || mp == "" {
@@ -109,6 +150,9 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 		return nil, fmt.Errorf("%w: pkcs11 URI: module-path %q is not an absolute path", provider.ErrInvalidConfig, mp)
 	}
 	c.ModulePath = mp
+	if c.ModuleName != "" && moduleName(mp) != c.ModuleName {
+		return nil, fmt.Errorf("%w: pkcs11 URI: module-name=%s but module-path %s is module %q; make them agree, or drop module-name", provider.ErrInvalidConfig, c.ModuleName, mp, moduleName(mp))
+	}
 	if v, ok := u.Get("pin-source"); ok {
 		if !strings.HasPrefix(v, "env:") && !strings.HasPrefix(v, "file:") {
 			return nil, fmt.Errorf("%w: pkcs11 URI: pin-source is neither env:NAME nor file:PATH (its value is not shown: it may be a PIN, which never stands in a URI)", provider.ErrInvalidConfig)
@@ -132,6 +176,9 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 		}
 		c.Algorithm = a
 	}
+	if c.Type != "" && c.Algorithm != "" && (c.Type == "secret-key") != c.Algorithm.Symmetric() {
+		return nil, fmt.Errorf("%w: pkcs11 URI: type=%s does not fit alg=%s", provider.ErrInvalidConfig, c.Type, c.Algorithm)
+	}
 	if v, ok := u.Get("verify"); ok {
 		switch v {
 		case "local":
@@ -151,6 +198,45 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// parseLibraryVersion checks an RFC 7512 library-version, "M" or "M.N" with
+// each number from 0 to 255, and returns it as "M.N".
+func parseLibraryVersion(v string) (string, error) {
+	major, minor, hasMinor := strings.Cut(v, ".")
+	if !hasMinor {
+		minor = "0"
+	}
+	for _, n := range []string{major, minor} {
+		if x, err := strconv.ParseUint(n, 10, 8); err != nil || strings.TrimLeft(n, "0123456789") != "" || x > 255 {
+			return "", fmt.Errorf("%w: pkcs11 URI: library-version %q is not M or M.N (numbers from 0 to 255)", provider.ErrInvalidConfig, v)
+		}
+	}
+	a, _ := strconv.ParseUint(major, 10, 8)
+	b, _ := strconv.ParseUint(minor, 10, 8)
+	return fmt.Sprintf("%d.%d", a, b), nil
+}
+
+// moduleName returns the name of the module at path, in the sense of RFC
+// 7512's module-name: the file name without directory, "lib" prefix and
+// shared-library extension (/usr/lib/softhsm/libsofthsm2.so is "softhsm2").
+func moduleName(path string) string {
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	// Version numbers after .so: libCryptoki2_64.so.1.2.
+	for {
+		i := strings.LastIndexByte(name, '.')
+		if i < 0 || name[i+1:] == "" || strings.Trim(name[i+1:], "0123456789") != "" {
+			break
+		}
+		name = name[:i]
+	}
+	for _, ext := range []string{".so", ".dylib", ".dll"} {
+		if n, ok := strings.CutSuffix(name, ext); ok {
+			name = n
+			break
+		}
+	}
+	return strings.TrimPrefix(name, "lib")
 }
 
 // Algorithms lists the algorithms this backend offers.

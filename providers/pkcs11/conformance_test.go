@@ -45,3 +45,44 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestReportProvenance checks the provenance a conformance report gives of a
+// key in SoftHSM2: the library (C_GetInfo), the token (C_GetTokenInfo), the
+// verify mode and the signer URI.
+func TestReportProvenance(t *testing.T) {
+	needKeys(t)
+	for _, tc := range []struct {
+		object, extra, mode string
+	}{
+		{"p256", "", "local"},
+		{"p256", "verify=hsm", "hsm"},
+		{"hmac", "", "hsm"},
+	} {
+		var extra []string
+		if tc.extra != "" {
+			extra = append(extra, tc.extra)
+		}
+		uri := keyURI(tc.object, extra...)
+		rep, err := conformance.Run(t.Context(), conformance.Subject{URI: uri, Open: conformance.OpenURI(uri), Goroutines: 2, OpsPerGoroutine: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := rep.BackendIdentity
+		if rep.Signer != uri || rep.VerifyMode != tc.mode || rep.IdentityError != "" {
+			t.Errorf("%s: signer %q, verify mode %q, identity error %q", uri, rep.Signer, rep.VerifyMode, rep.IdentityError)
+		}
+		for name, want := range map[string]string{
+			"library-manufacturer": "SoftHSM", "model": "SoftHSM v2", "manufacturer": "SoftHSM project",
+			"token": testToken, "object": tc.object, "module-path": softhsm.module,
+		} {
+			if id[name] != want {
+				t.Errorf("%s: identity %s = %q, want %q", uri, name, id[name], want)
+			}
+		}
+		for _, name := range []string{"serial", "firmware-version", "hardware-version", "library-version", "slot-id", "library-description", "cryptoki-version"} {
+			if id[name] == "" {
+				t.Errorf("%s: identity has no %s: %v", uri, name, id)
+			}
+		}
+	}
+}

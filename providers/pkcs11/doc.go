@@ -8,11 +8,16 @@
 //
 //	pkcs11:token=prod;object=orders?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=env:TW_PIN
 //
-// The token is chosen by exactly one of token (its label), serial or slot-id;
-// the key by object (its CKA_LABEL) and/or id (its CKA_ID, percent-encoded
-// bytes). Query attributes:
+// Every attribute of RFC 7512 is accepted and is a constraint: library-*
+// on the module (C_GetInfo), slot-id, slot-manufacturer and slot-description
+// on the slot, token, manufacturer, model and serial on the token, object
+// (CKA_LABEL), id (CKA_ID, percent-encoded bytes) and type (private or
+// secret-key) on the key. Exactly one token and one key must match; an error
+// lists what was found otherwise. The URI p11tool prints works when pasted,
+// with module-path and pin-source added. Query attributes:
 //
 //	module-path   the PKCS#11 module (shared library) to load; required
+//	module-name   the module's name, which must be that of module-path
 //	pin-source    env:NAME or file:PATH holding the user PIN (pin-value is refused)
 //	max-sessions  the most sessions the key opens at once (default 16, capped by the token's limit)
 //	alg           the algorithm the key must have; RSA keys default to RSA-PSS-SHA256

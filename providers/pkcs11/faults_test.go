@@ -34,11 +34,11 @@ func TestFaults(t *testing.T) {
 		{"PIN variable unset", strings.Replace(base, "env:"+testPINEnv, "env:TW_PKCS11_NO_SUCH_VAR", 1), provider.ErrInvalidConfig, "not set"},
 		{"wrong module path", strings.Replace(base, softhsm.module, "/nonexistent/libnothing.so", 1), provider.ErrInvalidConfig, "module-path"},
 		{"module path not a module", strings.Replace(base, softhsm.module, notAModule, 1), provider.ErrInvalidConfig, "cannot be loaded"},
-		{"missing token", strings.Replace(base, "token="+testToken, "token=no-such-token", 1), provider.ErrKeyNotFound, "no token \"no-such-token\""},
+		{"missing token", strings.Replace(base, "token="+testToken, "token=no-such-token", 1), provider.ErrKeyNotFound, `no token with token="no-such-token" in module`},
 		{"missing serial", strings.Replace(base, "token="+testToken, "serial=0000", 1), provider.ErrKeyNotFound, "serial"},
 		{"key not found", strings.Replace(base, "object=p256", "object=no-such-key", 1), provider.ErrKeyNotFound, "no private or secret key"},
 		{"no PIN, so the private key is invisible", strings.Replace(base, "&pin-source=env:"+testPINEnv, "", 1), provider.ErrKeyNotFound, "without login"},
-		{"two token selectors", strings.Replace(base, "token="+testToken, "token="+testToken+";slot-id=0", 1), provider.ErrInvalidConfig, "exactly one"},
+		{"token and a slot-id of another slot", strings.Replace(base, "token="+testToken, "token="+testToken+";slot-id=0", 1), provider.ErrKeyNotFound, `token="` + testToken + `" serial=`},
 		{"max-sessions=0", base + "&max-sessions=0", provider.ErrInvalidConfig, "max-sessions"},
 		{"pin-value", base + "&pin-value=1234", provider.ErrInvalidConfig, "pin-value"},
 		{"EC key opened as HMAC", base + "&alg=HMAC-SHA256", provider.ErrUnsupported, "is for ECDSA-P256-SHA256, not for HMAC-SHA256"},
@@ -119,6 +119,8 @@ func TestKeygenRefusesExisting(t *testing.T) {
 		{"no object", "pkcs11:token=" + testToken + ";id=%01?module-path=" + softhsm.module + "&pin-source=env:" + testPINEnv, provider.GenerateRequest{}, provider.ErrInvalidConfig},
 		{"no PIN", "pkcs11:token=" + testToken + ";object=x?module-path=" + softhsm.module, provider.GenerateRequest{}, provider.ErrInvalidConfig},
 		{"algorithm not offered", keyURI("new-mldsa"), provider.GenerateRequest{Algorithm: provider.MLDSA65}, provider.ErrUnsupported},
+		{"type=secret-key for an EC key", strings.Replace(keyURI("new-ec2"), "object=new-ec2", "object=new-ec2;type=secret-key", 1), provider.GenerateRequest{Algorithm: provider.ECDSAP256SHA256}, provider.ErrInvalidConfig},
+		{"type=private for an HMAC key", strings.Replace(keyURI("new-hmac2"), "object=new-hmac2", "object=new-hmac2;type=private", 1), provider.GenerateRequest{Algorithm: provider.HMACSHA256}, provider.ErrInvalidConfig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := provider.Generate(t.Context(), tc.uri, tc.req)

@@ -42,6 +42,9 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 	if !supported(alg) {
 		return provider.KeyInfo{}, fmt.Errorf("%w: pkcs11 keygen: %s is not offered; use one of %v", provider.ErrUnsupported, alg, Algorithms)
 	}
+	if cfg.Type != "" && (cfg.Type == "secret-key") != alg.Symmetric() {
+		return provider.KeyInfo{}, fmt.Errorf("%w: pkcs11 keygen: type=%s does not fit a new %s key", provider.ErrInvalidConfig, cfg.Type, alg)
+	}
 	if req.Import != "" && alg != provider.HMACSHA256 {
 		return provider.KeyInfo{}, fmt.Errorf("%w: pkcs11 keygen: --import brings in HMAC-SHA256 keys only, not %s", provider.ErrUnsupported, alg)
 	}

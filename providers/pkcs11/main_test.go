@@ -21,6 +21,7 @@ import (
 // temporary directory of its own (SOFTHSM2_CONF), never against a mock.
 const (
 	testToken  = "tinywindow-test"
+	otherToken = "tinywindow-other" // a second token, so that a URI must pick one
 	testPIN    = "1234"
 	testSOPIN  = "12345678"
 	testPINEnv = "TW_PKCS11_TEST_PIN"
@@ -80,6 +81,10 @@ func setUpSoftHSM() error {
 	os.Setenv("SOFTHSM2_CONF", conf)
 	os.Setenv(testPINEnv, testPIN)
 	out, err := exec.Command(util, "--init-token", "--free", "--label", testToken, "--so-pin", testSOPIN, "--pin", testPIN).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("softhsm2-util --init-token: %w: %s", err, out)
+	}
+	out, err = exec.Command(util, "--init-token", "--free", "--label", otherToken, "--so-pin", testSOPIN, "--pin", testPIN).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("softhsm2-util --init-token: %w: %s", err, out)
 	}

@@ -124,32 +124,3 @@ func (m *module) login(sh pkcs11.SessionHandle, slot uint, pin []byte) error {
 	}
 	return wrap("C_Login", err)
 }
-
-// findSlot returns the slot whose token c selects.
-func (m *module) findSlot(c *Config) (uint, pkcs11.TokenInfo, error) {
-	slots, err := m.ctx.GetSlotList(true)
-	if err != nil {
-		return 0, pkcs11.TokenInfo{}, wrap("C_GetSlotList", err)
-	}
-	var seen []string
-	for _, s := range slots {
-		ti, err := m.ctx.GetTokenInfo(s)
-		if err != nil {
-			continue
-		}
-		label := strings.TrimRight(ti.Label, " \x00")
-		serial := strings.TrimRight(ti.SerialNumber, " \x00")
-		seen = append(seen, fmt.Sprintf("%q (serial %q, slot %d)", label, serial, s))
-		switch {
-		case c.TokenLabel != "" && label == c.TokenLabel,
-			c.Serial != "" && serial == c.Serial,
-			c.HasSlotID && s == c.SlotID:
-			return s, ti, nil
-		}
-	}
-	present := "no initialised token"
-	if len(seen) > 0 {
-		present = "tokens " + strings.Join(seen, ", ")
-	}
-	return 0, pkcs11.TokenInfo{}, fmt.Errorf("%w: pkcs11: no %s in module %q; it has %s", provider.ErrKeyNotFound, c.tokenDesc(), m.path, present)
-}

@@ -5,11 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 
-	"github.com/tinywindow/tinywindow/internal/printable"
-	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -139,26 +136,11 @@ func uriOptions(u *provider.URI) (Options, error) {
 // readPublicSource reads a PEM public key from env:NAME or file:PATH. A
 // public key is not a secret, so the file may be readable by anyone.
 func readPublicSource(src string) ([]byte, error) {
-	kind, name, ok := strings.Cut(src, ":")
-	if !ok || name == "" {
-		return nil, fmt.Errorf("%w: pqc pub-source=%q: write env:NAME or file:PATH", provider.ErrInvalidConfig, src)
+	data, err := provider.ReadPublic(src, MaxPublicKeyPEMSize)
+	if err != nil {
+		return nil, fmt.Errorf("pqc pub-source: %w", err)
 	}
-	switch kind {
-	case "env":
-		v, ok := os.LookupEnv(name)
-		if !ok || v == "" {
-			return nil, fmt.Errorf("%w: pqc pub-source=%q: environment variable %q is not set or empty", provider.ErrInvalidConfig, src, name)
-		}
-		return []byte(v), nil
-	case "file":
-		data, err := regularfile.ReadFile(name, MaxPublicKeyPEMSize)
-		if err != nil {
-			return nil, fmt.Errorf("%w: pqc pub-source=%q: %w", provider.ErrInvalidConfig, src, err)
-		}
-		return data, nil
-	default:
-		return nil, fmt.Errorf("%w: pqc pub-source=%q: unknown kind %q; write env:NAME or file:PATH", provider.ErrInvalidConfig, src, kind)
-	}
+	return data, nil
 }
 
 // generate writes a fresh random seed (or the seed named by req.Import), as
@@ -221,23 +203,8 @@ func writeSeedFile(path string, seed []byte) error {
 	defer provider.Zero(text)
 	hex.Encode(text, seed)
 	text[len(text)-1] = '\n'
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("%w: pqc keygen: %w (the seed file must not exist yet; keygen never overwrites one)", provider.ErrInvalidConfig, printable.Error(err))
-	}
-	if _, err := f.Write(text); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("pqc keygen: writing %q: %w", path, printable.Error(err))
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("pqc keygen: writing %q: %w", path, printable.Error(err))
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return fmt.Errorf("pqc keygen: writing %q: %w", path, printable.Error(err))
+	if err := provider.WriteSecretFile(path, text); err != nil {
+		return fmt.Errorf("pqc keygen: %w", err)
 	}
 	return nil
 }

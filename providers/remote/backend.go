@@ -6,9 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -16,7 +14,6 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service/signerpb"
 )
@@ -214,20 +211,9 @@ func clientTLS(u *provider.URI) (*tls.Config, error) {
 // readPublic reads a public file (a certificate) named by file:PATH or
 // env:NAME.
 func readPublic(attr, src string) ([]byte, error) {
-	kind, name, ok := strings.Cut(src, ":")
-	switch {
-	case ok && kind == "file" && name != "":
-		b, err := regularfile.ReadFile(name, maxPEMSize)
-		if err != nil {
-			return nil, fmt.Errorf("%w: remote URI: %s %q: %w", provider.ErrInvalidConfig, attr, src, err)
-		}
-		return b, nil
-	case ok && kind == "env" && name != "":
-		v := os.Getenv(name)
-		if v == "" {
-			return nil, fmt.Errorf("%w: remote URI: %s: environment variable %q is not set or empty", provider.ErrInvalidConfig, attr, name)
-		}
-		return []byte(v), nil
+	b, err := provider.ReadPublic(src, maxPEMSize)
+	if err != nil {
+		return nil, fmt.Errorf("remote URI: %s (file:PATH or env:NAME): %w", attr, err)
 	}
-	return nil, fmt.Errorf("%w: remote URI: %s must be file:PATH or env:NAME", provider.ErrInvalidConfig, attr)
+	return b, nil
 }

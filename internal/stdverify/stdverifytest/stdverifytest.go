@@ -49,16 +49,22 @@ func (c *Case) String() string {
 var Files = map[provider.Algorithm]string{
 	provider.ECDSAP256SHA256: "ecdsa_secp256r1_sha256_test.json",
 	provider.ECDSAP384SHA384: "ecdsa_secp384r1_sha384_test.json",
+	provider.ECDSAP521SHA512: "ecdsa_secp521r1_sha512_test.json",
 	provider.Ed25519:         "ed25519_test.json",
 	provider.RSAPSSSHA256:    "rsa_pss_2048_sha256_mgf1_32_test.json",
 	provider.RSAPKCS1SHA256:  "rsa_signature_2048_sha256_test.json",
 }
 
-// Algorithms lists the algorithms of the table, in a fixed order.
+// Algorithms lists the algorithms of the table that every backend with
+// local verification holds, in a fixed order.
 var Algorithms = []provider.Algorithm{
 	provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.Ed25519,
 	provider.RSAPSSSHA256, provider.RSAPKCS1SHA256,
 }
+
+// AllAlgorithms is Algorithms and ECDSA-P521-SHA512, which only some
+// backends (pem) hold.
+var AllAlgorithms = append(append([]provider.Algorithm(nil), Algorithms...), provider.ECDSAP521SHA512)
 
 type hexBytes []byte
 
@@ -98,6 +104,7 @@ var wantParams = map[provider.Algorithm]struct {
 }{
 	provider.ECDSAP256SHA256: {"ECDSA", "SHA-256", "", -1},
 	provider.ECDSAP384SHA384: {"ECDSA", "SHA-384", "", -1},
+	provider.ECDSAP521SHA512: {"ECDSA", "SHA-512", "", -1},
 	provider.Ed25519:         {"EDDSA", "", "", -1},
 	provider.RSAPSSSHA256:    {"RSASSA-PSS", "SHA-256", "SHA-256", 32},
 	provider.RSAPKCS1SHA256:  {"RSASSA-PKCS1-v1_5", "SHA-256", "", -1},

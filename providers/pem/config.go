@@ -1,0 +1,58 @@
+package pem
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// Scheme is the key URI scheme of this backend.
+const Scheme = "pem"
+
+// Algorithms lists the algorithms this backend offers.
+var Algorithms = []provider.Algorithm{
+	provider.Ed25519, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.ECDSAP521SHA512,
+	provider.RSAPSSSHA256, provider.RSAPKCS1SHA256,
+}
+
+// The attributes a pem URI may hold.
+var uriAttrs = []string{"key-source", "alg"}
+
+// Config is a parsed and validated pem key URI.
+type Config struct {
+	// KeySource is the secret source (env:NAME or file:PATH) holding the
+	// PEM private key.
+	KeySource string
+	// Algorithm is the algorithm the key must have; empty: the key's own
+	// (RSA-PSS-SHA256 for an RSA key).
+	Algorithm provider.Algorithm
+}
+
+// ParseConfig validates a pem URI. It does no I/O.
+func ParseConfig(u *provider.URI) (*Config, error) {
+	if err := u.Check(Scheme, uriAttrs...); err != nil {
+		return nil, err
+	}
+	c := &Config{}
+	src, ok := u.Get("key-source")
+	if !ok {
+		return nil, fmt.Errorf("%w: pem URI names no key; write pem:key-source=file:PATH (or env:NAME holding the PEM text)", provider.ErrInvalidConfig)
+	}
+	if !strings.HasPrefix(src, "env:") && !strings.HasPrefix(src, "file:") {
+		return nil, fmt.Errorf("%w: pem URI: key-source is neither env:NAME nor file:PATH (its value is not shown, in case it is itself a secret)", provider.ErrInvalidConfig)
+	}
+	c.KeySource = src
+	if v, ok := u.Get("alg"); ok {
+		a, err := provider.ParseAlgorithm(v)
+		if err != nil {
+			return nil, fmt.Errorf("pem URI: alg: %w", err)
+		}
+		if !slices.Contains(Algorithms, a) {
+			return nil, fmt.Errorf("%w: pem URI: alg %s is not offered by this backend; use one of %v", provider.ErrUnsupported, a, Algorithms)
+		}
+		c.Algorithm = a
+	}
+	return c, nil
+}
