@@ -221,7 +221,7 @@ func TestConformanceBuildRevision(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Build.Revision != rev || rep.Build.RevisionSource != "ldflags" || rep.Build.Path != "github.com/tinywindow/tinywindow" {
+	if rep.Build.Revision != rev || rep.Build.RevisionSource != "ldflags" || rep.Build.Path != "github.com/tinywindow/tinywindow/cmd/tinywindow" {
 		t.Fatalf("build %+v, want revision %s from ldflags", rep.Build, rev)
 	}
 }

@@ -50,6 +50,7 @@ func opensslVerify(alg, pub, sig, msg string) []string {
 	case "ECDSA-P521-SHA512":
 		return []string{"dgst", "-sha512", "-verify", pub, "-signature", sig, msg}
 	case "RSA-PSS-SHA256":
+		// rsa_pss_saltlen:-1 is "as long as the hash": TinyWindow's rule.
 		return []string{"dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1", "-verify", pub, "-signature", sig, msg}
 	}
 	panic("no openssl verify command for " + alg)
@@ -63,7 +64,9 @@ func opensslSign(alg, key, sig, msg string) []string {
 	v := opensslVerify(alg, "", "", msg)
 	out := []string{"dgst", v[1]}
 	if alg == "RSA-PSS-SHA256" {
-		out = append(out, "-sigopt", "rsa_padding_mode:pss")
+		// OpenSSL's default salt is the longest that fits; TinyWindow's
+		// rule (docs/verification.md) is a salt as long as the hash.
+		out = append(out, "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1")
 	}
 	return append(out, "-sign", key, "-out", sig, msg)
 }
@@ -180,6 +183,16 @@ func TestPEMInterop(t *testing.T) {
 			}
 			if code, _, _ := run(t, "", "verify", "--signer", uri, "--in", other, "--sig", hex.EncodeToString(raw)); code != exitInvalid {
 				t.Fatalf("tinywindow verify of openssl's signature over another message: exit %d, want %d", code, exitInvalid)
+			}
+			if tc.alg == "RSA-PSS-SHA256" {
+				// OpenSSL's default RSA-PSS salt (the longest that fits)
+				// breaks the shared rule, so it is invalid, as on every backend.
+				maxSalt := filepath.Join(d, "max-salt-sig")
+				sh(t, openssl, "dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:max", "-sign", key, "-out", maxSalt, msg)
+				raw, _ := os.ReadFile(maxSalt)
+				if code, _, _ := run(t, "", "verify", "--signer", uri, "--in", msg, "--sig", hex.EncodeToString(raw)); code != exitInvalid {
+					t.Fatalf("tinywindow verify of openssl's longest-salt RSA-PSS signature: exit %d, want %d (salt must be 32 bytes)", code, exitInvalid)
+				}
 			}
 		})
 	}
