@@ -35,5 +35,5 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// 4 2 <nil>
-	// audit log: record 4 at byte 254: chain hash does not match: the record or one before it was changed, removed, reordered or inserted
+	// audit log: record 4 at byte 386: leaf hash does not match: the record was changed
 }
