@@ -46,7 +46,7 @@ func TestAuditVerify(t *testing.T) {
 		want string
 	}{
 		{[]string{"audit", "verify", filepath.Join(dir, "missing.log"), "--signer", "hmac:seed=42"}, "no such file"},
-		{[]string{"audit", "verify", path, "--signer", "hmac:seed=7"}, "does not hold"},
+		{[]string{"audit", "verify", path, "--signer", "hmac:seed=7"}, "not signed by the given key"},
 		{[]string{"audit", "verify", path}, "--signer"},
 		{[]string{"audit", "verify", "--signer", "hmac:seed=42"}, "exactly one FILE"},
 		{[]string{"audit", "verify", path, path, "--signer", "hmac:seed=42"}, "exactly one FILE"},

@@ -2,9 +2,9 @@ package audit
 
 import (
 	"crypto/sha256"
-	"hash"
 	"errors"
 	"fmt"
+	"hash"
 
 	"golang.org/x/mod/sumdb/tlog"
 )

@@ -19,8 +19,8 @@ import (
 // Proof shows that one record is in a log, without the log: the record, an
 // RFC 6962 inclusion proof and the signed checkpoint it leads to.
 type Proof struct {
-	Seq        uint64         // the record's sequence number (leaf Seq-1)
-	Record     []byte         // the record, length to payload
+	Seq        uint64 // the record's sequence number (leaf Seq-1)
+	Record     []byte // the record, length to payload
 	Hashes     tlog.RecordProof
 	Checkpoint []byte // signed note
 }

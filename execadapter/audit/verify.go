@@ -155,9 +155,9 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 	}
 	var (
 		t       tree
-		pending []tlog.Hash // leaves not yet in t
-		lastCP  uint64      // seq of the last checkpoint record
-		lastN   int64 = -1  // its tree size
+		pending []tlog.Hash      // leaves not yet in t
+		lastCP  uint64           // seq of the last checkpoint record
+		lastN   int64       = -1 // its tree size
 	)
 	// foldTo adds leaves to t until it has n.
 	foldTo := func(n int64) {

@@ -29,6 +29,11 @@ type Options struct {
 	// AuditPath is the audit log; "" writes a temporary file, removed after
 	// the run.
 	AuditPath string
+	// NoAudit runs without an audit log: the baseline the log's cost is
+	// measured against.
+	NoAudit bool
+	// CheckpointKey signs the audit log's checkpoints (default Key).
+	CheckpointKey provider.Key
 	// Durability of the audit log (default Batch).
 	Durability audit.Durability
 	// BatchInterval is the audit log's group-commit period in Batch
@@ -118,8 +123,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer v.Close()
 
+	var log *audit.Writer
 	path := opts.AuditPath
-	if path == "" {
+	if opts.NoAudit {
+		path = ""
+	} else if path == "" {
 		f, err := os.CreateTemp("", "tinywindow-audit-*.log")
 		if err != nil {
 			return nil, err
@@ -127,15 +135,26 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		path = f.Name()
 		f.Close()
 		defer os.Remove(path)
+		for _, ext := range []string{".checkpoints", ".hashes", ".idx"} {
+			defer os.Remove(path + ext)
+		}
 	} else {
 		res.AuditPath = path
 	}
-	log, _, err := audit.Open(path, audit.Options{Signer: opts.Key, Durability: opts.Durability, BatchInterval: opts.BatchInterval})
-	if err != nil {
-		return nil, err
+	cpKey := opts.CheckpointKey
+	if cpKey == nil {
+		cpKey = opts.Key
 	}
-	defer log.Close()
-	a, err := execadapter.New(execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, Audit: log})
+	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker}
+	if !opts.NoAudit {
+		log, _, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval})
+		if err != nil {
+			return nil, err
+		}
+		defer log.Close()
+		cfg.Audit = log
+	}
+	a, err := execadapter.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -191,11 +210,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.P999 = hist.ValueAtQuantile(99.9)
 	res.Max = hist.Max()
 
+	if opts.NoAudit {
+		res.Durability = "none"
+		return res, nil
+	}
 	if err := log.Close(); err != nil {
 		res.AuditError = err.Error()
 		return res, nil
 	}
-	rep, err := audit.VerifyFile(ctx, path, keys)
+	cpKeys, err := provider.NewKeyring(cpKey)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := audit.VerifyFile(ctx, path, cpKeys)
 	if err != nil {
 		res.AuditError = err.Error()
 		return res, nil
