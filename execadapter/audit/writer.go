@@ -174,6 +174,10 @@ type Writer struct {
 	cpTime  time.Time
 	started bool
 	cpWG    sync.WaitGroup
+	cpReq   chan Checkpoint // to the signing goroutine
+	noteBuf []byte          // the signed note being made
+	sigBuf  []byte
+	ckBuf   []byte
 	ckMu    sync.Mutex
 	ck      *os.File // checkpoints file
 
@@ -288,6 +292,8 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 	for _, wc := range w.witnesses {
 		go wc.run()
 	}
+	w.cpReq = make(chan Checkpoint, 1)
+	go w.signer()
 	w.cpMu.Lock()
 	w.started = true
 	w.cpMu.Unlock()
@@ -609,8 +615,13 @@ func (w *Writer) maybeCheckpoint() {
 	w.cpBusy = true
 	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: w.tree.root()}, Time: checkpointTime()}
 	w.cpWG.Add(1)
-	go func() {
-		defer w.cpWG.Done()
+	w.cpReq <- c // never blocks: at most one is outstanding
+}
+
+// signer signs the checkpoints maybeCheckpoint asks for, one at a time,
+// off the path of Append.
+func (w *Writer) signer() {
+	for c := range w.cpReq {
 		seq, err := w.signAndAppend(c)
 		w.cpMu.Lock()
 		w.cpBusy = false
@@ -619,15 +630,20 @@ func (w *Writer) maybeCheckpoint() {
 		if err == nil && w.opts.Durability == Always {
 			_ = w.commit(seq) // an error is sticky: the next Append reports it
 		}
-	}()
+		w.cpWG.Done()
+	}
 }
 
 // signAndAppend signs c with a deadline, appends its record, writes it to
 // the checkpoints file and hands it to the witnesses.
 func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CheckpointTimeout)
-	msg, err := signCheckpoint(ctx, c, w.key)
+	msg, sig, err := appendSignedCheckpoint(ctx, w.noteBuf[:0], w.sigBuf, c, w.key)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err() // a signer that ignored its deadline
+	}
 	cancel()
+	w.noteBuf, w.sigBuf = msg, sig
 	if err != nil {
 		w.cpFailures.Add(1)
 		w.log.Error("audit log: signing a checkpoint failed; the next flush tries again", "path", w.path, "size", c.N, "err", err)
@@ -648,8 +664,11 @@ func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
 	w.cpMu.Unlock()
 	w.checkpoints.Add(1)
 	w.appendCheckpointsFile(msg)
-	for _, wc := range w.witnesses {
-		wc.offer(c, msg)
+	if len(w.witnesses) > 0 {
+		own := append([]byte(nil), msg...)
+		for _, wc := range w.witnesses {
+			wc.offer(c, own)
+		}
 	}
 	return seq, nil
 }
@@ -659,8 +678,8 @@ func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
 func (w *Writer) appendCheckpointsFile(msg []byte) {
 	w.ckMu.Lock()
 	defer w.ckMu.Unlock()
-	b := append(append([]byte(nil), msg...), '\n')
-	_, err := w.ck.Write(b)
+	w.ckBuf = append(append(w.ckBuf[:0], msg...), '\n')
+	_, err := w.ck.Write(w.ckBuf)
 	if err == nil {
 		err = w.ck.Sync()
 	}
@@ -767,6 +786,7 @@ func (w *Writer) Close() error {
 		<-w.done
 	}
 	w.cpWG.Wait()
+	close(w.cpReq)
 	err := w.Err()
 	if err == nil {
 		err = w.checkpointNow()
