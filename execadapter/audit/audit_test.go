@@ -425,7 +425,8 @@ func TestMain(m *testing.M) {
 func crashWriter(spec string) {
 	mode, path, _ := strings.Cut(spec, ":")
 	d, _ := ParseDurability(mode)
-	w, _, err := Open(path, Options{Signer: hmac.NewFromSeed(42), Durability: d, BatchInterval: time.Millisecond})
+	w, _, err := Open(path, Options{Signer: hmac.NewFromSeed(42), Durability: d, BatchInterval: time.Millisecond,
+		CheckpointEvery: 50, CheckpointInterval: 5 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
@@ -463,10 +464,13 @@ func TestCrashRecovery(t *testing.T) {
 				t.Fatal(err)
 			}
 			sc := bufio.NewScanner(out)
-			acked := -1
+			acked, want := -1, 300
+			if mode == "batch" {
+				want = 5000
+			}
 			for sc.Scan() {
 				acked, _ = strconv.Atoi(sc.Text())
-				if acked >= 300 {
+				if acked >= want {
 					break
 				}
 			}
@@ -475,16 +479,30 @@ func TestCrashRecovery(t *testing.T) {
 			}
 			io.Copy(io.Discard, out)
 			cmd.Wait()
-			if acked < 300 {
+			if acked < want {
 				t.Fatalf("writer stopped after %d notes: %s", acked, stderr.String())
 			}
 			k, r := key(t, 42)
+			anchor, err := latestCheckpoint(path + ".checkpoints")
+			if err != nil {
+				t.Fatal(err)
+			}
 			w, rec, err := Open(path, Options{Signer: k, Durability: Always})
 			if err != nil {
 				t.Fatalf("recovery: %v", err)
 			}
-			t.Logf("recovered %d records, truncated %d bytes", rec.Records, rec.TruncatedBytes)
+			t.Logf("recovered %d records, truncated %d records (%d bytes); the checkpoints file covered %d", rec.Records, rec.TruncatedRecords, rec.TruncatedBytes, anchor.N)
+			if int64(rec.Records) < anchor.N {
+				t.Fatalf("recovery kept %d records, but checkpoint %d covers more", rec.Records, anchor.N)
+			}
 			w.Close()
+			ck, err := ReadCheckpoints(path + ".checkpoints")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := VerifyFileWith(path, VerifyOptions{Keys: r, Checkpoints: ck}); err != nil {
+				t.Fatalf("recovered log against its checkpoints file: %v", err)
+			}
 			f, err := os.Open(path)
 			if err != nil {
 				t.Fatal(err)
