@@ -248,6 +248,10 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 	if s.seq == 0 {
 		return nil, &BadRecordError{Record: 1, Offset: s.off, Reason: "the log holds no record; a writer always writes an open record and a checkpoint"}
 	}
+	if len(anchors) > 0 && anchors[len(anchors)-1].N > int64(s.seq) {
+		a := anchors[len(anchors)-1]
+		return nil, &BadRecordError{Record: s.seq + 1, Offset: s.off, Reason: fmt.Sprintf("the log ends after %d records but outside checkpoint %d covers %d: records were cut off", s.seq, a.i, a.N)}
+	}
 	if lastCP != s.seq || lastN != int64(s.seq)-1 {
 		return nil, &BadRecordError{Record: uint64(lastN) + 1, Offset: s.off, Reason: fmt.Sprintf("records %d to %d are not covered by a signed checkpoint: the log was cut short, or its writer stopped without closing (open it with a writer to recover)", lastN+1, s.seq)}
 	}
@@ -255,8 +259,8 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		return nil, err
 	}
 	if len(anchors) > 0 {
-		a := anchors[len(anchors)-1]
-		return nil, &BadRecordError{Record: s.seq + 1, Offset: s.off, Reason: fmt.Sprintf("the log ends after %d records but outside checkpoint %d covers %d: records were cut off", s.seq, a.i, a.N)}
+		a := anchors[0]
+		return nil, &BadRecordError{Record: s.seq, Offset: s.off, Reason: fmt.Sprintf("outside checkpoint %d covers %d records, including this log's final checkpoint record, which no checkpoint covers", a.i, a.N)}
 	}
 	rep.Records = s.seq
 	rep.Root = t.root()
