@@ -146,7 +146,11 @@ func TestCheckpointNote(t *testing.T) {
 // copyLog copies a log and, if ck, its checkpoints file to a new path.
 func copyLog(t *testing.T, b []byte, ckSrc string, name string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
+	if scratch[t.Name()] == "" {
+		scratch[t.Name()] = t.TempDir()
+	}
+	path := filepath.Join(scratch[t.Name()], name)
+	os.Remove(path + ".checkpoints")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +163,9 @@ func copyLog(t *testing.T, b []byte, ckSrc string, name string) string {
 	}
 	return path
 }
+
+// scratch is a directory per test for copyLog.
+var scratch = map[string]string{}
 
 // openMustRefuse opens path with a writer and expects ErrCorrupt with the
 // file left byte for byte as it was.

@@ -248,8 +248,13 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		return nil, Recovery{}, err
 	}
 	rec, origin, err := w.recover(anchor)
+	if err == nil {
+		err = w.installSidecars()
+	}
 	if err != nil {
-		return fail(err)
+		f.Close()
+		w.dropSidecars()
+		return nil, Recovery{}, err
 	}
 	switch {
 	case opts.Origin != "" && origin != "" && opts.Origin != origin:
@@ -452,11 +457,22 @@ func (w *Writer) recover(anchor Checkpoint) (Recovery, string, error) {
 // rebuilt at every Open.
 func (w *Writer) openSidecars() error {
 	var err error
-	if w.hf, err = os.OpenFile(w.path+".hashes", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+	if w.hf, err = os.OpenFile(w.path+".hashes.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 		return fmt.Errorf("audit log: hashes file: %w", err)
 	}
-	if w.xf, err = os.OpenFile(w.path+".idx", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+	if w.xf, err = os.OpenFile(w.path+".idx.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 		return fmt.Errorf("audit log: index file: %w", err)
+	}
+	return nil
+}
+
+// installSidecars puts the rebuilt hashes and index files in place of the
+// old ones, once the log has been read through.
+func (w *Writer) installSidecars() error {
+	for _, ext := range []string{".hashes", ".idx"} {
+		if err := os.Rename(w.path+ext+".tmp", w.path+ext); err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
 	}
 	return nil
 }
@@ -468,6 +484,13 @@ func (w *Writer) closeSidecars() {
 	if w.xf != nil {
 		w.xf.Close()
 	}
+}
+
+// dropSidecars closes and removes sidecars that were never installed.
+func (w *Writer) dropSidecars() {
+	w.closeSidecars()
+	os.Remove(w.path + ".hashes.tmp")
+	os.Remove(w.path + ".idx.tmp")
 }
 
 // Append adds a record whose payload is the concatenation of parts. With
