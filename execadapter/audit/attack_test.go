@@ -547,3 +547,27 @@ func TestSlowSignerDoesNotBlockAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTornCheckpointsFile: a checkpoints file whose last note was cut short
+// by a crash does not stop the writer, and Verify reads the notes before it.
+func TestTornCheckpointsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.log")
+	writeLog(t, path, Always, 5)
+	ck := mustRead(t, path+".checkpoints")
+	for _, cut := range []int{10, 60} {
+		os.WriteFile(path+".checkpoints", ck[:len(ck)-cut], 0o600)
+		k, r := key(t, 42)
+		w, _, err := Open(path, Options{Signer: k, Durability: Always})
+		if err != nil {
+			t.Fatalf("cut %d: %v", cut, err)
+		}
+		w.Close()
+		cks, err := ReadCheckpoints(path + ".checkpoints")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := VerifyFileWith(path, VerifyOptions{Keys: r, Checkpoints: cks}); err != nil {
+			t.Fatalf("cut %d: %v", cut, err)
+		}
+	}
+}

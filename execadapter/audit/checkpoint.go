@@ -276,26 +276,53 @@ var checkpointTime = func() int64 { return time.Now().UnixNano() }
 // splitNotes splits a checkpoints file: signed notes, each followed by a
 // blank line.
 func splitNotes(b []byte) ([][]byte, error) {
-	var out [][]byte
-	for len(b) > 0 {
+	spans, err := noteSpans(b)
+	out := make([][]byte, len(spans))
+	for i, sp := range spans {
+		out[i] = b[sp[0]:sp[1]]
+	}
+	return out, err
+}
+
+// noteSpans returns the start and end of each note of a checkpoints file.
+func noteSpans(b []byte) ([][2]int, error) {
+	var out [][2]int
+	pos := 0
+	for pos < len(b) {
 		// A note is its text (no blank line), a blank line, and signature
 		// lines; the next blank line ends it.
-		i := bytes.Index(b, []byte("\n\n"))
+		i := bytes.Index(b[pos:], []byte("\n\n"))
 		if i < 0 {
 			return out, fmt.Errorf("%w: checkpoints file: a note without signatures at its end", ErrCorrupt)
 		}
-		j := bytes.Index(b[i+2:], []byte("\n\n"))
 		end := len(b)
-		if j >= 0 {
-			end = i + 2 + j + 1
+		if j := bytes.Index(b[pos+i+2:], []byte("\n\n")); j >= 0 {
+			end = pos + i + 2 + j + 1
 		}
-		out = append(out, b[:end])
-		b = b[end:]
-		if len(b) > 0 && b[0] == '\n' {
-			b = b[1:]
+		out = append(out, [2]int{pos, end})
+		pos = end
+		if pos < len(b) && b[pos] == '\n' {
+			pos++
 		}
 	}
 	return out, nil
+}
+
+// completeNotes returns the length of the prefix of a checkpoints file made
+// of complete notes, each followed by its blank line: what is left when the
+// last append was cut short by a crash.
+func completeNotes(b []byte) int {
+	spans, _ := noteSpans(b)
+	good := 0
+	for _, sp := range spans {
+		_, err := note.Open(b[sp[0]:sp[1]], nil)
+		var unv *note.UnverifiedNoteError
+		if !errors.As(err, &unv) || sp[1] >= len(b) || b[sp[1]] != '\n' {
+			break
+		}
+		good = sp[1] + 1
+	}
+	return good
 }
 
 // cutNote splits a signed note into its text and its signature lines.

@@ -269,8 +269,12 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 	if w.key, err = newNoteKey(context.Background(), origin, opts.Signer.Info(), opts.Signer); err != nil {
 		return fail(err)
 	}
-	if w.ck, err = os.OpenFile(opts.CheckpointsPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
+	if w.ck, err = os.OpenFile(opts.CheckpointsPath, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
 		return fail(fmt.Errorf("audit log: checkpoints file: %w", err))
+	}
+	if err := w.trimCheckpointsFile(); err != nil {
+		w.ck.Close()
+		return fail(err)
 	}
 	w.lastCP = anchor.N
 	now := time.Now().UnixNano()
@@ -319,14 +323,16 @@ func latestCheckpoint(path string) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit log: checkpoints file: %w", err)
 	}
-	notes, err := splitNotes(b)
-	if err != nil {
-		return Checkpoint{}, fmt.Errorf("audit log: checkpoints file %s: %w", path, err)
-	}
+	// A last note cut short by a crash while it was appended is skipped:
+	// the same checkpoint is in the log.
+	notes, _ := splitNotes(b)
 	var best Checkpoint
 	for i, n := range notes {
 		text, _, _ := cutNote(n)
 		c, err := ParseCheckpoint(text)
+		if err != nil && i == len(notes)-1 {
+			break
+		}
 		if err != nil {
 			return Checkpoint{}, fmt.Errorf("audit log: checkpoints file %s: note %d: %w", path, i+1, err)
 		}
@@ -694,6 +700,23 @@ func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
 		}
 	}
 	return seq, nil
+}
+
+// trimCheckpointsFile cuts a last note that a crash left incomplete off
+// the checkpoints file, so that the next note starts on a clean line; the
+// same checkpoint is in the log.
+func (w *Writer) trimCheckpointsFile() error {
+	b, err := io.ReadAll(io.NewSectionReader(w.ck, 0, 1<<40))
+	if err != nil {
+		return fmt.Errorf("audit log: checkpoints file: %w", err)
+	}
+	if n := completeNotes(b); n < len(b) {
+		w.log.Warn("audit log: cutting an incomplete last note off the checkpoints file", "path", w.opts.CheckpointsPath, "bytes", len(b)-n)
+		if err := w.ck.Truncate(int64(n)); err != nil {
+			return fmt.Errorf("audit log: checkpoints file: %w", err)
+		}
+	}
+	return nil
 }
 
 // appendCheckpointsFile appends a signed note and a blank line to the
