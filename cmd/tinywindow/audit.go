@@ -132,6 +132,9 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	if rep.Anchors > 0 {
 		fmt.Fprintf(e.stdout, "  extends all %d outside checkpoints\n", rep.Anchors)
 	}
+	if vkey, err := audit.CheckpointVerifierKey(rep.Origin, key); err == nil {
+		fmt.Fprintf(e.stdout, "  checkpoint key (C2SP signed-note verifier key) %s\n", vkey)
+	}
 	for name, n := range rep.Witnessed {
 		fmt.Fprintf(e.stdout, "  witness %s cosigned tree size %d\n", name, n)
 	}

@@ -135,6 +135,14 @@ func TestAuditCheckpointsProve(t *testing.T) {
 	}
 }
 
+func TestDemoWitnessFlag(t *testing.T) {
+	for _, w := range []string{"nourl", "http://127.0.0.1:1 not-a-key"} {
+		if code, _, stderr := execRun(t, "demo", "--orders", "10", "--witness", w); code != exitError || !strings.Contains(stderr, "witness") {
+			t.Errorf("--witness %q: exit %d: %s", w, code, stderr)
+		}
+	}
+}
+
 func TestDemoNoAudit(t *testing.T) {
 	code, out, stderr := execRun(t, "demo", "--orders", "500", "--no-audit")
 	if code != exitOK || !strings.Contains(out, "none (--no-audit)") {

@@ -39,6 +39,9 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	auditPath := fs.String("audit", "", "audit log file to write and keep (default: a temporary file)")
 	noAudit := fs.Bool("no-audit", false, "run without an audit log (the baseline of its cost)")
 	cpSigner := fs.String("checkpoint-signer", "", "key URI of the key that signs the audit log's checkpoints (default: the order signer)")
+	ckPath := fs.String("checkpoints", "", "the audit log's checkpoints file (default: the audit file and .checkpoints)")
+	var witnesses stringList
+	fs.Var(&witnesses, "witness", "a C2SP tlog-witness that cosigns the audit checkpoints, as \"URL KEY\" (its verifier key); repeatable")
 	durability := fs.String("durability", "batch", "audit log durability: batch or always")
 	batchInterval := fs.Duration("batch-interval", 2*time.Millisecond, "group-commit period of batch durability: the loss window on a crash")
 	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
@@ -60,7 +63,14 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *batchInterval <= 0 || *batchInterval > time.Second {
 		return e.errorf("demo: --batch-interval %v: must be positive and at most 1s", *batchInterval)
 	}
-	opts := demo.Options{NoAudit: *noAudit, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval}
+	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval}
+	for _, w := range witnesses {
+		url, key, ok := strings.Cut(strings.TrimSpace(w), " ")
+		if !ok {
+			return e.errorf("demo: --witness %q: give \"URL KEY\"", w)
+		}
+		opts.Witnesses = append(opts.Witnesses, audit.Witness{URL: url, Key: strings.TrimSpace(key)})
+	}
 	if *limits != "" {
 		if opts.Limits, err = risk.LoadConfig(*limits); err != nil {
 			return e.errorf("demo: --limits: %v", err)
@@ -149,7 +159,11 @@ func printSummary(w io.Writer, r *demo.Result) {
 	switch {
 	case r.Durability == "none":
 	case r.AuditVerified:
-		fmt.Fprintf(w, "  audit       verified: %d records, Merkle tree and signed checkpoints intact\n", r.AuditRecords)
+		fmt.Fprintf(w, "  audit       verified: %d records, Merkle tree and %d signed checkpoints intact", r.AuditRecords, r.AuditCheckpoints)
+		if r.AuditCheckpointFailures+r.AuditCosignatures+r.AuditWitnessFailures > 0 {
+			fmt.Fprintf(w, " (%d checkpoint signatures failed, %d cosignatures, %d witness failures)", r.AuditCheckpointFailures, r.AuditCosignatures, r.AuditWitnessFailures)
+		}
+		fmt.Fprintln(w)
 	default:
 		fmt.Fprintf(w, "  audit       NOT VERIFIED: %s\n", r.AuditError)
 	}

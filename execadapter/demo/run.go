@@ -34,6 +34,11 @@ type Options struct {
 	NoAudit bool
 	// CheckpointKey signs the audit log's checkpoints (default Key).
 	CheckpointKey provider.Key
+	// CheckpointsPath is the audit log's checkpoints file (default: the
+	// log's path and ".checkpoints").
+	CheckpointsPath string
+	// Witnesses cosign the audit log's checkpoints.
+	Witnesses []audit.Witness
 	// Durability of the audit log (default Batch).
 	Durability audit.Durability
 	// BatchInterval is the audit log's group-commit period in Batch
@@ -47,28 +52,33 @@ type Options struct {
 
 // Result is what a run measured. Latencies are of SendOrder, end to end.
 type Result struct {
-	Orders        int              `json:"orders"`
-	Accepted      int              `json:"accepted"`
-	Rejected      int              `json:"rejected"`
-	RiskRejected  map[string]int   `json:"risk_rejected"`
-	VenueRejected map[string]int   `json:"venue_rejected"`
-	Failed        int              `json:"failed"`
-	FirstError    string           `json:"first_error,omitempty"`
-	OpsPerSec     float64          `json:"ops_per_sec"`
-	P50           int64            `json:"p50_ns"`
-	P90           int64            `json:"p90_ns"`
-	P99           int64            `json:"p99_ns"`
-	P999          int64            `json:"p999_ns"`
-	Max           int64            `json:"max_ns"`
-	Elapsed       time.Duration    `json:"elapsed_ns"`
-	AuditVerified bool             `json:"audit_verified"`
-	AuditRecords  uint64           `json:"audit_records"`
-	AuditPath     string           `json:"audit_path,omitempty"`
-	AuditError    string           `json:"audit_error,omitempty"`
-	Signer        provider.KeyInfo `json:"signer"`
-	Venue         string           `json:"venue"`
-	Durability    string           `json:"audit_durability"`
-	MallocsPerOp  float64          `json:"mallocs_per_order"`
+	Orders        int            `json:"orders"`
+	Accepted      int            `json:"accepted"`
+	Rejected      int            `json:"rejected"`
+	RiskRejected  map[string]int `json:"risk_rejected"`
+	VenueRejected map[string]int `json:"venue_rejected"`
+	Failed        int            `json:"failed"`
+	FirstError    string         `json:"first_error,omitempty"`
+	OpsPerSec     float64        `json:"ops_per_sec"`
+	P50           int64          `json:"p50_ns"`
+	P90           int64          `json:"p90_ns"`
+	P99           int64          `json:"p99_ns"`
+	P999          int64          `json:"p999_ns"`
+	Max           int64          `json:"max_ns"`
+	Elapsed       time.Duration  `json:"elapsed_ns"`
+	AuditVerified bool           `json:"audit_verified"`
+	AuditRecords  uint64         `json:"audit_records"`
+	AuditPath     string         `json:"audit_path,omitempty"`
+	AuditError    string         `json:"audit_error,omitempty"`
+	// The audit writer's counters (audit.Stats).
+	AuditCheckpoints        uint64           `json:"audit_checkpoints"`
+	AuditCheckpointFailures uint64           `json:"audit_checkpoint_failures"`
+	AuditCosignatures       uint64           `json:"audit_cosignatures"`
+	AuditWitnessFailures    uint64           `json:"audit_witness_failures"`
+	Signer                  provider.KeyInfo `json:"signer"`
+	Venue                   string           `json:"venue"`
+	Durability              string           `json:"audit_durability"`
+	MallocsPerOp            float64          `json:"mallocs_per_order"`
 	// CPUPerOrder is the process's CPU time (all threads, including the
 	// audit flusher and the garbage collector) per order: on a machine
 	// shared with other work it shows the cost apart from the waiting.
@@ -147,7 +157,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker}
 	if !opts.NoAudit {
-		log, _, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval})
+		log, _, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval,
+			CheckpointsPath: opts.CheckpointsPath, Witnesses: opts.Witnesses})
 		if err != nil {
 			return nil, err
 		}
@@ -222,6 +233,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	st := log.Stats()
+	res.AuditCheckpoints, res.AuditCheckpointFailures = st.Checkpoints, st.CheckpointFailures
+	res.AuditCosignatures, res.AuditWitnessFailures = st.Cosignatures, st.WitnessFailures
 	rep, err := audit.VerifyFile(ctx, path, cpKeys)
 	if err != nil {
 		res.AuditError = err.Error()
