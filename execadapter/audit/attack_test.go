@@ -333,13 +333,13 @@ func TestTornTailWithCheckpointsFile(t *testing.T) {
 		}
 		w.Close()
 		ck, _ := ReadCheckpoints(path + ".checkpoints")
-		if _, err := VerifyFileWith(path, VerifyOptions{Keys: r, Checkpoints: ck}); err != nil {
+		if _, err := verifyPath(path, VerifyOptions{Keys: r, Checkpoints: ck}); err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}
 	}
 }
 
-func VerifyFileWith(path string, opts VerifyOptions) (*Report, error) {
+func verifyPath(path string, opts VerifyOptions) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -566,7 +566,7 @@ func TestTornCheckpointsFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := VerifyFileWith(path, VerifyOptions{Keys: r, Checkpoints: cks}); err != nil {
+		if _, err := verifyPath(path, VerifyOptions{Keys: r, Checkpoints: cks}); err != nil {
 			t.Fatalf("cut %d: %v", cut, err)
 		}
 	}

@@ -500,7 +500,7 @@ func TestCrashRecovery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := VerifyFileWith(path, VerifyOptions{Keys: r, Checkpoints: ck}); err != nil {
+			if _, err := verifyPath(path, VerifyOptions{Keys: r, Checkpoints: ck}); err != nil {
 				t.Fatalf("recovered log against its checkpoints file: %v", err)
 			}
 			f, err := os.Open(path)
@@ -534,15 +534,4 @@ func TestCrashRecovery(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lastCheckpoint returns the number of the last checkpoint among recs.
-func lastCheckpoint(recs [][]byte) uint64 {
-	var n uint64
-	for i, r := range recs {
-		if Type(r[lenSize]) == TypeCheckpoint {
-			n = uint64(i + 1)
-		}
-	}
-	return n
 }

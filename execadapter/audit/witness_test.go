@@ -222,7 +222,7 @@ func TestWitness(t *testing.T) {
 	}
 	keys := keyringOf(t, ek)
 	ck, _ := ReadCheckpoints(path + ".checkpoints")
-	rep, err := VerifyFileWith(path, VerifyOptions{Keys: keys, Checkpoints: ck, Witnesses: []note.Verifier{wv}})
+	rep, err := verifyPath(path, VerifyOptions{Keys: keys, Checkpoints: ck, Witnesses: []note.Verifier{wv}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestWitness(t *testing.T) {
 		t.Fatal(err)
 	}
 	ck, _ = ReadCheckpoints(path + ".checkpoints")
-	rep, err = VerifyFileWith(path, VerifyOptions{Keys: keys, Checkpoints: ck, Witnesses: []note.Verifier{wv}})
+	rep, err = verifyPath(path, VerifyOptions{Keys: keys, Checkpoints: ck, Witnesses: []note.Verifier{wv}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestWitness(t *testing.T) {
 		t.Fatalf("the witness cosigned a fork: %+v", fw.Stats())
 	}
 	ck, _ = ReadCheckpoints(fork + ".checkpoints")
-	if _, err := VerifyFileWith(fork, VerifyOptions{Keys: keys, Checkpoints: ck, Witnesses: []note.Verifier{wv}}); err == nil {
+	if _, err := verifyPath(fork, VerifyOptions{Keys: keys, Checkpoints: ck, Witnesses: []note.Verifier{wv}}); err == nil {
 		t.Fatal("the fork verifies with the witness required")
 	}
 	if !strings.Contains(lw.output(), "listening") {
