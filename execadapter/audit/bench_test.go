@@ -59,3 +59,4 @@ func BenchmarkProve(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "proof-bytes")
 }
+
