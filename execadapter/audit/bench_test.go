@@ -59,4 +59,3 @@ func BenchmarkProve(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "proof-bytes")
 }
-
