@@ -831,6 +831,9 @@ func (w *Writer) Close() error {
 		close(w.stop)
 		<-w.done
 	}
+	w.cpMu.Lock()
+	w.started = false // no checkpoint is asked of the signer from now on
+	w.cpMu.Unlock()
 	w.cpWG.Wait()
 	close(w.cpReq)
 	err := w.Err()
