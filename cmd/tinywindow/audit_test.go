@@ -149,3 +149,16 @@ func TestDemoNoAudit(t *testing.T) {
 		t.Fatalf("exit %d: %s%s", code, out, stderr)
 	}
 }
+
+func TestDemoCheckpointSigner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "100", "--audit", path, "--checkpoint-signer", "hmac:seed=7"); code != exitOK {
+		t.Fatalf("demo: %s", stderr)
+	}
+	if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=7", "--checkpoints", path+".checkpoints"); code != exitOK {
+		t.Fatalf("checkpoint key: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitError || !strings.Contains(stderr, "not signed by the given key") {
+		t.Fatalf("order key: exit %d: %s", code, stderr)
+	}
+}
