@@ -22,6 +22,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/provider"
+	_ "github.com/tinywindow/tinywindow/providers/pqc"
 )
 
 // edKey is an Ed25519 provider.Key held in memory.
@@ -569,5 +570,48 @@ func TestTornCheckpointsFile(t *testing.T) {
 		if _, err := verifyPath(path, VerifyOptions{Keys: r, Checkpoints: cks}); err != nil {
 			t.Fatalf("cut %d: %v", cut, err)
 		}
+	}
+}
+
+// TestOtherKeyTypes writes, verifies and proves a log whose checkpoints are
+// signed by an ML-DSA-65 key (signature type 0xff): not only HMAC and
+// Ed25519 sign checkpoints.
+func TestOtherKeyTypes(t *testing.T) {
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "seed")
+	b := make([]byte, 32)
+	rand.Read(b)
+	os.WriteFile(seed, []byte(fmt.Sprintf("%x", b)), 0o600)
+	k, err := provider.Open(context.Background(), "pqc:alg=ML-DSA-65;seed-source=file:"+seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	path := filepath.Join(dir, "a.log")
+	w, _, err := Open(path, Options{Signer: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Append(TypeNote, 1, []byte("x"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ck, _ := ReadCheckpoints(path + ".checkpoints")
+	if _, err := verifyPath(path, VerifyOptions{Keys: keyringOf(t, k), Checkpoints: ck}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(ck[0], []byte("\n\u2014 ")) {
+		t.Fatalf("not a signed note: %q", ck[0])
+	}
+	p, err := Prove(path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, _ := CheckpointVerifiers(CheckpointOrigin(p.Checkpoint), []provider.Verifier{k})
+	if _, _, err := p.Check(vs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CheckpointVerifierKey(w.Origin(), k); err == nil {
+		t.Fatal("an ML-DSA key has no standard note verifier key")
 	}
 }
