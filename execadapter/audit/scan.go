@@ -153,3 +153,83 @@ func classifyTail(tail []byte, want uint64, off int64) error {
 	}
 	return nil
 }
+
+// readAhead runs a scanner on a goroutine of its own, batches ahead of its
+// reader, so that reading and leaf hashing overlap with the tree and
+// checkpoint work of Verify. Payloads are kept for checkpoint records only.
+type readAhead struct {
+	ch, free chan []scanned
+	done     chan struct{}
+	cur      []scanned
+	used     []scanned
+	seq      uint64 // the scanner's seq and off as of the last record read
+	off      int64
+}
+
+type scanned struct {
+	rec Record
+	err error
+	seq uint64
+	off int64
+}
+
+const readAheadBatch = 1024
+
+func newReadAhead(s *scanner) *readAhead {
+	ra := &readAhead{ch: make(chan []scanned, 4), free: make(chan []scanned, 8), done: make(chan struct{})}
+	go func() {
+		defer close(ra.ch)
+		batch := make([]scanned, 0, readAheadBatch)
+		for {
+			rec, err := s.next()
+			if err == nil && rec.Type == TypeCheckpoint {
+				rec.Payload = append([]byte(nil), rec.Payload...)
+			} else {
+				rec.Payload = nil
+			}
+			batch = append(batch, scanned{rec, err, s.seq, s.off})
+			if err == nil && len(batch) < readAheadBatch {
+				continue
+			}
+			select {
+			case ra.ch <- batch:
+			case <-ra.done:
+				return
+			}
+			if err != nil {
+				return
+			}
+			select {
+			case batch = <-ra.free:
+				batch = batch[:0]
+			default:
+				batch = make([]scanned, 0, readAheadBatch)
+			}
+		}
+	}()
+	return ra
+}
+
+// next returns what the scanner's next returned.
+func (ra *readAhead) next() (Record, error) {
+	if len(ra.cur) == 0 {
+		if ra.used != nil {
+			select {
+			case ra.free <- ra.used:
+			default:
+			}
+		}
+		b, ok := <-ra.ch
+		if !ok {
+			return Record{}, io.ErrUnexpectedEOF
+		}
+		ra.cur, ra.used = b, b
+	}
+	it := ra.cur[0]
+	ra.cur = ra.cur[1:]
+	ra.seq, ra.off = it.seq, it.off
+	return it.rec, it.err
+}
+
+// stop ends the scanning goroutine.
+func (ra *readAhead) stop() { close(ra.done) }

@@ -182,8 +182,10 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		}
 		return nil
 	}
+	ra := newReadAhead(s)
+	defer ra.stop()
 	for {
-		rec, err := s.next()
+		rec, err := ra.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -245,24 +247,24 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		}
 		pending = append(pending, rec.Hash)
 	}
-	if s.seq == 0 {
-		return nil, &BadRecordError{Record: 1, Offset: s.off, Reason: "the log holds no record; a writer always writes an open record and a checkpoint"}
+	if ra.seq == 0 {
+		return nil, &BadRecordError{Record: 1, Offset: ra.off, Reason: "the log holds no record; a writer always writes an open record and a checkpoint"}
 	}
-	if len(anchors) > 0 && anchors[len(anchors)-1].N > int64(s.seq) {
+	if len(anchors) > 0 && anchors[len(anchors)-1].N > int64(ra.seq) {
 		a := anchors[len(anchors)-1]
-		return nil, &BadRecordError{Record: s.seq + 1, Offset: s.off, Reason: fmt.Sprintf("the log ends after %d records but outside checkpoint %d covers %d: records were cut off", s.seq, a.i, a.N)}
+		return nil, &BadRecordError{Record: ra.seq + 1, Offset: ra.off, Reason: fmt.Sprintf("the log ends after %d records but outside checkpoint %d covers %d: records were cut off", ra.seq, a.i, a.N)}
 	}
-	if lastCP != s.seq || lastN != int64(s.seq)-1 {
-		return nil, &BadRecordError{Record: uint64(lastN) + 1, Offset: s.off, Reason: fmt.Sprintf("records %d to %d are not covered by a signed checkpoint: the log was cut short, or its writer stopped without closing (open it with a writer to recover)", lastN+1, s.seq)}
+	if lastCP != ra.seq || lastN != int64(ra.seq)-1 {
+		return nil, &BadRecordError{Record: uint64(lastN) + 1, Offset: ra.off, Reason: fmt.Sprintf("records %d to %d are not covered by a signed checkpoint: the log was cut short, or its writer stopped without closing (open it with a writer to recover)", lastN+1, ra.seq)}
 	}
 	if err := checkAnchors(lastN); err != nil {
 		return nil, err
 	}
 	if len(anchors) > 0 {
 		a := anchors[0]
-		return nil, &BadRecordError{Record: s.seq, Offset: s.off, Reason: fmt.Sprintf("outside checkpoint %d covers %d records, including this log's final checkpoint record, which no checkpoint covers", a.i, a.N)}
+		return nil, &BadRecordError{Record: ra.seq, Offset: ra.off, Reason: fmt.Sprintf("outside checkpoint %d covers %d records, including this log's final checkpoint record, which no checkpoint covers", a.i, a.N)}
 	}
-	rep.Records = s.seq
+	rep.Records = ra.seq
 	rep.Root = t.root()
 	return rep, nil
 }
