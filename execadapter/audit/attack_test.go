@@ -615,3 +615,21 @@ func TestOtherKeyTypes(t *testing.T) {
 		t.Fatal("an ML-DSA key has no standard note verifier key")
 	}
 }
+
+func TestOriginFixed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.log")
+	k, _ := key(t, 42)
+	w, _, err := Open(path, Options{Signer: k, Origin: "example.com/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if _, _, err := Open(path, Options{Signer: k, Origin: "example.com/b"}); !errors.Is(err, provider.ErrInvalidConfig) {
+		t.Fatalf("another origin: %v", err)
+	}
+	w, _, err = Open(path, Options{Signer: k})
+	if err != nil || w.Origin() != "example.com/a" {
+		t.Fatalf("default origin: %v %q", err, w.Origin())
+	}
+	w.Close()
+}
