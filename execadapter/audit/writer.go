@@ -162,6 +162,7 @@ type Writer struct {
 	tree    tree
 	fh      hash.Hash
 	off     int64  // file offset of the next record
+	written uint64 // highest seq written to the file (durable once synced)
 	hbuf    []byte // stored hashes not yet written to the hashes file
 	ibuf    []byte // record offsets not yet written to the index file
 	store   func(tlog.Hash)
@@ -450,6 +451,7 @@ func (w *Writer) recover(anchor Checkpoint) (Recovery, string, error) {
 	rec.Records = s.seq
 	w.seq = s.seq
 	w.durable.Store(s.seq)
+	w.written = s.seq
 	w.off = s.off
 	if _, err := w.f.Seek(s.off, io.SeekStart); err != nil {
 		return rec, "", fmt.Errorf("audit log %s: %w", w.path, err)
@@ -524,10 +526,22 @@ func (w *Writer) Append(typ Type, now int64, parts ...[]byte) error {
 	seq := w.appendLocked(typ, now, parts...)
 	full := len(w.buf) >= w.opts.BatchBytes
 	w.mu.Unlock()
-	if w.opts.Durability == Always || full {
+	if w.opts.Durability == Always {
 		return w.commit(seq)
 	}
+	if full {
+		return w.writeOut()
+	}
 	return nil
+}
+
+// writeOut hands the pending records to the file without waiting for an
+// fsync (Batch, when BatchBytes are pending): memory stays bounded, and
+// the flusher's next fsync makes them durable.
+func (w *Writer) writeOut() error {
+	w.flushMu.Lock()
+	defer w.flushMu.Unlock()
+	return w.flushLocked(false)
 }
 
 // appendLocked encodes a record into the buffer, with room for its leaf
@@ -563,12 +577,14 @@ func (w *Writer) commit(seq uint64) error {
 	if w.durable.Load() >= seq {
 		return nil
 	}
-	return w.flushLocked()
+	return w.flushLocked(true)
 }
 
-// flushLocked hashes, writes and syncs everything pending; flushMu is held.
-// Then, if a checkpoint is due, it starts signing one outside every lock.
-func (w *Writer) flushLocked() error {
+// flushLocked hashes and writes everything pending, and if sync, fsyncs it
+// and everything written before; flushMu is held. After an fsync, if a
+// checkpoint is due, it starts signing one outside every lock: a checkpoint
+// only ever covers records on stable storage.
+func (w *Writer) flushLocked(sync bool) error {
 	w.mu.Lock()
 	if w.err != nil {
 		err := w.err
@@ -577,6 +593,19 @@ func (w *Writer) flushLocked() error {
 	}
 	if len(w.buf) == 0 {
 		w.mu.Unlock()
+		if !sync {
+			return nil
+		}
+		if w.written > w.durable.Load() {
+			if err := w.f.Sync(); err != nil {
+				w.mu.Lock()
+				w.err = fmt.Errorf("%w: audit log %s: %w", ErrNotDurable, w.path, err)
+				err = w.err
+				w.mu.Unlock()
+				return err
+			}
+			w.durable.Store(w.written)
+		}
 		w.maybeCheckpoint()
 		return nil
 	}
@@ -595,7 +624,7 @@ func (w *Writer) flushLocked() error {
 		p = end + HashSize
 	}
 	_, err := w.f.Write(out)
-	if err == nil {
+	if err == nil && sync {
 		err = w.f.Sync()
 	}
 	w.off += int64(len(out))
@@ -620,8 +649,11 @@ func (w *Writer) flushLocked() error {
 	if err != nil {
 		return err
 	}
-	w.durable.Store(upto)
-	w.maybeCheckpoint()
+	w.written = upto
+	if sync {
+		w.durable.Store(upto)
+		w.maybeCheckpoint()
+	}
 	return nil
 }
 
@@ -739,7 +771,7 @@ func (w *Writer) appendCheckpointsFile(msg []byte) {
 func (w *Writer) checkpointNow() error {
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
-	if err := w.flushLocked(); err != nil {
+	if err := w.flushLocked(true); err != nil {
 		return err
 	}
 	w.cpMu.Lock()
@@ -751,14 +783,14 @@ func (w *Writer) checkpointNow() error {
 		w.mu.Unlock()
 		return err
 	}
-	return w.flushLocked()
+	return w.flushLocked(true)
 }
 
 // Sync writes and fsyncs every record appended so far.
 func (w *Writer) Sync() error {
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
-	return w.flushLocked()
+	return w.flushLocked(true)
 }
 
 // Durable returns the sequence number of the last record on stable storage.
@@ -810,7 +842,7 @@ func (w *Writer) flusher() {
 			return
 		case <-t.C:
 			w.flushMu.Lock()
-			_ = w.flushLocked() // the error is sticky: Append reports it
+			_ = w.flushLocked(true) // the error is sticky: Append reports it
 			w.flushMu.Unlock()
 		}
 	}
