@@ -86,8 +86,9 @@ type Options struct {
 	// BatchInterval is the group-commit period of Batch (default 2ms).
 	BatchInterval time.Duration
 	// BatchBytes bounds the records Batch holds in memory (default 1 MiB):
-	// an Append that finds more pending writes and syncs them itself, so
-	// memory stays bounded when the disk is slower than the orders.
+	// an Append that finds more pending hashes and writes them itself,
+	// without waiting for an fsync, so memory stays bounded when the
+	// flusher falls behind.
 	BatchBytes int
 	// CheckpointEvery is the largest number of records between two
 	// checkpoints (default 65536); CheckpointInterval the longest time
