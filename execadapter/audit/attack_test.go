@@ -633,3 +633,17 @@ func TestOriginFixed(t *testing.T) {
 	}
 	w.Close()
 }
+
+func TestAppendRefusesWriterTypes(t *testing.T) {
+	k, _ := key(t, 42)
+	w, _, err := Open(filepath.Join(t.TempDir(), "a.log"), Options{Signer: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, typ := range []Type{TypeCheckpoint, TypeRecovery, 0, 9} {
+		if err := w.Append(typ, 1, []byte("x")); !errors.Is(err, provider.ErrInvalidConfig) {
+			t.Errorf("type %v: %v", typ, err)
+		}
+	}
+}

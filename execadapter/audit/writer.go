@@ -502,7 +502,9 @@ func (w *Writer) dropSidecars() {
 	os.Remove(w.path + ".idx.tmp")
 }
 
-// Append adds a record whose payload is the concatenation of parts. With
+// Append adds a record whose payload is the concatenation of parts; its
+// type may not be TypeCheckpoint or TypeRecovery, which only the writer
+// writes. With
 // Always durability it returns once the record is on stable storage; with
 // Batch, once it is in memory. It does not allocate once the buffers are
 // warm. An error matches ErrNotDurable or ErrClosed.
@@ -513,6 +515,9 @@ func (w *Writer) Append(typ Type, now int64, parts ...[]byte) error {
 	}
 	if n > MaxPayload {
 		return fmt.Errorf("audit log: payload of %d bytes is over the %d-byte limit", n, MaxPayload)
+	}
+	if !typ.known() || typ == TypeCheckpoint || typ == TypeRecovery {
+		return fmt.Errorf("%w: audit log: a record of type %v is written by the writer itself, or unknown", provider.ErrInvalidConfig, typ)
 	}
 	w.mu.Lock()
 	if w.closed {
