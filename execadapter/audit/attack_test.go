@@ -647,3 +647,27 @@ func TestAppendRefusesWriterTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenChecksCheckpointRoots: a record changed with its leaf hash
+// recomputed is refused by Open, without a checkpoints file, because a
+// later checkpoint's root no longer matches.
+func TestOpenChecksCheckpointRoots(t *testing.T) {
+	orig := writeLog(t, filepath.Join(t.TempDir(), "a.log"), Always, 6)
+	head, recs := splitRecords(orig)
+	for i := range recs[:len(recs)-1] {
+		out := bytes.Clone(head)
+		for j, r := range recs {
+			if j == i {
+				body := bytes.Clone(r[:len(r)-HashSize])
+				body[len(body)-1] ^= 1
+				r = rehash(body)
+			}
+			out = append(out, r...)
+		}
+		err := openMustRefuse(t, copyLog(t, out, "", "roots.log"))
+		var bad *BadRecordError
+		if !errors.As(err, &bad) || Type(recs[bad.Record-1][lenSize]) != TypeCheckpoint {
+			t.Fatalf("record %d changed: %v", i+1, err)
+		}
+	}
+}

@@ -380,6 +380,7 @@ func (w *Writer) recover(anchor Checkpoint) (Recovery, string, error) {
 	hw, xw := bufio.NewWriterSize(w.hf, 1<<16), bufio.NewWriterSize(w.xf, 1<<16)
 	store := func(h tlog.Hash) { hw.Write(h[:]) }
 	origin := ""
+	lastN := int64(-1)
 	var ob [8]byte
 	for {
 		r, err := s.next()
@@ -420,10 +421,33 @@ func (w *Writer) recover(anchor Checkpoint) (Recovery, string, error) {
 			return rec, "", where(err)
 		}
 		if r.Type == TypeCheckpoint {
-			text, _, _ := cutNote(r.Payload)
-			if c, err := ParseCheckpoint(text); err == nil {
-				origin = c.Origin
+			// The checkpoint's root must be the tree's at its size (its
+			// signature is Verify's to check).
+			bad := func(why string) error {
+				return where(&BadRecordError{Record: r.Seq, Offset: r.Offset, Reason: "checkpoint: " + why})
 			}
+			text, _, _ := cutNote(r.Payload)
+			c, err := ParseCheckpoint(text)
+			if err != nil {
+				return rec, "", bad(err.Error())
+			}
+			if origin != "" && c.Origin != origin {
+				return rec, "", bad(fmt.Sprintf("origin %q, but the log is %q", c.Origin, origin))
+			}
+			if c.N <= lastN || c.N >= int64(r.Seq) {
+				return rec, "", bad(fmt.Sprintf("tree size %d, want between %d and %d", c.N, lastN+1, r.Seq-1))
+			}
+			if err := hw.Flush(); err != nil {
+				return rec, "", fmt.Errorf("audit log %s: hashes file: %w", w.path, err)
+			}
+			root, err := tlog.TreeHash(c.N, fileHashReader{w.hf})
+			if err != nil {
+				return rec, "", fmt.Errorf("audit log %s: %w", w.path, err)
+			}
+			if root != c.Hash {
+				return rec, "", bad(fmt.Sprintf("root hash is not that of records 1 to %d: a record before it was changed", c.N))
+			}
+			origin, lastN = c.Origin, c.N
 		}
 		w.tree.append(r.Hash, store)
 		binary.BigEndian.PutUint64(ob[:], uint64(r.Offset))
