@@ -7,6 +7,7 @@ require (
 	github.com/miekg/pkcs11 v1.1.2
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.59.0
+	golang.org/x/mod v0.43.0
 )
 
 require golang.org/x/sys v0.50.0 // indirect

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ type benchSetup struct {
 func setup(b *testing.B, venueKind string) *benchSetup {
 	b.Helper()
 	ctx := context.Background()
+	venueKind, noAudit := strings.CutSuffix(venueKind, "-noaudit")
 	key, err := provider.Open(ctx, "hmac:seed=42")
 	if err != nil {
 		b.Fatal(err)
@@ -55,12 +57,16 @@ func setup(b *testing.B, venueKind string) *benchSetup {
 	}
 	cfg, _ := risk.ParseConfig([]byte(demo.DefaultLimits))
 	checker, _ := risk.New(cfg)
-	log, _, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), audit.Options{Signer: key, Durability: audit.Batch})
-	if err != nil {
-		b.Fatal(err)
+	c := execadapter.Config{Signer: key, Venue: v, Risk: checker}
+	if !noAudit {
+		log, _, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), audit.Options{Signer: key, Durability: audit.Batch})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { log.Close() })
+		c.Audit = log
 	}
-	b.Cleanup(func() { log.Close() })
-	a, err := execadapter.New(execadapter.Config{Signer: key, Venue: v, Risk: checker, Audit: log})
+	a, err := execadapter.New(c)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -79,8 +85,12 @@ func reportPercentiles(b *testing.B, h *latency.Sample) {
 // demo's order mix, one goroutine. The Baseline benchmarks below give the
 // raw cost of the parts in the same run.
 func BenchmarkSendOrder(b *testing.B) {
-	for _, kind := range []string{"sim", "tcp"} {
-		b.Run("hmac-"+kind+"-batch", func(b *testing.B) {
+	for _, kind := range []string{"sim", "tcp", "sim-noaudit"} {
+		name := "hmac-" + kind + "-batch"
+		if kind == "sim-noaudit" {
+			name = "hmac-sim-noaudit" // the baseline of the audit log's cost
+		}
+		b.Run(name, func(b *testing.B) {
 			s := setup(b, kind)
 			mix := demo.NewMix(1, "b-")
 			buf := make([]byte, 0, 256)

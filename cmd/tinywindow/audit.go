@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"strconv"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/provider"
@@ -13,35 +15,70 @@ import (
 func init() {
 	register(command{
 		name:    "audit",
-		summary: "audit verify FILE --signer URI: check an audit log's hash chain and signed checkpoints",
+		summary: "audit verify|prove|check-proof: check an audit log, prove one of its records, check a proof offline",
 		run:     runAudit,
 	})
 }
 
-// runAudit runs `audit verify FILE --signer URI`: exit 0 for an intact log,
-// 1 naming the first bad record, 2 for any other error.
+const auditUsage = `usage:
+  tinywindow audit verify FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]...
+  tinywindow audit prove FILE --record N
+  tinywindow audit check-proof PROOF --verifier URI`
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// parseInterleaved parses flags and positional arguments in any order.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// runAudit runs the audit subcommands: exit 0 for an intact log or a valid
+// proof, 1 naming the first bad record (or a proof that does not hold), 2
+// for any other error.
 func runAudit(ctx context.Context, e *env, args []string) int {
 	if len(args) > 0 && isHelpFlag(args[0]) {
-		fmt.Fprintln(e.stderr, "usage: tinywindow audit verify FILE --signer URI")
+		fmt.Fprintln(e.stderr, auditUsage)
 		return exitOK
 	}
-	if len(args) == 0 || args[0] != "verify" {
-		return e.errorf("audit: usage: tinywindow audit verify FILE --signer URI")
+	if len(args) == 0 {
+		return e.errorf("audit: %s", auditUsage)
 	}
+	switch args[0] {
+	case "verify":
+		return runAuditVerify(ctx, e, args[1:])
+	case "prove":
+		return runAuditProve(e, args[1:])
+	case "check-proof":
+		return runAuditCheckProof(ctx, e, args[1:])
+	}
+	return e.errorf("audit: unknown subcommand %q\n%s", args[0], auditUsage)
+}
+
+func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	signer := fs.String("signer", "", "key URI of the key that signed the log's checkpoints (default $"+provider.SignerEnv+")")
-	var files []string
-	rest := args[1:]
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return parseStatus(err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	ckfile := fs.String("checkpoints", "", "checkpoints file the log must extend (FILE.checkpoints is written beside every log)")
+	since := fs.String("since", "", "file holding one earlier signed checkpoint the log must extend")
+	var witnesses stringList
+	fs.Var(&witnesses, "witness", "verifier key of a witness that must have cosigned a checkpoint in --checkpoints (repeatable)")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return parseStatus(err)
 	}
 	if len(files) != 1 {
 		return e.errorf("audit verify: give exactly one FILE (got %d)", len(files))
@@ -59,7 +96,33 @@ func runAudit(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("audit verify: %v", err)
 	}
-	rep, err := audit.VerifyFile(ctx, files[0], keys)
+	opts := audit.VerifyOptions{Keys: keys}
+	for _, p := range []string{*ckfile, *since} {
+		if p == "" {
+			continue
+		}
+		notes, err := audit.ReadCheckpoints(p)
+		if err != nil {
+			return e.errorf("audit verify: %v", err)
+		}
+		opts.Checkpoints = append(opts.Checkpoints, notes...)
+	}
+	if len(witnesses) > 0 && *ckfile == "" && *since == "" {
+		return e.errorf("audit verify: --witness needs --checkpoints (or --since) holding the cosigned checkpoints")
+	}
+	for _, w := range witnesses {
+		v, err := audit.ParseWitnessKey(w)
+		if err != nil {
+			return e.errorf("audit verify: --witness: %v", err)
+		}
+		opts.Witnesses = append(opts.Witnesses, v)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		return e.errorf("audit verify: %v", err)
+	}
+	defer f.Close()
+	rep, err := audit.Verify(ctx, f, opts)
 	if err != nil {
 		if errors.Is(err, audit.ErrCorrupt) {
 			fmt.Fprintf(e.stderr, "tinywindow: audit verify %s: %v\n", files[0], err)
@@ -69,5 +132,80 @@ func runAudit(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "%s: intact: %d records, %d signed checkpoints, %d recoveries from a crash\n",
 		files[0], rep.Records, rep.Checkpoints, rep.Recoveries)
+	fmt.Fprintf(e.stdout, "  origin %s, tree size %d, root %s\n", rep.Origin, rep.Records-1, rep.Root)
+	if rep.Anchors > 0 {
+		fmt.Fprintf(e.stdout, "  extends all %d outside checkpoints\n", rep.Anchors)
+	}
+	if vkey, err := audit.CheckpointVerifierKey(rep.Origin, key); err == nil {
+		fmt.Fprintf(e.stdout, "  checkpoint key (C2SP signed-note verifier key) %s\n", vkey)
+	}
+	for name, n := range rep.Witnessed {
+		fmt.Fprintf(e.stdout, "  witness %s cosigned tree size %d\n", name, n)
+	}
+	return exitOK
+}
+
+func runAuditProve(e *env, args []string) int {
+	fs := flag.NewFlagSet("audit prove", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	record := fs.String("record", "", "sequence number of the record to prove")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return parseStatus(err)
+	}
+	if len(files) != 1 {
+		return e.errorf("audit prove: give exactly one FILE (got %d)", len(files))
+	}
+	n, err := strconv.ParseUint(*record, 10, 64)
+	if err != nil || n == 0 {
+		return e.errorf("audit prove: --record %q: give a record number from 1", *record)
+	}
+	p, err := audit.Prove(files[0], n)
+	if err != nil {
+		return e.errorf("audit prove: %v", err)
+	}
+	e.stdout.Write(p.Marshal())
+	return exitOK
+}
+
+func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("audit check-proof", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	verifier := fs.String("verifier", "", "key URI of the log's checkpoint key (a public key is enough)")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return parseStatus(err)
+	}
+	if len(files) != 1 || *verifier == "" {
+		return e.errorf("audit check-proof: give one PROOF file and --verifier URI")
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		return e.errorf("audit check-proof: %v", err)
+	}
+	p, err := audit.ParseProof(b)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tinywindow: audit check-proof %s: %v\n", files[0], err)
+		return exitInvalid
+	}
+	key, err := provider.Open(ctx, *verifier)
+	if err != nil {
+		return e.errorf("audit check-proof: --verifier: %v", err)
+	}
+	defer key.Close()
+	vs, err := audit.CheckpointVerifiers(audit.CheckpointOrigin(p.Checkpoint), []provider.Verifier{key})
+	if err != nil {
+		return e.errorf("audit check-proof: %v", err)
+	}
+	rec, c, err := p.Check(vs)
+	if err != nil {
+		if errors.Is(err, audit.ErrCorrupt) {
+			fmt.Fprintf(e.stderr, "tinywindow: audit check-proof %s: %v\n", files[0], err)
+			return exitInvalid
+		}
+		return e.errorf("audit check-proof %s: %v", files[0], err)
+	}
+	fmt.Fprintf(e.stdout, "record %d (%s, time %d, %d-byte payload) is in log %s at tree size %d, root %s\n",
+		rec.Seq, rec.Type, rec.Time, len(rec.Payload), c.Origin, c.N, c.Hash)
 	return exitOK
 }

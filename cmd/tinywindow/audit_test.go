@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,7 @@ func TestAuditVerify(t *testing.T) {
 		want string
 	}{
 		{[]string{"audit", "verify", filepath.Join(dir, "missing.log"), "--signer", "hmac:seed=42"}, "no such file"},
-		{[]string{"audit", "verify", path, "--signer", "hmac:seed=7"}, "does not hold"},
+		{[]string{"audit", "verify", path, "--signer", "hmac:seed=7"}, "not signed by the given key"},
 		{[]string{"audit", "verify", path}, "--signer"},
 		{[]string{"audit", "verify", "--signer", "hmac:seed=42"}, "exactly one FILE"},
 		{[]string{"audit", "verify", path, path, "--signer", "hmac:seed=42"}, "exactly one FILE"},
@@ -58,5 +59,106 @@ func TestAuditVerify(t *testing.T) {
 		if code != exitError || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// TestAuditCheckpointsProve runs verify against the checkpoints file and an
+// earlier checkpoint, and proves a record and checks the proof offline.
+func TestAuditCheckpointsProve(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "300", "--audit", path); code != exitOK {
+		t.Fatalf("demo: %s", stderr)
+	}
+	other := filepath.Join(dir, "other.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "10", "--audit", other); code != exitOK {
+		t.Fatalf("demo: %s", stderr)
+	}
+	ck := path + ".checkpoints"
+	if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42", "--checkpoints", ck); code != exitOK || !strings.Contains(out, "extends all") {
+		t.Fatalf("with its checkpoints: exit %d: %s%s", code, out, stderr)
+	}
+	notes, err := os.ReadFile(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(dir, "first.checkpoint")
+	os.WriteFile(first, notes[:strings.Index(string(notes), "\n\n")+strings.Index(string(notes[strings.Index(string(notes), "\n\n")+2:]), "\n\n")+3], 0o600)
+	if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42", "--since", first); code != exitOK {
+		t.Fatalf("--since its first checkpoint: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42", "--checkpoints", other+".checkpoints"); code != exitInvalid || !strings.Contains(stderr, "another log") && !strings.Contains(stderr, "of log") {
+		t.Fatalf("checkpoints of another log: exit %d: %s", code, stderr)
+	}
+	// Cut the log at the start of its last order record: the log alone
+	// may look complete, its checkpoints file says otherwise.
+	good, _ := os.ReadFile(path)
+	idx, _ := os.ReadFile(path + ".idx")
+	n := len(idx) / 8
+	off := int(binary.BigEndian.Uint64(idx[(n/2)*8:]))
+	cut := filepath.Join(dir, "cut.log")
+	os.WriteFile(cut, good[:off], 0o600)
+	if code, _, stderr := execRun(t, "audit", "verify", cut, "--signer", "hmac:seed=42", "--checkpoints", ck); code != exitInvalid || !strings.Contains(stderr, "cut off") {
+		t.Fatalf("cut log with its checkpoints: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42", "--witness", "w+01020304+AAAA"); code != exitError || !strings.Contains(stderr, "--checkpoints") {
+		t.Fatalf("--witness alone: exit %d: %s", code, stderr)
+	}
+
+	code, proof, stderr := execRun(t, "audit", "prove", path, "--record", "5")
+	if code != exitOK || len(proof) > 2048 {
+		t.Fatalf("prove: exit %d, %d bytes: %s", code, len(proof), stderr)
+	}
+	pf := filepath.Join(dir, "5.proof")
+	os.WriteFile(pf, []byte(proof), 0o600)
+	if code, out, stderr := execRun(t, "audit", "check-proof", pf, "--verifier", "hmac:seed=42"); code != exitOK || !strings.Contains(out, "record 5 ") {
+		t.Fatalf("check-proof: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr := execRun(t, "audit", "check-proof", pf, "--verifier", "hmac:seed=7"); code != exitError {
+		t.Fatalf("check-proof, wrong key: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(proof, "\n")
+	lines[3] = strings.Replace(lines[3], lines[3][:1], map[bool]string{true: "B", false: "A"}[lines[3][0] == 'A'], 1)
+	os.WriteFile(pf, []byte(strings.Join(lines, "\n")), 0o600)
+	if code, _, stderr := execRun(t, "audit", "check-proof", pf, "--verifier", "hmac:seed=42"); code != exitInvalid {
+		t.Fatalf("check-proof, changed proof: exit %d: %s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"audit", "prove", path, "--record", "0"},
+		{"audit", "prove", path, "--record", "999999"},
+		{"audit", "prove", path},
+		{"audit", "check-proof", pf},
+	} {
+		if code, _, _ := execRun(t, args...); code != exitError {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+}
+
+func TestDemoWitnessFlag(t *testing.T) {
+	for _, w := range []string{"nourl", "http://127.0.0.1:1 not-a-key"} {
+		if code, _, stderr := execRun(t, "demo", "--orders", "10", "--witness", w); code != exitError || !strings.Contains(stderr, "witness") {
+			t.Errorf("--witness %q: exit %d: %s", w, code, stderr)
+		}
+	}
+}
+
+func TestDemoNoAudit(t *testing.T) {
+	code, out, stderr := execRun(t, "demo", "--orders", "500", "--no-audit")
+	if code != exitOK || !strings.Contains(out, "none (--no-audit)") {
+		t.Fatalf("exit %d: %s%s", code, out, stderr)
+	}
+}
+
+func TestDemoCheckpointSigner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "100", "--audit", path, "--checkpoint-signer", "hmac:seed=7"); code != exitOK {
+		t.Fatalf("demo: %s", stderr)
+	}
+	if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=7", "--checkpoints", path+".checkpoints"); code != exitOK {
+		t.Fatalf("checkpoint key: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitError || !strings.Contains(stderr, "not signed by the given key") {
+		t.Fatalf("order key: exit %d: %s", code, stderr)
 	}
 }

@@ -37,6 +37,11 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	signer := fs.String("signer", "", "key URI of the signer (default $"+provider.SignerEnv+", else "+defaultDemoSigner+")")
 	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
 	auditPath := fs.String("audit", "", "audit log file to write and keep (default: a temporary file)")
+	noAudit := fs.Bool("no-audit", false, "run without an audit log (the baseline of its cost)")
+	cpSigner := fs.String("checkpoint-signer", "", "key URI of the key that signs the audit log's checkpoints (default: the order signer)")
+	ckPath := fs.String("checkpoints", "", "the audit log's checkpoints file (default: the audit file and .checkpoints)")
+	var witnesses stringList
+	fs.Var(&witnesses, "witness", "a C2SP tlog-witness that cosigns the audit checkpoints, as \"URL KEY\" (its verifier key); repeatable")
 	durability := fs.String("durability", "batch", "audit log durability: batch or always")
 	batchInterval := fs.Duration("batch-interval", 2*time.Millisecond, "group-commit period of batch durability: the loss window on a crash")
 	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
@@ -63,7 +68,14 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *timeout <= 0 || *timeout > time.Hour {
 		return e.errorf("demo: --timeout %v: must be positive and at most 1h", *timeout)
 	}
-	opts := demo.Options{Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout}
+	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout}
+	for _, w := range witnesses {
+		url, key, ok := strings.Cut(strings.TrimSpace(w), " ")
+		if !ok {
+			return e.errorf("demo: --witness %q: give \"URL KEY\"", w)
+		}
+		opts.Witnesses = append(opts.Witnesses, audit.Witness{URL: url, Key: strings.TrimSpace(key)})
+	}
 	if *limits != "" {
 		if opts.Limits, err = risk.LoadConfig(*limits); err != nil {
 			return e.errorf("demo: --limits: %v", err)
@@ -86,6 +98,14 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 		defer vk.Close()
 		opts.VenueVerifier = vk
+	}
+	if *cpSigner != "" {
+		ck, err := provider.Open(ctx, *cpSigner)
+		if err != nil {
+			return e.errorf("demo: --checkpoint-signer: %v", err)
+		}
+		defer ck.Close()
+		opts.CheckpointKey = ck
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -110,7 +130,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	} else {
 		printSummary(e.stdout, res)
 	}
-	if !res.AuditVerified {
+	if !res.AuditVerified && !*noAudit {
 		return e.errorf("demo: the audit log did not verify: %s", res.AuditError)
 	}
 	if res.Stopped != "" {
@@ -137,11 +157,15 @@ func printSummary(w io.Writer, r *demo.Result) {
 	fmt.Fprintf(w, "tinywindow demo: %d orders through SendOrder on one goroutine\n\n", r.Sent)
 	fmt.Fprintf(w, "  signer      %s (%s, %s backend)\n", r.Signer.ID, r.Signer.Algorithm, r.Signer.Backend)
 	fmt.Fprintf(w, "  venue       %s\n", r.Venue)
-	where := "temporary file"
-	if r.AuditPath != "" {
-		where = r.AuditPath
+	if r.Durability == "none" {
+		fmt.Fprintf(w, "  audit log   none (--no-audit)\n\n")
+	} else {
+		where := "temporary file"
+		if r.AuditPath != "" {
+			where = r.AuditPath
+		}
+		fmt.Fprintf(w, "  audit log   %s, %s durability\n\n", where, r.Durability)
 	}
-	fmt.Fprintf(w, "  audit log   %s, %s durability\n\n", where, r.Durability)
 	fmt.Fprintf(w, "  accepted    %d\n", r.Accepted)
 	fmt.Fprintf(w, "  rejected    %d%s\n", r.Rejected, breakdown(r))
 	if r.Failed > 0 {
@@ -154,9 +178,15 @@ func printSummary(w io.Writer, r *demo.Result) {
 	fmt.Fprintf(w, "  latency     p50 %v   p90 %v   p99 %v   p99.9 %v   max %v\n",
 		ns(r.P50), ns(r.P90), ns(r.P99), ns(r.P999), ns(r.Max))
 	fmt.Fprintf(w, "  cost        %v CPU and %.3f mallocs per order (rejections allocate their errors)\n", ns(r.CPUPerOrder), r.MallocsPerOp)
-	if r.AuditVerified {
-		fmt.Fprintf(w, "  audit       verified: %d records, hash chain and signed checkpoints intact\n", r.AuditRecords)
-	} else {
+	switch {
+	case r.Durability == "none":
+	case r.AuditVerified:
+		fmt.Fprintf(w, "  audit       verified: %d records, Merkle tree and %d signed checkpoints intact", r.AuditRecords, r.AuditCheckpoints)
+		if r.AuditCheckpointFailures+r.AuditCosignatures+r.AuditWitnessFailures > 0 {
+			fmt.Fprintf(w, " (%d checkpoint signatures failed, %d cosignatures, %d witness failures)", r.AuditCheckpointFailures, r.AuditCosignatures, r.AuditWitnessFailures)
+		}
+		fmt.Fprintln(w)
+	default:
 		fmt.Fprintf(w, "  audit       NOT VERIFIED: %s\n", r.AuditError)
 	}
 }

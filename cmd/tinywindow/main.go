@@ -10,17 +10,20 @@
 //	tinywindow providers                       registered schemes and algorithms
 //	tinywindow bench --signer URI [--size 64] [--duration 5s] [--concurrency N] [--json]
 //	tinywindow conformance --signer URI [--report FILE.json] [--markdown FILE.md]
-//	tinywindow demo [--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--json]
+//	tinywindow demo [--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--no-audit] [--json]
 //	tinywindow venue --listen 127.0.0.1:PORT --verifier URI
-//	tinywindow audit verify FILE --signer URI
+//	tinywindow audit verify FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]...
+//	tinywindow audit prove FILE --record N
+//	tinywindow audit check-proof PROOF --verifier URI
 //	tinywindow serve --config FILE [--insecure-loopback]
 //
 // Every subcommand exits 0 on success and 2 on error, with a message on
-// stderr; verify exits 1 for a signature that is invalid, and audit verify 1
-// for a log that was tampered with. -h or --help prints the usage on stderr
-// and exits 0, for the tool and every subcommand. SIGINT or SIGTERM ends
-// any wait (standard input, a file, a secret, the network) at once with
-// status 2; serve and venue take them as the order to shut down.
+// stderr; verify exits 1 for a signature that is invalid, audit verify 1
+// for a log that was tampered with or cut, and audit check-proof 1 for a
+// proof that does not hold. -h or --help prints the usage on stderr and
+// exits 0, for the tool and every subcommand. SIGINT or SIGTERM ends any
+// wait (standard input, a file, a secret, the network) at once with status
+// 2; serve and venue take them as the order to shut down.
 package main
 
 import (

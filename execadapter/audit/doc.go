@@ -2,14 +2,31 @@
 // execution adapter does: every order sent, every acknowledgement, every
 // rejection and every failed send.
 //
-// Each record binds the chain hash of the record before it (SHA-256), and
-// checkpoints, signed through any provider.Signer, bind the whole chain up
-// to them; a log always ends with a checkpoint when its writer closes, so
-// changing, removing, reordering, inserting or cutting off records is found
-// by Verify, which names the first bad record.
+// The records are the leaves of a Merkle tree with RFC 6962 hashing (as
+// golang.org/x/mod/sumdb/tlog defines it), kept incrementally. Each record
+// carries its own leaf hash, so a changed record is named by Verify; the
+// tree's root is signed, at least every second, in checkpoints: C2SP
+// tlog-checkpoint texts in C2SP signed notes, which with an Ed25519 key
+// verify with the standard note verifier (golang.org/x/mod/sumdb/note).
+// A checkpoint covers every record before it; Open and Close each write one.
+// Checkpoints are signed outside the writer's lock, with a deadline, so a
+// slow key never delays Append.
+//
+// Every checkpoint is also appended to a checkpoints file beside the log
+// and, when witnesses are configured, sent to them over C2SP tlog-witness
+// with a consistency proof; their cosignatures are kept in the checkpoints
+// file. A log alone cannot prove that nothing was cut off after its last
+// checkpoint; the checkpoints file and the witnesses can, up to the last
+// checkpoint they hold (see Verify).
+//
+// Prove gives, for one record, an inclusion proof against the latest
+// checkpoint, which Proof.Check verifies without the log.
 //
 // A Writer offers two durabilities: Always (fsync before Append returns,
 // nothing acknowledged is lost) and Batch (group commit every BatchInterval;
-// what was appended in the last interval can be lost in a crash). On Open, a
-// tail cut short by a crash is truncated, and a recovery record says so.
+// what was appended in the last interval can be lost in a crash). On Open,
+// only an incomplete last record that nothing valid follows and no
+// checkpoint covers is taken for the torn tail of a crash: it is truncated,
+// and a recovery record says how many records and bytes were cut. Anything
+// else malformed is ErrCorrupt, and the file is left byte for byte as it is.
 package audit

@@ -35,5 +35,35 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// 4 2 <nil>
-	// audit log: record 4 at byte 254: chain hash does not match: the record or one before it was changed, removed, reordered or inserted
+	// audit log: record 4 at byte 386: leaf hash does not match: the record was changed
+}
+
+func ExampleProve() {
+	dir, _ := os.MkdirTemp("", "audit")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "audit.log")
+
+	key := hmac.NewFromSeed(42)
+	w, _, err := audit.Open(path, audit.Options{Signer: key, Origin: "example.com/orders"})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range []string{"order 1", "order 2", "order 3"} {
+		w.Append(audit.TypeNote, 1, []byte(s))
+	}
+	w.Close()
+
+	// The proof travels without the log.
+	p, err := audit.Prove(path, 3)
+	if err != nil {
+		panic(err)
+	}
+	proof := p.Marshal()
+
+	q, _ := audit.ParseProof(proof)
+	vs, _ := audit.CheckpointVerifiers(audit.CheckpointOrigin(q.Checkpoint), []provider.Verifier{key})
+	rec, cp, err := q.Check(vs)
+	fmt.Println(rec.Seq, string(rec.Payload), cp.Origin, cp.N, err)
+	// Output:
+	// 3 order 1 example.com/orders 5 <nil>
 }

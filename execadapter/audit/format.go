@@ -2,13 +2,15 @@ package audit
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Magic opens every audit log file.
-const Magic = "TWAUDIT\x01"
+const Magic = "TWAUDIT\x02"
 
 // Layout of a record (see docs/execadapter.md):
 //
@@ -17,7 +19,10 @@ const Magic = "TWAUDIT\x01"
 //	5      8  sequence number, 1 for the first record, then +1
 //	13     8  time, nanoseconds since the Unix epoch
 //	21     …  payload (L-17 bytes)
-//	4+L   32  chain hash: SHA-256(previous chain hash ‖ bytes 0 to 4+L)
+//	4+L   32  leaf hash: the RFC 6962 leaf hash of bytes 0 to 4+L,
+//	          SHA-256(0x00 ‖ bytes 0 to 4+L)
+//
+// Record seq is leaf seq-1 of the log's Merkle tree.
 const (
 	lenSize   = 4
 	headSize  = 1 + 8 + 8 // type, seq, time
@@ -25,6 +30,8 @@ const (
 	MaxRecord = 1 << 20 // bound on L
 	// MaxPayload is the largest payload of one record.
 	MaxPayload = MaxRecord - headSize
+	// minTotal is the size of the smallest record, header to leaf hash.
+	minTotal = lenSize + headSize + HashSize
 )
 
 // Type is the type of a record.
@@ -37,8 +44,8 @@ const (
 	TypeAck        Type = 3 // the venue's acknowledgement
 	TypeReject     Type = 4 // an order rejected (risk check, venue)
 	TypeSendError  Type = 5 // an order whose sending failed; says whether it may have reached the venue
-	TypeCheckpoint Type = 6 // a signature over the chain so far
-	TypeRecovery   Type = 7 // a writer truncated a torn tail; payload: offset and byte count
+	TypeCheckpoint Type = 6 // a signed checkpoint (C2SP signed note) of the records before it
+	TypeRecovery   Type = 7 // a writer truncated a torn tail; payload: offset, bytes and records cut
 	TypeNote       Type = 8 // free text
 )
 
@@ -66,20 +73,7 @@ func (t Type) String() string {
 
 func (t Type) known() bool { return t >= TypeOpen && t <= TypeNote }
 
-// genesis is the chain hash that precedes the first record.
-var genesis = sha256.Sum256([]byte("TinyWindow audit log v1"))
-
-// checkpointDomain separates checkpoint signatures from every other use of
-// the key.
-const checkpointDomain = "TinyWindow audit checkpoint v1\x00"
-
-// checkpointMessage appends the signed message of a checkpoint that is
-// record seq and follows the chain hash prev.
-func checkpointMessage(dst []byte, seq uint64, prev *[HashSize]byte) []byte {
-	dst = append(dst, checkpointDomain...)
-	dst = binary.BigEndian.AppendUint64(dst, seq)
-	return append(dst, prev[:]...)
-}
+var leafPrefix = []byte{0}
 
 // Record is one decoded record.
 type Record struct {
@@ -87,48 +81,23 @@ type Record struct {
 	Seq     uint64
 	Time    int64
 	Payload []byte
-	Offset  int64 // of the record in the file
-	Hash    [HashSize]byte
+	Offset  int64     // of the record in the file
+	Hash    tlog.Hash // its leaf hash
 }
 
-// Checkpoint is the payload of a checkpoint record.
-type Checkpoint struct {
-	KeyID     string
-	Algorithm string
-	Signature []byte
+// leafHash returns the RFC 6962 leaf hash of a record's bytes (length to
+// payload), which tlog.RecordHash computes too; h is a reused SHA-256.
+func leafHash(h hash.Hash, rec []byte, dst []byte) {
+	h.Reset()
+	h.Write(leafPrefix)
+	h.Write(rec)
+	h.Sum(dst[:0])
 }
 
-func appendCheckpoint(dst []byte, keyID, alg string, sig []byte) []byte {
-	dst = append(dst, byte(len(keyID)))
-	dst = append(dst, keyID...)
-	dst = append(dst, byte(len(alg)))
-	dst = append(dst, alg...)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(sig)))
-	return append(dst, sig...)
-}
-
-// ParseCheckpoint decodes a checkpoint payload.
-func ParseCheckpoint(p []byte) (Checkpoint, error) {
-	var c Checkpoint
-	bad := errors.New("malformed checkpoint payload")
-	if len(p) < 1 || len(p) < 1+int(p[0]) {
-		return c, bad
-	}
-	c.KeyID, p = string(p[1:1+int(p[0])]), p[1+int(p[0]):]
-	if len(p) < 1 || len(p) < 1+int(p[0]) {
-		return c, bad
-	}
-	c.Algorithm, p = string(p[1:1+int(p[0])]), p[1+int(p[0]):]
-	if len(p) < 4 || uint64(len(p)-4) != uint64(binary.BigEndian.Uint32(p)) {
-		return c, bad
-	}
-	c.Signature = p[4:]
-	return c, nil
-}
-
-// ErrCorrupt is matched by the error of a log whose records do not chain:
-// changed, removed, reordered or inserted bytes, or a tail not covered by a
-// signed checkpoint.
+// ErrCorrupt is matched by the error of a log whose records or checkpoints
+// are not what was signed: changed, removed, reordered or inserted bytes, a
+// log shorter than a checkpoint, or a tail not covered by a signed
+// checkpoint.
 var ErrCorrupt = errors.New("audit log is corrupt")
 
 // BadRecordError names the first bad record of a log: its number (the

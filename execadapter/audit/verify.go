@@ -6,38 +6,146 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
 
 // Report summarises a verified log.
 type Report struct {
+	Origin      string          // the log's name in its checkpoints
 	Records     uint64          // records in the log
+	Root        tlog.Hash       // tree hash of all records but the final checkpoint
 	Checkpoints uint64          // signed checkpoints among them
 	Recoveries  uint64          // torn tails truncated by a writer
 	ByType      map[Type]uint64 // records by type
-	KeyIDs      []string        // keys that signed checkpoints, in order of first use
+	Anchors     int             // outside checkpoints the log was checked against
+	// Witnessed is, for each witness required, the largest tree size it
+	// cosigned.
+	Witnessed map[string]int64
 }
 
-// VerifyFile verifies the log at path (see Verify).
+// VerifyOptions say what a log is verified against.
+type VerifyOptions struct {
+	// Keys hold the checkpoint key (required).
+	Keys *provider.Keyring
+	// Checkpoints are signed checkpoints kept outside the log (a
+	// checkpoints file, an earlier checkpoint handed to an auditor): the
+	// log must be at least as long as each and hold, at its size, the
+	// same tree.
+	Checkpoints [][]byte
+	// Witnesses are witness verifier keys (ParseWitnessKey): each must
+	// have cosigned at least one of Checkpoints.
+	Witnesses []note.Verifier
+}
+
+// VerifyFile verifies the log at path against its keys only (see Verify).
 func VerifyFile(ctx context.Context, path string, keys *provider.Keyring) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	defer f.Close()
-	return Verify(ctx, f, keys)
+	return Verify(ctx, f, VerifyOptions{Keys: keys})
 }
 
-// Verify reads a whole log and checks it: the header, every record's length,
-// sequence number, type and chain hash, every checkpoint's signature with the
-// key of its key ID in keys, and that the log ends with a checkpoint (so that
-// nothing can be cut off its end unnoticed). The first problem is a
-// *BadRecordError matching ErrCorrupt; a checkpoint signed by a key that keys
-// does not hold gives an error matching provider.ErrKeyNotFound, and a
-// verifier that cannot decide gives its own error: neither matches
-// ErrCorrupt.
-func Verify(ctx context.Context, r io.Reader, keys *provider.Keyring) (*Report, error) {
+// ReadCheckpoints reads the signed notes of a checkpoints file (or of a
+// file holding one checkpoint).
+func ReadCheckpoints(path string) ([][]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: checkpoints: %w", err)
+	}
+	notes, err := splitNotes(b)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: checkpoints %s: %w", path, err)
+	}
+	return notes, nil
+}
+
+type anchor struct {
+	Checkpoint
+	i int
+}
+
+// Verify reads a whole log and checks it: the header; every record's
+// length, leaf hash, sequence number and type; every checkpoint record's
+// signed note (signature by a key in Keys, origin, tree size larger than
+// the last one's, time equal to the record's) and that its root hash is the
+// RFC 6962 tree hash of the records it covers; that the log ends with a
+// checkpoint covering every record before it; and that the log extends
+// every checkpoint in opts.Checkpoints, with the cosignatures
+// opts.Witnesses require.
+//
+// A log cannot prove it is complete: records cut off after a checkpoint,
+// with the checkpoints after them, leave a shorter log that verifies on
+// its own. Checkpoints kept outside the log (a checkpoints file, a
+// witness's cosigned checkpoint) catch that, down to the last of them.
+//
+// The first problem is a *BadRecordError, or for an outside checkpoint an
+// error, matching ErrCorrupt; a checkpoint signed by a key that Keys does
+// not hold gives an error matching provider.ErrKeyNotFound, and a verifier
+// that cannot decide gives its own error: neither matches ErrCorrupt.
+func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, error) {
+	if opts.Keys == nil {
+		return nil, fmt.Errorf("%w: verifying an audit log needs its checkpoint key", provider.ErrInvalidConfig)
+	}
+	vcache := map[string]note.Verifiers{}
+	verifiers := func(origin string) (note.Verifiers, error) {
+		if v, ok := vcache[origin]; ok {
+			return v, nil
+		}
+		var list []note.Verifier
+		for _, id := range opts.Keys.IDs() {
+			v, err := opts.Keys.Verifier(id)
+			if err != nil {
+				return nil, err
+			}
+			nk, err := newNoteKey(ctx, origin, v.Info(), v)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, nk)
+		}
+		list = append(list, opts.Witnesses...)
+		vcache[origin] = note.VerifierList(list...)
+		return vcache[origin], nil
+	}
+	rep := &Report{ByType: map[Type]uint64{}, Witnessed: map[string]int64{}}
+	// Outside checkpoints, by size.
+	var anchors []anchor
+	for i, msg := range opts.Checkpoints {
+		text, _, _ := cutNote(msg)
+		c, err := ParseCheckpoint(text)
+		if err != nil {
+			return nil, fmt.Errorf("outside checkpoint %d: %w", i+1, err)
+		}
+		vs, err := verifiers(c.Origin)
+		if err != nil {
+			return nil, err
+		}
+		n, c, err := openCheckpoint(msg, vs)
+		if err != nil {
+			return nil, fmt.Errorf("audit log: outside checkpoint %d (tree size %d): %w", i+1, c.N, err)
+		}
+		for _, w := range opts.Witnesses {
+			if cosignedBy(n, w) {
+				rep.Witnessed[w.Name()] = max(rep.Witnessed[w.Name()], c.N)
+			}
+		}
+		anchors = append(anchors, anchor{c, i + 1})
+	}
+	for _, w := range opts.Witnesses {
+		if _, ok := rep.Witnessed[w.Name()]; !ok {
+			return nil, fmt.Errorf("%w: no checkpoint is cosigned by witness %s", ErrCorrupt, w.Name())
+		}
+	}
+	slices.SortFunc(anchors, func(a, b anchor) int { return int(a.N - b.N) })
+
 	s, err := newScanner(r)
 	if errors.Is(err, io.EOF) {
 		return nil, &BadRecordError{Record: 0, Offset: 0, Reason: "the file is empty; an audit log starts with its header"}
@@ -45,64 +153,139 @@ func Verify(ctx context.Context, r io.Reader, keys *provider.Keyring) (*Report, 
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{ByType: map[Type]uint64{}}
-	var lastCP uint64
-	var msg []byte
+	var (
+		t       tree
+		pending []tlog.Hash      // leaves not yet in t
+		lastCP  uint64           // seq of the last checkpoint record
+		lastN   int64       = -1 // its tree size
+	)
+	// foldTo adds leaves to t until it has n.
+	foldTo := func(n int64) {
+		k := int(n - t.n)
+		for _, h := range pending[:k] {
+			t.append(h, nil)
+		}
+		pending = append(pending[:0], pending[k:]...)
+	}
+	checkAnchors := func(upto int64) error {
+		for len(anchors) > 0 && anchors[0].N <= upto {
+			a := anchors[0]
+			anchors = anchors[1:]
+			if rep.Origin != "" && a.Origin != rep.Origin {
+				return fmt.Errorf("%w: outside checkpoint %d is of log %q, not of this log %q", ErrCorrupt, a.i, a.Origin, rep.Origin)
+			}
+			foldTo(a.N)
+			if t.root() != a.Hash {
+				return fmt.Errorf("%w: records 1 to %d are not those outside checkpoint %d covers: the log was changed or forked", ErrCorrupt, a.N, a.i)
+			}
+			rep.Anchors++
+		}
+		return nil
+	}
+	ra := newReadAhead(s)
+	defer ra.stop()
 	for {
-		prev := s.prev
-		rec, err := s.next()
+		rec, err := ra.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			var bad *BadRecordError
 			if errors.As(err, &bad) && errors.Is(err, errTorn) {
-				bad.Reason += " is cut short by the end of the file (torn tail: open the log with a writer to recover it)"
+				bad.Reason += " is cut short by the end of the file (a torn tail: opening the log with a writer recovers it, unless a checkpoint covers it)"
 				bad.Err = nil
 			}
 			return nil, err
 		}
-		rep.Records++
 		rep.ByType[rec.Type]++
-		switch rec.Type {
-		case TypeCheckpoint:
-			cp, err := ParseCheckpoint(rec.Payload)
-			if err != nil {
-				return nil, &BadRecordError{Record: rec.Seq, Offset: rec.Offset, Reason: err.Error()}
-			}
-			v, err := keys.Verifier(cp.KeyID)
-			if err != nil {
-				return nil, fmt.Errorf("audit log: checkpoint record %d is signed by key %s, which the verifier does not hold (give the log's signer): %w", rec.Seq, cp.KeyID, err)
-			}
-			if string(v.Info().Algorithm) != cp.Algorithm {
-				return nil, &BadRecordError{Record: rec.Seq, Offset: rec.Offset, Reason: fmt.Sprintf("checkpoint names algorithm %s but key %s is %s", cp.Algorithm, cp.KeyID, v.Info().Algorithm)}
-			}
-			msg = checkpointMessage(msg[:0], rec.Seq, &prev)
-			if err := v.Verify(ctx, msg, cp.Signature); err != nil {
-				if errors.Is(err, provider.ErrInvalidSignature) {
-					return nil, &BadRecordError{Record: rec.Seq, Offset: rec.Offset, Reason: "checkpoint signature is invalid", Err: err}
-				}
-				return nil, fmt.Errorf("audit log: checkpoint record %d: could not verify: %w", rec.Seq, err)
-			}
-			rep.Checkpoints++
-			lastCP = rec.Seq
-			found := false
-			for _, id := range rep.KeyIDs {
-				found = found || id == cp.KeyID
-			}
-			if !found {
-				rep.KeyIDs = append(rep.KeyIDs, cp.KeyID)
-			}
-		case TypeRecovery:
+		if rec.Type == TypeRecovery {
 			rep.Recoveries++
 		}
+		if rec.Type == TypeCheckpoint {
+			bad := func(why string, err error) error {
+				return &BadRecordError{Record: rec.Seq, Offset: rec.Offset, Reason: "checkpoint: " + why, Err: err}
+			}
+			text, _, ok := cutNote(rec.Payload)
+			if !ok {
+				return nil, bad("not a signed note", nil)
+			}
+			c, err := ParseCheckpoint(text)
+			if err != nil {
+				return nil, bad("unreadable", err)
+			}
+			if rep.Origin == "" {
+				rep.Origin = c.Origin
+			}
+			if c.Origin != rep.Origin {
+				return nil, bad(fmt.Sprintf("origin %q, but the log is %q: a checkpoint of another log", c.Origin, rep.Origin), nil)
+			}
+			vs, err := verifiers(c.Origin)
+			if err != nil {
+				return nil, err
+			}
+			if _, _, err := openCheckpoint(rec.Payload, vs); err != nil {
+				if errors.Is(err, ErrCorrupt) {
+					return nil, bad("signature", err)
+				}
+				return nil, fmt.Errorf("audit log: checkpoint record %d: %w", rec.Seq, err)
+			}
+			if c.N <= lastN || c.N >= int64(rec.Seq) {
+				return nil, bad(fmt.Sprintf("tree size %d, want between %d and %d: an older checkpoint replayed, or one of another log", c.N, lastN+1, rec.Seq-1), nil)
+			}
+			if c.Time != rec.Time {
+				return nil, bad(fmt.Sprintf("signed time %d differs from the record's time %d", c.Time, rec.Time), nil)
+			}
+			if err := checkAnchors(c.N); err != nil {
+				return nil, err
+			}
+			foldTo(c.N)
+			if t.root() != c.Hash {
+				return nil, bad(fmt.Sprintf("root hash is not that of records 1 to %d: a record before it was changed", c.N), nil)
+			}
+			rep.Checkpoints++
+			lastCP, lastN = rec.Seq, c.N
+		}
+		pending = append(pending, rec.Hash)
 	}
-	if s.seq == 0 {
-		return nil, &BadRecordError{Record: 1, Offset: s.off, Reason: "the log holds no record; a writer always writes an open record and a checkpoint"}
+	if ra.seq == 0 {
+		return nil, &BadRecordError{Record: 1, Offset: ra.off, Reason: "the log holds no record; a writer always writes an open record and a checkpoint"}
 	}
-	if lastCP != s.seq {
-		return nil, &BadRecordError{Record: lastCP + 1, Offset: s.off, Reason: fmt.Sprintf("records %d to %d are not covered by a signed checkpoint: the log was cut short, or its writer stopped without closing (open it with a writer to recover)", lastCP+1, s.seq)}
+	if len(anchors) > 0 && anchors[len(anchors)-1].N > int64(ra.seq) {
+		a := anchors[len(anchors)-1]
+		return nil, &BadRecordError{Record: ra.seq + 1, Offset: ra.off, Reason: fmt.Sprintf("the log ends after %d records but outside checkpoint %d covers %d: records were cut off", ra.seq, a.i, a.N)}
 	}
-	rep.Records = s.seq
+	if lastCP != ra.seq || lastN != int64(ra.seq)-1 {
+		return nil, &BadRecordError{Record: uint64(lastN) + 1, Offset: ra.off, Reason: fmt.Sprintf("records %d to %d are not covered by a signed checkpoint: the log was cut short, or its writer stopped without closing (open it with a writer to recover)", lastN+1, ra.seq)}
+	}
+	if err := checkAnchors(lastN); err != nil {
+		return nil, err
+	}
+	if len(anchors) > 0 {
+		a := anchors[0]
+		return nil, &BadRecordError{Record: ra.seq, Offset: ra.off, Reason: fmt.Sprintf("outside checkpoint %d covers %d records, including this log's final checkpoint record, which no checkpoint covers", a.i, a.N)}
+	}
+	rep.Records = ra.seq
+	rep.Root = t.root()
 	return rep, nil
+}
+
+// CheckpointVerifiers returns the signed-note verifiers of checkpoints of
+// log origin signed by the keys in keys, and of the witnesses.
+func CheckpointVerifiers(origin string, keys []provider.Verifier, witnesses ...note.Verifier) (note.Verifiers, error) {
+	var list []note.Verifier
+	for _, k := range keys {
+		nk, err := newNoteKey(context.Background(), origin, k.Info(), k)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, nk)
+	}
+	return note.VerifierList(append(list, witnesses...)...), nil
+}
+
+// CheckpointOrigin returns the origin line of a signed checkpoint, not
+// verified.
+func CheckpointOrigin(msg []byte) string {
+	o, _, _ := strings.Cut(string(msg), "\n")
+	return o
 }

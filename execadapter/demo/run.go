@@ -28,6 +28,16 @@ type Options struct {
 	// AuditPath is the audit log; "" writes a temporary file, removed after
 	// the run.
 	AuditPath string
+	// NoAudit runs without an audit log: the baseline the log's cost is
+	// measured against.
+	NoAudit bool
+	// CheckpointKey signs the audit log's checkpoints (default Key).
+	CheckpointKey provider.Key
+	// CheckpointsPath is the audit log's checkpoints file (default: the
+	// log's path and ".checkpoints").
+	CheckpointsPath string
+	// Witnesses cosign the audit log's checkpoints.
+	Witnesses []audit.Witness
 	// Durability of the audit log (default Batch).
 	Durability audit.Durability
 	// BatchInterval is the audit log's group-commit period in Batch
@@ -55,30 +65,35 @@ const StopAfter = 5
 
 // Result is what a run measured. Latencies are of SendOrder, end to end.
 type Result struct {
-	Orders        int              `json:"orders"`
-	Sent          int              `json:"sent"` // orders given to SendOrder: Orders, unless the run stopped early
-	Accepted      int              `json:"accepted"`
-	Rejected      int              `json:"rejected"`
-	RiskRejected  map[string]int   `json:"risk_rejected"`
-	VenueRejected map[string]int   `json:"venue_rejected"`
-	Failed        int              `json:"failed"`
-	FirstError    string           `json:"first_error,omitempty"`
-	Stopped       string           `json:"stopped,omitempty"` // why the run ended before Orders, if it did
-	OpsPerSec     float64          `json:"ops_per_sec"`
-	P50           int64            `json:"p50_ns"`
-	P90           int64            `json:"p90_ns"`
-	P99           int64            `json:"p99_ns"`
-	P999          int64            `json:"p999_ns"`
-	Max           int64            `json:"max_ns"`
-	Elapsed       time.Duration    `json:"elapsed_ns"`
-	AuditVerified bool             `json:"audit_verified"`
-	AuditRecords  uint64           `json:"audit_records"`
-	AuditPath     string           `json:"audit_path,omitempty"`
-	AuditError    string           `json:"audit_error,omitempty"`
-	Signer        provider.KeyInfo `json:"signer"`
-	Venue         string           `json:"venue"`
-	Durability    string           `json:"audit_durability"`
-	MallocsPerOp  float64          `json:"mallocs_per_order"`
+	Orders        int            `json:"orders"`
+	Sent          int            `json:"sent"` // orders given to SendOrder: Orders, unless the run stopped early
+	Accepted      int            `json:"accepted"`
+	Rejected      int            `json:"rejected"`
+	RiskRejected  map[string]int `json:"risk_rejected"`
+	VenueRejected map[string]int `json:"venue_rejected"`
+	Failed        int            `json:"failed"`
+	FirstError    string         `json:"first_error,omitempty"`
+	Stopped       string         `json:"stopped,omitempty"` // why the run ended before Orders, if it did
+	OpsPerSec     float64        `json:"ops_per_sec"`
+	P50           int64          `json:"p50_ns"`
+	P90           int64          `json:"p90_ns"`
+	P99           int64          `json:"p99_ns"`
+	P999          int64          `json:"p999_ns"`
+	Max           int64          `json:"max_ns"`
+	Elapsed       time.Duration  `json:"elapsed_ns"`
+	AuditVerified bool           `json:"audit_verified"`
+	AuditRecords  uint64         `json:"audit_records"`
+	AuditPath     string         `json:"audit_path,omitempty"`
+	AuditError    string         `json:"audit_error,omitempty"`
+	// The audit writer's counters (audit.Stats).
+	AuditCheckpoints        uint64           `json:"audit_checkpoints"`
+	AuditCheckpointFailures uint64           `json:"audit_checkpoint_failures"`
+	AuditCosignatures       uint64           `json:"audit_cosignatures"`
+	AuditWitnessFailures    uint64           `json:"audit_witness_failures"`
+	Signer                  provider.KeyInfo `json:"signer"`
+	Venue                   string           `json:"venue"`
+	Durability              string           `json:"audit_durability"`
+	MallocsPerOp            float64          `json:"mallocs_per_order"`
 	// CPUPerOrder is the process's CPU time (all threads, including the
 	// audit flusher and the garbage collector) per order: on a machine
 	// shared with other work it shows the cost apart from the waiting.
@@ -138,8 +153,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer v.Close()
 
+	var log *audit.Writer
 	path := opts.AuditPath
-	if path == "" {
+	if opts.NoAudit {
+		path = ""
+	} else if path == "" {
 		f, err := os.CreateTemp("", "tinywindow-audit-*.log")
 		if err != nil {
 			return nil, err
@@ -147,15 +165,27 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		path = f.Name()
 		f.Close()
 		defer os.Remove(path)
+		for _, ext := range []string{".checkpoints", ".hashes", ".idx"} {
+			defer os.Remove(path + ext)
+		}
 	} else {
 		res.AuditPath = path
 	}
-	log, _, err := audit.Open(path, audit.Options{Signer: opts.Key, Durability: opts.Durability, BatchInterval: opts.BatchInterval})
-	if err != nil {
-		return nil, err
+	cpKey := opts.CheckpointKey
+	if cpKey == nil {
+		cpKey = opts.Key
 	}
-	defer log.Close()
-	a, err := execadapter.New(execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, Audit: log, VenueVerifier: opts.VenueVerifier})
+	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, VenueVerifier: opts.VenueVerifier}
+	if !opts.NoAudit {
+		log, _, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval,
+			CheckpointsPath: opts.CheckpointsPath, Witnesses: opts.Witnesses})
+		if err != nil {
+			return nil, err
+		}
+		defer log.Close()
+		cfg.Audit = log
+	}
+	a, err := execadapter.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +259,22 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.P999 = hist.ValueAtQuantile(99.9)
 	res.Max = hist.Max()
 
+	if opts.NoAudit {
+		res.Durability = "none"
+		return res, nil
+	}
 	if err := log.Close(); err != nil {
 		res.AuditError = err.Error()
 		return res, nil
 	}
-	rep, err := audit.VerifyFile(ctx, path, keys)
+	cpKeys, err := provider.NewKeyring(cpKey)
+	if err != nil {
+		return nil, err
+	}
+	st := log.Stats()
+	res.AuditCheckpoints, res.AuditCheckpointFailures = st.Checkpoints, st.CheckpointFailures
+	res.AuditCosignatures, res.AuditWitnessFailures = st.Cosignatures, st.WitnessFailures
+	rep, err := audit.VerifyFile(ctx, path, cpKeys)
 	if err != nil {
 		res.AuditError = err.Error()
 		return res, nil
