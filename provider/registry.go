@@ -43,7 +43,7 @@ var registry struct {
 // called from the backend package's init function, and panics if the scheme
 // is invalid, already registered, or has no Open function.
 func Register(b Backend) {
-	if !validScheme(b.Scheme) {
+	if !ValidScheme(b.Scheme) {
 		panic(fmt.Sprintf("provider: Register of invalid scheme %q", b.Scheme))
 	}
 	if b.Open == nil {

@@ -127,13 +127,6 @@ func TestSpecialFileSources(t *testing.T) {
 		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ReadSecret(file:%s): %v; want ErrInvalidConfig saying %q", tc.path, err, tc.want)
 		}
-		err = withinTime(t, "LoadConfig("+tc.path+")", func() error {
-			_, err := LoadConfig(tc.path)
-			return err
-		})
-		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("LoadConfig(%s): %v; want ErrInvalidConfig saying %q", tc.path, err, tc.want)
-		}
 	}
 }
 

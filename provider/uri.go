@@ -41,7 +41,7 @@ func ParseURI(s string) (*URI, error) {
 	if !ok {
 		return nil, uriError(s, "no scheme: a key URI starts with a scheme and a colon, as in hmac:seed=42")
 	}
-	if !validScheme(scheme) {
+	if !ValidScheme(scheme) {
 		return nil, uriError(s, "scheme %q is not a lowercase letter followed by lowercase letters, digits, '+', '-' or '.'", scheme)
 	}
 	u := &URI{Scheme: scheme}
@@ -96,7 +96,7 @@ func parseAttrs(uri, s string, sep byte, part string) ([]Attr, error) {
 		if err != nil {
 			return nil, uriError(uri, "%s attribute %d: name: %v", part, i+1, err)
 		}
-		if !validName(name) {
+		if !ValidAttrName(name) {
 			return nil, uriError(uri, "%s attribute %d: name is not lowercase letters, digits and '-'", part, i+1)
 		}
 		value, err := unescape(rawValue)
@@ -191,13 +191,15 @@ func (u *URI) Check(scheme string, allowed ...string) error {
 // but never a value, in case a secret was pasted where a source belongs.
 func uriError(uri, format string, args ...any) error {
 	scheme, _, ok := strings.Cut(uri, ":")
-	if !ok || !validScheme(scheme) {
+	if !ok || !ValidScheme(scheme) {
 		return fmt.Errorf("%w: key URI: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))
 	}
 	return fmt.Errorf("%w: %s key URI: %s", ErrInvalidConfig, scheme, fmt.Sprintf(format, args...))
 }
 
-func validScheme(s string) bool {
+// ValidScheme reports whether s is a URI scheme as key URIs have them: a
+// lowercase letter, then lowercase letters, digits, '+', '-' and '.'.
+func ValidScheme(s string) bool {
 	if s == "" || s[0] < 'a' || s[0] > 'z' {
 		return false
 	}
@@ -210,7 +212,9 @@ func validScheme(s string) bool {
 	return true
 }
 
-func validName(s string) bool {
+// ValidAttrName reports whether s is a URI attribute name: lowercase
+// letters, digits and '-', at least one.
+func ValidAttrName(s string) bool {
 	if s == "" {
 		return false
 	}

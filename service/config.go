@@ -28,6 +28,9 @@ const (
 // listener (Options.InsecureLoopback), where there is no certificate.
 const InsecureIdentity = "insecure-loopback"
 
+// maxConfigSize bounds the size of a service configuration file.
+const maxConfigSize = 1 << 20
+
 // Defaults for Limits.
 const (
 	DefaultMaxMessageBytes = 1 << 20
@@ -117,7 +120,7 @@ type MetricsConfig struct {
 // LoadConfig reads and checks the configuration file at path, which must be
 // a regular file: a named pipe or a device is refused at once.
 func LoadConfig(path string) (*Config, error) {
-	data, err := regularfile.ReadFile(path, provider.MaxConfigSize)
+	data, err := regularfile.ReadFile(path, maxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: service config %q: %w", provider.ErrInvalidConfig, path, err)
 	}
@@ -130,8 +133,8 @@ func LoadConfig(path string) (*Config, error) {
 
 // ParseConfig parses and checks a YAML configuration, filling in defaults.
 func ParseConfig(data []byte) (*Config, error) {
-	if len(data) > provider.MaxConfigSize {
-		return nil, fmt.Errorf("%w: config larger than %d bytes", provider.ErrInvalidConfig, provider.MaxConfigSize)
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%w: config larger than %d bytes", provider.ErrInvalidConfig, maxConfigSize)
 	}
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -71,7 +72,7 @@ func runAudit(ctx context.Context, e *env, args []string) int {
 func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	signer := fs.String("signer", "", "key URI of the key that signed the log's checkpoints (default $"+provider.SignerEnv+")")
+	signer := fs.String("signer", "", "key URI of the key that signed the log's checkpoints (default $"+config.SignerEnv+")")
 	ckfile := fs.String("checkpoints", "", "checkpoints file the log must extend (FILE.checkpoints is written beside every log)")
 	since := fs.String("since", "", "file holding one earlier signed checkpoint the log must extend")
 	var witnesses stringList

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/demo"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
@@ -34,7 +35,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	orders := fs.Int("orders", 100000, "number of orders to send")
-	signer := fs.String("signer", "", "key URI of the signer (default $"+provider.SignerEnv+", else "+defaultDemoSigner+")")
+	signer := fs.String("signer", "", "key URI of the signer (default $"+config.SignerEnv+", else "+defaultDemoSigner+")")
 	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
 	auditPath := fs.String("audit", "", "audit log file to write and keep (default: a temporary file)")
 	noAudit := fs.Bool("no-audit", false, "run without an audit log (the baseline of its cost)")
@@ -147,7 +148,7 @@ func signerURI(flagValue, def string) string {
 	if flagValue != "" {
 		return flagValue
 	}
-	if v := os.Getenv(provider.SignerEnv); v != "" {
+	if v := os.Getenv(config.SignerEnv); v != "" {
 		return v
 	}
 	return def

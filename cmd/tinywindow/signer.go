@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -29,7 +30,7 @@ type signerFlags struct {
 }
 
 func (f *signerFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&f.signer, "signer", "", "key URI (overrides "+provider.SignerEnv+" and the config file)")
+	fs.StringVar(&f.signer, "signer", "", "key URI (overrides "+config.SignerEnv+" and the config file)")
 	fs.StringVar(&f.config, "config", "", "YAML config file holding the signer URI and backend options")
 }
 
@@ -39,8 +40,8 @@ func (f *signerFlags) uri() string {
 	switch {
 	case f.signer != "":
 		return f.signer
-	case os.Getenv(provider.SignerEnv) != "":
-		return os.Getenv(provider.SignerEnv)
+	case os.Getenv(config.SignerEnv) != "":
+		return os.Getenv(config.SignerEnv)
 	case f.config != "":
 		return "config:" + f.config
 	}
@@ -52,14 +53,14 @@ func (f *signerFlags) uri() string {
 // does not: the key, if it comes later, is closed.
 func (f *signerFlags) open(ctx context.Context) (provider.Key, error) {
 	return waitFor(ctx, "opening the key", func() (provider.Key, error) {
-		var cfg *provider.Config
+		var cfg *config.Config
 		if f.config != "" {
 			var err error
-			if cfg, err = provider.LoadConfig(f.config); err != nil {
+			if cfg, err = config.Load(f.config); err != nil {
 				return nil, err
 			}
 		}
-		u, err := provider.ResolveSigner(f.signer, cfg)
+		u, err := config.ResolveSigner(f.signer, cfg)
 		if err != nil {
 			return nil, err
 		}

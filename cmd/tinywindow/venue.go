@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -23,7 +24,7 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("venue", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	listen := fs.String("listen", "", "HOST:PORT to listen on, such as 127.0.0.1:9400 (port 0 picks one)")
-	verifier := fs.String("verifier", "", "key URI of the verifier for the orders' signatures (default $"+provider.SignerEnv+")")
+	verifier := fs.String("verifier", "", "key URI of the verifier for the orders' signatures (default $"+config.SignerEnv+")")
 	maxSkew := fs.Duration("max-skew", 5*time.Second, "largest difference between an order's timestamp and the venue's clock")
 	stateDir := fs.String("state", "", "directory keeping the duplicate window across restarts and crashes (default: memory only)")
 	ackSigner := fs.String("signer", "", "key URI of the venue's own key, which signs every ack (default: acks unsigned)")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -18,9 +19,9 @@ func init() {
 		Algorithms:  Algorithms(),
 		Open:        open,
 	})
-	provider.RegisterKeyRefs(Scheme,
-		provider.KeyRef{Name: "pq", URIAttr: "pq-uri"},
-		provider.KeyRef{Name: "trad", URIAttr: "trad-uri"},
+	config.RegisterKeyRefs(Scheme,
+		config.KeyRef{Name: "pq", URIAttr: "pq-uri"},
+		config.KeyRef{Name: "trad", URIAttr: "trad-uri"},
 	)
 }
 
@@ -36,7 +37,7 @@ var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad", "pub-source"}
 // backend, with its ';', '?' and '&' percent-encoded (URI builds such a
 // string). The ML-DSA component's URI gets ctx=LABEL added, the draft's
 // label for ALG. In a configuration file, pq=NAME and trad=NAME name keys of
-// the file's keys: map instead; provider.ResolveSigner replaces them with
+// the file's keys: map instead; config.ResolveSigner replaces them with
 // pq-uri and trad-uri. A verify-only key, such as a venue holds, is named by
 // its PEM public key (as `tinywindow pubkey` writes it):
 //

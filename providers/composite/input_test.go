@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/composite"
 )
@@ -222,12 +223,12 @@ backends:
 	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := provider.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(provider.SignerEnv, "")
-	u, err := provider.ResolveSigner("", cfg)
+	t.Setenv(config.SignerEnv, "")
+	u, err := config.ResolveSigner("", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ backends:
 	}
 
 	// --signer (or TINYWINDOW_SIGNER) may name config keys too.
-	fu, err := provider.ResolveSigner("composite:alg=MLDSA65-ECDSA-P256-SHA512;trad=orders-hsm;pq=orders-pq", cfg)
+	fu, err := config.ResolveSigner("composite:alg=MLDSA65-ECDSA-P256-SHA512;trad=orders-hsm;pq=orders-pq", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,14 +274,14 @@ backends:
 		{"composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=orders-pq;pq-uri=pqc:alg=ML-DSA-65;trad=orders-hsm", "give one"},
 		{"composite:alg=MLDSA65-ECDSA-P256-SHA512;pq=loop;trad=orders-hsm", "cannot be a component"},
 	} {
-		if _, err := provider.ResolveSigner(tc.signer, cfg); !errors.Is(err, provider.ErrInvalidConfig) || !strings.Contains(err.Error(), tc.says) {
+		if _, err := config.ResolveSigner(tc.signer, cfg); !errors.Is(err, provider.ErrInvalidConfig) || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("ResolveSigner(%s) = %v, want an error saying %q", tc.signer, err, tc.says)
 		}
 	}
-	if _, err := provider.ParseConfig([]byte("keys:\n  Bad_Name: \"pqc:alg=ML-DSA-65\"\n")); !errors.Is(err, provider.ErrInvalidConfig) {
+	if _, err := config.Parse([]byte("keys:\n  Bad_Name: \"pqc:alg=ML-DSA-65\"\n")); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Errorf("bad key name: %v", err)
 	}
-	if _, err := provider.ParseConfig([]byte("keys:\n  a: \"not a uri\"\n")); !errors.Is(err, provider.ErrInvalidConfig) {
+	if _, err := config.Parse([]byte("keys:\n  a: \"not a uri\"\n")); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Errorf("bad key URI: %v", err)
 	}
 }

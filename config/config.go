@@ -1,4 +1,10 @@
-package provider
+// Package config reads the YAML configuration file of the tinywindow
+// command and resolves the URI of the active signer: the --signer flag, else
+// the TINYWINDOW_SIGNER environment variable, else the file's signer, with
+// the file's per-backend options added. A program that names its keys by URI
+// alone needs nothing from this package; the key contract is package
+// provider.
+package config
 
 import (
 	"bytes"
@@ -14,14 +20,15 @@ import (
 
 	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
+	"github.com/tinywindow/tinywindow/provider"
 )
 
 // SignerEnv names the environment variable whose value, when set, overrides
 // the signer URI of the configuration file.
 const SignerEnv = "TINYWINDOW_SIGNER"
 
-// MaxConfigSize bounds the size of a configuration file.
-const MaxConfigSize = 1 << 20
+// MaxSize bounds the size of a configuration file.
+const MaxSize = 1 << 20
 
 // Config is the YAML configuration file:
 //
@@ -48,52 +55,52 @@ type Config struct {
 	Keys     map[string]string            `yaml:"keys"`
 }
 
-// LoadConfig reads and parses the configuration file at path, which must be
-// a regular file of at most MaxConfigSize bytes: a named pipe or a device is
+// Load reads and parses the configuration file at path, which must be
+// a regular file of at most MaxSize bytes: a named pipe or a device is
 // refused at once.
-func LoadConfig(path string) (*Config, error) {
-	data, err := regularfile.ReadFile(path, MaxConfigSize)
+func Load(path string) (*Config, error) {
+	data, err := regularfile.ReadFile(path, MaxSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: config file %q: %w", ErrInvalidConfig, path, err)
+		return nil, fmt.Errorf("%w: config file %q: %w", provider.ErrInvalidConfig, path, err)
 	}
-	c, err := ParseConfig(data)
+	c, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("config file %q: %w", path, err)
 	}
 	return c, nil
 }
 
-// ParseConfig parses a YAML configuration. Unknown fields are an error.
-func ParseConfig(data []byte) (*Config, error) {
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%w: config larger than %d bytes", ErrInvalidConfig, MaxConfigSize)
+// Parse parses a YAML configuration. Unknown fields are an error.
+func Parse(data []byte) (*Config, error) {
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("%w: config larger than %d bytes", provider.ErrInvalidConfig, MaxSize)
 	}
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: config: %v", ErrInvalidConfig, printable.Error(err))
+		return nil, fmt.Errorf("%w: config: %v", provider.ErrInvalidConfig, printable.Error(err))
 	}
 	if c.Signer != "" {
-		if _, err := ParseURI(c.Signer); err != nil {
+		if _, err := provider.ParseURI(c.Signer); err != nil {
 			return nil, fmt.Errorf("config: signer: %w", err)
 		}
 	}
 	for name, uri := range c.Keys {
-		if !validName(name) {
-			return nil, fmt.Errorf("%w: config: keys: name %q is not lowercase letters, digits and '-'", ErrInvalidConfig, name)
+		if !provider.ValidAttrName(name) {
+			return nil, fmt.Errorf("%w: config: keys: name %q is not lowercase letters, digits and '-'", provider.ErrInvalidConfig, name)
 		}
-		if _, err := ParseURI(uri); err != nil {
+		if _, err := provider.ParseURI(uri); err != nil {
 			return nil, fmt.Errorf("config: keys.%s: %w", name, err)
 		}
 	}
 	for scheme, opts := range c.Backends {
-		if !validScheme(scheme) {
-			return nil, fmt.Errorf("%w: config: backends: %q is not a URI scheme", ErrInvalidConfig, scheme)
+		if !provider.ValidScheme(scheme) {
+			return nil, fmt.Errorf("%w: config: backends: %q is not a URI scheme", provider.ErrInvalidConfig, scheme)
 		}
 		for name := range opts {
-			if !validName(name) {
-				return nil, fmt.Errorf("%w: config: backends[%q]: option %q is not lowercase letters, digits and '-'", ErrInvalidConfig, scheme, name)
+			if !provider.ValidAttrName(name) {
+				return nil, fmt.Errorf("%w: config: backends[%q]: option %q is not lowercase letters, digits and '-'", provider.ErrInvalidConfig, scheme, name)
 			}
 		}
 	}
@@ -103,7 +110,7 @@ func ParseConfig(data []byte) (*Config, error) {
 // ResolveSigner returns the URI of the active signer: flagURI if it is not
 // empty, else the value of TINYWINDOW_SIGNER if set, else the configuration's
 // signer. c may be nil. Backend options from c are added to the URI.
-func ResolveSigner(flagURI string, c *Config) (*URI, error) {
+func ResolveSigner(flagURI string, c *Config) (*provider.URI, error) {
 	raw, from := flagURI, "--signer"
 	if raw == "" {
 		if v, ok := os.LookupEnv(SignerEnv); ok && v != "" {
@@ -114,9 +121,9 @@ func ResolveSigner(flagURI string, c *Config) (*URI, error) {
 		raw, from = c.Signer, "config signer"
 	}
 	if raw == "" {
-		return nil, fmt.Errorf("%w: no signer: pass --signer URI, set %s, or set signer in the config file", ErrInvalidConfig, SignerEnv)
+		return nil, fmt.Errorf("%w: no signer: pass --signer URI, set %s, or set signer in the config file", provider.ErrInvalidConfig, SignerEnv)
 	}
-	u, err := ParseURI(raw)
+	u, err := provider.ParseURI(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", from, err)
 	}
@@ -129,7 +136,7 @@ func ResolveSigner(flagURI string, c *Config) (*URI, error) {
 		slices.Sort(names)
 		for _, name := range names {
 			if !u.Has(name) {
-				u.Query = append(u.Query, Attr{Name: name, Value: opts[name]})
+				u.Query = append(u.Query, provider.Attr{Name: name, Value: opts[name]})
 			}
 		}
 	}
@@ -162,7 +169,7 @@ func RegisterKeyRefs(scheme string, refs ...KeyRef) {
 // resolveKeyRefs replaces the key names of u's registered reference
 // attributes by the URIs they name, and adds backend options to the URIs
 // that u's reference attributes hold.
-func (c *Config) resolveKeyRefs(u *URI) error {
+func (c *Config) resolveKeyRefs(u *provider.URI) error {
 	v, ok := keyRefs.Load(u.Scheme)
 	if !ok {
 		return nil
@@ -171,14 +178,14 @@ func (c *Config) resolveKeyRefs(u *URI) error {
 		name, hasName := u.Get(ref.Name)
 		if hasName {
 			if u.Has(ref.URIAttr) {
-				return fmt.Errorf("%w: %s URI has both %s= and %s=; give one", ErrInvalidConfig, u.Scheme, ref.Name, ref.URIAttr)
+				return fmt.Errorf("%w: %s URI has both %s= and %s=; give one", provider.ErrInvalidConfig, u.Scheme, ref.Name, ref.URIAttr)
 			}
 			raw, ok := c.Keys[name]
 			if !ok {
-				return fmt.Errorf("%w: %s URI: %s=%q names no key of the config file's keys: map", ErrInvalidConfig, u.Scheme, ref.Name, name)
+				return fmt.Errorf("%w: %s URI: %s=%q names no key of the config file's keys: map", provider.ErrInvalidConfig, u.Scheme, ref.Name, name)
 			}
-			u.Path = slices.DeleteFunc(u.Path, func(a Attr) bool { return a.Name == ref.Name })
-			u.Query = slices.DeleteFunc(u.Query, func(a Attr) bool { return a.Name == ref.Name })
+			u.Path = slices.DeleteFunc(u.Path, func(a provider.Attr) bool { return a.Name == ref.Name })
+			u.Query = slices.DeleteFunc(u.Query, func(a provider.Attr) bool { return a.Name == ref.Name })
 			u.Set(ref.URIAttr, raw)
 		}
 		raw, ok := u.Get(ref.URIAttr)
@@ -189,7 +196,7 @@ func (c *Config) resolveKeyRefs(u *URI) error {
 		// would let named keys refer to each other without end.
 		if scheme, _, _ := strings.Cut(raw, ":"); scheme != "" {
 			if _, combining := keyRefs.Load(scheme); combining {
-				return fmt.Errorf("%w: %s URI: %s is a %s key, which cannot be a component", ErrInvalidConfig, u.Scheme, ref.URIAttr, scheme)
+				return fmt.Errorf("%w: %s URI: %s is a %s key, which cannot be a component", provider.ErrInvalidConfig, u.Scheme, ref.URIAttr, scheme)
 			}
 		}
 		// The component URI gets the configuration's backend options as
