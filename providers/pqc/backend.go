@@ -16,7 +16,7 @@ import (
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
-		Description: "post-quantum ML-DSA (FIPS 204) and SLH-DSA (FIPS 205) in pure Go (circl), interoperable with liboqs",
+		Description: "post-quantum ML-DSA (FIPS 204) and SLH-DSA (FIPS 205) in pure Go: circl, or crypto/mldsa (engine=std, Go 1.27, FIPS 140-3 mode); interoperable with liboqs",
 		Algorithms:  Algorithms(),
 		Open:        open,
 		Generate:    generate,
