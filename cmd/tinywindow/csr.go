@@ -120,7 +120,7 @@ func parseSubject(s string) (pkix.Name, error) {
 			name.OrganizationalUnit = append(name.OrganizationalUnit, value)
 		case "C":
 			if len(value) != 2 {
-				return name, fmt.Errorf("C=%q: a country is a two-letter ISO 3166 code", value)
+				return name, fmt.Errorf("country %q: C= takes a two-letter ISO 3166 code", value)
 			}
 			name.Country = append(name.Country, value)
 		case "ST":
