@@ -26,12 +26,6 @@ const auditUsage = `usage:
   tinywindow audit prove FILE --record N
   tinywindow audit check-proof PROOF --verifier URI`
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (l *stringList) String() string     { return fmt.Sprint(*l) }
-func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
-
 // parseInterleaved parses flags and positional arguments in any order.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
