@@ -210,18 +210,10 @@ func startEcho(b *testing.B, in, out int) net.Conn {
 	return c
 }
 
-// reportPaired reports the p50 and p99 of a path and of its baseline
+// reportPaired reports the percentiles of a path and of its baseline
 // measured in the same run, and their ratios.
 func reportPaired(b *testing.B, name string, got *latency.Sample, baseName string, base *latency.Sample) {
-	for _, q := range []struct {
-		q    float64
-		name string
-	}{{50, "p50"}, {99, "p99"}} {
-		g, r := got.ValueAtQuantile(q.q), base.ValueAtQuantile(q.q)
-		b.ReportMetric(float64(g), name+"-"+q.name+"-ns")
-		b.ReportMetric(float64(r), baseName+"-"+q.name+"-ns")
-		if r > 0 {
-			b.ReportMetric(float64(g)/float64(r), q.name+"-ratio")
-		}
+	for _, m := range latency.Compare(name, got, baseName, base) {
+		b.ReportMetric(m.Value, m.Unit)
 	}
 }
