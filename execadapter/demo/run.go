@@ -161,9 +161,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{Orders: opts.Orders, RiskRejected: map[string]int{}, VenueRejected: map[string]int{},
 		Signer: opts.Key.Info(), Venue: "in-process", Durability: opts.Durability.String()}
 
+	// The duplicate windows' memory is mapped before the run, not by page
+	// faults in the orders that first reach each page.
+	checker.Prefault()
 	var v venue.Venue
 	if opts.Venue == "" {
-		v, err = venue.NewSim(venue.SimOptions{Keys: keys})
+		var sim *venue.Sim
+		if sim, err = venue.NewSim(venue.SimOptions{Keys: keys}); err == nil {
+			sim.Prefault()
+			v = sim
+		}
 	} else {
 		var addr string
 		if addr, err = venue.ParseAddr(opts.Venue); err == nil {
