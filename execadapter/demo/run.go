@@ -304,7 +304,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.AuditError = err.Error()
 		return res, nil
 	}
-	rep, err := audit.VerifyFile(ctx, path, keys)
+	auditKeys, err := provider.NewKeyring(opts.Key)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := audit.VerifyFile(ctx, path, auditKeys)
 	if err != nil {
 		res.AuditError = err.Error()
 		return res, nil
