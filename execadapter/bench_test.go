@@ -170,15 +170,15 @@ func BenchmarkBaseline(b *testing.B) {
 	})
 }
 
-// BenchmarkPaired measures SendOrder without an audit log on the in-process
+// BenchmarkOrderPaired measures SendOrder without an audit log on the in-process
 // venue, order by order against its baseline in the same run: the raw HMAC
 // sign and verify of the same order bytes. The ratio is the cost of
 // decoding, the pre-trade checks, the envelope and the venue's checks.
 // "fresh" leaves the duplicate windows' pages to be mapped by page faults
 // during the run; "prefaulted" maps them first (Prefault), as the demo does.
 //
-//	go test -run '^$' -bench Paired -benchtime 100000x -count 5 ./execadapter/
-func BenchmarkPaired(b *testing.B) {
+//	go test -run '^$' -bench OrderPaired -benchtime 100000x -count 5 ./execadapter/
+func BenchmarkOrderPaired(b *testing.B) {
 	b.Run("windows=fresh", func(b *testing.B) { benchPaired(b, false) })
 	b.Run("windows=prefaulted", func(b *testing.B) { benchPaired(b, true) })
 }
