@@ -193,3 +193,43 @@ func TestFrameBufferMatchesFrameReader(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFrameBuffer reads arbitrary bytes through frameBuffer, with a deadline
+// error before every byte, and through FrameReader: the same frames, the same
+// kind of error at the end, and no buffer over a frame's size.
+func FuzzFrameBuffer(f *testing.F) {
+	key := hmac.NewFromSeed(42)
+	f.Add(AppendFrame(nil, FrameOrder, signed(f, key, "c-1", time.Unix(1, 0))))
+	f.Add(append(ackFrame("c-1", 1), ackFrame("c-2", 2)...))
+	f.Add([]byte{0, 0, 0, 1, 2, 0, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		fr := NewFrameReader(bytes.NewReader(in))
+		var fb frameBuffer
+		sr := &stutterReader{r: bytes.NewReader(in)}
+		for {
+			wt, wb, werr := fr.Next()
+			gt, gb, gerr := fb.next(sr)
+			for errors.Is(gerr, os.ErrDeadlineExceeded) {
+				gt, gb, gerr = fb.next(sr)
+			}
+			if len(fb.buf) > 4+MaxFrame {
+				t.Fatalf("buffer grew to %d", len(fb.buf))
+			}
+			if (werr == nil) != (gerr == nil) {
+				t.Fatalf("FrameReader %v, frameBuffer %v", werr, gerr)
+			}
+			if werr != nil {
+				for _, kind := range []error{io.EOF, ErrTruncatedFrame, ErrProtocol} {
+					if errors.Is(werr, kind) != errors.Is(gerr, kind) {
+						t.Fatalf("FrameReader %v, frameBuffer %v", werr, gerr)
+					}
+				}
+				return
+			}
+			if wt != gt || !bytes.Equal(wb, gb) {
+				t.Fatalf("frames differ: type %d (%d bytes) against %d (%d bytes)", gt, len(gb), wt, len(wb))
+			}
+		}
+	})
+}
