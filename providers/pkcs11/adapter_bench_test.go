@@ -25,15 +25,17 @@ import (
 //
 //   - shared: the signer's own handle (its session pool and key copy), as
 //     the demo did before it took a venue key;
+//
 //   - own-handle: a second handle on the same HSM key (its own sessions and
 //     its own session-object copy), as `demo --venue-key` with the signer's
 //     URI gives;
+//
 //   - software: the same secret in software (hmac:seed=42; the key was
 //     imported from it), as a venue holding its copy of an HMAC secret
 //     would: one HSM call per order instead of two, and so a baseline of
 //     one raw C_Sign.
 //
-//	go test -run '^$' -bench AdapterPaired -benchtime 20000x -count 5 ./providers/pkcs11/
+//     go test -run '^$' -bench AdapterPaired -benchtime 20000x -count 5 ./providers/pkcs11/
 func BenchmarkAdapterPaired(b *testing.B) {
 	needKeys(b)
 	uri := keyURI("hmac-mvp42")
