@@ -19,23 +19,19 @@ import (
 // BenchmarkAdapterPaired runs the demo's order path (SendOrder, in-process
 // venue, no audit log) with an HMAC key held in SoftHSM, order by order
 // against the raw HSM calls an order needs, in the same run: C_SignInit and
-// C_Sign twice on a session of its own with a session-object copy of the
-// key (one for the adapter's signature, one for the venue's check, which
-// C_Verify costs as much as). The venue verifies with:
+// C_Sign on a session of its own with a session-object copy of the key, once
+// for the adapter's signature and once for the venue's check (which C_Verify
+// costs as much as), or once when the venue checks in software:
 //
-//   - shared: the signer's own handle (its session pool and key copy), as
-//     the demo did before it took a venue key;
+//	go test -run '^$' -bench AdapterPaired -benchtime 20000x -count 5 ./providers/pkcs11/
 //
+// The venue verifies with:
+//   - shared: the signer's own handle (its session pool and key copy);
 //   - own-handle: a second handle on the same HSM key (its own sessions and
 //     its own session-object copy), as `demo --venue-key` with the signer's
 //     URI gives;
-//
 //   - software: the same secret in software (hmac:seed=42; the key was
-//     imported from it), as a venue holding its copy of an HMAC secret
-//     would: one HSM call per order instead of two, and so a baseline of
-//     one raw C_Sign.
-//
-//     go test -run '^$' -bench AdapterPaired -benchtime 20000x -count 5 ./providers/pkcs11/
+//     imported from it), as a venue holding its copy of an HMAC secret would.
 func BenchmarkAdapterPaired(b *testing.B) {
 	needKeys(b)
 	uri := keyURI("hmac-mvp42")
