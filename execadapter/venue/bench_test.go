@@ -91,6 +91,7 @@ func BenchmarkServer(b *testing.B) {
 // order to a Server with its window in memory, one order in flight) and, as
 // its baseline in the same run, a raw loopback TCP echo of the same frame
 // sizes (the order frame out, the ack frame back, one goroutine at each end).
+// The venue's duplicate window is prefaulted (Sim.Prefault).
 // The two alternate order by order, so that a noisy machine slows both
 // alike; it reports each one's p50 and p99 and their ratios.
 //
@@ -109,6 +110,7 @@ func BenchmarkTCPPaired(b *testing.B) {
 				opts.Signer = hmac.NewFromSeed(9)
 			}
 			sim, _ := NewSim(SimOptions{Keys: keys, MaxSkew: time.Hour})
+			sim.Prefault()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				b.Fatal(err)
