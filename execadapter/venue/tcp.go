@@ -83,10 +83,21 @@ type tcpConn struct {
 	conn net.Conn
 	gen  uint64
 	fb   frameBuffer   // used by the reader of the moment only
+	rdl  time.Time     // the read deadline set; the reader of the moment's
+	wdl  time.Time     // the write deadline set; guarded by TCP.wmu
 	role readRole      // guarded by TCP.mu
 	wake chan struct{} // the watcher is to read (capacity 1)
 	dead chan struct{} // closed when the connection is dropped or closed
 	idle *time.Timer   // gives the reading to the watcher after idleGrace
+}
+
+// setReadDeadline sets the connection's read deadline to dl, unless it is
+// set there already. Only the reader of the moment calls it.
+func (tc *tcpConn) setReadDeadline(dl time.Time) {
+	if !dl.Equal(tc.rdl) {
+		tc.conn.SetReadDeadline(dl)
+		tc.rdl = dl
+	}
 }
 
 // callKey is a client order ID as a map key that costs no allocation.
@@ -242,8 +253,10 @@ func (t *TCP) Submit(ctx context.Context, envelope, clientOrderID []byte) (Ack, 
 	bp := framePool.Get().(*[]byte)
 	frame := AppendFrame((*bp)[:0], FrameOrder, envelope)
 	t.wmu.Lock()
-	dl, _ := ctx.Deadline() // zero, no deadline, when ctx has none
-	tc.conn.SetWriteDeadline(dl)
+	if dl, _ := ctx.Deadline(); !dl.Equal(tc.wdl) { // zero, no deadline, when ctx has none
+		tc.conn.SetWriteDeadline(dl)
+		tc.wdl = dl
+	}
 	n, err := tc.conn.Write(frame)
 	t.wmu.Unlock()
 	*bp = frame
@@ -288,7 +301,7 @@ func (t *TCP) readOwn(ctx context.Context, tc *tcpConn, key callKey, c *call) (A
 				dl = slice
 			}
 		}
-		tc.conn.SetReadDeadline(dl)
+		tc.setReadDeadline(dl)
 		typ, body, err := tc.fb.next(tc.conn)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			cerr := ctx.Err()
@@ -431,7 +444,7 @@ func (t *TCP) watch(tc *tcpConn) {
 		case <-tc.dead:
 			return
 		}
-		tc.conn.SetReadDeadline(time.Time{}) // an order's reading may have set one
+		tc.setReadDeadline(time.Time{}) // an order's reading may have set one
 		for {
 			typ, body, err := tc.fb.next(tc.conn)
 			var ack Ack
