@@ -220,6 +220,9 @@ func TestRunVenueKeyAndBaseline(t *testing.T) {
 	if _, err := Run(context.Background(), Options{Orders: 10, Key: signer, VenueKey: other}); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Fatalf("a venue key with another key ID: %v", err)
 	}
+	if _, err := Run(context.Background(), Options{Orders: 10, Key: signer, VenueKey: venueKey, Venue: "tcp://127.0.0.1:1"}); !errors.Is(err, provider.ErrInvalidConfig) {
+		t.Fatalf("a venue key with a TCP venue: %v", err)
+	}
 	res, err = Run(context.Background(), Options{Orders: 10, Key: signer})
 	if err != nil || res.Baseline != nil {
 		t.Fatalf("no baseline asked for: %+v %v", res.Baseline, err)

@@ -148,6 +148,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	venueKey := opts.Key
+	if opts.VenueKey != nil && opts.Venue != "" {
+		return nil, fmt.Errorf("%w: VenueKey is the in-process venue's key; a TCP venue verifies with its own", provider.ErrInvalidConfig)
+	}
 	if opts.VenueKey != nil {
 		if got, want := opts.VenueKey.Info().ID, opts.Key.Info().ID; got != want {
 			return nil, fmt.Errorf("%w: the venue's key %q is not the signer's key %q", provider.ErrInvalidConfig, got, want)
