@@ -8,6 +8,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -232,4 +235,79 @@ func FuzzFrameBuffer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTCPMixedLoad has goroutines send orders with and without deadlines to
+// a venue that answers some of them late, so that readers time out while
+// others wait on them and the reading passes between orders and the
+// watcher: every order ends, the prompt ones accepted, and the ack of every
+// order that timed out is counted as unmatched once it comes.
+func TestTCPMixedLoad(t *testing.T) {
+	key := hmac.NewFromSeed(42)
+	rv := startRaw(t, func(n int, conn net.Conn, fr *FrameReader, rv *rawVenue) {
+		var wmu sync.Mutex
+		for {
+			id, err := rv.readOrder(fr)
+			if err != nil {
+				return
+			}
+			go func() {
+				if strings.HasSuffix(id, "-late") {
+					time.Sleep(30 * time.Millisecond)
+				}
+				wmu.Lock()
+				conn.Write(ackFrame(id, 3))
+				wmu.Unlock()
+			}()
+		}
+	})
+	c, err := DialTCP(context.Background(), rv.ln.Addr().String(), TCPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var late atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 60 {
+				id := fmt.Sprintf("m%d-%d", g, i)
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				switch i % 5 {
+				case 1:
+					id += "-late"
+					ctx, cancel = context.WithTimeout(ctx, 5*time.Millisecond)
+				case 2:
+					ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+				case 3:
+					ctx, cancel = context.WithCancel(ctx)
+				}
+				_, err := c.Submit(ctx, signed(t, key, id, time.Now()), []byte(id))
+				cancel()
+				switch {
+				case strings.HasSuffix(id, "-late") && err != nil:
+					if DeliveryOf(err) != Unknown || !errors.Is(err, ErrTimeout) {
+						t.Errorf("%s: %v; want a timeout", id, err)
+					}
+					late.Add(1)
+				case strings.HasSuffix(id, "-late"):
+					// On a loaded machine the ack can still win the race.
+				case err != nil:
+					t.Errorf("%s: %v", id, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for deadline := time.Now().Add(5 * time.Second); c.Unmatched() < uint64(late.Load()) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if c.Unmatched() != uint64(late.Load()) || c.Reconnects() != 0 {
+		t.Fatalf("unmatched %d, want %d late acks; reconnects %d", c.Unmatched(), late.Load(), c.Reconnects())
+	}
+	if _, err := c.Submit(context.Background(), signed(t, key, "last", time.Now()), []byte("last")); err != nil {
+		t.Fatalf("after the load: %v", err)
+	}
 }
