@@ -49,6 +49,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "deadline of each order's wait for the venue")
+	baseline := fs.Bool("baseline", false, "also time, between orders, the raw sign and verify each order needs; print both and their ratios")
+	venueKey := fs.String("venue-key", "", "key URI the in-process venue verifies with: a handle of its own on the signer's key (default: the signer's own handle)")
 	venueVerifier := fs.String("venue-verifier", "", "key URI of the venue's key: every ack must be signed with it (default: acks not checked)")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
@@ -69,7 +71,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *timeout <= 0 || *timeout > time.Hour {
 		return e.errorf("demo: --timeout %v: must be positive and at most 1h", *timeout)
 	}
-	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout}
+	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout,
+		Baseline: *baseline}
 	for _, w := range witnesses {
 		url, key, ok := strings.Cut(strings.TrimSpace(w), " ")
 		if !ok {
@@ -89,6 +92,17 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	}
 	defer key.Close()
 	opts.Key = key
+	if *venueKey != "" {
+		if *venueAddr != "" {
+			return e.errorf("demo: --venue-key is the in-process venue's key; a TCP venue has its own (tinywindow venue --verifier)")
+		}
+		vk, err := provider.Open(ctx, *venueKey)
+		if err != nil {
+			return e.errorf("demo: --venue-key: %v", err)
+		}
+		defer vk.Close()
+		opts.VenueKey = vk
+	}
 	if *venueVerifier != "" {
 		if *venueAddr == "" {
 			return e.errorf("demo: --venue-verifier needs --venue: the in-process venue does not sign its acks")
@@ -178,6 +192,11 @@ func printSummary(w io.Writer, r *demo.Result) {
 	fmt.Fprintf(w, "\n  throughput  %.0f orders/s (%.2fs)\n", r.OpsPerSec, r.Elapsed.Seconds())
 	fmt.Fprintf(w, "  latency     p50 %v   p90 %v   p99 %v   p99.9 %v   max %v\n",
 		ns(r.P50), ns(r.P90), ns(r.P99), ns(r.P999), ns(r.Max))
+	if b := r.Baseline; b != nil {
+		fmt.Fprintf(w, "  baseline    p50 %v   p90 %v   p99 %v   p99.9 %v   max %v   (raw sign and verify of each order)\n",
+			ns(b.P50), ns(b.P90), ns(b.P99), ns(b.P999), ns(b.Max))
+		fmt.Fprintf(w, "  ratio       p50 %.2fx   p99 %.2fx   p99.9 %.2fx\n", b.P50Ratio, b.P99Ratio, b.P999Ratio)
+	}
 	fmt.Fprintf(w, "  cost        %v CPU and %.3f mallocs per order (rejections allocate their errors)\n", ns(r.CPUPerOrder), r.MallocsPerOp)
 	switch {
 	case r.Durability == "none":

@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,4 +174,65 @@ func TestOrderDeadline(t *testing.T) {
 	if !errors.Is(o.Err(), context.Canceled) {
 		t.Fatalf("an order after the parent's end: %v", o.Err())
 	}
+}
+
+// countingKey counts the Verify calls made with it.
+type countingKey struct {
+	provider.Key
+	verifies atomic.Int64
+}
+
+func (k *countingKey) Verify(ctx context.Context, msg, sig []byte) error {
+	k.verifies.Add(1)
+	return k.Key.Verify(ctx, msg, sig)
+}
+
+func TestRunVenueKeyAndBaseline(t *testing.T) {
+	signer := &countingKey{Key: hmac.NewFromSeed(42)}
+	venueKey := &countingKey{Key: hmac.NewFromSeed(42)}
+	const n = 3000
+	res, err := Run(context.Background(), Options{Orders: n, Key: signer, VenueKey: venueKey, Baseline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.AuditVerified || res.Failed != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	// The venue verified every order that passed the checks with its own
+	// key, and the baseline verified every order with it too; the signer's
+	// handle verified only the audit log's checkpoints.
+	atVenue := int64(res.Accepted + sum(res.VenueRejected))
+	if got := venueKey.verifies.Load(); got != atVenue+n {
+		t.Fatalf("venue key verified %d times, want %d (venue) + %d (baseline)", got, atVenue, n)
+	}
+	if got := signer.verifies.Load(); got < 1 || got > 10 {
+		t.Fatalf("the signer's handle verified %d times; want only the audit log's few checkpoints", got)
+	}
+	b := res.Baseline
+	if b == nil || b.P50 <= 0 || b.P99 < b.P50 || b.P999 < b.P99 || b.Max < b.P999 {
+		t.Fatalf("baseline %+v", b)
+	}
+	if b.P99Ratio != float64(res.P99)/float64(b.P99) {
+		t.Fatalf("p99 ratio %v of %d / %d", b.P99Ratio, res.P99, b.P99)
+	}
+
+	other := hmac.NewFromSeed(7)
+	if _, err := Run(context.Background(), Options{Orders: 10, Key: signer, VenueKey: other}); !errors.Is(err, provider.ErrInvalidConfig) {
+		t.Fatalf("a venue key with another key ID: %v", err)
+	}
+	if _, err := Run(context.Background(), Options{Orders: 10, Key: signer, VenueKey: venueKey, Venue: "tcp://127.0.0.1:1"}); !errors.Is(err, provider.ErrInvalidConfig) {
+		t.Fatalf("a venue key with a TCP venue: %v", err)
+	}
+	res, err = Run(context.Background(), Options{Orders: 10, Key: signer})
+	if err != nil || res.Baseline != nil {
+		t.Fatalf("no baseline asked for: %+v %v", res.Baseline, err)
+	}
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -53,6 +53,16 @@ type Options struct {
 	// VenueVerifier, if set, is the venue's key: every ack must be signed
 	// with it (see execadapter.Config.VenueVerifier).
 	VenueVerifier provider.Verifier
+	// VenueKey, if set, is the key the in-process venue verifies orders
+	// with, in place of Key: a key of its own with Key's key ID, as a real
+	// venue holds (a second handle on the same HSM key, with sessions of its
+	// own, or a software copy of an HMAC secret).
+	VenueKey provider.Key
+	// Baseline adds, after each order, the raw calls the order needs from
+	// its keys (a Sign with Key and a Verify with the venue's key, of the
+	// same order bytes, outside the adapter), timed apart: Result.Baseline
+	// holds their percentiles and the run's ratios to them.
+	Baseline bool
 }
 
 // DefaultTimeout is the default deadline of each order: generous next to
@@ -94,11 +104,32 @@ type Result struct {
 	Venue                   string           `json:"venue"`
 	Durability              string           `json:"audit_durability"`
 	MallocsPerOp            float64          `json:"mallocs_per_order"`
+	// Baseline holds the raw sign-and-verify loop measured alongside the
+	// orders (Options.Baseline). Throughput leaves its time out; CPU and
+	// allocations per order include its work.
+	Baseline *Baseline `json:"baseline,omitempty"`
 	// CPUPerOrder is the process's CPU time (all threads, including the
 	// audit flusher and the garbage collector) per order: on a machine
 	// shared with other work it shows the cost apart from the waiting.
 	CPUPerOrder int64 `json:"cpu_ns_per_order"`
 }
+
+// Baseline is the raw cost of each order's key operations, measured order by
+// order in the same run as the orders, and the orders' latency ratios to it.
+type Baseline struct {
+	What      string  `json:"what"`
+	P50       int64   `json:"p50_ns"`
+	P90       int64   `json:"p90_ns"`
+	P99       int64   `json:"p99_ns"`
+	P999      int64   `json:"p999_ns"`
+	Max       int64   `json:"max_ns"`
+	P50Ratio  float64 `json:"p50_ratio"`
+	P99Ratio  float64 `json:"p99_ratio"`
+	P999Ratio float64 `json:"p999_ratio"`
+}
+
+// baselineWhat describes the baseline loop.
+const baselineWhat = "Sign with the signer and Verify with the venue's key of each order's bytes, raw, between orders"
 
 // Run sends the orders through a fresh Adapter, each with a deadline of
 // opts.Timeout, and verifies the audit log afterwards. A run where StopAfter
@@ -131,16 +162,33 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := provider.NewKeyring(opts.Key)
+	venueKey := opts.Key
+	if opts.VenueKey != nil && opts.Venue != "" {
+		return nil, fmt.Errorf("%w: VenueKey is the in-process venue's key; a TCP venue verifies with its own", provider.ErrInvalidConfig)
+	}
+	if opts.VenueKey != nil {
+		if got, want := opts.VenueKey.Info().ID, opts.Key.Info().ID; got != want {
+			return nil, fmt.Errorf("%w: the venue's key %q is not the signer's key %q", provider.ErrInvalidConfig, got, want)
+		}
+		venueKey = opts.VenueKey
+	}
+	keys, err := provider.NewKeyring(venueKey)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Orders: opts.Orders, RiskRejected: map[string]int{}, VenueRejected: map[string]int{},
 		Signer: opts.Key.Info(), Venue: "in-process", Durability: opts.Durability.String()}
 
+	// The duplicate windows' memory is mapped before the run, not by page
+	// faults in the orders that first reach each page.
+	checker.Prefault()
 	var v venue.Venue
 	if opts.Venue == "" {
-		v, err = venue.NewSim(venue.SimOptions{Keys: keys})
+		var sim *venue.Sim
+		if sim, err = venue.NewSim(venue.SimOptions{Keys: keys}); err == nil {
+			sim.Prefault()
+			v = sim
+		}
 	} else {
 		var addr string
 		if addr, err = venue.ParseAddr(opts.Venue); err == nil {
@@ -193,6 +241,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	hist := latency.New(opts.Orders)
 	mix := NewMix(opts.Seed, fmt.Sprintf("%x-", time.Now().UnixNano()&0xffffff))
 	buf := make([]byte, 0, 256)
+	var base *latency.Sample
+	var sig []byte
+	var baseTime time.Duration
+	if opts.Baseline {
+		base = latency.New(opts.Orders)
+		sig = make([]byte, 0, 8192)
+	}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	cpu0 := processCPU()
@@ -214,6 +269,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Sent++
 		hist.RecordValue(t1.Sub(t0).Nanoseconds())
 		t0 = t1
+		if base != nil {
+			var berr error
+			if sig, berr = provider.SignAppend(ctx, opts.Key, sig[:0], buf); berr == nil {
+				berr = venueKey.Verify(ctx, buf, sig)
+			}
+			t0 = time.Now()
+			if berr != nil {
+				return nil, fmt.Errorf("baseline: %w", berr)
+			}
+			base.RecordValue(t0.Sub(t1).Nanoseconds())
+			baseTime += t0.Sub(t1)
+		}
 		if err == nil {
 			res.Accepted++
 			inARow = 0
@@ -248,7 +315,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			break
 		}
 	}
-	res.Elapsed = time.Since(start)
+	res.Elapsed = time.Since(start) - baseTime
 	res.CPUPerOrder = int64(processCPU()-cpu0) / int64(res.Sent)
 	runtime.ReadMemStats(&ms1)
 	res.MallocsPerOp = float64(ms1.Mallocs-ms0.Mallocs) / float64(res.Sent)
@@ -258,6 +325,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.P99 = hist.ValueAtQuantile(99)
 	res.P999 = hist.ValueAtQuantile(99.9)
 	res.Max = hist.Max()
+	if base != nil {
+		res.Baseline = &Baseline{What: baselineWhat, P50: base.ValueAtQuantile(50), P90: base.ValueAtQuantile(90),
+			P99: base.ValueAtQuantile(99), P999: base.ValueAtQuantile(99.9), Max: base.Max()}
+		res.Baseline.P50Ratio = ratio(res.P50, res.Baseline.P50)
+		res.Baseline.P99Ratio = ratio(res.P99, res.Baseline.P99)
+		res.Baseline.P999Ratio = ratio(res.P999, res.Baseline.P999)
+	}
 
 	if opts.NoAudit {
 		res.Durability = "none"
@@ -282,4 +356,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.AuditVerified = true
 	res.AuditRecords = rep.Records
 	return res, nil
+}
+
+func ratio(a, b int64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }

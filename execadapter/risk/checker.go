@@ -77,6 +77,18 @@ func New(cfg *Config) (*Checker, error) {
 	return k, nil
 }
 
+// Prefault maps the memory of the duplicate-ID window now (see
+// duplicates.capacity: about 72 bytes per ID), so that the first orders to
+// reach each page do not pay a page fault. Call it once, before trading, on
+// a latency-critical path.
+func (k *Checker) Prefault() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.dedup != nil {
+		k.dedup.Prefault()
+	}
+}
+
 // SetKillSwitch turns the kill switch on (every order is rejected at once,
 // with rule kill_switch) or off.
 func (k *Checker) SetKillSwitch(on bool) { k.kill.Store(on) }

@@ -85,6 +85,7 @@ func ParseAck(body []byte) (Ack, []byte, error) {
 type FrameReader struct {
 	r   *bufio.Reader
 	buf []byte
+	lb  [4]byte // a field, not a local: a local escapes through io.ReadFull
 }
 
 // NewFrameReader returns a FrameReader on r.
@@ -104,8 +105,8 @@ var ErrTruncatedFrame = errors.New("connection closed in the middle of a frame")
 // matching ErrTruncatedFrame, a length of 0 or over MaxFrame one matching
 // ErrProtocol. The buffer never grows beyond MaxFrame.
 func (f *FrameReader) Next() (byte, []byte, error) {
-	var lb [4]byte
-	if n, err := io.ReadFull(f.r, lb[:]); err != nil {
+	lb := f.lb[:]
+	if n, err := io.ReadFull(f.r, lb); err != nil {
 		if n == 0 && errors.Is(err, io.EOF) {
 			return 0, nil, io.EOF
 		}
@@ -114,7 +115,7 @@ func (f *FrameReader) Next() (byte, []byte, error) {
 		}
 		return 0, nil, err
 	}
-	n := binary.BigEndian.Uint32(lb[:])
+	n := binary.BigEndian.Uint32(lb)
 	if n == 0 || n > MaxFrame {
 		return 0, nil, fmt.Errorf("%w: frame length %d is outside 1 to %d", ErrProtocol, n, MaxFrame)
 	}

@@ -127,6 +127,16 @@ func (s *Sim) Process(ctx context.Context, envelope []byte) (Ack, []byte) {
 	return ack, id
 }
 
+// Prefault maps the memory of the duplicate window now (about 72 bytes per
+// unit of DedupCapacity), so that the first orders to reach each page do not
+// pay a page fault. Call it once, before trading, on a latency-critical
+// path.
+func (s *Sim) Prefault() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dedup.Prefault()
+}
+
 // Close makes later Submits fail with ErrClosed.
 func (s *Sim) Close() error {
 	s.closed.Store(true)

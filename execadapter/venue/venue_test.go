@@ -414,7 +414,7 @@ func TestTCPUnreachable(t *testing.T) {
 	srv.Close()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		c.mu.Lock()
-		down := c.conn == nil
+		down := c.cur == nil
 		c.mu.Unlock()
 		if down {
 			break

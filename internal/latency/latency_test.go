@@ -44,3 +44,28 @@ func TestRecordWithinCapacityDoesNotAllocate(t *testing.T) {
 		t.Errorf("RecordValue allocates %v times within capacity", n)
 	}
 }
+
+func TestCompare(t *testing.T) {
+	path, base := New(100), New(100)
+	for i := range 100 {
+		path.RecordValue(int64(3 * (i + 1)))
+		base.RecordValue(int64(i + 1))
+	}
+	got := map[string]float64{}
+	for _, m := range Compare("venue", path, "echo", base) {
+		got[m.Unit] = m.Value
+	}
+	want := map[string]float64{
+		"venue-p50-ns": 150, "echo-p50-ns": 50, "p50-ratio": 3,
+		"venue-p99-ns": 297, "echo-p99-ns": 99, "p99-ratio": 3,
+		"venue-p999-ns": 300, "echo-p999-ns": 100, "p999-ratio": 3,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d metrics, want %d: %v", len(got), len(want), got)
+	}
+}
