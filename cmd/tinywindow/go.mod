@@ -81,7 +81,9 @@ replace (
 	github.com/tinywindow/tinywindow/bindings => ../../bindings
 	github.com/tinywindow/tinywindow/providers/awskms => ../../providers/awskms
 	github.com/tinywindow/tinywindow/providers/azurekv => ../../providers/azurekv
+	github.com/tinywindow/tinywindow/providers/gcpkms => ../../providers/gcpkms
 	github.com/tinywindow/tinywindow/providers/remote => ../../providers/remote
+	github.com/tinywindow/tinywindow/providers/vaulttransit => ../../providers/vaulttransit
 	github.com/tinywindow/tinywindow/service => ../../service
 	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

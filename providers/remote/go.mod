@@ -52,6 +52,8 @@ replace (
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
 	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
+	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
+	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
 	github.com/tinywindow/tinywindow/service => ../../service
 	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )
