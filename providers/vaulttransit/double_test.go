@@ -492,4 +492,3 @@ func (d *vaultDouble) verify(w http.ResponseWriter, k *vaultKey, pathHash string
 	}
 	writeJSON(w, 200, map[string]any{"data": map[string]any{"valid": valid}})
 }
-
