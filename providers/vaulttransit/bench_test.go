@@ -88,3 +88,44 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVerifyInterleaved alternates a local Verify with a remote one
+// (verify=remote) of the same signature and reports the ratio of the p50s,
+// remote / local.
+func BenchmarkVerifyInterleaved(b *testing.B) {
+	d := sharedVault()
+	ctx := context.Background()
+	msg := make([]byte, 64)
+	local, err := provider.Open(ctx, d.uri("ecdsa-p256-a"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer local.Close()
+	remote, err := provider.Open(ctx, d.uri("ecdsa-p256-a", "verify=remote"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer remote.Close()
+	sig, err := local.Sign(ctx, msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var l, r []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if err := local.Verify(ctx, msg, sig); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if err := remote.Verify(ctx, msg, sig); err != nil {
+			b.Fatal(err)
+		}
+		l, r = append(l, mid.Sub(start)), append(r, time.Since(mid))
+	}
+	slices.Sort(l)
+	slices.Sort(r)
+	n := len(l)
+	b.ReportMetric(float64(l[n/2].Microseconds()), "local-p50-µs")
+	b.ReportMetric(float64(r[n/2].Microseconds()), "remote-p50-µs")
+	b.ReportMetric(float64(r[n/2])/float64(l[n/2]), "remote/local")
+}
