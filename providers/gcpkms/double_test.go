@@ -105,6 +105,24 @@ func (d *kmsDouble) addKey(id string, alg kmspb.CryptoKeyVersion_CryptoKeyVersio
 	return name
 }
 
+// addPublicKey creates a key whose one version publishes pub and holds no
+// private key: the double can give its public key but cannot sign with it.
+func (d *kmsDouble) addPublicKey(id string, alg kmspb.CryptoKeyVersion_CryptoKeyVersionAlgorithm, pub crypto.PublicKey) string {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		panic(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.rings[testRing] = true
+	name := testRing + "/cryptoKeys/" + id
+	d.keys[name] = &doubleKey{purpose: kmspb.CryptoKey_ASYMMETRIC_SIGN, alg: alg, versions: []*doubleVersion{{
+		name: name + "/cryptoKeyVersions/1", state: kmspb.CryptoKeyVersion_ENABLED,
+		pem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+	}}}
+	return name
+}
+
 // addVersion adds an enabled version to a key (rotation) and returns its name.
 func (d *kmsDouble) addVersion(key string) string {
 	d.mu.Lock()

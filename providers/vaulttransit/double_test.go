@@ -49,7 +49,15 @@ type vaultKey struct {
 
 type vaultVersion struct {
 	signer crypto.Signer
+	pub    crypto.PublicKey // a published key without its private key
 	secret []byte
+}
+
+func (v *vaultVersion) public() crypto.PublicKey {
+	if v.signer != nil {
+		return v.signer.Public()
+	}
+	return v.pub
 }
 
 const doubleToken = "hvs.test-token-of-the-double"
@@ -72,6 +80,14 @@ func (d *vaultDouble) addKey(mount, name, typ string) {
 	k := &vaultKey{typ: typ, minDecrypt: 1}
 	d.keys[mount+"/"+name] = k
 	k.versions = append(k.versions, newVersion(typ))
+}
+
+// addPublicKey adds a key whose one version publishes pub and holds no
+// private key: the double can describe it but neither sign nor verify.
+func (d *vaultDouble) addPublicKey(mount, name, typ string, pub crypto.PublicKey) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.keys[mount+"/"+name] = &vaultKey{typ: typ, minDecrypt: 1, versions: []*vaultVersion{{pub: pub}}}
 }
 
 func (d *vaultDouble) rotateKey(mount, name string) {
@@ -238,15 +254,15 @@ func (d *vaultDouble) describe(name string, k *vaultKey) map[string]any {
 		if i+1 < k.minDecrypt {
 			continue
 		}
-		if v.signer == nil {
+		if v.public() == nil {
 			versions[strconv.Itoa(i+1)] = time.Now().Unix()
 			continue
 		}
 		var pub string
-		if e, ok := v.signer.Public().(ed25519.PublicKey); ok {
+		if e, ok := v.public().(ed25519.PublicKey); ok {
 			pub = base64.StdEncoding.EncodeToString(e)
 		} else {
-			der, _ := x509.MarshalPKIXPublicKey(v.signer.Public())
+			der, _ := x509.MarshalPKIXPublicKey(v.public())
 			pub = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 		}
 		versions[strconv.Itoa(i+1)] = map[string]any{"public_key": pub, "creation_time": time.Now().Format(time.RFC3339Nano), "name": k.typ}
@@ -347,6 +363,10 @@ func (d *vaultDouble) sign(w http.ResponseWriter, k *vaultKey, pathHash string, 
 	n, v, err := k.version(body)
 	if err != nil {
 		vaultErr(w, 400, err.Error())
+		return
+	}
+	if v.signer == nil {
+		vaultErr(w, 500, "the double holds no private key for this version")
 		return
 	}
 	input, h, err := prepared(k, body, pathHash)
@@ -452,6 +472,10 @@ func (d *vaultDouble) verify(w http.ResponseWriter, k *vaultKey, pathHash string
 		return
 	}
 	v := k.versions[n-1]
+	if v.signer == nil && v.secret == nil {
+		vaultErr(w, 500, "the double holds no private key for this version")
+		return
+	}
 	if k.typ == "hmac" {
 		tag, err := hmacOf(v, pathHash, body)
 		if err != nil {
