@@ -34,7 +34,7 @@ func decodeWire(s string, want int) ([]byte, error) {
 	if n != want {
 		return nil, fmt.Errorf("%w: vault signed with key version %d, not %d", provider.ErrUnavailable, n, want)
 	}
-	sig, err := base64.StdEncoding.DecodeString(b64)
+	sig, err := base64.StdEncoding.Strict().DecodeString(b64)
 	if err != nil {
 		return nil, fmt.Errorf("%w: vault answered a signature that is not base64: %w", provider.ErrUnavailable, err)
 	}
