@@ -2,6 +2,7 @@ package vaulttransit
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,7 +35,12 @@ func decodeWire(s string, want int) ([]byte, error) {
 	if n != want {
 		return nil, fmt.Errorf("%w: vault signed with key version %d, not %d", provider.ErrUnavailable, n, want)
 	}
+	// Strict: canonical padding bits. Go's decoder skips CR and LF, which
+	// Vault never writes: refuse them, so that one answer has one reading.
 	sig, err := base64.StdEncoding.Strict().DecodeString(b64)
+	if err == nil && strings.ContainsAny(b64, "\r\n") {
+		err = errors.New("line breaks in base64")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: vault answered a signature that is not base64: %w", provider.ErrUnavailable, err)
 	}
