@@ -39,8 +39,8 @@ require (
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 )
 
 // Development: every module of this repository, from this tree.
@@ -50,6 +50,8 @@ replace (
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/awskms => ../providers/awskms
 	github.com/tinywindow/tinywindow/providers/azurekv => ../providers/azurekv
+	github.com/tinywindow/tinywindow/providers/gcpkms => ../providers/gcpkms
 	github.com/tinywindow/tinywindow/providers/remote => ../providers/remote
+	github.com/tinywindow/tinywindow/providers/vaulttransit => ../providers/vaulttransit
 	github.com/tinywindow/tinywindow/telemetry => ../telemetry
 )

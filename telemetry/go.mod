@@ -29,6 +29,8 @@ replace (
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/awskms => ../providers/awskms
 	github.com/tinywindow/tinywindow/providers/azurekv => ../providers/azurekv
+	github.com/tinywindow/tinywindow/providers/gcpkms => ../providers/gcpkms
 	github.com/tinywindow/tinywindow/providers/remote => ../providers/remote
+	github.com/tinywindow/tinywindow/providers/vaulttransit => ../providers/vaulttransit
 	github.com/tinywindow/tinywindow/service => ../service
 )

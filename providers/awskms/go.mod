@@ -34,7 +34,9 @@ replace (
 	github.com/tinywindow/tinywindow/bindings => ../../bindings
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
+	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
 	github.com/tinywindow/tinywindow/providers/remote => ../remote
+	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
 	github.com/tinywindow/tinywindow/service => ../../service
 	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

@@ -40,8 +40,8 @@ require (
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
@@ -52,6 +52,8 @@ replace (
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
 	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
+	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
+	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
 	github.com/tinywindow/tinywindow/service => ../../service
 	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

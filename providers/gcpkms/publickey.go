@@ -1,0 +1,177 @@
+package gcpkms
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	kms "cloud.google.com/go/kms/apiv1"
+	"cloud.google.com/go/kms/apiv1/kmspb"
+
+	"github.com/tinywindow/tinywindow/internal/stdverify"
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/pqc"
+)
+
+// retryStaleAfter is how long a public key whose refresh failed because
+// Cloud KMS was unavailable keeps being used before the refresh is tried
+// again.
+const retryStaleAfter = 30 * time.Second
+
+// publicKey is a key version's public key, fetched with GetPublicKey.
+type publicKey struct {
+	der     []byte           // DER SubjectPublicKeyInfo
+	key     crypto.PublicKey // *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey; ML-DSA: nil
+	mldsa   *pqc.Key         // ML-DSA only: the verifier
+	raw     []byte           // ML-DSA only: the FIPS 204 public key, for mu
+	expires time.Time        // zero: never
+}
+
+// pubCache holds a key's public key and fetches it again when its TTL runs
+// out.
+type pubCache struct {
+	ttl     time.Duration
+	cur     atomic.Pointer[publicKey]
+	refresh sync.Mutex // one refresh at a time
+}
+
+// get returns the current public key, refreshing it first when it is due.
+// When the refresh fails because Cloud KMS cannot be reached, the old key
+// goes on serving (a key version's public key never changes) and the
+// refresh is tried again later.
+func (c *pubCache) get(ctx context.Context, fetch func(context.Context) (*publicKey, error)) (*publicKey, error) {
+	p := c.cur.Load()
+	if !due(p) {
+		return p, nil
+	}
+	c.refresh.Lock()
+	defer c.refresh.Unlock()
+	if p = c.cur.Load(); !due(p) {
+		return p, nil
+	}
+	fresh, err := fetch(ctx)
+	if err != nil {
+		if errors.Is(err, provider.ErrUnavailable) && p != nil && ctx.Err() == nil {
+			keep := *p
+			keep.expires = time.Now().Add(retryStaleAfter)
+			c.cur.Store(&keep)
+			return &keep, nil
+		}
+		return nil, err
+	}
+	c.cur.Store(fresh)
+	return fresh, nil
+}
+
+func due(p *publicKey) bool {
+	return p == nil || !p.expires.IsZero() && time.Now().After(p.expires)
+}
+
+// fetchPublicKey calls GetPublicKey for a key version and checks the answer:
+// its name, algorithm and CRC32C, and that the key fits the algorithm.
+func fetchPublicKey(ctx context.Context, client *kms.KeyManagementClient, o *options, name string, spec *algSpec) (*publicKey, error) {
+	req := &kmspb.GetPublicKeyRequest{Name: name}
+	if spec.mldsa() {
+		req.PublicKeyFormat = kmspb.PublicKey_NIST_PQC
+	}
+	var p *publicKey
+	err := o.retry(ctx, func(ctx context.Context) error {
+		out, err := client.GetPublicKey(ctx, req, noGAXRetry)
+		if err != nil {
+			return err
+		}
+		if out.GetName() != name {
+			return fmt.Errorf("%w: the answer names key version %q", errCorrupted, out.GetName())
+		}
+		if out.GetAlgorithm() != spec.kms {
+			return fmt.Errorf("%w: gcpkms key version %s is now %s, not %s; reopen it", provider.ErrUnsupported, name, out.GetAlgorithm(), spec.kms)
+		}
+		if spec.mldsa() {
+			d := out.GetPublicKey()
+			if !crcMatches(d.GetData(), d.GetCrc32CChecksum()) {
+				return fmt.Errorf("%w: public key data", errCorrupted)
+			}
+			p, err = parseMLDSA(name, spec, d.GetData())
+			return err
+		}
+		if !crcMatches([]byte(out.GetPem()), out.GetPemCrc32C()) {
+			return fmt.Errorf("%w: public key PEM", errCorrupted)
+		}
+		p, err = parsePEM(name, spec, out.GetPem())
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, provider.ErrUnsupported) {
+			return nil, err
+		}
+		return nil, kmsError("GetPublicKey", name, err)
+	}
+	if o.pubKeyTTL > 0 {
+		p.expires = time.Now().Add(o.pubKeyTTL)
+	}
+	return p, nil
+}
+
+func parseMLDSA(name string, spec *algSpec, raw []byte) (*publicKey, error) {
+	der, err := pqc.MarshalPublicKey(spec.alg, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: gcpkms: public key of %s: %w", provider.ErrUnsupported, name, err)
+	}
+	v, err := pqc.NewVerifier(der, pqc.Options{Algorithm: spec.alg})
+	if err != nil {
+		return nil, fmt.Errorf("%w: gcpkms: public key of %s: %w", provider.ErrUnsupported, name, err)
+	}
+	return &publicKey{der: der, mldsa: v, raw: raw, key: v.Public()}, nil
+}
+
+func parsePEM(name string, spec *algSpec, s string) (*publicKey, error) {
+	block, rest := pem.Decode([]byte(s))
+	if block == nil || block.Type != "PUBLIC KEY" || len(bytes.TrimSpace(rest)) != 0 {
+		return nil, fmt.Errorf("%w: gcpkms: public key of %s is not one PEM PUBLIC KEY block", provider.ErrUnsupported, name)
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: gcpkms: public key of %s: %w", provider.ErrUnsupported, name, err)
+	}
+	if err := stdverify.CheckKey(spec.alg, pub); err != nil {
+		return nil, fmt.Errorf("gcpkms: public key of %s: %w", name, err)
+	}
+	if k, ok := pub.(*rsa.PublicKey); ok && k.Size() != spec.sigSize {
+		return nil, fmt.Errorf("%w: gcpkms: public key of %s has a %d-bit modulus, not that of %s", provider.ErrUnsupported, name, 8*k.Size(), spec.kms)
+	}
+	switch pub.(type) {
+	case *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey:
+	default:
+		return nil, fmt.Errorf("%w: gcpkms: public key of %s is a %T", provider.ErrUnsupported, name, pub)
+	}
+	return &publicKey{der: block.Bytes, key: pub}, nil
+}
+
+// Public returns the public key: *ecdsa.PublicKey, ed25519.PublicKey,
+// *rsa.PublicKey, or for ML-DSA the public key of providers/pqc.
+func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.cur.Load().key }
+
+// PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding
+// its DER SubjectPublicKeyInfo.
+func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
+	if k.closed.Load() {
+		return nil, fmt.Errorf("%w: gcpkms key %s", provider.ErrClosed, k.version)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.cur.Load().der}), nil
+}
+
+func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
+	return k.pub.get(ctx, func(ctx context.Context) (*publicKey, error) {
+		return fetchPublicKey(ctx, k.client, k.opts, k.version, k.spec)
+	})
+}

@@ -1,0 +1,196 @@
+package vaulttransit
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// Scheme is the key URI scheme of this backend.
+const Scheme = "vault"
+
+// The URI attributes this backend accepts.
+var uriAttrs = []string{
+	"addr", "mount", "key", "version", "namespace", "token", "verify",
+	"signature-algorithm", "max-attempts", "max-backoff", "pubkey-ttl",
+}
+
+// Defaults of the optional URI attributes.
+const (
+	DefaultMount       = "transit"
+	DefaultTokenSource = "env:VAULT_TOKEN"
+	DefaultMaxAttempts = 3
+	DefaultMaxBackoff  = time.Second
+	DefaultPubKeyTTL   = time.Hour
+)
+
+// options is a parsed vault key URI.
+type options struct {
+	addr         string
+	mount        string
+	key          string
+	version      int // 0: the latest version when opened
+	namespace    string
+	tokenSource  string
+	remoteVerify bool
+	pkcs1        bool
+	maxAttempts  int
+	maxBackoff   time.Duration
+	pubKeyTTL    time.Duration // 0: read once, never refresh
+}
+
+var (
+	// keyPattern is Vault's name pattern for Transit keys.
+	keyPattern       = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.@-]{0,126}[A-Za-z0-9_])?$`)
+	mountPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`)
+	namespacePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/?$`)
+)
+
+func parseOptions(u *provider.URI) (*options, error) {
+	if err := u.Check(Scheme, uriAttrs...); err != nil {
+		return nil, err
+	}
+	o := &options{mount: DefaultMount, tokenSource: DefaultTokenSource, maxAttempts: DefaultMaxAttempts, maxBackoff: DefaultMaxBackoff, pubKeyTTL: DefaultPubKeyTTL}
+	var ok bool
+	if o.key, ok = u.Get("key"); !ok || !keyPattern.MatchString(o.key) {
+		return nil, fmt.Errorf("%w: vault URI names no Transit key, or %q is not a key name (letters, digits, '_', '-', '.', '@'); write key=NAME, as in vault:addr=https://vault:8200;mount=transit;key=orders",
+			provider.ErrInvalidConfig, o.key)
+	}
+	if o.addr, ok = u.Get("addr"); !ok {
+		o.addr = os.Getenv("VAULT_ADDR")
+	}
+	if err := checkAddr(o.addr); err != nil {
+		return nil, err
+	}
+	if v, ok := u.Get("mount"); ok {
+		if !mountPattern.MatchString(v) {
+			return nil, fmt.Errorf("%w: vault mount=%q is not a mount path such as transit or team/transit", provider.ErrInvalidConfig, v)
+		}
+		o.mount = v
+	}
+	if v, ok := u.Get("namespace"); ok {
+		if !namespacePattern.MatchString(v) {
+			return nil, fmt.Errorf("%w: vault namespace=%q is not a namespace path such as trading/ or org/trading", provider.ErrInvalidConfig, v)
+		}
+		o.namespace = v
+	}
+	if v, ok := u.Get("token"); ok {
+		o.tokenSource = v
+	}
+	if v, ok := u.Get("version"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || strconv.Itoa(n) != v {
+			return nil, fmt.Errorf("%w: vault version=%q; write a key version number such as version=2, or leave it out for the latest", provider.ErrInvalidConfig, v)
+		}
+		o.version = n
+	}
+	if v, ok := u.Get("verify"); ok {
+		switch v {
+		case "local":
+		case "remote":
+			o.remoteVerify = true
+		default:
+			return nil, fmt.Errorf("%w: vault verify=%q; write verify=local (the default: check with the cached public key) or verify=remote (Vault's verify endpoint)", provider.ErrInvalidConfig, v)
+		}
+	}
+	if v, ok := u.Get("signature-algorithm"); ok {
+		switch v {
+		case "pss":
+		case "pkcs1v15":
+			o.pkcs1 = true
+		default:
+			return nil, fmt.Errorf("%w: vault signature-algorithm=%q; write pss (the default) or pkcs1v15, for RSA keys", provider.ErrInvalidConfig, v)
+		}
+	}
+	if v, ok := u.Get("max-attempts"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			return nil, fmt.Errorf("%w: vault max-attempts=%q; write a whole number from 1 (no retry) to 10", provider.ErrInvalidConfig, v)
+		}
+		o.maxAttempts = n
+	}
+	var err error
+	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
+		return nil, err
+	}
+	if o.pubKeyTTL, err = durationAttr(u, "pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// checkAddr accepts an https URL, or an http URL on a loopback address
+// (vault server -dev, test servers): the token must not travel in clear.
+func checkAddr(s string) error {
+	u, err := url.Parse(s)
+	if s == "" || err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%w: vault addr %q is not a URL such as https://vault.example.com:8200; write addr= or set VAULT_ADDR", provider.ErrInvalidConfig, s)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: vault addr %q: write an https URL; http is accepted on a loopback address only, since the token would travel in clear", provider.ErrInvalidConfig, s)
+}
+
+func durationAttr(u *provider.URI, name string, def, lo, hi time.Duration) (time.Duration, error) {
+	v, ok := u.Get(name)
+	if !ok {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("%w: vault %s=%q; write a Go duration from %v to %v, such as 250ms or 1h", provider.ErrInvalidConfig, name, v, lo, hi)
+	}
+	return d, nil
+}
+
+// newClient builds a Vault client: the library's default configuration
+// (which reads VAULT_CACERT, VAULT_CLIENT_CERT and the other TLS settings of
+// the environment), the URI's address and retry bounds, the token from its
+// source, and the namespace.
+func newClient(o *options) (*api.Client, error) {
+	token, err := provider.ReadSecret(o.tokenSource)
+	if err != nil {
+		return nil, fmt.Errorf("vault token: %w", err)
+	}
+	defer provider.Zero(token)
+	tok := bytes.TrimSpace(token)
+	if len(tok) == 0 {
+		return nil, fmt.Errorf("%w: vault token from %s is empty", provider.ErrInvalidConfig, o.tokenSource)
+	}
+	cfg := api.DefaultConfig()
+	if cfg.Error != nil {
+		return nil, fmt.Errorf("%w: vault: the client configuration from the environment: %w", provider.ErrInvalidConfig, cfg.Error)
+	}
+	cfg.Address = o.addr
+	cfg.MaxRetries = o.maxAttempts - 1
+	cfg.MinRetryWait = min(firstBackoff, o.maxBackoff)
+	cfg.MaxRetryWait = o.maxBackoff
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: vault: creating the client for %s: %w", provider.ErrInvalidConfig, o.addr, err)
+	}
+	c.SetToken(string(tok))
+	if o.namespace != "" {
+		c.SetNamespace(o.namespace)
+	}
+	return c, nil
+}
+
+// firstBackoff is the wait before the second attempt of a call; the
+// client library doubles it on each attempt, up to max-backoff.
+const firstBackoff = 50 * time.Millisecond

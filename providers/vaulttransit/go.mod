@@ -1,0 +1,45 @@
+module github.com/tinywindow/tinywindow/providers/vaulttransit
+
+go 1.26.0
+
+require (
+	github.com/hashicorp/vault/api v1.23.0
+	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
+	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
+	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
+	github.com/hashicorp/errwrap v1.1.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-multierror v1.1.1 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	github.com/hashicorp/go-rootcerts v1.0.2 // indirect
+	github.com/hashicorp/go-secure-stdlib/parseutil v0.2.0 // indirect
+	github.com/hashicorp/go-secure-stdlib/strutil v0.1.2 // indirect
+	github.com/hashicorp/go-sockaddr v1.0.7 // indirect
+	github.com/hashicorp/hcl v1.0.1-vault-7 // indirect
+	github.com/mitchellh/go-homedir v1.1.0 // indirect
+	github.com/mitchellh/mapstructure v1.5.0 // indirect
+	github.com/ryanuber/go-glob v1.0.0 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
+)
+
+// Development: every module of this repository, from this tree.
+replace (
+	github.com/tinywindow/tinywindow => ../..
+	github.com/tinywindow/tinywindow/bindings => ../../bindings
+	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
+	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
+	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
+	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
+	github.com/tinywindow/tinywindow/providers/remote => ../remote
+	github.com/tinywindow/tinywindow/service => ../../service
+	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
+)

@@ -1,0 +1,177 @@
+package vaulttransit
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/tinywindow/tinywindow/internal/stdverify"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// retryStaleAfter is how long a public key whose refresh failed because
+// Vault was unavailable keeps being used before the refresh is tried again.
+const retryStaleAfter = 30 * time.Second
+
+// publicKey is a key version's public key, read from the keys endpoint.
+type publicKey struct {
+	der     []byte // DER SubjectPublicKeyInfo
+	key     crypto.PublicKey
+	expires time.Time // zero: never
+}
+
+// pubCache holds a key's public key and reads it again when its TTL runs
+// out.
+type pubCache struct {
+	cur     atomic.Pointer[publicKey]
+	refresh sync.Mutex
+}
+
+// get returns the current public key, refreshing it first when it is due.
+// When the refresh fails because Vault cannot be reached, the old key goes
+// on serving and the refresh is tried again later.
+func (c *pubCache) get(ctx context.Context, fetch func(context.Context) (*publicKey, error)) (*publicKey, error) {
+	p := c.cur.Load()
+	if !due(p) {
+		return p, nil
+	}
+	c.refresh.Lock()
+	defer c.refresh.Unlock()
+	if p = c.cur.Load(); !due(p) {
+		return p, nil
+	}
+	fresh, err := fetch(ctx)
+	if err != nil {
+		if errors.Is(err, provider.ErrUnavailable) && p != nil && ctx.Err() == nil {
+			keep := *p
+			keep.expires = time.Now().Add(retryStaleAfter)
+			c.cur.Store(&keep)
+			return &keep, nil
+		}
+		return nil, err
+	}
+	c.cur.Store(fresh)
+	return fresh, nil
+}
+
+func due(p *publicKey) bool {
+	return p == nil || !p.expires.IsZero() && time.Now().After(p.expires)
+}
+
+// keyDesc is what the keys endpoint says of a Transit key.
+type keyDesc struct {
+	typ      string
+	latest   int
+	versions map[string]any // version -> {public_key, …} or, for hmac, a time
+}
+
+// readKey reads the keys endpoint of the key.
+func readKey(ctx context.Context, c *api.Client, o *options) (*keyDesc, error) {
+	s, err := c.Logical().ReadWithContext(ctx, o.mount+"/keys/"+o.key)
+	if err != nil {
+		return nil, vaultError("read of keys", o.key, err)
+	}
+	if s == nil || s.Data == nil {
+		return nil, fmt.Errorf("%w: vault has no Transit key %s at %s/keys/%s%s", provider.ErrKeyNotFound, o.key, o.mount, o.key, hint(provider.ErrKeyNotFound))
+	}
+	d := &keyDesc{}
+	d.typ, _ = s.Data["type"].(string)
+	d.latest = number(s.Data["latest_version"])
+	d.versions, _ = s.Data["keys"].(map[string]any)
+	if d.typ == "" || d.latest < 1 || d.versions == nil {
+		return nil, fmt.Errorf("%w: vault's description of key %s lacks type, latest_version or keys", provider.ErrUnavailable, o.key)
+	}
+	return d, nil
+}
+
+func number(v any) int {
+	switch n := v.(type) {
+	case json.Number:
+		i, _ := strconv.Atoi(n.String())
+		return i
+	case float64:
+		return int(n)
+	}
+	return 0
+}
+
+// publicKeyOf parses the public key of version v as the keys endpoint
+// gives it: PEM for ECDSA and RSA, base64 for Ed25519.
+func publicKeyOf(d *keyDesc, o *options, kt *keyType, v int) (*publicKey, error) {
+	entry, _ := d.versions[strconv.Itoa(v)].(map[string]any)
+	s, _ := entry["public_key"].(string)
+	if s == "" {
+		return nil, fmt.Errorf("%w: vault key %s has no public key for version %d", provider.ErrKeyNotFound, o.key, v)
+	}
+	var pub crypto.PublicKey
+	if kt.alg == provider.Ed25519 {
+		raw, err := base64.StdEncoding.DecodeString(s)
+		if err != nil || len(raw) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("%w: vault key %s version %d: the Ed25519 public key is not 32 bytes of base64", provider.ErrUnsupported, o.key, v)
+		}
+		pub = ed25519.PublicKey(raw)
+	} else {
+		block, _ := pem.Decode([]byte(s))
+		if block == nil || block.Type != "PUBLIC KEY" {
+			return nil, fmt.Errorf("%w: vault key %s version %d: the public key is not a PEM PUBLIC KEY block", provider.ErrUnsupported, o.key, v)
+		}
+		var err error
+		if pub, err = x509.ParsePKIXPublicKey(block.Bytes); err != nil {
+			return nil, fmt.Errorf("%w: vault key %s version %d: %w", provider.ErrUnsupported, o.key, v, err)
+		}
+	}
+	if err := stdverify.CheckKey(kt.alg, pub); err != nil {
+		return nil, fmt.Errorf("vault key %s version %d: %w", o.key, v, err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: vault key %s version %d: %w", provider.ErrUnsupported, o.key, v, err)
+	}
+	p := &publicKey{der: der, key: pub}
+	if o.pubKeyTTL > 0 {
+		p.expires = time.Now().Add(o.pubKeyTTL)
+	}
+	return p, nil
+}
+
+// Public returns the public key: *ecdsa.PublicKey, ed25519.PublicKey or
+// *rsa.PublicKey.
+func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.cur.Load().key }
+
+// PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block.
+func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
+	if k.closed.Load() {
+		return nil, fmt.Errorf("%w: vault key %s", provider.ErrClosed, k.opts.key)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.cur.Load().der}), nil
+}
+
+func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
+	return k.pub.get(ctx, func(ctx context.Context) (*publicKey, error) {
+		d, err := readKey(ctx, k.client, k.opts)
+		if err != nil {
+			return nil, err
+		}
+		if d.typ != k.kt.vault {
+			return nil, fmt.Errorf("%w: vault key %s is now of type %s, not %s; reopen it", provider.ErrUnsupported, k.opts.key, d.typ, k.kt.vault)
+		}
+		p, err := publicKeyOf(d, k.opts, k.kt, k.version)
+		if err == nil && !bytes.Equal(p.der, k.der) {
+			return nil, fmt.Errorf("%w: vault key %s version %d has another public key than when it was opened (was the key deleted and created again?); reopen it", provider.ErrUnsupported, k.opts.key, k.version)
+		}
+		return p, err
+	})
+}
