@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/fips140"
-	"crypto/sha3"
 	"encoding/asn1"
 	"fmt"
 
@@ -15,11 +14,12 @@ import (
 	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 
 	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/pqc"
 )
 
 // MuSize is the size of the ML-DSA message representative mu that KMS signs
 // with MessageType EXTERNAL_MU.
-const MuSize = 64
+const MuSize = pqc.MuSize
 
 // mldsaParams holds what the backend needs of one ML-DSA parameter set: the
 // OID of its SubjectPublicKeyInfo, its sizes, and circl's parser and verifier
@@ -100,31 +100,13 @@ func (p *mldsaParams) parseSPKI(der []byte) (raw []byte, pub crypto.PublicKey, e
 }
 
 // MLDSATr returns tr = SHAKE256(pk, 64), the hash of an ML-DSA public key in
-// its FIPS 204 encoding.
-func MLDSATr(pk []byte) [64]byte {
-	var tr [64]byte
-	h := sha3.NewSHAKE256()
-	h.Write(pk)
-	h.Read(tr[:])
-	return tr
-}
+// its FIPS 204 encoding (pqc.PublicKeyHash).
+func MLDSATr(pk []byte) [64]byte { return pqc.PublicKeyHash(pk) }
 
 // MLDSAMu returns the message representative mu that ML-DSA signs for msg
-// with an empty context string (FIPS 204, Algorithms 2 and 7):
-//
-//	mu = SHAKE256(tr || 0x00 || 0x00 || msg, 64),  tr = SHAKE256(pk, 64)
-//
-// The first 0x00 marks pure ML-DSA (not HashML-DSA), the second is the
-// length of the empty context. KMS signs mu with MessageType EXTERNAL_MU.
-func MLDSAMu(tr *[64]byte, msg []byte) [MuSize]byte {
-	var mu [MuSize]byte
-	h := sha3.NewSHAKE256()
-	h.Write(tr[:])
-	h.Write([]byte{0, 0})
-	h.Write(msg)
-	h.Read(mu[:])
-	return mu
-}
+// with an empty context string, which KMS signs with MessageType
+// EXTERNAL_MU (pqc.ExternalMu).
+func MLDSAMu(tr *[64]byte, msg []byte) [MuSize]byte { return pqc.ExternalMu(tr, msg) }
 
 // signDigestMLDSA is SignDigest for an ML-DSA key: opts names no hash and
 // digest is the message, or opts names crypto.MLDSAMu (Go 1.27) and digest is

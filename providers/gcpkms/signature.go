@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/sha3"
 	"crypto/sha512"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/pqc"
 )
 
 // SignatureKey is a Cloud KMS key version of purpose ASYMMETRIC_SIGN: ECDSA
@@ -114,8 +114,9 @@ func (k *SignatureKey) request(ctx context.Context, msg []byte) (*kmspb.Asymmetr
 		if err != nil {
 			return nil, err
 		}
-		mu := externalMu(pub.raw, msg)
-		return &kmspb.AsymmetricSignRequest{Name: k.version, Data: mu, DataCrc32C: crc32c(mu)}, nil
+		tr := pqc.PublicKeyHash(pub.raw)
+		mu := pqc.ExternalMu(&tr, msg)
+		return &kmspb.AsymmetricSignRequest{Name: k.version, Data: mu[:], DataCrc32C: crc32c(mu[:])}, nil
 	}
 	if err := k.checkLength(msg); err != nil {
 		return nil, err
@@ -216,23 +217,6 @@ func (k *SignatureKey) checkSize(sig []byte) error {
 		return fmt.Errorf("%w: %s signature is %d bytes; this key's signatures are exactly %d", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
 	}
 	return nil
-}
-
-// externalMu returns the message representative mu that ML-DSA signs for
-// msg with an empty context string (FIPS 204, Algorithms 2 and 7):
-//
-//	mu = SHAKE256(SHAKE256(pk, 64) || 0x00 || 0x00 || msg, 64)
-//
-// Cloud KMS signs it as the data of a PQ_SIGN_ML_DSA_*_EXTERNAL_MU version.
-func externalMu(pk, msg []byte) []byte {
-	tr := sha3.SumSHAKE256(pk, 64)
-	h := sha3.NewSHAKE256()
-	h.Write(tr)
-	h.Write([]byte{0, 0})
-	h.Write(msg)
-	mu := make([]byte, 64)
-	h.Read(mu)
-	return mu
 }
 
 // SignAppend appends the signature of msg to dst. The client allocates

@@ -153,3 +153,37 @@ func TestCryptoSignerExternalMu(t *testing.T) {
 		})
 	}
 }
+
+// TestExternalMu: the μ of ExternalMu, signed through the std engine's
+// crypto.Signer (crypto.MLDSAMu), verifies for the message, for every
+// parameter set, so the external μ that awskms and gcpkms send is the one
+// FIPS 204 signs.
+func TestExternalMu(t *testing.T) {
+	ctx := context.Background()
+	msg := []byte("an order too long to send to a key service whole")
+	for _, alg := range []provider.Algorithm{provider.MLDSA44, provider.MLDSA65, provider.MLDSA87} {
+		t.Run(string(alg), func(t *testing.T) {
+			k, err := pqc.NewFromSeed(testSeed(32, 9), pqc.Options{Algorithm: alg, Engine: pqc.EngineStd})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer k.Close()
+			cs, err := provider.CryptoSigner(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := pqc.PublicKeyHash(k.PublicKeyBytes())
+			m := pqc.ExternalMu(&tr, msg)
+			sig, err := cs.Sign(nil, m[:], crypto.MLDSAMu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Verify(ctx, msg, sig); err != nil {
+				t.Fatalf("signature of ExternalMu does not verify for the message: %v", err)
+			}
+			if err := k.Verify(ctx, append(msg, '!'), sig); !errors.Is(err, provider.ErrInvalidSignature) {
+				t.Fatalf("signature of ExternalMu verifies for another message: %v", err)
+			}
+		})
+	}
+}
