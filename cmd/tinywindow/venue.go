@@ -68,6 +68,9 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("venue: %v", err)
 	}
+	// Map the duplicate window before the first order, so that no order
+	// pays a page fault for it.
+	sim.Prefault()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return e.errorf("venue: %v", err)
