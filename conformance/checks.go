@@ -374,7 +374,7 @@ func checkPublicKeyStdlib(ctx context.Context, r *run) (Status, string) {
 	if err != nil {
 		return failf("%v", err)
 	}
-	ok, skip, err := stdlibVerify(r.key.Info().Algorithm, pk.Public(), msg, sig)
+	ok, skip, err := publicKeyVerify(r.key, pk.Public(), msg, sig)
 	switch {
 	case err != nil:
 		return failf("%v", err)
@@ -385,7 +385,7 @@ func checkPublicKeyStdlib(ctx context.Context, r *run) (Status, string) {
 	}
 	bad := bytes.Clone(msg)
 	bad[0] ^= 1
-	if ok, _, _ := stdlibVerify(r.key.Info().Algorithm, pk.Public(), bad, sig); ok {
+	if ok, _, _ := publicKeyVerify(r.key, pk.Public(), bad, sig); ok {
 		return failf("the standard library accepts the signature for another message")
 	}
 	return Pass, ""
@@ -455,7 +455,7 @@ func checkCryptoSigner(ctx context.Context, r *run) (Status, string) {
 	if err != nil {
 		return failf("crypto.Signer.Sign: %v", err)
 	}
-	ok, skip, err := stdlibVerify(alg, cs.Public(), msg, sig)
+	ok, skip, err := publicKeyVerify(r.key, cs.Public(), msg, sig)
 	switch {
 	case err != nil:
 		return failf("%v", err)

@@ -7,11 +7,18 @@ import (
 	"io"
 )
 
+// MLDSAMuSize is the size of an external ML-DSA μ, the message
+// representative that a crypto.Signer signs when opts.HashFunc() is
+// crypto.MLDSAMu (see ExternalMu).
+const MLDSAMuSize = 64
+
 // CryptoSigner returns a crypto.Signer backed by k, so that crypto/x509 and
 // crypto/tls can use an HSM or KMS key unchanged. k must be an asymmetric key
 // implementing PublicKeyer and DigestSigner. crypto.Signer has no context, so
 // every call uses ctx; the rand argument of Sign is ignored, as the backend
-// draws its own randomness.
+// draws its own randomness. Its Public is k's: built with Go 1.27, an ML-DSA
+// key's is an *mldsa.PublicKey, which crypto/x509 and crypto/tls take; and
+// opts naming crypto.MLDSAMu passes a 64-byte external μ to the backend.
 func CryptoSigner(ctx context.Context, k Signer) (crypto.Signer, error) {
 	pk, ok := k.(PublicKeyer)
 	if !ok {
@@ -36,7 +43,11 @@ func (s *cryptoSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) 
 	if opts == nil {
 		return nil, fmt.Errorf("%w: crypto.Signer.Sign: nil SignerOpts", ErrInvalidConfig)
 	}
-	if h := opts.HashFunc(); h != 0 {
+	if ExternalMu(opts) {
+		if len(digest) != MLDSAMuSize {
+			return nil, fmt.Errorf("%w: crypto.Signer.Sign: an external ML-DSA μ is %d bytes, not %d", ErrInvalidConfig, MLDSAMuSize, len(digest))
+		}
+	} else if h := opts.HashFunc(); h != 0 {
 		if !h.Available() {
 			return nil, fmt.Errorf("%w: crypto.Signer.Sign: hash %v is not linked into the binary", ErrUnsupported, h)
 		}

@@ -7,7 +7,10 @@
 //	tinywindow sign --signer URI [--in FILE]   the signature of stdin or FILE, as hex
 //	tinywindow verify --signer URI --sig HEX [--in FILE]
 //	tinywindow pubkey --signer URI             the public key as PEM
-//	tinywindow providers                       registered schemes and algorithms
+//	tinywindow csr --signer URI --subject DN [--dns NAME]... --out FILE.csr
+//	tinywindow cert --signer URI --subject DN [--dns NAME]... [--days N]
+//	    [--ca-signer URI --ca-cert FILE] [--client|--server|--ca] --out FILE.pem
+//	tinywindow providers [--json]              registered schemes and algorithms, FIPS 140-3 mode
 //	tinywindow bench --signer URI [--size 64] [--duration 5s] [--concurrency N] [--json]
 //	tinywindow conformance --signer URI [--report FILE.json] [--markdown FILE.md]
 //	tinywindow demo [--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--json]

@@ -1,10 +1,14 @@
 package awskms
 
 import (
+	"context"
 	"crypto"
+	"crypto/fips140"
 	"crypto/sha3"
 	"encoding/asn1"
 	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
@@ -120,4 +124,37 @@ func MLDSAMu(tr *[64]byte, msg []byte) [MuSize]byte {
 	h.Write(msg)
 	h.Read(mu[:])
 	return mu
+}
+
+// signDigestMLDSA is SignDigest for an ML-DSA key: opts names no hash and
+// digest is the message, or opts names crypto.MLDSAMu (Go 1.27) and digest is
+// an external μ, sent to KMS as EXTERNAL_MU. KMS signs with the empty
+// context string, so an *mldsa.Options with another is refused.
+func (k *SignatureKey) signDigestMLDSA(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if provider.ExternalMu(opts) {
+		if len(digest) != MuSize {
+			return nil, fmt.Errorf("%w: awskms: an external ML-DSA μ is %d bytes, not %d", provider.ErrInvalidConfig, MuSize, len(digest))
+		}
+		if !k.opts.externalMu {
+			return nil, fmt.Errorf("%w: awskms: signing an external μ needs MessageType EXTERNAL_MU, which external-mu=false forbids", provider.ErrUnsupported)
+		}
+		return k.kmsSign(ctx, digest, types.MessageTypeExternalMu)
+	}
+	if c, ok := provider.SignerContext(opts); ok && c != "" {
+		return nil, fmt.Errorf("%w: awskms: KMS signs %s with the empty context string, not %q", provider.ErrUnsupported, k.spec.alg, c)
+	}
+	if opts.HashFunc() != 0 {
+		return nil, fmt.Errorf("%w: awskms: %s signs the message itself; SignerOpts must name no hash, not %v", provider.ErrUnsupported, k.spec.alg, opts.HashFunc())
+	}
+	return k.signMLDSA(ctx, digest)
+}
+
+// verifyMLDSA verifies an ML-DSA signature locally: with circl, or in FIPS
+// 140-3 mode with the standard library's crypto/mldsa (Go 1.27), which lies
+// inside the FIPS module.
+func (k *SignatureKey) verifyMLDSA(pub *publicKey, msg, sig []byte) bool {
+	if fips140.Enabled() && pub.std != nil {
+		return stdMLDSAVerify(pub.std, msg, sig)
+	}
+	return k.spec.mldsa.verify(pub.key, msg, sig)
 }

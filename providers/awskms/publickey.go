@@ -29,6 +29,7 @@ const retryStaleAfter = 30 * time.Second
 type publicKey struct {
 	der     []byte           // DER SubjectPublicKeyInfo
 	key     crypto.PublicKey // *ecdsa.PublicKey, *rsa.PublicKey, or circl's ML-DSA key
+	std     crypto.PublicKey // ML-DSA with Go 1.27: the same key as *mldsa.PublicKey
 	tr      [64]byte         // ML-DSA only: SHAKE256 of the raw public key
 	keyARN  string
 	expires time.Time // zero: never
@@ -107,7 +108,7 @@ func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec 
 		if err != nil {
 			return nil, err
 		}
-		p.key, p.tr = pub, MLDSATr(raw)
+		p.key, p.std, p.tr = pub, stdMLDSAPublicKey(raw), MLDSATr(raw)
 		return p, nil
 	}
 	pub, err := x509.ParsePKIXPublicKey(out.PublicKey)
@@ -135,8 +136,16 @@ func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec 
 }
 
 // Public returns the public key: *ecdsa.PublicKey, *rsa.PublicKey, or for
-// ML-DSA circl's *mldsa44.PublicKey, *mldsa65.PublicKey or *mldsa87.PublicKey.
-func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.cur.Load().key }
+// ML-DSA the standard library's *mldsa.PublicKey when built with Go 1.27 and
+// circl's *mldsa44.PublicKey, *mldsa65.PublicKey or *mldsa87.PublicKey when
+// built with Go 1.26.
+func (k *SignatureKey) Public() crypto.PublicKey {
+	p := k.pub.cur.Load()
+	if p.std != nil {
+		return p.std
+	}
+	return p.key
+}
 
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding the
 // DER SubjectPublicKeyInfo that GetPublicKey returned.

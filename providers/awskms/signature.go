@@ -57,7 +57,9 @@ func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 // SignDigest signs a digest computed by the caller, for crypto.Signer. opts
 // must name the key's hash (SHA-256 for P-256 and RSA, SHA-384 for P-384);
 // for RSA it must be *rsa.PSSOptions with a salt as long as the hash, as KMS
-// signs. For ML-DSA opts.HashFunc() must be zero and digest is the message.
+// signs. For ML-DSA opts.HashFunc() must be zero and digest is the message,
+// or, with Go 1.27, crypto.MLDSAMu and digest is a 64-byte external μ, which
+// KMS signs as EXTERNAL_MU.
 func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	if err := k.check(ctx); err != nil {
 		return nil, err
@@ -66,10 +68,7 @@ func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypt
 		return nil, fmt.Errorf("%w: awskms SignDigest: nil SignerOpts", provider.ErrInvalidConfig)
 	}
 	if k.spec.mldsa != nil {
-		if opts.HashFunc() != 0 {
-			return nil, fmt.Errorf("%w: awskms: %s signs the message itself; SignerOpts must name no hash, not %v", provider.ErrUnsupported, k.spec.alg, opts.HashFunc())
-		}
-		return k.signMLDSA(ctx, digest)
+		return k.signDigestMLDSA(ctx, digest, opts)
 	}
 	if h := opts.HashFunc(); h != k.spec.hash {
 		return nil, fmt.Errorf("%w: awskms: %s key signs %v digests, not %v", provider.ErrUnsupported, k.spec.alg, k.spec.hash, h)
@@ -139,7 +138,7 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 		return err
 	}
 	if k.spec.mldsa != nil {
-		if !k.spec.mldsa.verify(pub.key, msg, sig) {
+		if !k.verifyMLDSA(pub, msg, sig) {
 			return fmt.Errorf("%w: %s signature does not verify with the public key of %s", provider.ErrInvalidSignature, k.spec.alg, k.opts.keyID)
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -15,7 +16,7 @@ import (
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
-		Description: "post-quantum ML-DSA (FIPS 204) and SLH-DSA (FIPS 205) in pure Go (circl), interoperable with liboqs",
+		Description: "post-quantum ML-DSA (FIPS 204) and SLH-DSA (FIPS 205) in pure Go: circl, or crypto/mldsa (engine=std, Go 1.27, FIPS 140-3 mode); interoperable with liboqs",
 		Algorithms:  Algorithms(),
 		Open:        open,
 		Generate:    generate,
@@ -23,7 +24,7 @@ func init() {
 }
 
 // The attributes of a pqc URI.
-var uriAttrs = []string{"alg", "seed-source", "key-source", "pub-source", "mode", "ctx"}
+var uriAttrs = []string{"alg", "seed-source", "key-source", "pub-source", "mode", "ctx", "engine"}
 
 // Open opens the key named by a URI of one of the forms
 //
@@ -31,7 +32,8 @@ var uriAttrs = []string{"alg", "seed-source", "key-source", "pub-source", "mode"
 //	pqc:[alg=ALG;]key-source=env:NAME|file:PATH    hex expanded private key, validated
 //	pqc:[alg=ALG;]pub-source=env:NAME|file:PATH    verify-only key from a PEM public key
 //
-// each with the optional attributes mode=hedged|deterministic and ctx=STRING.
+// each with the optional attributes mode=hedged|deterministic, ctx=STRING and
+// engine=circl|std (see Options.Engine).
 // ALG is ML-DSA-44, ML-DSA-65 (the default), ML-DSA-87, SLH-DSA-SHA2-128s or
 // SLH-DSA-SHA2-128f. Seed and key files must have mode 0600; a public key file
 // may be readable by anyone.
@@ -104,7 +106,7 @@ func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
 	}
 }
 
-// uriOptions reads alg, mode and ctx.
+// uriOptions reads alg, mode, ctx and engine.
 func uriOptions(u *provider.URI) (Options, error) {
 	var opts Options
 	if s, ok := u.Get("alg"); ok {
@@ -131,6 +133,12 @@ func uriOptions(u *provider.URI) (Options, error) {
 			return opts, fmt.Errorf("%w: pqc ctx= is %d bytes; FIPS 204 and FIPS 205 allow a context string of at most %d", provider.ErrInvalidConfig, len(s), MaxContextSize)
 		}
 		opts.Context = []byte(s)
+	}
+	if s, ok := u.Get("engine"); ok {
+		if !slices.Contains(knownEngines, s) {
+			return opts, fmt.Errorf("%w: pqc engine=%q; write engine=%s", provider.ErrInvalidConfig, s, strings.Join(knownEngines, " or engine="))
+		}
+		opts.Engine = s
 	}
 	return opts, nil
 }
@@ -176,7 +184,7 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 	if err := ctx.Err(); err != nil {
 		return provider.KeyInfo{}, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
 	}
-	if err := u.Check(Scheme, "alg", "seed-source", "mode", "ctx"); err != nil {
+	if err := u.Check(Scheme, "alg", "seed-source", "mode", "ctx", "engine"); err != nil {
 		return provider.KeyInfo{}, fmt.Errorf("%w (keygen for pqc writes a new seed to seed-source=file:PATH)", err)
 	}
 	opts, err := uriOptions(u)

@@ -213,28 +213,34 @@ func BenchmarkPaired(b *testing.B) {
 					}
 					theirs = func() { raw.keygen(seed) }
 				}
-				var tOurs, tTheirs []time.Duration
-				i := 0
-				for b.Loop() {
-					first, second, t1, t2 := ours, theirs, &tOurs, &tTheirs
-					if i%2 == 1 {
-						first, second, t1, t2 = theirs, ours, &tTheirs, &tOurs
-					}
-					start := time.Now()
-					first()
-					mid := time.Now()
-					second()
-					*t1 = append(*t1, mid.Sub(start))
-					*t2 = append(*t2, time.Since(mid))
-					i++
-				}
-				mOurs, mTheirs := median(tOurs), median(tTheirs)
+				mOurs, mTheirs := pairedMedians(b, ours, theirs)
 				b.ReportMetric(float64(mOurs.Nanoseconds()), "pqc-ns/op")
 				b.ReportMetric(float64(mTheirs.Nanoseconds()), "circl-ns/op")
 				b.ReportMetric(float64(mOurs)/float64(mTheirs), "pqc/circl")
 			})
 		}
 	}
+}
+
+// pairedMedians calls ours and theirs alternately, each first every other
+// time, for the benchmark's iterations, and returns the median time of each.
+func pairedMedians(b *testing.B, ours, theirs func()) (time.Duration, time.Duration) {
+	var tOurs, tTheirs []time.Duration
+	i := 0
+	for b.Loop() {
+		first, second, t1, t2 := ours, theirs, &tOurs, &tTheirs
+		if i%2 == 1 {
+			first, second, t1, t2 = theirs, ours, &tTheirs, &tOurs
+		}
+		start := time.Now()
+		first()
+		mid := time.Now()
+		second()
+		*t1 = append(*t1, mid.Sub(start))
+		*t2 = append(*t2, time.Since(mid))
+		i++
+	}
+	return median(tOurs), median(tTheirs)
 }
 
 func median(d []time.Duration) time.Duration {

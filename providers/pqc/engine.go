@@ -7,13 +7,15 @@ import (
 )
 
 // engine is the seam between the key handles of this package and the code
-// that does the arithmetic. The one engine shipped is circl's (pure Go). A
-// native liboqs engine could be added behind a build tag on a machine where
-// liboqs is installed, by implementing engine and setting activeEngine from
-// that file's init; everything above this interface (URIs, key files, SPKI,
-// validation of inputs, the provider contract) stays as it is.
+// that does the arithmetic. Two engines are shipped: circl's (pure Go, every
+// parameter set, the default) and the standard library's crypto/mldsa
+// (ML-DSA only, Go 1.27 and later, inside the FIPS 140-3 Go Cryptographic
+// Module). Another engine (a native liboqs one, say) would implement engine
+// and add itself to engines from its file's init; everything above this
+// interface (URIs, key files, SPKI, validation of inputs, the provider
+// contract) stays as it is.
 type engine interface {
-	// name identifies the engine ("circl").
+	// name identifies the engine ("circl", "std").
 	name() string
 	// scheme returns the implementation of one parameter set, or false if
 	// the engine lacks it.
@@ -57,5 +59,8 @@ type publicKey interface {
 	crypto() crypto.PublicKey
 }
 
-// activeEngine is the engine every key of this package uses.
-var activeEngine engine = circlEngine{}
+// muSigner is implemented by the private keys of engines that can sign an
+// external μ, the 64-byte message representative of FIPS 204 (crypto.MLDSAMu).
+type muSigner interface {
+	signMu(dst, mu []byte, deterministic bool) ([]byte, error)
+}

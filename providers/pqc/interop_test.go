@@ -184,33 +184,45 @@ func circlPrivateKey(t testing.TB, alg provider.Algorithm, seed []byte) []byte {
 //   - a tampered signature, or a changed message, is rejected by both.
 func TestInteropLiboqs(t *testing.T) {
 	l := startLiboqs(t)
-	ctx := context.Background()
-	for _, alg := range pqc.Algorithms() {
-		t.Run(string(alg), func(t *testing.T) {
-			n, _ := pqc.SeedSize(alg)
-			seed := testSeed(n, 0x42)
-			pk, sk, drawn := l.keygen(t, alg, seed)
-			if drawn != n {
-				t.Fatalf("liboqs key generation drew %d random bytes, want %d (the seed)", drawn, n)
+	for _, engine := range pqc.Engines() {
+		for _, alg := range pqc.Algorithms() {
+			if engineHas(engine, alg) {
+				interopCase(t, l, engine, alg)
 			}
-			det, err := pqc.NewFromSeed(seed, pqc.Options{Algorithm: alg, Deterministic: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer det.Close()
-			hedged, err := pqc.NewFromSeed(seed, pqc.Options{Algorithm: alg})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer hedged.Close()
+		}
+	}
+}
 
-			// Same seed, same keys.
-			if !bytes.Equal(det.PublicKeyBytes(), pk) {
-				t.Errorf("public keys from the same seed differ")
-			}
-			if !bytes.Equal(circlPrivateKey(t, alg, seed), sk) {
-				t.Errorf("expanded private keys from the same seed differ")
-			}
+// interopCase checks one parameter set of one engine against liboqs.
+func interopCase(t *testing.T, l *liboqs, engine string, alg provider.Algorithm) {
+	ctx := context.Background()
+	t.Run(engine+"/"+string(alg), func(t *testing.T) {
+		n, _ := pqc.SeedSize(alg)
+		seed := testSeed(n, 0x42)
+		pk, sk, drawn := l.keygen(t, alg, seed)
+		if drawn != n {
+			t.Fatalf("liboqs key generation drew %d random bytes, want %d (the seed)", drawn, n)
+		}
+		det, err := pqc.NewFromSeed(seed, pqc.Options{Algorithm: alg, Deterministic: true, Engine: engine})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer det.Close()
+		hedged, err := pqc.NewFromSeed(seed, pqc.Options{Algorithm: alg, Engine: engine})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hedged.Close()
+
+		// Same seed, same keys.
+		if !bytes.Equal(det.PublicKeyBytes(), pk) {
+			t.Errorf("public keys from the same seed differ")
+		}
+		if !bytes.Equal(circlPrivateKey(t, alg, seed), sk) {
+			t.Errorf("expanded private keys from the same seed differ")
+		}
+		if engine == pqc.EngineCircl {
+			// crypto/mldsa takes no expanded private key.
 			fromLiboqs, err := pqc.NewFromPrivateKey(sk, pqc.Options{Algorithm: alg})
 			if err != nil {
 				t.Fatalf("liboqs's private key fails validation: %v", err)
@@ -219,71 +231,71 @@ func TestInteropLiboqs(t *testing.T) {
 				t.Errorf("liboqs's private key opens as %+v, want %+v", fromLiboqs.Info(), det.Info())
 			}
 			fromLiboqs.Close()
+		}
 
-			msg := []byte("order 1: BUY 100 XYZ @ 42.00 for the interop test")
+		msg := []byte("order 1: BUY 100 XYZ @ 42.00 for the interop test")
 
-			// Deterministic signatures are identical. ML-DSA's deterministic
-			// variant uses rnd = 0³²; SLH-DSA's uses PK.seed as opt_rand.
-			var rnd []byte
-			if alg == provider.SLHDSASHA2128s || alg == provider.SLHDSASHA2128f {
-				rnd = pk[:len(pk)/2]
-			} else {
-				rnd = make([]byte, 32)
-			}
-			ours, err := det.Sign(ctx, msg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			theirs, drawn := l.sign(t, alg, sk, msg, rnd)
-			if drawn != len(rnd) {
-				t.Errorf("liboqs signing drew %d random bytes, want %d", drawn, len(rnd))
-			}
-			if !bytes.Equal(ours, theirs) {
-				t.Errorf("deterministic signatures differ (ours %d bytes, liboqs %d)", len(ours), len(theirs))
-			}
+		// Deterministic signatures are identical. ML-DSA's deterministic
+		// variant uses rnd = 0³²; SLH-DSA's uses PK.seed as opt_rand.
+		var rnd []byte
+		if alg == provider.SLHDSASHA2128s || alg == provider.SLHDSASHA2128f {
+			rnd = pk[:len(pk)/2]
+		} else {
+			rnd = make([]byte, 32)
+		}
+		ours, err := det.Sign(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, drawn := l.sign(t, alg, sk, msg, rnd)
+		if drawn != len(rnd) {
+			t.Errorf("liboqs signing drew %d random bytes, want %d", drawn, len(rnd))
+		}
+		if !bytes.Equal(ours, theirs) {
+			t.Errorf("deterministic signatures differ (ours %d bytes, liboqs %d)", len(ours), len(theirs))
+		}
 
-			// Hedged signatures verify both ways.
-			ourHedged, err := hedged.Sign(ctx, msg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if bytes.Equal(ourHedged, ours) {
-				t.Errorf("a hedged signature equals the deterministic one")
-			}
-			if !l.verify(t, alg, pk, msg, ourHedged) {
-				t.Errorf("liboqs rejects our hedged signature")
-			}
-			if !l.verify(t, alg, pk, msg, ours) {
-				t.Errorf("liboqs rejects our deterministic signature")
-			}
-			theirHedged, _ := l.sign(t, alg, sk, msg, nil)
-			if err := hedged.Verify(ctx, msg, theirHedged); err != nil {
-				t.Errorf("we reject liboqs's hedged signature: %v", err)
-			}
+		// Hedged signatures verify both ways.
+		ourHedged, err := hedged.Sign(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(ourHedged, ours) {
+			t.Errorf("a hedged signature equals the deterministic one")
+		}
+		if !l.verify(t, alg, pk, msg, ourHedged) {
+			t.Errorf("liboqs rejects our hedged signature")
+		}
+		if !l.verify(t, alg, pk, msg, ours) {
+			t.Errorf("liboqs rejects our deterministic signature")
+		}
+		theirHedged, _ := l.sign(t, alg, sk, msg, nil)
+		if err := hedged.Verify(ctx, msg, theirHedged); err != nil {
+			t.Errorf("we reject liboqs's hedged signature: %v", err)
+		}
 
-			// Tampered signatures and changed messages are rejected by both.
-			for name, sig := range map[string][]byte{"ours": ourHedged, "liboqs's": theirHedged} {
-				for _, at := range []int{0, len(sig) / 2, len(sig) - 1} {
-					bad := bytes.Clone(sig)
-					bad[at] ^= 0x10
-					if l.verify(t, alg, pk, msg, bad) {
-						t.Errorf("liboqs accepts %s signature with byte %d flipped", name, at)
-					}
-					if err := hedged.Verify(ctx, msg, bad); !errors.Is(err, provider.ErrInvalidSignature) {
-						t.Errorf("we return %v for %s signature with byte %d flipped", err, name, at)
-					}
+		// Tampered signatures and changed messages are rejected by both.
+		for name, sig := range map[string][]byte{"ours": ourHedged, "liboqs's": theirHedged} {
+			for _, at := range []int{0, len(sig) / 2, len(sig) - 1} {
+				bad := bytes.Clone(sig)
+				bad[at] ^= 0x10
+				if l.verify(t, alg, pk, msg, bad) {
+					t.Errorf("liboqs accepts %s signature with byte %d flipped", name, at)
 				}
-				other := append(bytes.Clone(msg), '!')
-				if l.verify(t, alg, pk, other, sig) {
-					t.Errorf("liboqs accepts %s signature for another message", name)
-				}
-				if err := hedged.Verify(ctx, other, sig); !errors.Is(err, provider.ErrInvalidSignature) {
-					t.Errorf("we return %v for %s signature of another message", err, name)
+				if err := hedged.Verify(ctx, msg, bad); !errors.Is(err, provider.ErrInvalidSignature) {
+					t.Errorf("we return %v for %s signature with byte %d flipped", err, name, at)
 				}
 			}
-			t.Logf("%s: same keys from one seed, identical deterministic signatures, both-way verification, tampering rejected by both", alg)
-		})
-	}
+			other := append(bytes.Clone(msg), '!')
+			if l.verify(t, alg, pk, other, sig) {
+				t.Errorf("liboqs accepts %s signature for another message", name)
+			}
+			if err := hedged.Verify(ctx, other, sig); !errors.Is(err, provider.ErrInvalidSignature) {
+				t.Errorf("we return %v for %s signature of another message", err, name)
+			}
+		}
+		t.Logf("%s engine %s: same keys from one seed, identical deterministic signatures, both-way verification, tampering rejected by both", alg, engine)
+	})
 }
 
 // BenchmarkLiboqsJS measures liboqs-js (WebAssembly under Node) for key

@@ -23,6 +23,11 @@ type Options struct {
 	// Context is the context string bound into every signature and checked
 	// by every verification, at most MaxContextSize bytes. Empty by default.
 	Context []byte
+	// Engine names the implementation: EngineCircl or EngineStd. Empty
+	// means DefaultEngine(): std in FIPS 140-3 mode, circl otherwise. Both
+	// derive the same keys from a seed and make the same deterministic
+	// signatures.
+	Engine string
 }
 
 func (o *Options) params() (*paramSet, error) {
@@ -46,11 +51,15 @@ func (o *Options) params() (*paramSet, error) {
 // verifying never decodes the key again.
 type Key struct {
 	p             *paramSet
+	engine        string
 	info          provider.KeyInfo
 	deterministic bool
 	context       []byte
 	pub           publicKey
 	spki          []byte
+
+	publicOnce sync.Once // fills public (see Public)
+	public     crypto.PublicKey
 
 	mu     sync.RWMutex // guards priv and closed against Close
 	priv   privateKey   // nil for a verify-only key
@@ -77,7 +86,7 @@ func NewFromSeed(seed []byte, opts Options) (*Key, error) {
 	if len(seed) != p.seedSize {
 		return nil, fmt.Errorf("%w: %s seed is %d bytes; it must be exactly %d (%d hex digits)", provider.ErrInvalidConfig, p.alg, len(seed), p.seedSize, 2*p.seedSize)
 	}
-	s, err := engineScheme(p)
+	e, s, err := selectEngine(opts.Engine, p)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +94,7 @@ func NewFromSeed(seed []byte, opts Options) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newKey(p, opts, priv, pub)
+	return newKey(p, e, opts, priv, pub)
 }
 
 // NewFromPrivateKey returns the key whose expanded private key (the FIPS 204
@@ -100,7 +109,7 @@ func NewFromPrivateKey(sk []byte, opts Options) (*Key, error) {
 	if len(sk) != p.privKeySize {
 		return nil, fmt.Errorf("%w: %s private key is %d bytes; it must be exactly %d (%d hex digits)", provider.ErrInvalidConfig, p.alg, len(sk), p.privKeySize, 2*p.privKeySize)
 	}
-	s, err := engineScheme(p)
+	e, s, err := selectEngine(opts.Engine, p)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +122,7 @@ func NewFromPrivateKey(sk []byte, opts Options) (*Key, error) {
 		priv.destroy()
 		return nil, err
 	}
-	return newKey(p, opts, priv, pub)
+	return newKey(p, e, opts, priv, pub)
 }
 
 // NewVerifier returns a verify-only key for a public key given as a PEM
@@ -140,22 +149,18 @@ func NewVerifier(public []byte, opts Options) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := cachedPublicKey(p, raw)
+	e, s, err := selectEngine(opts.Engine, p)
 	if err != nil {
 		return nil, err
 	}
-	return newKey(p, opts, nil, pub)
-}
-
-func engineScheme(p *paramSet) (scheme, error) {
-	s, ok := activeEngine.scheme(p.alg)
-	if !ok {
-		return nil, fmt.Errorf("%w: the %s engine has no %s", provider.ErrUnsupported, activeEngine.name(), p.alg)
+	pub, err := cachedPublicKey(e, s, p, raw)
+	if err != nil {
+		return nil, err
 	}
-	return s, nil
+	return newKey(p, e, opts, nil, pub)
 }
 
-func newKey(p *paramSet, opts Options, priv privateKey, pub publicKey) (*Key, error) {
+func newKey(p *paramSet, e engine, opts Options, priv privateKey, pub publicKey) (*Key, error) {
 	spki, err := MarshalPublicKey(p.alg, pub.bytes())
 	if err != nil {
 		if priv != nil {
@@ -164,7 +169,8 @@ func newKey(p *paramSet, opts Options, priv privateKey, pub publicKey) (*Key, er
 		return nil, err
 	}
 	return &Key{
-		p: p,
+		p:      p,
+		engine: e.name(),
 		info: provider.KeyInfo{
 			ID:        provider.KeyIDFromPublic(spki),
 			Algorithm: p.alg,
@@ -181,6 +187,14 @@ func newKey(p *paramSet, opts Options, priv privateKey, pub publicKey) (*Key, er
 // Info describes the key. Its ID is derived from the public key, so a
 // verify-only key has the ID of the signing key it belongs to.
 func (k *Key) Info() provider.KeyInfo { return k.info }
+
+// Engine returns the name of the engine that signs and verifies for the key:
+// EngineCircl or EngineStd.
+func (k *Key) Engine() string { return k.engine }
+
+// SignatureContext returns the context string bound into the key's
+// signatures (ctx= in its URI); empty by default.
+func (k *Key) SignatureContext() []byte { return bytes.Clone(k.context) }
 
 // Deterministic reports whether the key signs deterministically
 // (mode=deterministic).
@@ -245,8 +259,18 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 
 // SignDigest signs digest as the whole message: ML-DSA and SLH-DSA in pure
 // mode sign the message itself, so opts.HashFunc() must be zero. HashML-DSA
-// and HashSLH-DSA are not offered.
+// and HashSLH-DSA are not offered. With Go 1.27, opts may be an
+// *mldsa.Options, whose context string must be the key's, or name
+// crypto.MLDSAMu, in which case digest is an external μ of 64 bytes (engine
+// std only: circl cannot sign a μ).
 func (k *Key) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if provider.ExternalMu(opts) {
+		return k.signMu(ctx, digest)
+	}
+	if c, ok := provider.SignerContext(opts); ok && c != string(k.context) {
+		return nil, fmt.Errorf("%w: %s key %s signs with context string %q, not %q; open the key with ctx= set to the context wanted",
+			provider.ErrInvalidConfig, k.p.alg, k.info.ID, k.context, c)
+	}
 	if opts != nil && opts.HashFunc() != 0 {
 		return nil, fmt.Errorf("%w: %s signs the message itself (pure mode); pass crypto.Hash(0) and the message, not a %v digest",
 			provider.ErrUnsupported, k.p.alg, opts.HashFunc())
@@ -254,10 +278,48 @@ func (k *Key) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerO
 	return k.Sign(ctx, digest)
 }
 
-// Public returns circl's public key value: *mldsa44.PublicKey,
-// *mldsa65.PublicKey, *mldsa87.PublicKey or slhdsa.PublicKey. It stays valid
-// after Close.
-func (k *Key) Public() crypto.PublicKey { return k.pub.crypto() }
+// signMu signs an external μ, as SignDigest does for crypto.MLDSAMu.
+func (k *Key) signMu(ctx context.Context, mu []byte) ([]byte, error) {
+	if len(mu) != provider.MLDSAMuSize {
+		return nil, fmt.Errorf("%w: an external ML-DSA μ is %d bytes, not %d", provider.ErrInvalidConfig, provider.MLDSAMuSize, len(mu))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.closed {
+		return nil, k.errClosed()
+	}
+	if k.priv == nil {
+		return nil, fmt.Errorf("%w: %s key %s is verify-only (opened from a public key)", provider.ErrUnsupported, k.p.alg, k.info.ID)
+	}
+	ms, ok := k.priv.(muSigner)
+	if !ok {
+		return nil, fmt.Errorf("%w: the %s engine cannot sign an external μ for %s key %s; open the key with engine=std (Go 1.27)",
+			provider.ErrUnsupported, k.engine, k.p.alg, k.info.ID)
+	}
+	sig, err := ms.signMu(make([]byte, 0, k.p.signatureSize), mu, k.deterministic)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s sign of an external μ: %w", provider.ErrUnavailable, k.p.alg, err)
+	}
+	return sig, nil
+}
+
+// Public returns the public key. Built with Go 1.27 or later, an ML-DSA key's
+// is the standard library's *mldsa.PublicKey, whichever the engine, so that
+// crypto/x509 and crypto/tls take it; built with Go 1.26 it is circl's
+// *mldsa44.PublicKey, *mldsa65.PublicKey or *mldsa87.PublicKey. An SLH-DSA
+// key's is circl's slhdsa.PublicKey. It stays valid after Close.
+func (k *Key) Public() crypto.PublicKey {
+	k.publicOnce.Do(func() {
+		k.public = stdPublicKey(k.p, k.pub)
+		if k.public == nil {
+			k.public = k.pub.crypto()
+		}
+	})
+	return k.public
+}
 
 // PublicKeyBytes returns the raw FIPS 204 / FIPS 205 encoding of the public
 // key.

@@ -13,21 +13,18 @@ var publicKeys struct {
 	m map[string]publicKey
 }
 
-// cachedPublicKey returns the parsed public key for raw, parsing it on first
-// use. When the cache is full, an arbitrary entry makes room.
-func cachedPublicKey(p *paramSet, raw []byte) (publicKey, error) {
-	id := string(p.alg) + "\x00" + string(raw)
+// cachedPublicKey returns the parsed public key for raw, parsing it with s,
+// engine e's scheme, on first use. When the cache is full, an arbitrary entry
+// makes room.
+func cachedPublicKey(e engine, s scheme, p *paramSet, raw []byte) (publicKey, error) {
+	id := e.name() + "\x00" + string(p.alg) + "\x00" + string(raw)
 	publicKeys.Lock()
-	pub, ok := publicKeys.m[id]
+	cached, ok := publicKeys.m[id]
 	publicKeys.Unlock()
 	if ok {
-		return pub, nil
+		return cached, nil
 	}
-	s, err := engineScheme(p)
-	if err != nil {
-		return nil, err
-	}
-	pub, err = s.parsePublic(raw)
+	pub, err := s.parsePublic(raw)
 	if err != nil {
 		return nil, err
 	}
