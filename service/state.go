@@ -46,6 +46,9 @@ type entry struct {
 	info   provider.KeyInfo
 	spki   []byte
 	determ signerpb.Determinism
+	// context is the context string the key binds into its signatures
+	// (ML-DSA, SLH-DSA), if any.
+	context []byte
 }
 
 // build opens the keys of cfg and makes a state of it. prev, if not nil, is
@@ -104,6 +107,9 @@ func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state,
 			}
 		}
 		e.spki = publicDER(k)
+		if c, ok := k.(interface{ SignatureContext() []byte }); ok {
+			e.context = c.SignatureContext()
+		}
 		st.keys[name] = e
 		if other, dup := st.byID[e.info.ID]; dup {
 			return nil, fmt.Errorf("%w: keys.%s and keys.%s are the same key (ID %s)", provider.ErrInvalidConfig, other.name, name, e.info.ID)
