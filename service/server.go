@@ -55,6 +55,8 @@ type Server struct {
 	requests metric.Int64Counter
 	reqAttrs sync.Map // requestKey -> []metric.AddOption
 	denied   metric.Int64Counter
+	// handshakes counts accepted TLS handshakes by group and schemes.
+	handshakes metric.Int64Counter
 
 	reloadMu sync.Mutex
 	stopped  bool // set by Shutdown, under reloadMu
@@ -101,6 +103,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		metric.WithUnit("{request}")); err != nil {
 		return nil, fmt.Errorf("%w: metrics: %w", provider.ErrInvalidConfig, err)
 	}
+	if s.handshakes, err = m.Int64Counter("tinywindow.service.tls.handshakes",
+		metric.WithDescription("Accepted mutual TLS handshakes by key-exchange group and by the signature schemes of the client's and the server's certificates."),
+		metric.WithUnit("{handshake}")); err != nil {
+		return nil, fmt.Errorf("%w: metrics: %w", provider.ErrInvalidConfig, err)
+	}
 	st, err := s.build(ctx, cfg, nil)
 	if err != nil {
 		return nil, err
@@ -120,8 +127,12 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 			// Each handshake takes the TLS settings of the current state,
 			// so a reload changes certificates and trusted CAs for new
 			// connections.
-			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-				return s.state.Load().tls, nil
+			GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+				st := s.state.Load().tls
+				if err := s.checkHello(st, hello); err != nil {
+					return nil, err
+				}
+				return st.config, nil
 			},
 		})
 	}

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -26,7 +25,7 @@ type state struct {
 	keys    map[string]*entry // by name
 	byID    map[string]*entry
 	clients []*clientPolicy
-	tls     *tls.Config
+	tls     *serverTLS
 	// tp receives the keys' spans: Options.TracerProvider, owned, or nil.
 	tp trace.TracerProvider
 	// owned is the tracer provider the server built from cfg.Tracing; a
@@ -80,11 +79,10 @@ func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state,
 		st.tp = st.owned
 	}
 	if !s.opts.InsecureLoopback {
-		var pool *x509.CertPool
-		if st.tls, pool, err = loadTLS(cfg.TLS); err != nil {
+		if st.tls, err = loadTLS(ctx, cfg); err != nil {
 			return nil, err
 		}
-		st.tls.VerifyConnection = s.verifyClient(pool)
+		st.tls.config.VerifyConnection = s.verifyClient(st.tls)
 	}
 	for _, name := range sortedKeys(cfg.Keys) {
 		u, err := cfg.keyURI(name)
@@ -177,6 +175,9 @@ func (st *state) closeKeys() {
 	st.closeOnce.Do(func() {
 		for _, e := range st.keys {
 			e.key.Close()
+		}
+		if st.tls != nil && st.tls.key != nil {
+			st.tls.key.Close()
 		}
 		close(st.closed)
 	})

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -51,9 +50,6 @@ type Key struct {
 	context        []byte
 	pub            crypto.PublicKey // the parsed spki, when this Go parses it
 	localVerify    bool             // pub verifies under internal/stdverify
-	// closer, if not nil, closes what the connection's TLS client key holds
-	// (key-uri).
-	closer io.Closer
 	closed atomic.Bool
 }
 
@@ -284,10 +280,8 @@ func (k *Key) Close() error {
 		return nil
 	}
 	err := k.conn.Close()
-	if k.closer != nil {
-		if e := k.closer.Close(); err == nil {
-			err = e
-		}
+	if e := k.cfg.closeTLSKey(); err == nil {
+		err = e
 	}
 	return err
 }
