@@ -261,7 +261,7 @@ func (c *Config) Check() error {
 func (t *TLSConfig) check() error {
 	switch {
 	case t.Cert == "" || t.ClientCA == "" || t.KeySource == "" && t.KeyURI == "":
-		return configErr("tls needs all of cert, key-source (or key-uri) and client-ca (mutual TLS)")
+		return configErr("tls needs all of cert, key-source and client-ca (mutual TLS); key-uri may stand for key-source")
 	case t.KeySource != "" && t.KeyURI != "":
 		return configErr("tls has both key-source and key-uri; name the server's private key once")
 	}

@@ -192,6 +192,11 @@ func parse(ctx context.Context, u *provider.URI) (*config, error) {
 // target, or per address by target). A key opened from key-uri is left in
 // c.tlsKey.
 func (c *config) clientTLS(ctx context.Context, u *provider.URI) (*tls.Config, error) {
+	for _, a := range []string{"ca-source", "cert-source"} {
+		if !u.Has(a) {
+			return nil, fmt.Errorf("%w: remote URI has no %s: mutual TLS needs ca-source, cert-source and key-source or key-uri (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig, a)
+		}
+	}
 	keySrc, hasSource := u.Get("key-source")
 	keyURI, hasURI := u.Get("key-uri")
 	switch {
@@ -199,11 +204,6 @@ func (c *config) clientTLS(ctx context.Context, u *provider.URI) (*tls.Config, e
 		return nil, fmt.Errorf("%w: remote URI has both key-source and key-uri; name the client's private key once", provider.ErrInvalidConfig)
 	case !hasSource && !hasURI:
 		return nil, fmt.Errorf("%w: remote URI has no key-source: mutual TLS needs ca-source, cert-source and key-source or key-uri (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig)
-	}
-	for _, a := range []string{"ca-source", "cert-source"} {
-		if !u.Has(a) {
-			return nil, fmt.Errorf("%w: remote URI has no %s: mutual TLS needs ca-source, cert-source and key-source or key-uri (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig, a)
-		}
 	}
 	requirePQ := false
 	if v, ok := u.Get("require-post-quantum"); ok {
