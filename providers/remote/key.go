@@ -50,7 +50,7 @@ type Key struct {
 	context        []byte
 	pub            crypto.PublicKey // the parsed spki, when this Go parses it
 	localVerify    bool             // pub verifies under internal/stdverify
-	closed atomic.Bool
+	closed         atomic.Bool
 }
 
 func newKey(ctx context.Context, cfg *config, conn *grpc.ClientConn, client signerpb.SignerClient) (provider.Key, error) {
