@@ -47,7 +47,7 @@ func CertificateFromKey(ctx context.Context, certPEM []byte, keyURI string) (tls
 		return tls.Certificate{}, nil, fmt.Errorf("%w: certificate: %w", provider.ErrInvalidConfig, err)
 	}
 	if leaf.PublicKey == nil {
-		return tls.Certificate{}, nil, fmt.Errorf("%w: certificate %q has a key this program cannot use (%v)%s", provider.ErrUnsupported, leaf.Subject, leaf.PublicKeyAlgorithm, needsGo127)
+		return tls.Certificate{}, nil, fmt.Errorf("%w: certificate %q has a public key of an algorithm this program does not know%s", provider.ErrUnsupported, leaf.Subject, needsGo127)
 	}
 	k, err := provider.Open(ctx, keyURI)
 	if err != nil {
