@@ -136,7 +136,7 @@ func uriOptions(u *provider.URI) (Options, error) {
 	}
 	if s, ok := u.Get("engine"); ok {
 		if !slices.Contains(knownEngines, s) {
-			return opts, fmt.Errorf("%w: pqc engine=%q; write engine=%s", provider.ErrInvalidConfig, s, strings.Join(knownEngines, " or engine="))
+			return opts, errUnknownEngine(s)
 		}
 		opts.Engine = s
 	}

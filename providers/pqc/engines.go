@@ -59,7 +59,7 @@ func selectEngine(name string, p *paramSet) (engine, scheme, error) {
 		if name == EngineStd {
 			return nil, nil, errStdNeedsGo127(p, explicit)
 		}
-		return nil, nil, fmt.Errorf("%w: pqc engine=%q; write engine=%s", provider.ErrInvalidConfig, name, strings.Join(knownEngines, " or engine="))
+		return nil, nil, errUnknownEngine(name)
 	}
 	s, ok := e.scheme(p.alg)
 	if !ok {
@@ -74,6 +74,10 @@ func selectEngine(name string, p *paramSet) (engine, scheme, error) {
 
 // knownEngines lists every engine name, whether or not this build has it.
 var knownEngines = []string{EngineCircl, EngineStd}
+
+func errUnknownEngine(name string) error {
+	return fmt.Errorf("%w: pqc engine=%q; write engine=%s", provider.ErrInvalidConfig, name, strings.Join(knownEngines, " or engine="))
+}
 
 func errStdNeedsGo127(p *paramSet, explicit bool) error {
 	why := "engine=std"
