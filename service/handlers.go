@@ -52,8 +52,14 @@ func (s *Server) SignDigest(ctx context.Context, req *signerpb.SignDigestRequest
 	if !ok {
 		return nil, status.Errorf(codes.Unimplemented, "key %s (%s) cannot sign a digest; call Sign", e.name, e.info.Algorithm)
 	}
-	if c := req.Context; c != nil && *c != string(e.context) {
-		return nil, status.Errorf(codes.InvalidArgument, "key %s signs under the context string %q, not %q", e.name, e.context, *c)
+	if c := req.Context; c != nil {
+		// The service checks the context string itself, so that a service
+		// built with Go 1.26 (without mldsa.Options) takes it too; the key
+		// signs under the context it binds.
+		if *c != string(e.context) {
+			return nil, status.Errorf(codes.InvalidArgument, "key %s signs under the context string %q, not %q", e.name, e.context, *c)
+		}
+		req = &signerpb.SignDigestRequest{Key: req.GetKey(), Digest: req.GetDigest(), Hash: req.GetHash(), PssSaltLength: req.PssSaltLength}
 	}
 	opts, err := req.SignerOpts()
 	if err != nil {
