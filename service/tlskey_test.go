@@ -77,7 +77,7 @@ func TestTLSKeyURI(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var log bytes.Buffer
-	_, addr := servicetest.Start(t, cfg, service.Options{Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &log}, nil))})
+	srv, addr := servicetest.Start(t, cfg, service.Options{Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &log}, nil))})
 	k, err := provider.Open(ctx, "remote:addr="+addr+";key=orders?ca-source=file:"+srvCert+"&cert-source=file:"+cliCert+"&key-uri=ectest:seed=client")
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +98,24 @@ func TestTLSKeyURI(t *testing.T) {
 		if !strings.Contains(logged, want) {
 			t.Errorf("the log lacks %q:\n%s", want, logged)
 		}
+	}
+
+	// A reload opens the TLS key again for new connections and closes the
+	// old one; the connection made before goes on.
+	next, err := service.ParseConfig([]byte(yaml("ectest:seed=server")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Reload(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	k2, err := provider.Open(ctx, "remote:addr="+addr+";key=orders?ca-source=file:"+srvCert+"&cert-source=file:"+cliCert+"&key-uri=ectest:seed=client")
+	if err != nil {
+		t.Fatalf("a new connection after a reload: %v", err)
+	}
+	defer k2.Close()
+	if _, err := k.Sign(ctx, []byte("order 43")); err != nil {
+		t.Errorf("the connection made before the reload: %v", err)
 	}
 
 	// A client key that is not its certificate's.
