@@ -168,7 +168,11 @@ func (s *Server) Serve(lis net.Listener) error {
 			return fmt.Errorf("%w: --insecure-loopback serves plaintext only on a loopback address, not %s", provider.ErrInvalidConfig, lis.Addr())
 		}
 	}
-	s.log.Info("serving", "addr", lis.Addr().String(), "mtls", !s.opts.InsecureLoopback)
+	attrs := []any{"addr", lis.Addr().String(), "mtls", !s.opts.InsecureLoopback}
+	if st := s.state.Load().tls; st != nil {
+		attrs = append(attrs, "server-signature", st.scheme, "require-post-quantum", st.requirePQ)
+	}
+	s.log.Info("serving", attrs...)
 	return s.grpc.Serve(lis)
 }
 
