@@ -41,6 +41,9 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 }
 
+// handshakeTimeout bounds a connection's TLS handshake.
+const handshakeTimeout = 10 * time.Second
+
 // Server is a running signing service.
 type Server struct {
 	signerpb.UnimplementedSignerServer
@@ -141,7 +144,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		grpc.MaxRecvMsgSize(int(s.maxRecv)),
 		grpc.UnaryInterceptor(s.intercept),
 		grpc.StreamInterceptor(s.interceptStream),
-		grpc.ConnectionTimeout(10 * time.Second),
+		grpc.ConnectionTimeout(handshakeTimeout),
 	}
 	if n := cfg.Limits.MaxConcurrentStreams; n > 0 {
 		gopts = append(gopts, grpc.MaxConcurrentStreams(n))

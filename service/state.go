@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -31,6 +32,10 @@ type state struct {
 	// owned is the tracer provider the server built from cfg.Tracing; a
 	// reload with the same tracing section hands it on to the next state.
 	owned *sdktrace.TracerProvider
+
+	// tlsKeyGrace is how long the TLS key of tls.key-uri stays open after
+	// the keys close (set when a reload replaces the state).
+	tlsKeyGrace time.Duration
 
 	refs      atomic.Int64
 	retired   atomic.Bool
@@ -177,7 +182,11 @@ func (st *state) closeKeys() {
 			e.key.Close()
 		}
 		if st.tls != nil && st.tls.key != nil {
-			st.tls.key.Close()
+			if st.tlsKeyGrace > 0 {
+				time.AfterFunc(st.tlsKeyGrace, func() { st.tls.key.Close() })
+			} else {
+				st.tls.key.Close()
+			}
 		}
 		close(st.closed)
 	})
