@@ -60,9 +60,9 @@ func init() {
 // CAs that may issue the service's certificate, cert-source the client's PEM
 // certificate chain and key-source its PEM private key (a secret: env:NAME,
 // or file:PATH of mode 0600), or key-uri the client's private key as a key
-// URI of any backend (percent-encode its ';' as %3B), such as an ML-DSA key
-// in a pqc seed file, in a KMS or in an HSM, which signs each handshake
-// through provider.CryptoSigner. Certificates are public: their sources are
+// URI of any backend (its ';', '?' and '&' percent-encoded as %3B, %3F and
+// %26), such as an ML-DSA key in a pqc seed file, in a KMS or in an HSM,
+// which signs each handshake through provider.CryptoSigner. Certificates are public: their sources are
 // file:PATH or env:NAME without a mode check. The client offers the
 // key-exchange group X25519MLKEM768 first. Optional query attributes:
 //
