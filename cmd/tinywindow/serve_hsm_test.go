@@ -16,8 +16,9 @@ import (
 // TestRemoteSoftHSM runs the conformance suite through the signing service
 // on SoftHSM2 keys of every classical algorithm, so that the publickey
 // checks (among them publickey/crypto-signer, through SignDigest) pass
-// through remote for ECDSA, Ed25519 and RSA; the service's TLS key is itself
-// a SoftHSM2 key (tls.key-uri) with a certificate made by the cert command.
+// through remote for ECDSA, Ed25519 and RSA. The TLS keys of both sides are
+// SoftHSM2 keys too (tls.key-uri; key-uri= percent-encoded in the remote
+// URI), with certificates made by the cert command.
 func TestRemoteSoftHSM(t *testing.T) {
 	t.Setenv("TINYWINDOW_SIGNER", "")
 	hsm, hsmQuery := softHSMToken(t)
@@ -33,34 +34,38 @@ func TestRemoteSoftHSM(t *testing.T) {
 		}
 		keys += "  " + name + ": '" + uri + "'\n"
 	}
-	tlsKey := hsm + "tls" + hsmQuery
-	if code, _, errOut := run(t, "", "keygen", "--signer", tlsKey, "--alg", "ECDSA-P256-SHA256"); code != exitOK {
-		t.Fatalf("keygen tls: %s", errOut)
-	}
+	tlsKey, cliKey := hsm+"tls"+hsmQuery, hsm+"client-tls"+hsmQuery
 	dir := t.TempDir()
-	srv := filepath.Join(dir, "srv.pem") // self-signed: the client trusts it as its CA
-	if code, _, errOut := run(t, "", "cert", "--signer", tlsKey, "--subject", "CN=signer", "--dns", "signer.test", "--server", "--out", srv); code != exitOK {
-		t.Fatalf("cert: %s", errOut)
+	// Self-signed: each side trusts the other's certificate as its CA.
+	srv, cli := filepath.Join(dir, "srv.pem"), filepath.Join(dir, "cli.pem")
+	for _, c := range [][]string{
+		{"keygen", "--signer", tlsKey, "--alg", "ECDSA-P256-SHA256"},
+		{"keygen", "--signer", cliKey, "--alg", "Ed25519"},
+		{"cert", "--signer", tlsKey, "--subject", "CN=signer", "--dns", "signer.test", "--server", "--out", srv},
+		{"cert", "--signer", cliKey, "--subject", "CN=trader", "--client", "--out", cli},
+	} {
+		if code, _, errOut := run(t, "", c...); code != exitOK {
+			t.Fatalf("%v: %s", c, errOut)
+		}
 	}
-	clientCA := servicetest.NewCA(t, "clients")
-	trader := clientCA.Client(t, "trader")
-	cfg, err := service.ParseConfig([]byte("listen: 127.0.0.1:0\ntls: {cert: " + srv + ", key-uri: '" + tlsKey + "', client-ca: " + clientCA.CertFile + "}\n" +
+	cfg, err := service.ParseConfig([]byte("listen: 127.0.0.1:0\ntls: {cert: " + srv + ", key-uri: '" + tlsKey + "', client-ca: " + cli + "}\n" +
 		keys + "clients:\n  - identity: trader\n    keys: ['*']\n    operations: [sign, verify]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log lockedBuffer
 	_, addr := servicetest.Start(t, cfg, service.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	escaped := strings.NewReplacer(";", "%3B", "?", "%3F", "&", "%26").Replace(cliKey)
 	uri := func(key string) string {
-		return "remote:addr=" + addr + ";key=" + key + "?ca-source=file:" + srv + "&cert-source=file:" + trader.CertFile +
-			"&key-source=file:" + trader.KeyFile + "&server-name=signer.test"
+		return "remote:addr=" + addr + ";key=" + key + "?ca-source=file:" + srv + "&cert-source=file:" + cli +
+			"&key-uri=" + escaped + "&server-name=signer.test"
 	}
 	for name := range algs {
 		t.Run(name, func(t *testing.T) {
 			conformance.Test(t, conformance.Subject{Open: conformance.OpenURI(uri(name)), Goroutines: 2, OpsPerGoroutine: 2})
 		})
 	}
-	if !strings.Contains(log.String(), "server-signature=ecdsa_secp256r1_sha256") {
+	if !strings.Contains(log.String(), "client-signature=ed25519 server-signature=ecdsa_secp256r1_sha256") {
 		t.Errorf("the service did not log its handshakes:\n%s", log.String())
 	}
 }
