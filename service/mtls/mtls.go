@@ -66,9 +66,9 @@ func CertificateFromKey(ctx context.Context, certPEM []byte, keyURI string) (tls
 }
 
 // CurvePreferences returns the key-exchange groups to offer or accept, most
-// preferred first: the hybrid X25519MLKEM768 (ML-KEM-768 with X25519), then,
-// unless postQuantumOnly, the classical X25519 and P-256 for peers without
-// ML-KEM.
+// preferred first: the hybrid X25519MLKEM768 (ML-KEM-768 with X25519), then
+// either the other ML-KEM hybrids (postQuantumOnly) or the classical X25519,
+// P-256 and P-384 for peers without ML-KEM.
 func CurvePreferences(postQuantumOnly bool) []tls.CurveID {
 	if postQuantumOnly {
 		return []tls.CurveID{tls.X25519MLKEM768, tls.SecP256r1MLKEM768, tls.SecP384r1MLKEM1024}
