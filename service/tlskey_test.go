@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +99,13 @@ func TestTLSKeyURI(t *testing.T) {
 		if !strings.Contains(logged, want) {
 			t.Errorf("the log lacks %q:\n%s", want, logged)
 		}
+	}
+
+	rec := httptest.NewRecorder()
+	srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	want := `tinywindow_service_tls_handshakes_total{otel_scope_name="github.com/tinywindow/tinywindow/service",otel_scope_schema_url="",otel_scope_version="",tls_client_signature_scheme="ecdsa_secp256r1_sha256",tls_group="X25519MLKEM768",tls_server_signature_scheme="ecdsa_secp256r1_sha256"} 1`
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("the metrics lack %s:\n%s", want, rec.Body.String())
 	}
 
 	// A reload opens the TLS key again for new connections and closes the
