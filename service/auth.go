@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"slices"
 	"sync"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+
+	"github.com/tinywindow/tinywindow/service/mtls"
 )
 
 // clientPolicy is what one client identity may do.
@@ -179,6 +182,19 @@ func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *c
 func (s *Server) refuse(ids []string, reason string) {
 	s.log.Warn("client certificate refused", "identities", ids, "reason", reason)
 	s.denied.Add(context.Background(), 1, metric.WithAttributes(attribute.String("client", "unknown"), attribute.String("rpc.method", "handshake")))
+}
+
+// handshake logs and counts an accepted TLS handshake: the key-exchange
+// group and the signature schemes of the client's and the server's
+// certificates, which a deployment moving to post-quantum TLS watches.
+func (s *Server) handshake(ids []string, group tls.CurveID, clientScheme, serverScheme string) {
+	g := group.String()
+	s.log.Info("tls handshake", "identities", ids, "group", g, "post-quantum-group", mtls.PostQuantumGroup(group),
+		"client-signature", clientScheme, "server-signature", serverScheme)
+	s.handshakes.Add(context.Background(), 1, metric.WithAttributes(
+		attribute.String("tls.group", g),
+		attribute.String("tls.client.signature_scheme", clientScheme),
+		attribute.String("tls.server.signature_scheme", serverScheme)))
 }
 
 // deny logs and counts a refused call and returns its status. client is the

@@ -14,6 +14,7 @@ import (
 	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/service/mtls"
 )
 
 // Operations a client may be authorised for. Being authorised for either on
@@ -49,7 +50,9 @@ const (
 //	tls:
 //	  cert: /etc/tinywindow/server.pem   server certificate chain (PEM)
 //	  key-source: file:/etc/tinywindow/server.key   its private key (PEM; env:NAME or file:PATH, mode 0600)
+//	  # or key-uri: pqc:alg=ML-DSA-65;seed-source=file:/etc/tinywindow/server.seed   a key of any backend
 //	  client-ca: /etc/tinywindow/clients-ca.pem     CAs that issue client certificates (PEM)
+//	  require-post-quantum: false        true: X25519MLKEM768 and ML-DSA certificates only (Go 1.27)
 //	keys:                                name -> key URI
 //	  orders: hmac:key-source=file:/etc/tinywindow/orders.key
 //	  pq: pqc:alg=ML-DSA-65;seed-source=file:/etc/tinywindow/pq.seed
@@ -87,12 +90,20 @@ type Config struct {
 	Tracing  *TracingConfig               `yaml:"tracing"`
 }
 
-// TLSConfig names the server's certificate and the CAs it trusts for
-// clients.
+// TLSConfig names the server's certificate, its private key and the CAs it
+// trusts for clients. The private key is either a PEM file (KeySource) or a
+// key of any backend (KeyURI: a pqc seed file, an HSM, a KMS), which signs
+// each handshake through provider.CryptoSigner; the backends section adds
+// its options to KeyURI as to the keys. The server offers X25519MLKEM768
+// first, then X25519, P-256 and P-384. RequirePostQuantum refuses a client
+// that offers no ML-KEM hybrid group or whose certificate is not ML-DSA, and
+// needs an ML-DSA server certificate and a program built with Go 1.27.
 type TLSConfig struct {
-	Cert      string `yaml:"cert"`
-	KeySource string `yaml:"key-source"`
-	ClientCA  string `yaml:"client-ca"`
+	Cert               string `yaml:"cert"`
+	KeySource          string `yaml:"key-source"`
+	KeyURI             string `yaml:"key-uri"`
+	ClientCA           string `yaml:"client-ca"`
+	RequirePostQuantum bool   `yaml:"require-post-quantum"`
 }
 
 // Client authorises one client certificate identity.
@@ -160,8 +171,10 @@ func (c *Config) Check() error {
 		return configErr("listen is empty; set it to the gRPC address, such as 127.0.0.1:7443")
 	}
 	tlsSet := c.TLS != TLSConfig{}
-	if tlsSet && (c.TLS.Cert == "" || c.TLS.KeySource == "" || c.TLS.ClientCA == "") {
-		return configErr("tls needs all of cert, key-source and client-ca (mutual TLS)")
+	if tlsSet {
+		if err := c.TLS.check(); err != nil {
+			return err
+		}
 	}
 	if len(c.Keys) == 0 {
 		return configErr("keys is empty; name at least one key: keys: {orders: \"hmac:key-source=file:/etc/tinywindow/orders.key\"}")
@@ -245,9 +258,32 @@ func (c *Config) Check() error {
 	return nil
 }
 
+func (t *TLSConfig) check() error {
+	switch {
+	case t.Cert == "" || t.ClientCA == "" || t.KeySource == "" && t.KeyURI == "":
+		return configErr("tls needs all of cert, key-source and client-ca (mutual TLS); key-uri may stand for key-source")
+	case t.KeySource != "" && t.KeyURI != "":
+		return configErr("tls has both key-source and key-uri; name the server's private key once")
+	}
+	if t.KeyURI != "" {
+		if _, err := provider.ParseURI(t.KeyURI); err != nil {
+			return fmt.Errorf("tls.key-uri: %w", err)
+		}
+	}
+	if t.RequirePostQuantum {
+		return mtls.RequirePostQuantum("tls.require-post-quantum")
+	}
+	return nil
+}
+
 // keyURI returns the URI of the named key with the backend options added.
 func (c *Config) keyURI(name string) (*provider.URI, error) {
-	u, err := provider.ParseURI(c.Keys[name])
+	return c.withBackend(c.Keys[name])
+}
+
+// withBackend parses a key URI and adds the options of its backend.
+func (c *Config) withBackend(uri string) (*provider.URI, error) {
+	u, err := provider.ParseURI(uri)
 	if err != nil {
 		return nil, err
 	}

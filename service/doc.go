@@ -10,6 +10,12 @@
 // format by MetricsHandler. The standard health service and server
 // reflection answer every caller the mutual TLS handshake authenticated.
 // With a tracing section (TracingConfig), each
-// sign and verify is a span exported over OTLP/gRPC. `tinywindow serve --config FILE` runs one; the
+// sign and verify is a span exported over OTLP/gRPC. SignDigest signs a
+// digest the client computed, so that a client can use a key as a
+// crypto.Signer. The server's TLS key may be a key of any backend
+// (TLSConfig.KeyURI); it prefers the post-quantum key exchange
+// X25519MLKEM768 and, with Go 1.27, can require it together with ML-DSA
+// certificates (TLSConfig.RequirePostQuantum); package mtls holds what the
+// server and its clients share of this. `tinywindow serve --config FILE` runs one; the
 // "remote" backend (package providers/remote) is its client.
 package service

@@ -36,6 +36,42 @@ func (s *Server) Sign(ctx context.Context, req *signerpb.SignRequest) (*signerpb
 	return &signerpb.SignResponse{Signature: sig, KeyId: e.info.ID}, nil
 }
 
+// SignDigest implements signerpb.SignerServer: it signs a digest the caller
+// computed, through the key's provider.DigestSigner, for a client's
+// crypto.Signer. A client authorised to sign with a key may call it.
+func (s *Server) SignDigest(ctx context.Context, req *signerpb.SignDigestRequest) (*signerpb.SignResponse, error) {
+	st, _, e, err := s.begin(ctx, signerpb.Signer_SignDigest_FullMethodName, OpSign, req.GetKey())
+	if err != nil {
+		return nil, err
+	}
+	defer st.release()
+	if err := st.checkMessage(req.GetDigest()); err != nil {
+		return nil, err
+	}
+	ds, ok := e.key.(provider.DigestSigner)
+	if !ok {
+		return nil, status.Errorf(codes.Unimplemented, "key %s (%s) cannot sign a digest; call Sign", e.name, e.info.Algorithm)
+	}
+	if c := req.Context; c != nil {
+		// The service checks the context string itself, so that a service
+		// built with Go 1.26 (without mldsa.Options) takes it too; the key
+		// signs under the context it binds.
+		if *c != string(e.context) {
+			return nil, status.Errorf(codes.InvalidArgument, "key %s signs under the context string %q, not %q", e.name, e.context, *c)
+		}
+		req = &signerpb.SignDigestRequest{Key: req.GetKey(), Digest: req.GetDigest(), Hash: req.GetHash(), PssSaltLength: req.PssSaltLength}
+	}
+	opts, err := req.SignerOpts()
+	if err != nil {
+		return nil, toStatus("sign digest", e.name, err)
+	}
+	sig, err := ds.SignDigest(ctx, req.GetDigest(), opts)
+	if err != nil {
+		return nil, toStatus("sign digest", e.name, err)
+	}
+	return &signerpb.SignResponse{Signature: sig, KeyId: e.info.ID}, nil
+}
+
 // Verify implements signerpb.SignerServer.
 func (s *Server) Verify(ctx context.Context, req *signerpb.VerifyRequest) (*signerpb.VerifyResponse, error) {
 	st, _, e, err := s.begin(ctx, signerpb.Signer_Verify_FullMethodName, OpVerify, req.GetKey())
@@ -77,7 +113,7 @@ func (s *Server) PublicKey(ctx context.Context, req *signerpb.PublicKeyRequest) 
 	if e == nil {
 		return nil, status.Error(codes.InvalidArgument, "no key named: set key to a key name or key ID")
 	}
-	return &signerpb.PublicKeyResponse{Info: e.proto(p), Spki: e.spki, MaxMessageBytes: st.cfg.Limits.MaxMessageBytes}, nil
+	return &signerpb.PublicKeyResponse{Info: e.proto(p), Spki: e.spki, SignatureContext: e.context, MaxMessageBytes: st.cfg.Limits.MaxMessageBytes}, nil
 }
 
 // ListKeys implements signerpb.SignerServer: the keys the caller may use.

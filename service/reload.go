@@ -46,6 +46,10 @@ func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	s.state.Store(st)
+	// A handshake that took the old TLS settings just before the swap may
+	// still sign with the old TLS key (tls.key-uri): it stays open for as
+	// long as a handshake may last.
+	old.tlsKeyGrace = handshakeTimeout
 	old.retire()
 	if old.owned != nil && old.owned != st.owned {
 		s.retiring.Go(func() {

@@ -41,6 +41,9 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 }
 
+// handshakeTimeout bounds a connection's TLS handshake.
+const handshakeTimeout = 10 * time.Second
+
 // Server is a running signing service.
 type Server struct {
 	signerpb.UnimplementedSignerServer
@@ -55,6 +58,8 @@ type Server struct {
 	requests metric.Int64Counter
 	reqAttrs sync.Map // requestKey -> []metric.AddOption
 	denied   metric.Int64Counter
+	// handshakes counts accepted TLS handshakes by group and schemes.
+	handshakes metric.Int64Counter
 
 	reloadMu sync.Mutex
 	stopped  bool // set by Shutdown, under reloadMu
@@ -101,6 +106,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		metric.WithUnit("{request}")); err != nil {
 		return nil, fmt.Errorf("%w: metrics: %w", provider.ErrInvalidConfig, err)
 	}
+	if s.handshakes, err = m.Int64Counter("tinywindow.service.tls.handshakes",
+		metric.WithDescription("Accepted mutual TLS handshakes by key-exchange group and by the signature schemes of the client's and the server's certificates."),
+		metric.WithUnit("{handshake}")); err != nil {
+		return nil, fmt.Errorf("%w: metrics: %w", provider.ErrInvalidConfig, err)
+	}
 	st, err := s.build(ctx, cfg, nil)
 	if err != nil {
 		return nil, err
@@ -120,8 +130,12 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 			// Each handshake takes the TLS settings of the current state,
 			// so a reload changes certificates and trusted CAs for new
 			// connections.
-			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-				return s.state.Load().tls, nil
+			GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+				st := s.state.Load().tls
+				if err := s.checkHello(st, hello); err != nil {
+					return nil, err
+				}
+				return st.config, nil
 			},
 		})
 	}
@@ -130,7 +144,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		grpc.MaxRecvMsgSize(int(s.maxRecv)),
 		grpc.UnaryInterceptor(s.intercept),
 		grpc.StreamInterceptor(s.interceptStream),
-		grpc.ConnectionTimeout(10 * time.Second),
+		grpc.ConnectionTimeout(handshakeTimeout),
 	}
 	if n := cfg.Limits.MaxConcurrentStreams; n > 0 {
 		gopts = append(gopts, grpc.MaxConcurrentStreams(n))
@@ -157,7 +171,11 @@ func (s *Server) Serve(lis net.Listener) error {
 			return fmt.Errorf("%w: --insecure-loopback serves plaintext only on a loopback address, not %s", provider.ErrInvalidConfig, lis.Addr())
 		}
 	}
-	s.log.Info("serving", "addr", lis.Addr().String(), "mtls", !s.opts.InsecureLoopback)
+	attrs := []any{"addr", lis.Addr().String(), "mtls", !s.opts.InsecureLoopback}
+	if st := s.state.Load().tls; st != nil {
+		attrs = append(attrs, "server-signature", st.scheme, "require-post-quantum", st.requirePQ)
+	}
+	s.log.Info("serving", attrs...)
 	return s.grpc.Serve(lis)
 }
 

@@ -97,6 +97,8 @@ func TestParseConfig(t *testing.T) {
 		{"no operations", strings.Replace(base, "[sign]", "[]", 1), "operations is empty", provider.ErrInvalidConfig},
 		{"duplicate client", base + "  - identity: a\n    keys: [orders]\n    operations: [sign]\n", "appears twice", provider.ErrInvalidConfig},
 		{"half TLS", base + "tls: {cert: /x}\n", "all of cert, key-source and client-ca", provider.ErrInvalidConfig},
+		{"TLS key twice", base + "tls: {cert: /x, client-ca: /y, key-source: 'file:/z', key-uri: 'ectest:'}\n", "both key-source and key-uri", provider.ErrInvalidConfig},
+		{"bad TLS key URI", base + "tls: {cert: /x, client-ca: /y, key-uri: 'seed=1'}\n", "tls.key-uri", provider.ErrInvalidConfig},
 		{"negative rate", strings.Replace(base, "operations: [sign]", "operations: [sign]\n    rate: -1", 1), "negative", provider.ErrInvalidConfig},
 		{"huge messages", base + "limits: {max-message-bytes: 1000000000}\n", "over 64 MiB", provider.ErrInvalidConfig},
 		{"bad duration", base + "limits: {max-deadline: soon}\n", "soon", provider.ErrInvalidConfig},

@@ -2,12 +2,12 @@ package service
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -26,12 +26,16 @@ type state struct {
 	keys    map[string]*entry // by name
 	byID    map[string]*entry
 	clients []*clientPolicy
-	tls     *tls.Config
+	tls     *serverTLS
 	// tp receives the keys' spans: Options.TracerProvider, owned, or nil.
 	tp trace.TracerProvider
 	// owned is the tracer provider the server built from cfg.Tracing; a
 	// reload with the same tracing section hands it on to the next state.
 	owned *sdktrace.TracerProvider
+
+	// tlsKeyGrace is how long the TLS key of tls.key-uri stays open after
+	// the keys close (set when a reload replaces the state).
+	tlsKeyGrace time.Duration
 
 	refs      atomic.Int64
 	retired   atomic.Bool
@@ -46,6 +50,9 @@ type entry struct {
 	info   provider.KeyInfo
 	spki   []byte
 	determ signerpb.Determinism
+	// context is the context string the key binds into its signatures
+	// (ML-DSA, SLH-DSA), if any.
+	context []byte
 }
 
 // build opens the keys of cfg and makes a state of it. prev, if not nil, is
@@ -77,11 +84,10 @@ func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state,
 		st.tp = st.owned
 	}
 	if !s.opts.InsecureLoopback {
-		var pool *x509.CertPool
-		if st.tls, pool, err = loadTLS(cfg.TLS); err != nil {
+		if st.tls, err = loadTLS(ctx, cfg); err != nil {
 			return nil, err
 		}
-		st.tls.VerifyConnection = s.verifyClient(pool)
+		st.tls.config.VerifyConnection = s.verifyClient(st.tls)
 	}
 	for _, name := range sortedKeys(cfg.Keys) {
 		u, err := cfg.keyURI(name)
@@ -104,6 +110,9 @@ func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state,
 			}
 		}
 		e.spki = publicDER(k)
+		if c, ok := k.(interface{ SignatureContext() []byte }); ok {
+			e.context = c.SignatureContext()
+		}
 		st.keys[name] = e
 		if other, dup := st.byID[e.info.ID]; dup {
 			return nil, fmt.Errorf("%w: keys.%s and keys.%s are the same key (ID %s)", provider.ErrInvalidConfig, other.name, name, e.info.ID)
@@ -171,6 +180,13 @@ func (st *state) closeKeys() {
 	st.closeOnce.Do(func() {
 		for _, e := range st.keys {
 			e.key.Close()
+		}
+		if st.tls != nil && st.tls.key != nil {
+			if st.tlsKeyGrace > 0 {
+				time.AfterFunc(st.tlsKeyGrace, func() { st.tls.key.Close() })
+			} else {
+				st.tls.key.Close()
+			}
 		}
 		close(st.closed)
 	})

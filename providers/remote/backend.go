@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/service/mtls"
 	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
@@ -29,7 +32,7 @@ const (
 	maxPEMSize = 1 << 20
 )
 
-var attrs = []string{"addr", "key", "ca-source", "cert-source", "key-source", "server-name", "dns-server", "timeout", "retries", "insecure-loopback"}
+var attrs = []string{"addr", "key", "ca-source", "cert-source", "key-source", "key-uri", "require-post-quantum", "server-name", "dns-server", "timeout", "retries", "insecure-loopback"}
 
 func init() {
 	provider.Register(provider.Backend{
@@ -54,10 +57,15 @@ func init() {
 // configuration (or its key ID), ca-source holds the PEM certificates of the
 // CAs that may issue the service's certificate, cert-source the client's PEM
 // certificate chain and key-source its PEM private key (a secret: env:NAME,
-// or file:PATH of mode 0600). Certificates are public: their sources are file:PATH or env:NAME
-// without a mode check. Optional query attributes:
+// or file:PATH of mode 0600), or key-uri the client's private key as a key
+// URI of any backend (its ';', '?' and '&' percent-encoded as %3B, %3F and
+// %26), such as an ML-DSA key in a pqc seed file, in a KMS or in an HSM,
+// which signs each handshake through provider.CryptoSigner. Certificates are public: their sources are
+// file:PATH or env:NAME without a mode check. The client offers the
+// key-exchange group X25519MLKEM768 first. Optional query attributes:
 //
 //	server-name=NAME          name to check on the service's certificate (default: the host dialled)
+//	require-post-quantum=true only an ML-KEM hybrid key exchange and an ML-DSA service certificate (Go 1.27)
 //	dns-server=HOST:PORT      DNS server that resolves the host of addr, instead of the system's resolver
 //	timeout=DURATION          deadline of a call whose context has none (default 10s)
 //	retries=N                 retries of calls that are safe to repeat (default 2)
@@ -72,7 +80,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 
 // OpenURI is Open for a parsed URI.
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
-	cfg, err := parse(u)
+	cfg, err := parse(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +97,13 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 		grpc.WithDisableServiceConfig(),
 	)...)
 	if err != nil {
+		cfg.closeTLSKey()
 		return nil, fmt.Errorf("%w: remote URI: addr %q: %w", provider.ErrInvalidConfig, cfg.addr, err)
 	}
 	k, err := newKey(ctx, cfg, conn, signerpb.NewSignerClient(conn))
 	if err != nil {
 		conn.Close()
+		cfg.closeTLSKey()
 		return nil, err
 	}
 	return k, nil
@@ -110,9 +120,18 @@ type config struct {
 	creds     credentials.TransportCredentials
 	timeout   time.Duration
 	retries   int
+	// tlsKey, if not nil, holds the client's TLS key opened from key-uri.
+	tlsKey io.Closer
 }
 
-func parse(u *provider.URI) (*config, error) {
+func (c *config) closeTLSKey() error {
+	if c.tlsKey != nil {
+		return c.tlsKey.Close()
+	}
+	return nil
+}
+
+func parse(ctx context.Context, u *provider.URI) (*config, error) {
 	if err := u.Check(Scheme, attrs...); err != nil {
 		return nil, err
 	}
@@ -145,10 +164,10 @@ func parse(u *provider.URI) (*config, error) {
 		}
 		insecureLoopback = v == "true"
 	}
-	tlsAttrs := u.Has("ca-source") || u.Has("cert-source") || u.Has("key-source") || u.Has("server-name")
+	tlsAttrs := u.Has("ca-source") || u.Has("cert-source") || u.Has("key-source") || u.Has("key-uri") || u.Has("server-name") || u.Has("require-post-quantum")
 	if insecureLoopback {
 		if tlsAttrs {
-			return nil, fmt.Errorf("%w: remote URI: insecure-loopback=true is plaintext; drop ca-source, cert-source, key-source and server-name, or drop insecure-loopback", provider.ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: remote URI: insecure-loopback=true is plaintext; drop ca-source, cert-source, key-source, key-uri, server-name and require-post-quantum, or drop insecure-loopback", provider.ErrInvalidConfig)
 		}
 		for _, host := range hosts {
 			if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
@@ -158,7 +177,7 @@ func parse(u *provider.URI) (*config, error) {
 		c.creds = insecure.NewCredentials()
 		return c, nil
 	}
-	tc, err := clientTLS(u)
+	tc, err := c.clientTLS(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +187,31 @@ func parse(u *provider.URI) (*config, error) {
 
 // clientTLS builds the client side of mutual TLS. Without server-name, each
 // connection checks the host of the address it dials (set by gRPC from the
-// target, or per address by target).
-func clientTLS(u *provider.URI) (*tls.Config, error) {
-	for _, a := range []string{"ca-source", "cert-source", "key-source"} {
+// target, or per address by target). A key opened from key-uri is left in
+// c.tlsKey.
+func (c *config) clientTLS(ctx context.Context, u *provider.URI) (*tls.Config, error) {
+	for _, a := range []string{"ca-source", "cert-source"} {
 		if !u.Has(a) {
-			return nil, fmt.Errorf("%w: remote URI has no %s: mutual TLS needs ca-source, cert-source and key-source (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig, a)
+			return nil, fmt.Errorf("%w: remote URI has no %s: mutual TLS needs ca-source, cert-source and key-source or key-uri (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig, a)
+		}
+	}
+	keySrc, hasSource := u.Get("key-source")
+	keyURI, hasURI := u.Get("key-uri")
+	switch {
+	case hasSource && hasURI:
+		return nil, fmt.Errorf("%w: remote URI has both key-source and key-uri; name the client's private key once", provider.ErrInvalidConfig)
+	case !hasSource && !hasURI:
+		return nil, fmt.Errorf("%w: remote URI has no key-source: mutual TLS needs ca-source, cert-source and key-source or key-uri (or insecure-loopback=true for a plaintext service on loopback)", provider.ErrInvalidConfig)
+	}
+	requirePQ := false
+	if v, ok := u.Get("require-post-quantum"); ok {
+		if v != "true" && v != "false" {
+			return nil, fmt.Errorf("%w: remote URI: require-post-quantum must be true or false", provider.ErrInvalidConfig)
+		}
+		if requirePQ = v == "true"; requirePQ {
+			if err := mtls.RequirePostQuantum("remote URI: require-post-quantum"); err != nil {
+				return nil, err
+			}
 		}
 	}
 	caSrc, _ := u.Get("ca-source")
@@ -189,23 +228,41 @@ func clientTLS(u *provider.URI) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	keySrc, _ := u.Get("key-source")
-	keyPEM, err := provider.ReadSecret(keySrc)
-	if err != nil {
-		return nil, fmt.Errorf("remote URI: key-source: %w", err)
-	}
-	defer provider.Zero(keyPEM)
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("%w: remote URI: cert-source and key-source do not make a certificate and its key: %w", provider.ErrInvalidConfig, err)
+	var cert tls.Certificate
+	if hasURI {
+		if cert, c.tlsKey, err = mtls.CertificateFromKey(ctx, certPEM, keyURI); err != nil {
+			return nil, fmt.Errorf("remote URI: cert-source and key-uri: %w", err)
+		}
+	} else {
+		keyPEM, err := provider.ReadSecret(keySrc)
+		if err != nil {
+			return nil, fmt.Errorf("remote URI: key-source: %w", err)
+		}
+		defer provider.Zero(keyPEM)
+		if cert, err = tls.X509KeyPair(certPEM, keyPEM); err != nil {
+			return nil, fmt.Errorf("%w: remote URI: cert-source and key-source do not make a certificate and its key: %w", provider.ErrInvalidConfig, err)
+		}
 	}
 	serverName, _ := u.Get("server-name")
-	return &tls.Config{
-		MinVersion:   tls.VersionTLS13,
-		RootCAs:      pool,
-		Certificates: []tls.Certificate{cert},
-		ServerName:   serverName,
-	}, nil
+	tc := &tls.Config{
+		MinVersion:       tls.VersionTLS13,
+		RootCAs:          pool,
+		Certificates:     []tls.Certificate{cert},
+		ServerName:       serverName,
+		CurvePreferences: mtls.CurvePreferences(requirePQ),
+	}
+	if requirePQ {
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !mtls.PostQuantumKey(cs.PeerCertificates[0].PublicKey) {
+				return errors.New("tinywindow: the service's certificate is not ML-DSA, and require-post-quantum=true")
+			}
+			if !mtls.PostQuantumGroup(cs.CurveID) {
+				return fmt.Errorf("tinywindow: the key exchange is %v, not post-quantum, and require-post-quantum=true", cs.CurveID)
+			}
+			return nil
+		}
+	}
+	return tc, nil
 }
 
 // readPublic reads a public file (a certificate) named by file:PATH or

@@ -7,7 +7,15 @@
 // Ed25519 and RSA keys locally, with the public key fetched when the key was
 // opened, and those of other keys (MACs, post-quantum keys) through the
 // service. An unreachable service is ErrUnavailable, never
-// ErrInvalidSignature; only calls that are safe to repeat are retried.
+// ErrInvalidSignature; only calls that are safe to repeat are retried. A key
+// with a public key signs digests through the service (provider.DigestSigner),
+// so provider.CryptoSigner makes a crypto.Signer of it for crypto/x509 and
+// crypto/tls; built with Go 1.27, an ML-DSA key's public key is an
+// *mldsa.PublicKey.
+//
+// The client's TLS key may be a key of any backend (key-uri=), and with Go
+// 1.27 both sides may authenticate with ML-DSA certificates over the
+// post-quantum key exchange X25519MLKEM768 (require-post-quantum=true).
 //
 // A fleet of identical services scales out: addr may list several
 // addresses, or name a host with several, and calls are balanced over those

@@ -54,7 +54,7 @@ clients: [{identity: insecure-loopback, keys: [orders], operations: [sign, verif
 	// Output:
 	// HMAC-SHA256 <nil>
 	// invalid signature
-	// invalid configuration: remote URI has no ca-source: mutual TLS needs ca-source, cert-source and key-source (or insecure-loopback=true for a plaintext service on loopback)
+	// invalid configuration: remote URI has no ca-source: mutual TLS needs ca-source, cert-source and key-source or key-uri (or insecure-loopback=true for a plaintext service on loopback)
 }
 
 // Open one key over a fleet of identical services: addr lists them (or

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -24,6 +25,7 @@ var (
 	_ provider.Determinism    = (*detKey)(nil)
 	_ provider.PublicKeyPEMer = (*pemKey)(nil)
 	_ provider.PublicKeyer    = (*pubKey)(nil)
+	_ provider.DigestSigner   = (*pubKey)(nil)
 	_ provider.Determinism    = (*pubDetKey)(nil)
 )
 
@@ -45,7 +47,9 @@ type Key struct {
 	determ         signerpb.Determinism
 	maxMessage     int64
 	spki           []byte
-	pub            crypto.PublicKey // set when the key verifies locally
+	context        []byte
+	pub            crypto.PublicKey // the parsed spki, when this Go parses it
+	localVerify    bool             // pub verifies under internal/stdverify
 	closed         atomic.Bool
 }
 
@@ -72,11 +76,17 @@ func newKey(ctx context.Context, cfg *config, conn *grpc.ClientConn, client sign
 	k.determ = info.GetDeterminism()
 	k.maxMessage = resp.GetMaxMessageBytes()
 	k.spki = resp.GetSpki()
+	k.context = resp.GetSignatureContext()
 	if len(k.spki) > 0 {
+		// Go 1.27 parses an ML-DSA public key too (*mldsa.PublicKey); the
+		// service verifies its signatures, which may bind a context.
 		pub, err := x509.ParsePKIXPublicKey(k.spki)
 		if err == nil {
-			if err := matches(alg, pub); err != nil {
-				return nil, fmt.Errorf("%w: remote key %s at %s: %w", provider.ErrUnsupported, cfg.name, cfg.addr, err)
+			if stdverify.Supports(alg) {
+				if err := matches(alg, pub); err != nil {
+					return nil, fmt.Errorf("%w: remote key %s at %s: %w", provider.ErrUnsupported, cfg.name, cfg.addr, err)
+				}
+				k.localVerify = true
 			}
 			k.pub = pub
 		}
@@ -185,14 +195,49 @@ func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 	if err != nil {
 		return dst, k.wrap(ctx, "sign", err)
 	}
+	sig, err := k.signature(resp)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, sig...), nil
+}
+
+// SignatureContext returns the context string the service's key binds into
+// its signatures (ML-DSA and SLH-DSA with ctx=), or nil.
+func (k *Key) SignatureContext() []byte { return bytes.Clone(k.context) }
+
+// signDigest signs a digest computed by the caller through the service's
+// SignDigest. Like a Sign, it is not retried.
+func (k *Key) signDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if err := k.check(ctx); err != nil {
+		return nil, err
+	}
+	if err := k.checkSize(digest); err != nil {
+		return nil, err
+	}
+	req, err := signerpb.NewSignDigestRequest(k.cfg.name, digest, opts)
+	if err != nil {
+		return nil, fmt.Errorf("remote key %s: %w", k.cfg.name, err)
+	}
+	cctx, cancel := k.withTimeout(ctx)
+	defer cancel()
+	resp, err := k.client.SignDigest(cctx, req)
+	if err != nil {
+		return nil, k.wrap(ctx, "sign digest", err)
+	}
+	return k.signature(resp)
+}
+
+// signature checks a SignResponse and returns its signature.
+func (k *Key) signature(resp *signerpb.SignResponse) ([]byte, error) {
 	if resp.GetKeyId() != k.info.ID {
-		return dst, fmt.Errorf("%w: remote key %s at %s now signs with key %s, not %s, which this handle opened (the service's config changed); open the key again",
+		return nil, fmt.Errorf("%w: remote key %s at %s now signs with key %s, not %s, which this handle opened (the service's config changed); open the key again",
 			provider.ErrKeyNotFound, k.cfg.name, k.cfg.addr, resp.GetKeyId(), k.info.ID)
 	}
 	if len(resp.GetSignature()) == 0 {
-		return dst, fmt.Errorf("%w: remote sign, key %s at %s: empty signature", provider.ErrUnavailable, k.cfg.name, k.cfg.addr)
+		return nil, fmt.Errorf("%w: remote sign, key %s at %s: empty signature", provider.ErrUnavailable, k.cfg.name, k.cfg.addr)
 	}
-	return append(dst, resp.GetSignature()...), nil
+	return resp.GetSignature(), nil
 }
 
 // Verify checks sig over msg: locally for ECDSA, Ed25519 and RSA keys, with
@@ -205,7 +250,7 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if len(sig) > maxSignatureBytes {
 		return fmt.Errorf("%w: signature of %d bytes is longer than any %s signature", provider.ErrInvalidSignature, len(sig), k.info.Algorithm)
 	}
-	if k.pub != nil {
+	if k.localVerify {
 		if err := stdverify.Verify(k.info.Algorithm, k.pub, msg, sig); err != nil {
 			return fmt.Errorf("remote key %s: %w", k.cfg.name, err)
 		}
@@ -228,12 +273,17 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	return nil
 }
 
-// Close closes the connection to the service. It is idempotent.
+// Close closes the connection to the service, and the TLS client key opened
+// from key-uri. It is idempotent.
 func (k *Key) Close() error {
 	if k.closed.Swap(true) {
 		return nil
 	}
-	return k.conn.Close()
+	err := k.conn.Close()
+	if e := k.cfg.closeTLSKey(); err == nil {
+		err = e
+	}
+	return err
 }
 
 type detKey struct{ *Key }
@@ -258,8 +308,19 @@ func (k *pemDetKey) Deterministic() bool {
 
 type pubKey struct{ pemKey }
 
-// Public returns the public key fetched at Open.
+// Public returns the public key fetched at Open: with Go 1.27, an ML-DSA
+// key's is an *mldsa.PublicKey.
 func (k *pubKey) Public() crypto.PublicKey { return k.pub }
+
+// SignDigest signs a digest computed by the caller, for crypto.Signer
+// (provider.CryptoSigner): opts names SHA-256, SHA-384 or SHA-512 (with
+// *rsa.PSSOptions for RSA-PSS), or no hash and digest is the message
+// (Ed25519, ML-DSA); with Go 1.27, *mldsa.Options carries a context string
+// and crypto.MLDSAMu a 64-byte external μ. The service must be built with
+// Go 1.27 for those two.
+func (k *pubKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return k.signDigest(ctx, digest, opts)
+}
 
 type pubDetKey struct{ pubKey }
 

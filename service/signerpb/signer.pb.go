@@ -74,6 +74,62 @@ func (Determinism) EnumDescriptor() ([]byte, []int) {
 	return file_signer_proto_rawDescGZIP(), []int{0}
 }
 
+// Hash names what SignDigestRequest.digest is.
+type Hash int32
+
+const (
+	Hash_HASH_NONE     Hash = 0
+	Hash_HASH_SHA256   Hash = 1
+	Hash_HASH_SHA384   Hash = 2
+	Hash_HASH_SHA512   Hash = 3
+	Hash_HASH_MLDSA_MU Hash = 4
+)
+
+// Enum value maps for Hash.
+var (
+	Hash_name = map[int32]string{
+		0: "HASH_NONE",
+		1: "HASH_SHA256",
+		2: "HASH_SHA384",
+		3: "HASH_SHA512",
+		4: "HASH_MLDSA_MU",
+	}
+	Hash_value = map[string]int32{
+		"HASH_NONE":     0,
+		"HASH_SHA256":   1,
+		"HASH_SHA384":   2,
+		"HASH_SHA512":   3,
+		"HASH_MLDSA_MU": 4,
+	}
+)
+
+func (x Hash) Enum() *Hash {
+	p := new(Hash)
+	*p = x
+	return p
+}
+
+func (x Hash) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Hash) Descriptor() protoreflect.EnumDescriptor {
+	return file_signer_proto_enumTypes[1].Descriptor()
+}
+
+func (Hash) Type() protoreflect.EnumType {
+	return &file_signer_proto_enumTypes[1]
+}
+
+func (x Hash) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Hash.Descriptor instead.
+func (Hash) EnumDescriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{1}
+}
+
 // KeyInfo describes a key held by the service.
 type KeyInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -282,6 +338,91 @@ func (x *SignResponse) GetKeyId() string {
 	return ""
 }
 
+type SignDigestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key is the key's configured name or its ID.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// digest is the hash of the message under hash; with HASH_NONE, for a key
+	// that signs the message itself (Ed25519, ML-DSA), the message; with
+	// HASH_MLDSA_MU, a 64-byte external ML-DSA μ.
+	Digest []byte `protobuf:"bytes,2,opt,name=digest,proto3" json:"digest,omitempty"`
+	Hash   Hash   `protobuf:"varint,3,opt,name=hash,proto3,enum=tinywindow.signer.v1.Hash" json:"hash,omitempty"`
+	// pss asks for an RSA-PSS signature with this salt length, as Go's
+	// rsa.PSSOptions.SaltLength: 0 the longest, -1 as long as the hash, or a
+	// length in bytes. Unset for every other algorithm.
+	PssSaltLength *int32 `protobuf:"varint,4,opt,name=pss_salt_length,json=pssSaltLength,proto3,oneof" json:"pss_salt_length,omitempty"`
+	// context, when set, is the ML-DSA context string the caller signs
+	// under; the key must bind exactly this one.
+	Context       *string `protobuf:"bytes,5,opt,name=context,proto3,oneof" json:"context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignDigestRequest) Reset() {
+	*x = SignDigestRequest{}
+	mi := &file_signer_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignDigestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignDigestRequest) ProtoMessage() {}
+
+func (x *SignDigestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignDigestRequest.ProtoReflect.Descriptor instead.
+func (*SignDigestRequest) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SignDigestRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *SignDigestRequest) GetDigest() []byte {
+	if x != nil {
+		return x.Digest
+	}
+	return nil
+}
+
+func (x *SignDigestRequest) GetHash() Hash {
+	if x != nil {
+		return x.Hash
+	}
+	return Hash_HASH_NONE
+}
+
+func (x *SignDigestRequest) GetPssSaltLength() int32 {
+	if x != nil && x.PssSaltLength != nil {
+		return *x.PssSaltLength
+	}
+	return 0
+}
+
+func (x *SignDigestRequest) GetContext() string {
+	if x != nil && x.Context != nil {
+		return *x.Context
+	}
+	return ""
+}
+
 type VerifyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -293,7 +434,7 @@ type VerifyRequest struct {
 
 func (x *VerifyRequest) Reset() {
 	*x = VerifyRequest{}
-	mi := &file_signer_proto_msgTypes[3]
+	mi := &file_signer_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -305,7 +446,7 @@ func (x *VerifyRequest) String() string {
 func (*VerifyRequest) ProtoMessage() {}
 
 func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signer_proto_msgTypes[3]
+	mi := &file_signer_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -318,7 +459,7 @@ func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRequest) Descriptor() ([]byte, []int) {
-	return file_signer_proto_rawDescGZIP(), []int{3}
+	return file_signer_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *VerifyRequest) GetKey() string {
@@ -351,7 +492,7 @@ type VerifyResponse struct {
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_signer_proto_msgTypes[4]
+	mi := &file_signer_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +504,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signer_proto_msgTypes[4]
+	mi := &file_signer_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +517,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_signer_proto_rawDescGZIP(), []int{4}
+	return file_signer_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *VerifyResponse) GetValid() bool {
@@ -395,7 +536,7 @@ type PublicKeyRequest struct {
 
 func (x *PublicKeyRequest) Reset() {
 	*x = PublicKeyRequest{}
-	mi := &file_signer_proto_msgTypes[5]
+	mi := &file_signer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +548,7 @@ func (x *PublicKeyRequest) String() string {
 func (*PublicKeyRequest) ProtoMessage() {}
 
 func (x *PublicKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signer_proto_msgTypes[5]
+	mi := &file_signer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +561,7 @@ func (x *PublicKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicKeyRequest.ProtoReflect.Descriptor instead.
 func (*PublicKeyRequest) Descriptor() ([]byte, []int) {
-	return file_signer_proto_rawDescGZIP(), []int{5}
+	return file_signer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PublicKeyRequest) GetKey() string {
@@ -438,13 +579,16 @@ type PublicKeyResponse struct {
 	Spki []byte `protobuf:"bytes,2,opt,name=spki,proto3" json:"spki,omitempty"`
 	// max_message_bytes is the largest message the service accepts.
 	MaxMessageBytes int64 `protobuf:"varint,3,opt,name=max_message_bytes,json=maxMessageBytes,proto3" json:"max_message_bytes,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// signature_context is the context string an ML-DSA or SLH-DSA key binds
+	// into its signatures; empty for none.
+	SignatureContext []byte `protobuf:"bytes,4,opt,name=signature_context,json=signatureContext,proto3" json:"signature_context,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *PublicKeyResponse) Reset() {
 	*x = PublicKeyResponse{}
-	mi := &file_signer_proto_msgTypes[6]
+	mi := &file_signer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +600,7 @@ func (x *PublicKeyResponse) String() string {
 func (*PublicKeyResponse) ProtoMessage() {}
 
 func (x *PublicKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signer_proto_msgTypes[6]
+	mi := &file_signer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +613,7 @@ func (x *PublicKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicKeyResponse.ProtoReflect.Descriptor instead.
 func (*PublicKeyResponse) Descriptor() ([]byte, []int) {
-	return file_signer_proto_rawDescGZIP(), []int{6}
+	return file_signer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PublicKeyResponse) GetInfo() *KeyInfo {
@@ -493,6 +637,13 @@ func (x *PublicKeyResponse) GetMaxMessageBytes() int64 {
 	return 0
 }
 
+func (x *PublicKeyResponse) GetSignatureContext() []byte {
+	if x != nil {
+		return x.SignatureContext
+	}
+	return nil
+}
+
 type ListKeysRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -501,7 +652,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_signer_proto_msgTypes[7]
+	mi := &file_signer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -513,7 +664,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signer_proto_msgTypes[7]
+	mi := &file_signer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -526,7 +677,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_signer_proto_rawDescGZIP(), []int{7}
+	return file_signer_proto_rawDescGZIP(), []int{8}
 }
 
 type ListKeysResponse struct {
@@ -539,7 +690,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_signer_proto_msgTypes[8]
+	mi := &file_signer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -551,7 +702,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signer_proto_msgTypes[8]
+	mi := &file_signer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -564,7 +715,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_signer_proto_rawDescGZIP(), []int{8}
+	return file_signer_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListKeysResponse) GetKeys() []*KeyInfo {
@@ -601,7 +752,16 @@ const file_signer_proto_rawDesc = "" +
 	"\amessage\x18\x02 \x01(\fR\amessage\"C\n" +
 	"\fSignResponse\x12\x1c\n" +
 	"\tsignature\x18\x01 \x01(\fR\tsignature\x12\x15\n" +
-	"\x06key_id\x18\x02 \x01(\tR\x05keyId\"Y\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId\"\xd9\x01\n" +
+	"\x11SignDigestRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
+	"\x06digest\x18\x02 \x01(\fR\x06digest\x12.\n" +
+	"\x04hash\x18\x03 \x01(\x0e2\x1a.tinywindow.signer.v1.HashR\x04hash\x12+\n" +
+	"\x0fpss_salt_length\x18\x04 \x01(\x05H\x00R\rpssSaltLength\x88\x01\x01\x12\x1d\n" +
+	"\acontext\x18\x05 \x01(\tH\x01R\acontext\x88\x01\x01B\x12\n" +
+	"\x10_pss_salt_lengthB\n" +
+	"\n" +
+	"\b_context\"Y\n" +
 	"\rVerifyRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\fR\amessage\x12\x1c\n" +
@@ -609,11 +769,12 @@ const file_signer_proto_rawDesc = "" +
 	"\x0eVerifyResponse\x12\x14\n" +
 	"\x05valid\x18\x01 \x01(\bR\x05valid\"$\n" +
 	"\x10PublicKeyRequest\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\"\x86\x01\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\"\xb3\x01\n" +
 	"\x11PublicKeyResponse\x121\n" +
 	"\x04info\x18\x01 \x01(\v2\x1d.tinywindow.signer.v1.KeyInfoR\x04info\x12\x12\n" +
 	"\x04spki\x18\x02 \x01(\fR\x04spki\x12*\n" +
-	"\x11max_message_bytes\x18\x03 \x01(\x03R\x0fmaxMessageBytes\"\x11\n" +
+	"\x11max_message_bytes\x18\x03 \x01(\x03R\x0fmaxMessageBytes\x12+\n" +
+	"\x11signature_context\x18\x04 \x01(\fR\x10signatureContext\"\x11\n" +
 	"\x0fListKeysRequest\"q\n" +
 	"\x10ListKeysResponse\x121\n" +
 	"\x04keys\x18\x01 \x03(\v2\x1d.tinywindow.signer.v1.KeyInfoR\x04keys\x12*\n" +
@@ -621,9 +782,17 @@ const file_signer_proto_rawDesc = "" +
 	"\vDeterminism\x12\x1a\n" +
 	"\x16DETERMINISM_UNDECLARED\x10\x00\x12\x1d\n" +
 	"\x19DETERMINISM_DETERMINISTIC\x10\x01\x12\x1a\n" +
-	"\x16DETERMINISM_RANDOMISED\x10\x022\xe5\x02\n" +
+	"\x16DETERMINISM_RANDOMISED\x10\x02*[\n" +
+	"\x04Hash\x12\r\n" +
+	"\tHASH_NONE\x10\x00\x12\x0f\n" +
+	"\vHASH_SHA256\x10\x01\x12\x0f\n" +
+	"\vHASH_SHA384\x10\x02\x12\x0f\n" +
+	"\vHASH_SHA512\x10\x03\x12\x11\n" +
+	"\rHASH_MLDSA_MU\x10\x042\xc0\x03\n" +
 	"\x06Signer\x12M\n" +
-	"\x04Sign\x12!.tinywindow.signer.v1.SignRequest\x1a\".tinywindow.signer.v1.SignResponse\x12S\n" +
+	"\x04Sign\x12!.tinywindow.signer.v1.SignRequest\x1a\".tinywindow.signer.v1.SignResponse\x12Y\n" +
+	"\n" +
+	"SignDigest\x12'.tinywindow.signer.v1.SignDigestRequest\x1a\".tinywindow.signer.v1.SignResponse\x12S\n" +
 	"\x06Verify\x12#.tinywindow.signer.v1.VerifyRequest\x1a$.tinywindow.signer.v1.VerifyResponse\x12\\\n" +
 	"\tPublicKey\x12&.tinywindow.signer.v1.PublicKeyRequest\x1a'.tinywindow.signer.v1.PublicKeyResponse\x12Y\n" +
 	"\bListKeys\x12%.tinywindow.signer.v1.ListKeysRequest\x1a&.tinywindow.signer.v1.ListKeysResponseB3Z1github.com/tinywindow/tinywindow/service/signerpbb\x06proto3"
@@ -640,37 +809,42 @@ func file_signer_proto_rawDescGZIP() []byte {
 	return file_signer_proto_rawDescData
 }
 
-var file_signer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_signer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_signer_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_signer_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_signer_proto_goTypes = []any{
 	(Determinism)(0),          // 0: tinywindow.signer.v1.Determinism
-	(*KeyInfo)(nil),           // 1: tinywindow.signer.v1.KeyInfo
-	(*SignRequest)(nil),       // 2: tinywindow.signer.v1.SignRequest
-	(*SignResponse)(nil),      // 3: tinywindow.signer.v1.SignResponse
-	(*VerifyRequest)(nil),     // 4: tinywindow.signer.v1.VerifyRequest
-	(*VerifyResponse)(nil),    // 5: tinywindow.signer.v1.VerifyResponse
-	(*PublicKeyRequest)(nil),  // 6: tinywindow.signer.v1.PublicKeyRequest
-	(*PublicKeyResponse)(nil), // 7: tinywindow.signer.v1.PublicKeyResponse
-	(*ListKeysRequest)(nil),   // 8: tinywindow.signer.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),  // 9: tinywindow.signer.v1.ListKeysResponse
+	(Hash)(0),                 // 1: tinywindow.signer.v1.Hash
+	(*KeyInfo)(nil),           // 2: tinywindow.signer.v1.KeyInfo
+	(*SignRequest)(nil),       // 3: tinywindow.signer.v1.SignRequest
+	(*SignResponse)(nil),      // 4: tinywindow.signer.v1.SignResponse
+	(*SignDigestRequest)(nil), // 5: tinywindow.signer.v1.SignDigestRequest
+	(*VerifyRequest)(nil),     // 6: tinywindow.signer.v1.VerifyRequest
+	(*VerifyResponse)(nil),    // 7: tinywindow.signer.v1.VerifyResponse
+	(*PublicKeyRequest)(nil),  // 8: tinywindow.signer.v1.PublicKeyRequest
+	(*PublicKeyResponse)(nil), // 9: tinywindow.signer.v1.PublicKeyResponse
+	(*ListKeysRequest)(nil),   // 10: tinywindow.signer.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),  // 11: tinywindow.signer.v1.ListKeysResponse
 }
 var file_signer_proto_depIdxs = []int32{
-	0, // 0: tinywindow.signer.v1.KeyInfo.determinism:type_name -> tinywindow.signer.v1.Determinism
-	1, // 1: tinywindow.signer.v1.PublicKeyResponse.info:type_name -> tinywindow.signer.v1.KeyInfo
-	1, // 2: tinywindow.signer.v1.ListKeysResponse.keys:type_name -> tinywindow.signer.v1.KeyInfo
-	2, // 3: tinywindow.signer.v1.Signer.Sign:input_type -> tinywindow.signer.v1.SignRequest
-	4, // 4: tinywindow.signer.v1.Signer.Verify:input_type -> tinywindow.signer.v1.VerifyRequest
-	6, // 5: tinywindow.signer.v1.Signer.PublicKey:input_type -> tinywindow.signer.v1.PublicKeyRequest
-	8, // 6: tinywindow.signer.v1.Signer.ListKeys:input_type -> tinywindow.signer.v1.ListKeysRequest
-	3, // 7: tinywindow.signer.v1.Signer.Sign:output_type -> tinywindow.signer.v1.SignResponse
-	5, // 8: tinywindow.signer.v1.Signer.Verify:output_type -> tinywindow.signer.v1.VerifyResponse
-	7, // 9: tinywindow.signer.v1.Signer.PublicKey:output_type -> tinywindow.signer.v1.PublicKeyResponse
-	9, // 10: tinywindow.signer.v1.Signer.ListKeys:output_type -> tinywindow.signer.v1.ListKeysResponse
-	7, // [7:11] is the sub-list for method output_type
-	3, // [3:7] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0,  // 0: tinywindow.signer.v1.KeyInfo.determinism:type_name -> tinywindow.signer.v1.Determinism
+	1,  // 1: tinywindow.signer.v1.SignDigestRequest.hash:type_name -> tinywindow.signer.v1.Hash
+	2,  // 2: tinywindow.signer.v1.PublicKeyResponse.info:type_name -> tinywindow.signer.v1.KeyInfo
+	2,  // 3: tinywindow.signer.v1.ListKeysResponse.keys:type_name -> tinywindow.signer.v1.KeyInfo
+	3,  // 4: tinywindow.signer.v1.Signer.Sign:input_type -> tinywindow.signer.v1.SignRequest
+	5,  // 5: tinywindow.signer.v1.Signer.SignDigest:input_type -> tinywindow.signer.v1.SignDigestRequest
+	6,  // 6: tinywindow.signer.v1.Signer.Verify:input_type -> tinywindow.signer.v1.VerifyRequest
+	8,  // 7: tinywindow.signer.v1.Signer.PublicKey:input_type -> tinywindow.signer.v1.PublicKeyRequest
+	10, // 8: tinywindow.signer.v1.Signer.ListKeys:input_type -> tinywindow.signer.v1.ListKeysRequest
+	4,  // 9: tinywindow.signer.v1.Signer.Sign:output_type -> tinywindow.signer.v1.SignResponse
+	4,  // 10: tinywindow.signer.v1.Signer.SignDigest:output_type -> tinywindow.signer.v1.SignResponse
+	7,  // 11: tinywindow.signer.v1.Signer.Verify:output_type -> tinywindow.signer.v1.VerifyResponse
+	9,  // 12: tinywindow.signer.v1.Signer.PublicKey:output_type -> tinywindow.signer.v1.PublicKeyResponse
+	11, // 13: tinywindow.signer.v1.Signer.ListKeys:output_type -> tinywindow.signer.v1.ListKeysResponse
+	9,  // [9:14] is the sub-list for method output_type
+	4,  // [4:9] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_signer_proto_init() }
@@ -678,13 +852,14 @@ func file_signer_proto_init() {
 	if File_signer_proto != nil {
 		return
 	}
+	file_signer_proto_msgTypes[3].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signer_proto_rawDesc), len(file_signer_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   9,
+			NumEnums:      2,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

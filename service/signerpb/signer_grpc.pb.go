@@ -22,10 +22,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Signer_Sign_FullMethodName      = "/tinywindow.signer.v1.Signer/Sign"
-	Signer_Verify_FullMethodName    = "/tinywindow.signer.v1.Signer/Verify"
-	Signer_PublicKey_FullMethodName = "/tinywindow.signer.v1.Signer/PublicKey"
-	Signer_ListKeys_FullMethodName  = "/tinywindow.signer.v1.Signer/ListKeys"
+	Signer_Sign_FullMethodName       = "/tinywindow.signer.v1.Signer/Sign"
+	Signer_SignDigest_FullMethodName = "/tinywindow.signer.v1.Signer/SignDigest"
+	Signer_Verify_FullMethodName     = "/tinywindow.signer.v1.Signer/Verify"
+	Signer_PublicKey_FullMethodName  = "/tinywindow.signer.v1.Signer/PublicKey"
+	Signer_ListKeys_FullMethodName   = "/tinywindow.signer.v1.Signer/ListKeys"
 )
 
 // SignerClient is the client API for Signer service.
@@ -39,6 +40,11 @@ const (
 type SignerClient interface {
 	// Sign returns the signature of message under the key.
 	Sign(ctx context.Context, in *SignRequest, opts ...grpc.CallOption) (*SignResponse, error)
+	// SignDigest signs a digest the caller computed, as Go's crypto.Signer
+	// does, so that a client can use the key for X.509 and TLS. It is
+	// authorised as Sign: signing a digest of a message is no more than
+	// signing the message.
+	SignDigest(ctx context.Context, in *SignDigestRequest, opts ...grpc.CallOption) (*SignResponse, error)
 	// Verify checks a signature. An invalid signature is a successful call with
 	// valid = false; an error status always means the service could not decide.
 	Verify(ctx context.Context, in *VerifyRequest, opts ...grpc.CallOption) (*VerifyResponse, error)
@@ -60,6 +66,16 @@ func (c *signerClient) Sign(ctx context.Context, in *SignRequest, opts ...grpc.C
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SignResponse)
 	err := c.cc.Invoke(ctx, Signer_Sign_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *signerClient) SignDigest(ctx context.Context, in *SignDigestRequest, opts ...grpc.CallOption) (*SignResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignResponse)
+	err := c.cc.Invoke(ctx, Signer_SignDigest_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +123,11 @@ func (c *signerClient) ListKeys(ctx context.Context, in *ListKeysRequest, opts .
 type SignerServer interface {
 	// Sign returns the signature of message under the key.
 	Sign(context.Context, *SignRequest) (*SignResponse, error)
+	// SignDigest signs a digest the caller computed, as Go's crypto.Signer
+	// does, so that a client can use the key for X.509 and TLS. It is
+	// authorised as Sign: signing a digest of a message is no more than
+	// signing the message.
+	SignDigest(context.Context, *SignDigestRequest) (*SignResponse, error)
 	// Verify checks a signature. An invalid signature is a successful call with
 	// valid = false; an error status always means the service could not decide.
 	Verify(context.Context, *VerifyRequest) (*VerifyResponse, error)
@@ -126,6 +147,9 @@ type UnimplementedSignerServer struct{}
 
 func (UnimplementedSignerServer) Sign(context.Context, *SignRequest) (*SignResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Sign not implemented")
+}
+func (UnimplementedSignerServer) SignDigest(context.Context, *SignDigestRequest) (*SignResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignDigest not implemented")
 }
 func (UnimplementedSignerServer) Verify(context.Context, *VerifyRequest) (*VerifyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Verify not implemented")
@@ -171,6 +195,24 @@ func _Signer_Sign_Handler(srv interface{}, ctx context.Context, dec func(interfa
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(SignerServer).Sign(ctx, req.(*SignRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Signer_SignDigest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignDigestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SignerServer).SignDigest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Signer_SignDigest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SignerServer).SignDigest(ctx, req.(*SignDigestRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -239,6 +281,10 @@ var Signer_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Sign",
 			Handler:    _Signer_Sign_Handler,
+		},
+		{
+			MethodName: "SignDigest",
+			Handler:    _Signer_SignDigest_Handler,
 		},
 		{
 			MethodName: "Verify",
