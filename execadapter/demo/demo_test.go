@@ -25,7 +25,10 @@ func TestRun(t *testing.T) {
 				n = 300
 			}
 			path := filepath.Join(t.TempDir(), "audit.log")
-			res, err := Run(context.Background(), Options{Orders: n, Key: key, AuditPath: path, Durability: d})
+			// The test counts outcomes, not latency: a generous per-order
+			// deadline keeps a stall of the loaded machine (race detector,
+			// other packages' tests) from failing an order.
+			res, err := Run(context.Background(), Options{Orders: n, Key: key, AuditPath: path, Durability: d, Timeout: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +66,7 @@ func TestRunTCP(t *testing.T) {
 	}
 	go srv.Serve()
 	defer srv.Close()
-	res, err := Run(context.Background(), Options{Orders: 2000, Key: key, Venue: "tcp://" + ln.Addr().String()})
+	res, err := Run(context.Background(), Options{Orders: 2000, Key: key, Venue: "tcp://" + ln.Addr().String(), Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +194,7 @@ func TestRunVenueKeyAndBaseline(t *testing.T) {
 	signer := &countingKey{Key: hmac.NewFromSeed(42)}
 	venueKey := &countingKey{Key: hmac.NewFromSeed(42)}
 	const n = 3000
-	res, err := Run(context.Background(), Options{Orders: n, Key: signer, VenueKey: venueKey, Baseline: true})
+	res, err := Run(context.Background(), Options{Orders: n, Key: signer, VenueKey: venueKey, Baseline: true, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
