@@ -5,13 +5,16 @@ import (
 	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/sha512"
+	"slices"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
 // Algorithms lists the algorithms this backend offers.
-var Algorithms = []provider.Algorithm{
+func Algorithms() []provider.Algorithm { return slices.Clone(algorithms) }
+
+var algorithms = []provider.Algorithm{
 	provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.RSAPSSSHA256, provider.RSAPKCS1SHA256,
 }
 

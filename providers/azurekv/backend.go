@@ -14,7 +14,7 @@ func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
 		Description: "Azure Key Vault and Managed HSM keys (EC P-256/P-384, RSA) through azkeys",
-		Algorithms:  Algorithms,
+		Algorithms:  Algorithms(),
 		Open: func(ctx context.Context, u *provider.URI) (provider.Key, error) {
 			cfg, err := configFromURI(u)
 			if err != nil {

@@ -46,5 +46,5 @@ func TestLocalVerifyWycheproof(t *testing.T) {
 			keys[string(spki)+string(alg)] = k
 		}
 		return k.Verify(t.Context(), msg, sig)
-	}, azurekv.Algorithms...)
+	}, azurekv.Algorithms()...)
 }

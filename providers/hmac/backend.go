@@ -15,7 +15,7 @@ func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
 		Description: "deterministic HMAC-SHA256, byte-compatible with the MVP (a MAC, not a signature)",
-		Algorithms:  []provider.Algorithm{provider.HMACSHA256},
+		Algorithms:  Algorithms(),
 		Open:        open,
 		Generate:    generate,
 	})

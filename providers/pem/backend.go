@@ -12,7 +12,7 @@ func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
 		Description: "software keys in PEM files (PKCS#8, SEC 1, PKCS#1, OpenSSH): Ed25519, ECDSA, RSA",
-		Algorithms:  Algorithms,
+		Algorithms:  Algorithms(),
 		Open:        open,
 		Generate:    generate,
 	})

@@ -12,7 +12,9 @@ import (
 const Scheme = "pem"
 
 // Algorithms lists the algorithms this backend offers.
-var Algorithms = []provider.Algorithm{
+func Algorithms() []provider.Algorithm { return slices.Clone(algorithms) }
+
+var algorithms = []provider.Algorithm{
 	provider.Ed25519, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.ECDSAP521SHA512,
 	provider.RSAPSSSHA256, provider.RSAPKCS1SHA256,
 }
@@ -49,8 +51,8 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pem URI: alg: %w", err)
 		}
-		if !slices.Contains(Algorithms, a) {
-			return nil, fmt.Errorf("%w: pem URI: alg %s is not offered by this backend; use one of %v", provider.ErrUnsupported, a, Algorithms)
+		if !slices.Contains(algorithms, a) {
+			return nil, fmt.Errorf("%w: pem URI: alg %s is not offered by this backend; use one of %v", provider.ErrUnsupported, a, algorithms)
 		}
 		c.Algorithm = a
 	}

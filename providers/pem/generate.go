@@ -38,7 +38,7 @@ func GenerateKey(alg provider.Algorithm) (crypto.Signer, error) {
 	case provider.RSAPSSSHA256, provider.RSAPKCS1SHA256:
 		priv, err = rsa.GenerateKey(rand.Reader, RSABits)
 	default:
-		return nil, fmt.Errorf("%w: the pem backend makes %v keys, not %s", provider.ErrUnsupported, Algorithms, alg)
+		return nil, fmt.Errorf("%w: the pem backend makes %v keys, not %s", provider.ErrUnsupported, algorithms, alg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: generating a %s key: %w", provider.ErrUnavailable, alg, err)

@@ -123,7 +123,7 @@ func TestEnvSource(t *testing.T) {
 // `tinywindow keygen` does: a PKCS#8 file of mode 0600 that opens to the key
 // keygen described, never overwritten, and removed if it cannot be written.
 func TestGenerate(t *testing.T) {
-	for _, alg := range pem.Algorithms {
+	for _, alg := range pem.Algorithms() {
 		t.Run(string(alg), func(t *testing.T) {
 			if alg == provider.RSAPSSSHA256 || alg == provider.RSAPKCS1SHA256 {
 				if testing.Short() {

@@ -8,7 +8,7 @@ func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
 		Description: "keys in a PKCS#11 HSM (SoftHSM2, Luna, nShield, CloudHSM, YubiHSM): HMAC, ECDSA, Ed25519, RSA",
-		Algorithms:  Algorithms,
+		Algorithms:  Algorithms(),
 		Open:        open,
 		Generate:    generate,
 	})

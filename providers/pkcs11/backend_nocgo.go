@@ -16,7 +16,7 @@ func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
 		Description: "keys in a PKCS#11 HSM (not in this build: it needs cgo)",
-		Algorithms:  Algorithms,
+		Algorithms:  Algorithms(),
 		Open:        open,
 		Generate:    generate,
 	})

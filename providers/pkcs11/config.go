@@ -2,6 +2,7 @@ package pkcs11
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -172,7 +173,7 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 			return nil, fmt.Errorf("pkcs11 URI: alg: %w", err)
 		}
 		if !supported(a) {
-			return nil, fmt.Errorf("%w: pkcs11 URI: alg %s is not offered by this backend; use one of %v", provider.ErrUnsupported, a, Algorithms)
+			return nil, fmt.Errorf("%w: pkcs11 URI: alg %s is not offered by this backend; use one of %v", provider.ErrUnsupported, a, algorithms)
 		}
 		c.Algorithm = a
 	}
@@ -240,13 +241,15 @@ func moduleName(path string) string {
 }
 
 // Algorithms lists the algorithms this backend offers.
-var Algorithms = []provider.Algorithm{
+func Algorithms() []provider.Algorithm { return slices.Clone(algorithms) }
+
+var algorithms = []provider.Algorithm{
 	provider.HMACSHA256, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384,
 	provider.Ed25519, provider.RSAPSSSHA256, provider.RSAPKCS1SHA256,
 }
 
 func supported(a provider.Algorithm) bool {
-	for _, b := range Algorithms {
+	for _, b := range algorithms {
 		if a == b {
 			return true
 		}

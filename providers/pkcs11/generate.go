@@ -40,7 +40,7 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 		alg = provider.ECDSAP256SHA256
 	}
 	if !supported(alg) {
-		return provider.KeyInfo{}, fmt.Errorf("%w: pkcs11 keygen: %s is not offered; use one of %v", provider.ErrUnsupported, alg, Algorithms)
+		return provider.KeyInfo{}, fmt.Errorf("%w: pkcs11 keygen: %s is not offered; use one of %v", provider.ErrUnsupported, alg, algorithms)
 	}
 	if cfg.Type != "" && (cfg.Type == "secret-key") != alg.Symmetric() {
 		return provider.KeyInfo{}, fmt.Errorf("%w: pkcs11 keygen: type=%s does not fit a new %s key", provider.ErrInvalidConfig, cfg.Type, alg)

@@ -38,7 +38,7 @@ func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
 		Description: "a key held by a TinyWindow signing service (tinywindow serve), over gRPC with mutual TLS",
-		Algorithms:  provider.Algorithms(),
+		Algorithms:  Algorithms(),
 		Open:        func(ctx context.Context, u *provider.URI) (provider.Key, error) { return OpenURI(ctx, u) },
 	})
 }
