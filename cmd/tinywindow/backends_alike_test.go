@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -18,23 +20,26 @@ import (
 	"github.com/tinywindow/tinywindow/providers/vaulttransit"
 )
 
-// backendPackage is the exported shape every providers/* package has.
+// backendPackage is the exported shape every providers/* package has; the
+// table below does not compile if one of them lacks it.
 type backendPackage struct {
 	scheme     string
 	algorithms func() []provider.Algorithm
+	open       func(context.Context, string) (provider.Key, error)
+	openURI    func(context.Context, *provider.URI) (provider.Key, error)
 }
 
 var backendPackages = []backendPackage{
-	{awskms.Scheme, awskms.Algorithms},
-	{azurekv.Scheme, azurekv.Algorithms},
-	{composite.Scheme, composite.Algorithms},
-	{gcpkms.Scheme, gcpkms.Algorithms},
-	{hmac.Scheme, hmac.Algorithms},
-	{pem.Scheme, pem.Algorithms},
-	{pkcs11.Scheme, pkcs11.Algorithms},
-	{pqc.Scheme, pqc.Algorithms},
-	{remote.Scheme, remote.Algorithms},
-	{vaulttransit.Scheme, vaulttransit.Algorithms},
+	{awskms.Scheme, awskms.Algorithms, awskms.Open, awskms.OpenURI},
+	{azurekv.Scheme, azurekv.Algorithms, azurekv.Open, azurekv.OpenURI},
+	{composite.Scheme, composite.Algorithms, composite.Open, composite.OpenURI},
+	{gcpkms.Scheme, gcpkms.Algorithms, gcpkms.Open, gcpkms.OpenURI},
+	{hmac.Scheme, hmac.Algorithms, hmac.Open, hmac.OpenURI},
+	{pem.Scheme, pem.Algorithms, pem.Open, pem.OpenURI},
+	{pkcs11.Scheme, pkcs11.Algorithms, pkcs11.Open, pkcs11.OpenURI},
+	{pqc.Scheme, pqc.Algorithms, pqc.Open, pqc.OpenURI},
+	{remote.Scheme, remote.Algorithms, remote.Open, remote.OpenURI},
+	{vaulttransit.Scheme, vaulttransit.Algorithms, vaulttransit.Open, vaulttransit.OpenURI},
 }
 
 // TestBackendsAlike checks that every registered backend is one of the
@@ -81,6 +86,26 @@ func TestBackendsAlike(t *testing.T) {
 			}
 			if b.Open == nil {
 				t.Error("registry has no Open")
+			}
+			// Open, OpenURI and the registry check the scheme alike: a
+			// URI of another scheme is a configuration error, and the
+			// failed open returns a nil Key.
+			other := "not-" + b.Scheme + ":x=1"
+			u, err := provider.ParseURI(other)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, open := range map[string]func() (provider.Key, error){
+				"Open":    func() (provider.Key, error) { return p.open(t.Context(), other) },
+				"OpenURI": func() (provider.Key, error) { return p.openURI(t.Context(), u) },
+			} {
+				k, err := open()
+				if !errors.Is(err, provider.ErrInvalidConfig) {
+					t.Errorf("%s(%q) = %v, want provider.ErrInvalidConfig", name, other, err)
+				}
+				if k != nil {
+					t.Errorf("%s(%q) returned a non-nil Key with its error", name, other)
+				}
 			}
 		})
 	}

@@ -15,13 +15,7 @@ func init() {
 		Scheme:      Scheme,
 		Description: "Azure Key Vault and Managed HSM keys (EC P-256/P-384, RSA) through azkeys",
 		Algorithms:  Algorithms(),
-		Open: func(ctx context.Context, u *provider.URI) (provider.Key, error) {
-			cfg, err := configFromURI(u)
-			if err != nil {
-				return nil, err
-			}
-			return New(ctx, cfg, nil)
-		},
+		Open:        OpenURI,
 	})
 }
 
@@ -43,9 +37,32 @@ type Options struct {
 	Client *azkeys.ClientOptions
 }
 
-// Open parses an azurekv key URI (see ParseURI) and opens its key with opts.
-// provider.Open does the same with nil Options.
-func Open(ctx context.Context, uri string, opts *Options) (*Key, error) {
+// Open parses an azurekv key URI (see ParseURI) and opens its key with the
+// default Options. The key is a *Key. OpenWithOptions takes Options.
+func Open(ctx context.Context, uri string) (provider.Key, error) {
+	u, err := provider.ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return OpenURI(ctx, u)
+}
+
+// OpenURI is Open for a parsed URI.
+func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	cfg, err := configFromURI(u)
+	if err != nil {
+		return nil, err
+	}
+	k, err := New(ctx, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// OpenWithOptions parses an azurekv key URI (see ParseURI) and opens its key
+// with opts. Open does the same with nil Options.
+func OpenWithOptions(ctx context.Context, uri string, opts *Options) (*Key, error) {
 	cfg, err := ParseURI(uri)
 	if err != nil {
 		return nil, err

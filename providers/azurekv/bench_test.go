@@ -31,7 +31,7 @@ func reportPercentiles(b *testing.B, h *hdrhistogram.Histogram, prefix string) {
 }
 
 func openBench(b *testing.B, v *vaultDouble, key string, extra ...string) *azurekv.Key {
-	k, err := azurekv.Open(b.Context(), v.uri(key, extra...), v.options())
+	k, err := azurekv.OpenWithOptions(b.Context(), v.uri(key, extra...), v.options())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestConformance(t *testing.T) {
 						if kc.alg != "" {
 							extra = append(extra, kc.alg)
 						}
-						return azurekv.Open(ctx, v.uri(name, extra...), v.options())
+						return azurekv.OpenWithOptions(ctx, v.uri(name, extra...), v.options())
 					}
 				}
 				k, err := open(kc.key)(t.Context())
@@ -62,7 +62,7 @@ func TestIdentity(t *testing.T) {
 	defer v.Close()
 	for _, verify := range []string{"local", "remote"} {
 		open := func(ctx context.Context) (provider.Key, error) {
-			return azurekv.Open(ctx, v.uri("p256", "verify="+verify), v.options())
+			return azurekv.OpenWithOptions(ctx, v.uri("p256", "verify="+verify), v.options())
 		}
 		k, err := open(t.Context())
 		if err != nil {

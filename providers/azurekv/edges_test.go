@@ -37,12 +37,12 @@ func TestECDSAEncodingEdges(t *testing.T) {
 		hash crypto.Hash
 	}{{"p256", 32, crypto.SHA256}, {"p384", 48, crypto.SHA384}} {
 		priv := loadKey(kc.key).(*ecdsa.PrivateKey)
-		local, err := azurekv.Open(t.Context(), v.uri(kc.key), v.options())
+		local, err := azurekv.OpenWithOptions(t.Context(), v.uri(kc.key), v.options())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer local.Close()
-		remote, err := azurekv.Open(t.Context(), v.uri(kc.key, "verify=remote"), v.options())
+		remote, err := azurekv.OpenWithOptions(t.Context(), v.uri(kc.key, "verify=remote"), v.options())
 		if err != nil {
 			t.Fatal(err)
 		}

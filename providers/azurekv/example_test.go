@@ -22,7 +22,7 @@ func Example() {
 	defer v.Close()
 	ctx := context.Background()
 
-	k, err := azurekv.Open(ctx, v.uri("p256"), v.options())
+	k, err := azurekv.OpenWithOptions(ctx, v.uri("p256"), v.options())
 	if err != nil {
 		fmt.Println(err)
 		return

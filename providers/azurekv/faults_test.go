@@ -46,7 +46,7 @@ func TestSignFaults(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			v := startVault()
 			defer v.Close()
-			k, err := azurekv.Open(t.Context(), v.uri("p256"), v.options())
+			k, err := azurekv.OpenWithOptions(t.Context(), v.uri("p256"), v.options())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,16 +88,16 @@ func TestSignFaults(t *testing.T) {
 func TestOpenFaults(t *testing.T) {
 	v := startVault()
 	defer v.Close()
-	if _, err := azurekv.Open(t.Context(), v.uri("no-such-key"), v.options()); !errors.Is(err, provider.ErrKeyNotFound) {
+	if _, err := azurekv.OpenWithOptions(t.Context(), v.uri("no-such-key"), v.options()); !errors.Is(err, provider.ErrKeyNotFound) {
 		t.Errorf("missing key: %v, want ErrKeyNotFound", err)
 	}
 	v.inject(fault{op: "get", status: 403, code: "Forbidden"})
-	if _, err := azurekv.Open(t.Context(), v.uri("p256"), v.options()); !errors.Is(err, provider.ErrPermissionDenied) {
+	if _, err := azurekv.OpenWithOptions(t.Context(), v.uri("p256"), v.options()); !errors.Is(err, provider.ErrPermissionDenied) {
 		t.Errorf("403 on GetKey: %v, want ErrPermissionDenied", err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := azurekv.Open(ctx, v.uri("p256"), v.options()); !errors.Is(err, provider.ErrUnavailable) {
+	if _, err := azurekv.OpenWithOptions(ctx, v.uri("p256"), v.options()); !errors.Is(err, provider.ErrUnavailable) {
 		t.Errorf("cancelled context: %v, want ErrUnavailable", err)
 	}
 }
@@ -107,7 +107,7 @@ func TestOpenFaults(t *testing.T) {
 func TestRemoteVerifyFaults(t *testing.T) {
 	v := startVault()
 	defer v.Close()
-	k, err := azurekv.Open(t.Context(), v.uri("p256", "verify=remote"), v.options())
+	k, err := azurekv.OpenWithOptions(t.Context(), v.uri("p256", "verify=remote"), v.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestRemoteVerifyFaults(t *testing.T) {
 func TestCancelledWhileWaiting(t *testing.T) {
 	v := startVault()
 	defer v.Close()
-	k, err := azurekv.Open(t.Context(), v.uri("p256"), v.options())
+	k, err := azurekv.OpenWithOptions(t.Context(), v.uri("p256"), v.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestCredentialFaults(t *testing.T) {
 	} {
 		opts := v.options()
 		opts.Credential = &fakeCredential{err: c.err}
-		_, err := azurekv.Open(t.Context(), v.uri("p256"), opts)
+		_, err := azurekv.OpenWithOptions(t.Context(), v.uri("p256"), opts)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: Open %v, want %v", c.name, err, c.want)
 		}

@@ -103,7 +103,7 @@ func TestUnsupportedKeys(t *testing.T) {
 		{"P-256 key with the P-384 alg", v.uri("p256", "alg=ECDSA-P384-SHA384"), provider.ErrInvalidConfig, "not alg=ECDSA-P384-SHA384"},
 		{"P-256 key with an RSA alg", v.uri("p256", "alg=RSA-PSS-SHA256"), provider.ErrInvalidConfig, "EC key on P-256"},
 	} {
-		_, err := azurekv.Open(t.Context(), c.uri, v.options())
+		_, err := azurekv.OpenWithOptions(t.Context(), c.uri, v.options())
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%s: Open %v; want %v saying %q", c.name, err, c.want, c.says)
 		}
@@ -133,7 +133,7 @@ func TestBadSignatures(t *testing.T) {
 			if c.alg != "" {
 				extra = append(extra, c.alg)
 			}
-			k, err := azurekv.Open(t.Context(), v.uri(c.key, extra...), v.options())
+			k, err := azurekv.OpenWithOptions(t.Context(), v.uri(c.key, extra...), v.options())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +161,7 @@ func TestSignDigestOptions(t *testing.T) {
 	v := startVault()
 	defer v.Close()
 	open := func(name string, extra ...string) *azurekv.Key {
-		k, err := azurekv.Open(t.Context(), v.uri(name, extra...), v.options())
+		k, err := azurekv.OpenWithOptions(t.Context(), v.uri(name, extra...), v.options())
 		if err != nil {
 			t.Fatal(err)
 		}

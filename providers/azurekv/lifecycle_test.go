@@ -21,7 +21,7 @@ import (
 func TestChallengeAndCache(t *testing.T) {
 	v := startVault()
 	defer v.Close()
-	k, err := azurekv.Open(t.Context(), v.uri("p256"), v.options())
+	k, err := azurekv.OpenWithOptions(t.Context(), v.uri("p256"), v.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestVersion(t *testing.T) {
 		{"pinned latest", v.uri("p256", "version="+v2), v2, "p256-other"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			k, err := azurekv.Open(t.Context(), c.uri, v.options())
+			k, err := azurekv.OpenWithOptions(t.Context(), c.uri, v.options())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func TestVersion(t *testing.T) {
 			}
 		})
 	}
-	_, err := azurekv.Open(t.Context(), v.uri("p256", "version=00000000000000000000000000000bad"), v.options())
+	_, err := azurekv.OpenWithOptions(t.Context(), v.uri("p256", "version=00000000000000000000000000000bad"), v.options())
 	if !errors.Is(err, provider.ErrKeyNotFound) {
 		t.Fatalf("unknown version: %v, want ErrKeyNotFound", err)
 	}
@@ -100,7 +100,7 @@ func TestRotation(t *testing.T) {
 	v := startVault()
 	defer v.Close()
 	v.addVersion("rot", loadKey("p256"))
-	k, err := azurekv.Open(t.Context(), v.uri("rot", "cache-ttl=50ms"), v.options())
+	k, err := azurekv.OpenWithOptions(t.Context(), v.uri("rot", "cache-ttl=50ms"), v.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestRotation(t *testing.T) {
 func TestRSASignaturesUnchanged(t *testing.T) {
 	v := startVault()
 	defer v.Close()
-	k, err := azurekv.Open(t.Context(), v.uri("rsa2048", "alg=RSA-PKCS1-SHA256"), v.options())
+	k, err := azurekv.OpenWithOptions(t.Context(), v.uri("rsa2048", "alg=RSA-PKCS1-SHA256"), v.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestKeyOpsWithoutSign(t *testing.T) {
 	v.mu.Lock()
 	v.keys["verify-only"].ops = []string{"verify"}
 	v.mu.Unlock()
-	k, err := azurekv.Open(t.Context(), v.uri("verify-only"), v.options())
+	k, err := azurekv.OpenWithOptions(t.Context(), v.uri("verify-only"), v.options())
 	if err != nil {
 		t.Fatal(err)
 	}

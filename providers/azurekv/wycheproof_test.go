@@ -37,7 +37,7 @@ func TestLocalVerifyWycheproof(t *testing.T) {
 			if alg == provider.RSAPSSSHA256 || alg == provider.RSAPKCS1SHA256 {
 				extra = append(extra, "alg="+string(alg))
 			}
-			if k, err = azurekv.Open(t.Context(), v.uri(name, extra...), v.options()); err != nil {
+			if k, err = azurekv.OpenWithOptions(t.Context(), v.uri(name, extra...), v.options()); err != nil {
 				t.Fatalf("opening the %s key: %v", alg, err)
 			}
 			if got := k.Info().Algorithm; got != alg {

@@ -17,7 +17,7 @@ func init() {
 		Scheme:      Scheme,
 		Description: "composite ML-DSA (" + Draft + "): an ML-DSA key and a classical key, each from any backend, signing as one",
 		Algorithms:  Algorithms(),
-		Open:        open,
+		Open:        OpenURI,
 	})
 	config.RegisterKeyRefs(Scheme,
 		config.KeyRef{Name: "pq", URIAttr: "pq-uri"},
@@ -42,12 +42,14 @@ var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad", "pub-source"}
 // its PEM public key (as `tinywindow pubkey` writes it):
 //
 //	composite:[alg=ALG;]pub-source=file:PATH|env:NAME
-func Open(ctx context.Context, uri string) (*Key, error) {
+//
+// The key is a *Key.
+func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
 		return nil, err
 	}
-	return openURI(ctx, u)
+	return OpenURI(ctx, u)
 }
 
 // URI returns the composite URI of algorithm alg over two component URIs,
@@ -61,8 +63,13 @@ func URI(alg provider.Algorithm, pqURI, tradURI string) string {
 	return u.String()
 }
 
-func open(ctx context.Context, u *provider.URI) (provider.Key, error) {
-	return openURI(ctx, u)
+// OpenURI is Open for a parsed URI.
+func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	k, err := openURI(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func openURI(ctx context.Context, u *provider.URI) (*Key, error) {

@@ -15,7 +15,7 @@ import (
 // component, verify against the sum of the two verifications.
 func benchPaired(b *testing.B, uri string) {
 	ctx := b.Context()
-	k, err := composite.Open(ctx, uri)
+	k, err := openComposite(ctx, uri)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestRoundTripEveryCombination(t *testing.T) {
 	for _, alg := range composite.Algorithms() {
 		t.Run(string(alg), func(t *testing.T) {
 			ctx := t.Context()
-			k, err := composite.Open(ctx, softURI(t, alg, 3))
+			k, err := openComposite(ctx, softURI(t, alg, 3))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,7 @@ import (
 // composite signer: every order is signed with both components, the
 // in-process venue verifies both, and the audit log verifies.
 func TestExecutionAdapterDemo(t *testing.T) {
-	k, err := composite.Open(t.Context(), softURI(t, composite.MLDSA65ECDSAP256SHA512, 51))
+	k, err := openComposite(t.Context(), softURI(t, composite.MLDSA65ECDSAP256SHA512, 51))
 	if err != nil {
 		t.Fatal(err)
 	}

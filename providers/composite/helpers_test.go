@@ -1,6 +1,7 @@
 package composite_test
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -95,4 +96,13 @@ func mldsaOf(alg provider.Algorithm) provider.Algorithm {
 // softURI is a composite URI over software components only.
 func softURI(t testing.TB, alg provider.Algorithm, tag byte) string {
 	return composite.URI(alg, pqURI(t, mldsaOf(alg), tag), softTrad(alg, fmt.Sprint(tag)))
+}
+
+// openComposite is composite.Open for tests that use the *composite.Key.
+func openComposite(ctx context.Context, uri string) (*composite.Key, error) {
+	k, err := composite.Open(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	return k.(*composite.Key), nil
 }

@@ -90,7 +90,7 @@ func TestBadSignatures(t *testing.T) {
 	ctx := t.Context()
 	for _, alg := range []provider.Algorithm{composite.MLDSA65ECDSAP256SHA512, composite.MLDSA44Ed25519SHA512, composite.MLDSA44RSA2048PSSSHA256} {
 		t.Run(string(alg), func(t *testing.T) {
-			k, err := composite.Open(ctx, softURI(t, alg, 34))
+			k, err := openComposite(ctx, softURI(t, alg, 34))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +238,7 @@ backends:
 	}
 	defer k.Close()
 	// The same key through nested URIs.
-	direct, err := composite.Open(t.Context(), composite.URI(composite.MLDSA65ECDSAP256SHA512,
+	direct, err := openComposite(t.Context(), composite.URI(composite.MLDSA65ECDSAP256SHA512,
 		"pqc:alg=ML-DSA-65;seed-source=file:"+seed, "memkey:alg=ECDSA-P256-SHA256;seed=cfg"))
 	if err != nil {
 		t.Fatal(err)

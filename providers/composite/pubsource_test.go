@@ -17,7 +17,7 @@ import (
 func TestPubSource(t *testing.T) {
 	ctx := t.Context()
 	alg := composite.MLDSA65ECDSAP384SHA512
-	k, err := composite.Open(ctx, softURI(t, alg, 61))
+	k, err := openComposite(ctx, softURI(t, alg, 61))
 	if err != nil {
 		t.Fatal(err)
 	}

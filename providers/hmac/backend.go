@@ -16,7 +16,7 @@ func init() {
 		Scheme:      Scheme,
 		Description: "deterministic HMAC-SHA256, byte-compatible with the MVP (a MAC, not a signature)",
 		Algorithms:  Algorithms(),
-		Open:        open,
+		Open:        OpenURI,
 		Generate:    generate,
 	})
 }
@@ -26,16 +26,23 @@ func init() {
 //	hmac:seed=N                   the MVP's deterministic key for seed N (0 to 2^64-1)
 //	hmac:key-source=env:NAME      hex key material (at least 32 bytes) from NAME
 //	hmac:key-source=file:PATH     hex key material from a file of mode 0600
-func Open(ctx context.Context, uri string) (*Key, error) {
+//
+// The key is a *Key.
+func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
 		return nil, err
 	}
-	return openURI(u)
+	return OpenURI(ctx, u)
 }
 
-func open(_ context.Context, u *provider.URI) (provider.Key, error) {
-	return openURI(u)
+// OpenURI is Open for a parsed URI.
+func OpenURI(_ context.Context, u *provider.URI) (provider.Key, error) {
+	k, err := openURI(u)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func openURI(u *provider.URI) (*Key, error) {

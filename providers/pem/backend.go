@@ -13,7 +13,7 @@ func init() {
 		Scheme:      Scheme,
 		Description: "software keys in PEM files (PKCS#8, SEC 1, PKCS#1, OpenSSH): Ed25519, ECDSA, RSA",
 		Algorithms:  Algorithms(),
-		Open:        open,
+		Open:        OpenURI,
 		Generate:    generate,
 	})
 }
@@ -23,16 +23,23 @@ func init() {
 //	pem:key-source=file:PATH|env:NAME[;alg=ALG]
 //
 // (see the package documentation).
-func Open(ctx context.Context, uri string) (*Key, error) {
+//
+// The key is a *Key.
+func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
 		return nil, err
 	}
-	return openURI(ctx, u)
+	return OpenURI(ctx, u)
 }
 
-func open(ctx context.Context, u *provider.URI) (provider.Key, error) {
-	return openURI(ctx, u)
+// OpenURI is Open for a parsed URI.
+func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	k, err := openURI(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func openURI(ctx context.Context, u *provider.URI) (*Key, error) {

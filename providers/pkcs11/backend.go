@@ -9,7 +9,7 @@ func init() {
 		Scheme:      Scheme,
 		Description: "keys in a PKCS#11 HSM (SoftHSM2, Luna, nShield, CloudHSM, YubiHSM): HMAC, ECDSA, Ed25519, RSA",
 		Algorithms:  Algorithms(),
-		Open:        open,
+		Open:        OpenURI,
 		Generate:    generate,
 	})
 }

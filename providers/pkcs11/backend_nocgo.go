@@ -17,7 +17,7 @@ func init() {
 		Scheme:      Scheme,
 		Description: "keys in a PKCS#11 HSM (not in this build: it needs cgo)",
 		Algorithms:  Algorithms(),
-		Open:        open,
+		Open:        OpenURI,
 		Generate:    generate,
 	})
 }
@@ -28,10 +28,11 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, u)
+	return OpenURI(ctx, u)
 }
 
-func open(_ context.Context, u *provider.URI) (provider.Key, error) {
+// OpenURI is Open for a parsed URI; it always fails in a build without cgo.
+func OpenURI(_ context.Context, u *provider.URI) (provider.Key, error) {
 	if _, err := ParseConfig(u); err != nil {
 		return nil, fmt.Errorf("%w (and: %w)", errNoCgo, err)
 	}

@@ -18,10 +18,11 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, u)
+	return OpenURI(ctx, u)
 }
 
-func open(ctx context.Context, u *provider.URI) (provider.Key, error) {
+// OpenURI is Open for a parsed URI.
+func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
 	}

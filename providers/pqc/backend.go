@@ -16,7 +16,7 @@ func init() {
 		Scheme:      Scheme,
 		Description: "post-quantum ML-DSA (FIPS 204) and SLH-DSA (FIPS 205) in pure Go: circl, or crypto/mldsa (engine=std, Go 1.27, FIPS 140-3 mode); interoperable with liboqs",
 		Algorithms:  Algorithms(),
-		Open:        open,
+		Open:        OpenURI,
 		Generate:    generate,
 	})
 }
@@ -35,16 +35,23 @@ var uriAttrs = []string{"alg", "seed-source", "key-source", "pub-source", "mode"
 // ALG is ML-DSA-44, ML-DSA-65 (the default), ML-DSA-87, SLH-DSA-SHA2-128s or
 // SLH-DSA-SHA2-128f. Seed and key files must have mode 0600; a public key file
 // may be readable by anyone.
-func Open(ctx context.Context, uri string) (*Key, error) {
+//
+// The key is a *Key.
+func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
 		return nil, err
 	}
-	return openURI(ctx, u)
+	return OpenURI(ctx, u)
 }
 
-func open(ctx context.Context, u *provider.URI) (provider.Key, error) {
-	return openURI(ctx, u)
+// OpenURI is Open for a parsed URI.
+func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
+	k, err := openURI(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func openURI(ctx context.Context, u *provider.URI) (*Key, error) {

@@ -102,7 +102,7 @@ func TestOpenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	seed := writeSecretFile(t, "seed", testSeed(32, 1))
-	if _, err := pqc.Open(ctx, "pqc:seed-source=file:"+seed); !errors.Is(err, context.Canceled) {
+	if _, err := openPQC(ctx, "pqc:seed-source=file:"+seed); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Open with a cancelled context: %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestVerifyOnly(t *testing.T) {
 		t.Run(string(alg), func(t *testing.T) {
 			n, _ := pqc.SeedSize(alg)
 			seed := writeSecretFile(t, "seed", testSeed(n, 5))
-			signer, err := pqc.Open(ctx, fmt.Sprintf("pqc:alg=%s;seed-source=file:%s;ctx=v1", alg, seed))
+			signer, err := openPQC(ctx, fmt.Sprintf("pqc:alg=%s;seed-source=file:%s;ctx=v1", alg, seed))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +198,7 @@ func TestVerifyOnly(t *testing.T) {
 			if err := os.WriteFile(pemPath, pemBytes, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			v, err := pqc.Open(ctx, "pqc:ctx=v1;pub-source=file:"+pemPath)
+			v, err := openPQC(ctx, "pqc:ctx=v1;pub-source=file:"+pemPath)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +226,7 @@ func TestVerifyOnly(t *testing.T) {
 			}
 			// The same key from the environment, as DER is not accepted there.
 			t.Setenv("TW_PQC_TEST_PUB", string(pemBytes))
-			v2, err := pqc.Open(ctx, fmt.Sprintf("pqc:alg=%s;pub-source=env:TW_PQC_TEST_PUB", alg))
+			v2, err := openPQC(ctx, fmt.Sprintf("pqc:alg=%s;pub-source=env:TW_PQC_TEST_PUB", alg))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +349,7 @@ func TestCorruptedPrivateKey(t *testing.T) {
 			tt.edit(b)
 			// Through the URI, from a hex key file.
 			path := writeSecretFile(t, "sk", b)
-			k, err := pqc.Open(context.Background(), fmt.Sprintf("pqc:alg=%s;key-source=file:%s", tt.alg, path))
+			k, err := openPQC(context.Background(), fmt.Sprintf("pqc:alg=%s;key-source=file:%s", tt.alg, path))
 			if tt.valid {
 				if err != nil {
 					t.Fatalf("intact key refused: %v", err)

@@ -56,7 +56,7 @@ func Example() {
 	fmt.Println(signer.Info().Algorithm, len(sig), "bytes")
 	fmt.Println("same key ID:", verifier.Info().ID == signer.Info().ID)
 	fmt.Println("verify:", verifier.Verify(ctx, order, sig))
-	fmt.Println("can sign:", verifier.CanSign())
+	fmt.Println("can sign:", verifier.(*pqc.Key).CanSign())
 	// Output:
 	// ML-DSA-65 3309 bytes
 	// same key ID: true

@@ -2,11 +2,14 @@ package pqc_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/asn1"
 	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/providers/pqc"
 )
 
 // writeSecretFile writes hex(b) and a newline to a new file of mode 0600 in a
@@ -60,4 +63,13 @@ func withAlgorithmParameters(t *testing.T, der []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// openPQC is pqc.Open for tests that use the *pqc.Key.
+func openPQC(ctx context.Context, uri string) (*pqc.Key, error) {
+	k, err := pqc.Open(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	return k.(*pqc.Key), nil
 }
