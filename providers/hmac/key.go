@@ -18,9 +18,6 @@ import (
 // any other length.
 const TagSize = sha256.Size
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "hmac"
-
 // Key is an HMAC-SHA256 key. Its Sign and Verify are safe for concurrent use,
 // and SignAppend allocates nothing once warm.
 //

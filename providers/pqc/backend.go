@@ -2,14 +2,14 @@ package pqc
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
+
+// Scheme is the key URI scheme of this backend.
+const Scheme = "pqc"
 
 func init() {
 	provider.Register(provider.Backend{
@@ -20,9 +20,6 @@ func init() {
 		Generate:    generate,
 	})
 }
-
-// The attributes of a pqc URI.
-var uriAttrs = []string{"alg", "seed-source", "key-source", "pub-source", "mode", "ctx", "engine"}
 
 // Open opens the key named by a URI of one of the forms
 //
@@ -111,43 +108,6 @@ func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
 	}
 }
 
-// uriOptions reads alg, mode, ctx and engine.
-func uriOptions(u *provider.URI) (Options, error) {
-	var opts Options
-	if s, ok := u.Get("alg"); ok {
-		alg, err := provider.ParseAlgorithm(s)
-		if err != nil {
-			return opts, fmt.Errorf("pqc alg=: %w", err)
-		}
-		if _, err := lookupParams(alg); err != nil {
-			return opts, err
-		}
-		opts.Algorithm = alg
-	}
-	if s, ok := u.Get("mode"); ok {
-		switch s {
-		case "hedged":
-		case "deterministic":
-			opts.Deterministic = true
-		default:
-			return opts, fmt.Errorf("%w: pqc mode=%q; write mode=hedged (the default) or mode=deterministic", provider.ErrInvalidConfig, s)
-		}
-	}
-	if s, ok := u.Get("ctx"); ok {
-		if len(s) > MaxContextSize {
-			return opts, fmt.Errorf("%w: pqc ctx= is %d bytes; FIPS 204 and FIPS 205 allow a context string of at most %d", provider.ErrInvalidConfig, len(s), MaxContextSize)
-		}
-		opts.Context = []byte(s)
-	}
-	if s, ok := u.Get("engine"); ok {
-		if !slices.Contains(knownEngines, s) {
-			return opts, errUnknownEngine(s)
-		}
-		opts.Engine = s
-	}
-	return opts, nil
-}
-
 // readPublicSource reads a PEM public key from env:NAME or file:PATH. A
 // public key is not a secret, so the file may be readable by anyone.
 func readPublicSource(src string) ([]byte, error) {
@@ -156,70 +116,4 @@ func readPublicSource(src string) ([]byte, error) {
 		return nil, fmt.Errorf("pqc pub-source: %w", err)
 	}
 	return data, nil
-}
-
-// generate writes a fresh random seed (or the seed named by req.Import), as
-// hex and a newline, to the file named by seed-source=file:PATH, created with
-// mode 0600; an existing file is never overwritten. It returns the new key's
-// description.
-func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest) (provider.KeyInfo, error) {
-	if err := ctx.Err(); err != nil {
-		return provider.KeyInfo{}, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
-	}
-	if err := u.Check(Scheme, "alg", "seed-source", "mode", "ctx", "engine"); err != nil {
-		return provider.KeyInfo{}, fmt.Errorf("%w (keygen for pqc writes a new seed to seed-source=file:PATH)", err)
-	}
-	opts, err := uriOptions(u)
-	if err != nil {
-		return provider.KeyInfo{}, err
-	}
-	if req.Algorithm != "" {
-		if opts.Algorithm != "" && opts.Algorithm != req.Algorithm {
-			return provider.KeyInfo{}, fmt.Errorf("%w: keygen asks for %s but the URI says alg=%s; make them match", provider.ErrInvalidConfig, req.Algorithm, opts.Algorithm)
-		}
-		opts.Algorithm = req.Algorithm
-	}
-	p, err := opts.params()
-	if err != nil {
-		return provider.KeyInfo{}, err
-	}
-	source, _ := u.Get("seed-source")
-	path, ok := strings.CutPrefix(source, "file:")
-	if !ok || path == "" {
-		return provider.KeyInfo{}, fmt.Errorf("%w: keygen for pqc needs seed-source=file:PATH to write the new seed to", provider.ErrInvalidConfig)
-	}
-	var seed []byte
-	if req.Import != "" {
-		seed, err = provider.ReadHexSecret(req.Import, p.seedSize)
-		if err != nil {
-			return provider.KeyInfo{}, fmt.Errorf("pqc import of a %s seed: %w", p.alg, err)
-		}
-	} else {
-		seed = make([]byte, p.seedSize)
-		if _, err := rand.Read(seed); err != nil {
-			return provider.KeyInfo{}, fmt.Errorf("%w: crypto/rand: %w", provider.ErrUnavailable, err)
-		}
-	}
-	defer provider.Zero(seed)
-	k, err := NewFromSeed(seed, opts)
-	if err != nil {
-		return provider.KeyInfo{}, err
-	}
-	defer k.Close()
-	if err := writeSeedFile(path, seed); err != nil {
-		return provider.KeyInfo{}, err
-	}
-	return k.Info(), nil
-}
-
-// writeSeedFile writes seed as hex and a newline to a new file of mode 0600.
-func writeSeedFile(path string, seed []byte) error {
-	text := make([]byte, 2*len(seed)+1)
-	defer provider.Zero(text)
-	hex.Encode(text, seed)
-	text[len(text)-1] = '\n'
-	if err := provider.WriteSecretFile(path, text); err != nil {
-		return fmt.Errorf("pqc keygen: %w", err)
-	}
-	return nil
 }

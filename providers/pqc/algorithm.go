@@ -9,9 +9,6 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "pqc"
-
 // DefaultAlgorithm is the algorithm of a key whose URI names none.
 const DefaultAlgorithm = provider.MLDSA65
 
