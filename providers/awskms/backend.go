@@ -11,6 +11,9 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
+// Scheme is the key URI scheme of this backend.
+const Scheme = "awskms"
+
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,

@@ -18,9 +18,6 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "awskms"
-
 // The URI attributes this backend accepts.
 var uriAttrs = []string{
 	"key-id", "region", "profile", "endpoint", "verify",

@@ -9,9 +9,6 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "azurekv"
-
 // DefaultCacheTTL is how long a key's public key and version stay cached when
 // the URI sets no cache-ttl.
 const DefaultCacheTTL = 10 * time.Minute

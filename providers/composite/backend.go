@@ -12,6 +12,9 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
+// Scheme is the key URI scheme of this backend.
+const Scheme = "composite"
+
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,

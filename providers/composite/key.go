@@ -16,9 +16,6 @@ import (
 	"github.com/tinywindow/tinywindow/providers/pqc"
 )
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "composite"
-
 // Key is a composite ML-DSA key: an ML-DSA component and a classical
 // component, each a provider.Key of any backend, used as one key of a
 // composite algorithm. It signs with both components at once and its

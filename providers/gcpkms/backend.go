@@ -14,6 +14,9 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
+// Scheme is the key URI scheme of this backend.
+const Scheme = "gcpkms"
+
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,

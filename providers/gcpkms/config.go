@@ -18,9 +18,6 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "gcpkms"
-
 // The URI attributes this backend accepts.
 var uriAttrs = []string{"key", "version", "endpoint", "verify", "max-attempts", "max-backoff", "pubkey-ttl"}
 

@@ -8,6 +8,9 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
+// Scheme is the key URI scheme of this backend.
+const Scheme = "pem"
+
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,

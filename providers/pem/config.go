@@ -8,17 +8,6 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "pem"
-
-// Algorithms lists the algorithms this backend offers.
-func Algorithms() []provider.Algorithm { return slices.Clone(algorithms) }
-
-var algorithms = []provider.Algorithm{
-	provider.Ed25519, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.ECDSAP521SHA512,
-	provider.RSAPSSSHA256, provider.RSAPKCS1SHA256,
-}
-
 // The attributes a pem URI may hold.
 var uriAttrs = []string{"key-source", "alg"}
 

@@ -10,6 +10,9 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
+// Scheme is the key URI scheme of this backend.
+const Scheme = "vault"
+
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,

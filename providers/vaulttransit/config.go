@@ -15,9 +15,6 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Scheme is the key URI scheme of this backend.
-const Scheme = "vault"
-
 // The URI attributes this backend accepts.
 var uriAttrs = []string{
 	"addr", "mount", "key", "version", "namespace", "token", "verify",
