@@ -2,7 +2,6 @@ package pkcs11
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -238,21 +237,4 @@ func moduleName(path string) string {
 		}
 	}
 	return strings.TrimPrefix(name, "lib")
-}
-
-// Algorithms lists the algorithms this backend offers.
-func Algorithms() []provider.Algorithm { return slices.Clone(algorithms) }
-
-var algorithms = []provider.Algorithm{
-	provider.HMACSHA256, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384,
-	provider.Ed25519, provider.RSAPSSSHA256, provider.RSAPKCS1SHA256,
-}
-
-func supported(a provider.Algorithm) bool {
-	for _, b := range algorithms {
-		if a == b {
-			return true
-		}
-	}
-	return false
 }
