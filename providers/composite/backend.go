@@ -28,9 +28,6 @@ func init() {
 	)
 }
 
-// The attributes of a composite URI.
-var uriAttrs = []string{"alg", "pq-uri", "trad-uri", "pq", "trad", "pub-source"}
-
 // Open opens the composite key named by a URI of the form
 //
 //	composite:alg=ALG;pq-uri=URI;trad-uri=URI
@@ -53,17 +50,6 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 		return nil, err
 	}
 	return OpenURI(ctx, u)
-}
-
-// URI returns the composite URI of algorithm alg over two component URIs,
-// percent-encoding them as values.
-func URI(alg provider.Algorithm, pqURI, tradURI string) string {
-	u := provider.URI{Scheme: Scheme, Path: []provider.Attr{
-		{Name: "alg", Value: string(alg)},
-		{Name: "pq-uri", Value: pqURI},
-		{Name: "trad-uri", Value: tradURI},
-	}}
-	return u.String()
 }
 
 // OpenURI is Open for a parsed URI.
@@ -139,18 +125,6 @@ func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
 		return nil, err
 	}
 	return k, nil
-}
-
-// componentURI parses the URI of a component.
-func componentURI(name, raw string) (*provider.URI, error) {
-	u, err := provider.ParseURI(raw)
-	if err != nil {
-		return nil, fmt.Errorf("composite %s-uri (percent-encode its ';', '?' and '&' as %%3B, %%3F, %%26): %w", name, err)
-	}
-	if u.Scheme == Scheme {
-		return nil, fmt.Errorf("%w: composite %s-uri is itself a composite key; a component is an ML-DSA or a classical key", provider.ErrInvalidConfig, name)
-	}
-	return u, nil
 }
 
 // openPublic opens the verify-only key of a pub-source URI.
