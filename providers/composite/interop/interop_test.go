@@ -100,7 +100,7 @@ func TestTinkVerifiesTinyWindow(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer k.Close()
-			v := tinkVerifier(t, p, k.PublicKeyDER())
+			v := tinkVerifier(t, p, k.(*composite.Key).PublicKeyDER())
 			for _, msg := range messages {
 				sig, err := k.Sign(ctx, msg)
 				if err != nil {
