@@ -85,7 +85,7 @@ func TestBackendsAlike(t *testing.T) {
 				t.Error("Algorithms() returns a slice shared with the backend")
 			}
 			if b.Open == nil {
-				t.Error("registry has no Open")
+				t.Fatal("registry has no Open")
 			}
 			// Open, OpenURI and the registry check the scheme alike: a
 			// URI of another scheme is a configuration error, and the
@@ -96,8 +96,9 @@ func TestBackendsAlike(t *testing.T) {
 				t.Fatal(err)
 			}
 			for name, open := range map[string]func() (provider.Key, error){
-				"Open":    func() (provider.Key, error) { return p.open(t.Context(), other) },
-				"OpenURI": func() (provider.Key, error) { return p.openURI(t.Context(), u) },
+				"Open":     func() (provider.Key, error) { return p.open(t.Context(), other) },
+				"OpenURI":  func() (provider.Key, error) { return p.openURI(t.Context(), u) },
+				"registry": func() (provider.Key, error) { return b.Open(t.Context(), u) },
 			} {
 				k, err := open()
 				if !errors.Is(err, provider.ErrInvalidConfig) {
