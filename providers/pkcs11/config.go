@@ -182,10 +182,10 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 	if v, ok := u.Get("verify"); ok {
 		switch v {
 		case "local":
-		case "hsm":
+		case "remote", "hsm": // remote: the word every backend uses for "in the device"
 			c.VerifyInHSM = true
 		default:
-			return nil, fmt.Errorf("%w: pkcs11 URI: verify=%q; write verify=local or verify=hsm", provider.ErrInvalidConfig, v)
+			return nil, fmt.Errorf("%w: pkcs11 URI: verify=%q; write verify=local or verify=remote (in the token; verify=hsm is the same)", provider.ErrInvalidConfig, v)
 		}
 	}
 	if v, ok := u.Get("session-keys"); ok {

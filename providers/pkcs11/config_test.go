@@ -26,6 +26,12 @@ func TestParseConfig(t *testing.T) {
 		{"slot-id and options", "pkcs11:slot-id=7;object=o" + mod + "&pin-source=file:/etc/pin&max-sessions=4&verify=hsm&session-keys=off&alg=Ed25519", nil, "", func(c *Config) bool {
 			return c.HasSlotID && c.SlotID == 7 && c.PINSource == "file:/etc/pin" && c.MaxSessions == 4 && c.VerifyInHSM && !c.SessionKeys && c.Algorithm == provider.Ed25519
 		}},
+		{"verify=remote, the word every backend shares", "pkcs11:token=t;object=o" + mod + "&verify=remote", nil, "", func(c *Config) bool {
+			return c.VerifyInHSM
+		}},
+		{"verify=local", "pkcs11:token=t;object=o" + mod + "&verify=local", nil, "", func(c *Config) bool {
+			return !c.VerifyInHSM
+		}},
 		{"token, serial and slot-id together", "pkcs11:token=t;serial=s;slot-id=1;object=o" + mod, nil, "", func(c *Config) bool {
 			return c.TokenLabel == "t" && c.Serial == "s" && c.HasSlotID && c.SlotID == 1
 		}},
