@@ -438,7 +438,11 @@ func TestStateSurvivesSIGKILL(t *testing.T) {
 			for i := 0; ; i++ {
 				id := fmt.Sprintf("k%d-%d", g, i)
 				env := signed(t, key, id, time.Now())
-				ack, err := c.Submit(context.Background(), env, []byte(id))
+				// A Submit made after the venue died waits for a reconnection
+				// that never comes (as documented), so each has a deadline.
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				ack, err := c.Submit(ctx, env, []byte(id))
+				cancel()
 				if err != nil {
 					return // the venue died
 				}
