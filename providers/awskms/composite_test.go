@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tinywindow/tinywindow/conformance"
+	"github.com/tinywindow/tinywindow/internal/compositetest"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/composite"
 	_ "github.com/tinywindow/tinywindow/providers/pqc"
@@ -40,4 +41,19 @@ func TestCompositeConformance(t *testing.T) {
 		Goroutines:      8,
 		OpsPerGoroutine: 4,
 	})
+}
+
+// BenchmarkComposite measures MLDSA87-ECDSA-P384-SHA512 with the P-384 half
+// in local-kms against its two components (compositetest.BenchPaired): the
+// classical half waits on the network, so the ML-DSA half overlaps it.
+//
+//	go test ./providers/awskms -run '^$' -bench Composite -benchtime 300x -count 5
+func BenchmarkComposite(b *testing.B) {
+	l := needKMS(b)
+	k, err := composite.Open(b.Context(), composite.URI(composite.MLDSA87ECDSAP384SHA512, mldsaSeedURI(b, provider.MLDSA87, 23), l.URI("alias/tw-p384-a")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Close()
+	compositetest.BenchPaired(b, k.(*composite.Key))
 }

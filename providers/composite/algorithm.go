@@ -173,6 +173,17 @@ func OID(alg provider.Algorithm) (asn1.ObjectIdentifier, error) {
 	return append(asn1.ObjectIdentifier(nil), c.oid...), nil
 }
 
+// MessageRepresentative returns the draft's message representative M' of
+// msg for the composite algorithm alg: what each component signs (the
+// ML-DSA component with the algorithm's Label as its context string).
+func MessageRepresentative(alg provider.Algorithm, msg []byte) ([]byte, error) {
+	c, err := lookup(string(alg))
+	if err != nil {
+		return nil, err
+	}
+	return c.messageRepresentative(nil, msg), nil
+}
+
 // messageRepresentative appends the draft's M' for msg to dst:
 //
 //	M' = Prefix ‖ Label ‖ len(ctx) ‖ ctx ‖ PH(msg)

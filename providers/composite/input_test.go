@@ -16,6 +16,7 @@ import (
 	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/composite"
+	"github.com/tinywindow/tinywindow/providers/pqc"
 )
 
 // TestBadConfiguration: each malformed or disallowed composite URI is a
@@ -340,5 +341,115 @@ func TestComponentsSignConcurrently(t *testing.T) {
 	trad.armed.Store(false)
 	if err := k.Verify(ctx, []byte("m"), sig); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// counting counts its component's signatures and, when slow is set, makes
+// each one wait on a timer, as a component behind the network would.
+type counting struct {
+	flaky
+	signs atomic.Int64
+	slow  bool
+}
+
+func (c *counting) Sign(ctx context.Context, msg []byte) ([]byte, error) {
+	c.signs.Add(1)
+	if c.slow {
+		time.Sleep(50 * time.Microsecond)
+	}
+	return c.Key.Sign(ctx, msg)
+}
+
+// TestEachComponentSignsOnce: whichever goroutine signs the ML-DSA half,
+// each composite signature asks each component exactly once, under
+// concurrent use, whether the classical half returns at once or waits.
+func TestEachComponentSignsOnce(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("slow=%v", slow), func(t *testing.T) {
+			alg := composite.MLDSA44Ed25519SHA512
+			pqKey, err := provider.Open(t.Context(), pqURI(t, provider.MLDSA44, 38, ";ctx=COMPSIG-MLDSA44-Ed25519-SHA512"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tradKey, err := provider.Open(t.Context(), softTrad(alg, "once"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pq := &counting{flaky: flaky{Key: pqKey}}
+			trad := &counting{flaky: flaky{Key: tradKey}, slow: slow}
+			k, err := composite.New(t.Context(), alg, pq, trad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer k.Close()
+			pqBefore := pq.signs.Load() // New's context probe
+			const goroutines, each = 8, 40
+			errs := make(chan error, goroutines)
+			for g := range goroutines {
+				go func() {
+					for i := range each {
+						msg := fmt.Appendf(nil, "order %d/%d", g, i)
+						sig, err := k.Sign(t.Context(), msg)
+						if err == nil {
+							err = k.Verify(t.Context(), msg, sig)
+						}
+						if err != nil {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range goroutines {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, want := pq.signs.Load()-pqBefore, int64(goroutines*each); got != want {
+				t.Errorf("ML-DSA component signed %d times for %d composite signatures", got, want)
+			}
+			if got, want := trad.signs.Load(), int64(goroutines*each); got != want {
+				t.Errorf("classical component signed %d times for %d composite signatures", got, want)
+			}
+		})
+	}
+}
+
+// TestMessageRepresentative: each half of a composite signature is the
+// component's signature of MessageRepresentative, which names the draft's
+// prefix and label; an unknown algorithm is refused.
+func TestMessageRepresentative(t *testing.T) {
+	alg := composite.MLDSA65ECDSAP256SHA512
+	k, err := openComposite(t.Context(), softURI(t, alg, 39))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	msg := []byte("order 7")
+	sig, err := k.Sign(t.Context(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, err := composite.MessageRepresentative(alg, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "CompositeAlgorithmSignatures2025COMPSIG-MLDSA65-ECDSA-P256-SHA512\x00"; !bytes.HasPrefix(mp, []byte(want)) || len(mp) != len(want)+64 {
+		t.Fatalf("M' = %q, want %q and a 64-byte SHA-512", mp, want)
+	}
+	pq, trad := k.Components()
+	n, err := pqc.SignatureSize(provider.MLDSA65)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pq.Verify(t.Context(), mp, sig[:n]); err != nil {
+		t.Errorf("ML-DSA half: %v", err)
+	}
+	if err := trad.Verify(t.Context(), mp, sig[n:]); err != nil {
+		t.Errorf("classical half: %v", err)
+	}
+	if _, err := composite.MessageRepresentative("MLDSA65-Ed448", msg); !errors.Is(err, provider.ErrInvalidConfig) {
+		t.Errorf("unknown algorithm: err = %v, want ErrInvalidConfig", err)
 	}
 }
