@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
@@ -36,7 +35,7 @@ type Key struct {
 	pqLocal *pqc.Key
 
 	// overlap decides whether signing offers the ML-DSA half to a second
-	// goroutine or signs the halves in turn, by which has been faster.
+	// goroutine or signs the halves in turn.
 	overlap overlapGate
 
 	mu     sync.RWMutex // guards closed against Close
@@ -239,10 +238,9 @@ func (o *offeredSign) run(ctx context.Context, key provider.Key, msg []byte) {
 // goroutine signs with the classical component while the ML-DSA signature
 // is offered to a new goroutine (see offeredSign), so signing takes about
 // as long as the slower component when a second thread starts at once or
-// the classical component waits on I/O. Where overlapping is slower than
-// signing the halves in turn (idle cores that wake slowly), the key signs
-// them in turn; it keeps measuring both ways and uses the faster (see
-// overlapGate). If either fails, the error names the
+// the classical component waits on I/O. Where no second thread takes the
+// offer up in time (idle cores that wake slowly), the key signs the halves
+// in turn, offering only now and then to notice a change (see overlapGate). If either fails, the error names the
 // component and wraps its error, so an outage stays ErrUnavailable.
 func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
@@ -257,10 +255,8 @@ func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 		return dst, fmt.Errorf("%w: composite key %s is verify-only (made from a public key)", provider.ErrUnsupported, k.info.ID)
 	}
 	mp := k.c.messageRepresentative(make([]byte, 0, len(prefix)+len(k.c.label)+1+sha512.Size), msg)
-	t0 := time.Now()
 	var pq *offeredSign
-	overlap := k.overlap.overlap()
-	if overlap {
+	if k.overlap.overlap() {
 		pq = &offeredSign{done: make(chan struct{})}
 		go pq.run(ctx, k.pq, mp)
 	}
@@ -269,8 +265,12 @@ func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 	var out []byte
 	var pqErr error
 	if pq == nil || pq.claim() {
+		if pq != nil {
+			k.overlap.record(false)
+		}
 		out, pqErr = provider.SignAppend(ctx, k.pq, dst, mp)
 	} else {
+		k.overlap.record(true)
 		<-pq.done
 		out, pqErr = append(dst, pq.sig...), pq.err
 	}
@@ -282,7 +282,6 @@ func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 	case tradErr != nil:
 		return dst, fmt.Errorf("%s: classical component: %w", k.c.name, tradErr)
 	}
-	k.overlap.record(overlap, time.Since(t0))
 	if n := len(out) - start; n != k.c.mldsaSignatureSize {
 		return dst, fmt.Errorf("%w: %s: the ML-DSA component returned %d bytes, want %d", provider.ErrUnavailable, k.c.name, n, k.c.mldsaSignatureSize)
 	}
