@@ -17,9 +17,13 @@
 //
 //	M' = "CompositeAlgorithmSignatures2025" ‖ Label ‖ 0x00 ‖ PH(M)
 //
-// and has both components sign M' at the same time: the ML-DSA component
-// with the Label as its FIPS 204 context string, the classical component as
-// it signs any message (ECDSA signatures in DER). The signature is the
+// and has both components sign M': the ML-DSA component with the Label as
+// its FIPS 204 context string, the classical component as it signs any
+// message (ECDSA signatures in DER). The ML-DSA half is offered to a second
+// goroutine while the caller signs the classical half, so the two overlap
+// where a thread is free to start at once or the classical half waits on
+// I/O; where no thread takes the offer up in time, the caller signs both.
+// MessageRepresentative returns M'. The signature is the
 // ML-DSA signature followed by the classical one. Verification checks both.
 // Public keys are exported as the draft's SubjectPublicKeyInfo, and the key
 // ID is derived from it. Signatures are byte-compatible with tink-go v2.9.0.
