@@ -124,12 +124,11 @@ func (c *Config) validate() error {
 				provider.ErrUnsupported, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.RSAPSSSHA256, provider.RSAPKCS1SHA256, c.Algorithm)
 		}
 	}
-	switch c.Verify {
-	case "":
+	if c.Verify == "" {
 		c.Verify = VerifyLocal
-	case VerifyLocal, VerifyRemote:
-	default:
-		return fmt.Errorf("%w: azurekv: verify=%q; use verify=local (the default) or verify=remote", provider.ErrInvalidConfig, c.Verify)
+	}
+	if _, err := provider.ParseVerifyMode(Scheme, string(c.Verify), "the vault's verify operation"); err != nil {
+		return err
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = DefaultCacheTTL

@@ -73,14 +73,9 @@ func parseOptions(u *provider.URI) (*options, error) {
 			return nil, err
 		}
 	}
-	if v, ok := u.Get("verify"); ok {
-		switch v {
-		case "local":
-		case "remote":
-			o.remoteVerify = true
-		default:
-			return nil, fmt.Errorf("%w: gcpkms verify=%q; write verify=local (the default: check with the cached public key) or verify=remote", provider.ErrInvalidConfig, v)
-		}
+	var err error
+	if o.remoteVerify, err = u.VerifyRemote("Cloud KMS checks"); err != nil {
+		return nil, err
 	}
 	if v, ok := u.Get("max-attempts"); ok {
 		n, err := strconv.Atoi(v)
@@ -89,7 +84,6 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 		o.maxAttempts = n
 	}
-	var err error
 	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
 		return nil, err
 	}

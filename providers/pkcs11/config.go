@@ -179,14 +179,14 @@ func ParseConfig(u *provider.URI) (*Config, error) {
 	if c.Type != "" && c.Algorithm != "" && (c.Type == "secret-key") != c.Algorithm.Symmetric() {
 		return nil, fmt.Errorf("%w: pkcs11 URI: type=%s does not fit alg=%s", provider.ErrInvalidConfig, c.Type, c.Algorithm)
 	}
-	if v, ok := u.Get("verify"); ok {
-		switch v {
-		case "local":
-		case "remote", "hsm": // remote: the word every backend uses for "in the device"
-			c.VerifyInHSM = true
-		default:
-			return nil, fmt.Errorf("%w: pkcs11 URI: verify=%q; write verify=local or verify=remote (in the token; verify=hsm is the same)", provider.ErrInvalidConfig, v)
+	if v, _ := u.Get("verify"); v == "hsm" { // the older word for verify=remote
+		c.VerifyInHSM = true
+	} else {
+		inToken, err := u.VerifyRemote("C_Verify in the token; verify=hsm is the same")
+		if err != nil {
+			return nil, err
 		}
+		c.VerifyInHSM = inToken
 	}
 	if v, ok := u.Get("session-keys"); ok {
 		switch v {

@@ -90,14 +90,9 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 		o.version = n
 	}
-	if v, ok := u.Get("verify"); ok {
-		switch v {
-		case "local":
-		case "remote":
-			o.remoteVerify = true
-		default:
-			return nil, fmt.Errorf("%w: vault verify=%q; write verify=local (the default: check with the cached public key) or verify=remote (Vault's verify endpoint)", provider.ErrInvalidConfig, v)
-		}
+	var err error
+	if o.remoteVerify, err = u.VerifyRemote("Vault's verify endpoint"); err != nil {
+		return nil, err
 	}
 	if v, ok := u.Get("signature-algorithm"); ok {
 		switch v {
@@ -115,7 +110,6 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 		o.maxAttempts = n
 	}
-	var err error
 	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
 		return nil, err
 	}
