@@ -28,6 +28,11 @@
 // one does not, and its "acceptable" vectors (legacy encodings that some
 // libraries tolerate) are invalid here. The shared table in
 // internal/stdverify/stdverifytest checks this for every backend.
+//
+// The signing side of the same rule is CheckSignerOpts: the crypto.Signer
+// options that key services and HSMs (awskms, gcpkms, vaulttransit, azurekv)
+// accept for each algorithm, so that a caller gets one answer whichever
+// backend holds the key.
 package stdverify
 
 import (

@@ -3,9 +3,6 @@ package awskms
 import (
 	"context"
 	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -70,32 +67,13 @@ func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypt
 	if k.spec.mldsa != nil {
 		return k.signDigestMLDSA(ctx, digest, opts)
 	}
-	if h := opts.HashFunc(); h != k.spec.hash {
-		return nil, fmt.Errorf("%w: awskms: %s key signs %v digests, not %v", provider.ErrUnsupported, k.spec.alg, k.spec.hash, h)
-	}
-	if len(digest) != k.spec.hash.Size() {
-		return nil, fmt.Errorf("%w: awskms: digest is %d bytes; %v digests are %d", provider.ErrInvalidConfig, len(digest), k.spec.hash, k.spec.hash.Size())
-	}
-	if k.spec.alg == provider.RSAPSSSHA256 {
-		pss, ok := opts.(*rsa.PSSOptions)
-		if !ok {
-			return nil, fmt.Errorf("%w: awskms: the RSA key signs RSA-PSS; pass *rsa.PSSOptions (PKCS #1 v1.5 is not offered)", provider.ErrUnsupported)
-		}
-		if pss.SaltLength != rsa.PSSSaltLengthEqualsHash && pss.SaltLength != k.spec.hash.Size() {
-			return nil, fmt.Errorf("%w: awskms: KMS signs RSA-PSS with a salt as long as the hash; set SaltLength to rsa.PSSSaltLengthEqualsHash", provider.ErrUnsupported)
-		}
+	if err := stdverify.CheckSignerOpts(k.spec.alg, digest, opts); err != nil {
+		return nil, fmt.Errorf("awskms SignDigest with %s: %w", k.opts.keyID, err)
 	}
 	return k.kmsSign(ctx, digest, types.MessageTypeDigest)
 }
 
-func (k *SignatureKey) digest(msg []byte) []byte {
-	if k.spec.hash == crypto.SHA384 {
-		d := sha512.Sum384(msg)
-		return d[:]
-	}
-	d := sha256.Sum256(msg)
-	return d[:]
-}
+func (k *SignatureKey) digest(msg []byte) []byte { return stdverify.Digest(k.spec.alg, msg) }
 
 func (k *SignatureKey) kmsSign(ctx context.Context, message []byte, mt types.MessageType) ([]byte, error) {
 	out, err := k.client.Sign(ctx, &kms.SignInput{

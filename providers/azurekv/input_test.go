@@ -179,7 +179,7 @@ func TestSignDigestOptions(t *testing.T) {
 	}{
 		{"P-256 with SHA-256", p256, d[:], crypto.SHA256, nil},
 		{"P-256 with SHA-384", p256, make([]byte, 48), crypto.SHA384, provider.ErrUnsupported},
-		{"P-256 with nil options", p256, d[:], nil, provider.ErrUnsupported},
+		{"P-256 with nil options", p256, d[:], nil, provider.ErrInvalidConfig}, // as in every backend (internal/stdverify.CheckSignerOpts),
 		{"P-256 with a short digest", p256, d[:31], crypto.SHA256, provider.ErrInvalidConfig},
 		{"PSS with salt = hash", pss, d[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}, nil},
 		{"PSS with plain hash options", pss, d[:], crypto.SHA256, provider.ErrUnsupported},

@@ -256,36 +256,10 @@ func (k *Key) SignDigest(ctx context.Context, d []byte, opts crypto.SignerOpts) 
 	if err != nil {
 		return nil, err
 	}
-	if opts == nil || opts.HashFunc() != st.hash {
-		return nil, fmt.Errorf("%w: azurekv %s signs %s digests with %s; SignerOpts name %v",
-			provider.ErrUnsupported, &st.ref, st.hash, st.info.Algorithm, hashName(opts))
-	}
-	if len(d) != st.hash.Size() {
-		return nil, fmt.Errorf("%w: azurekv SignDigest: digest is %d bytes; %s wants %d", provider.ErrInvalidConfig, len(d), st.hash, st.hash.Size())
-	}
-	pss, isPSS := opts.(*rsa.PSSOptions)
-	switch st.info.Algorithm {
-	case provider.RSAPSSSHA256:
-		if !isPSS || pss.SaltLength != rsa.PSSSaltLengthEqualsHash && pss.SaltLength != st.hash.Size() {
-			return nil, fmt.Errorf("%w: azurekv %s signs RSA-PSS with a %d-byte salt; pass *rsa.PSSOptions with SaltLength rsa.PSSSaltLengthEqualsHash",
-				provider.ErrUnsupported, &st.ref, st.hash.Size())
-		}
-	default:
-		if isPSS {
-			return nil, fmt.Errorf("%w: azurekv %s signs %s, not RSA-PSS", provider.ErrUnsupported, &st.ref, st.info.Algorithm)
-		}
+	if err := stdverify.CheckSignerOpts(st.info.Algorithm, d, opts); err != nil {
+		return nil, fmt.Errorf("azurekv SignDigest with %s: %w", &st.ref, err)
 	}
 	return k.signDigest(ctx, st, nil, d)
-}
-
-func hashName(opts crypto.SignerOpts) string {
-	if opts == nil {
-		return "nothing (nil)"
-	}
-	if h := opts.HashFunc(); h != 0 {
-		return h.String()
-	}
-	return "no hash"
 }
 
 func (k *Key) signDigest(ctx context.Context, st *keyState, dst, d []byte) ([]byte, error) {

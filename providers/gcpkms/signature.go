@@ -3,7 +3,6 @@ package gcpkms
 import (
 	"context"
 	"crypto"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
@@ -68,34 +67,11 @@ func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypt
 	if err := k.check(ctx); err != nil {
 		return nil, err
 	}
-	if opts == nil {
-		return nil, fmt.Errorf("%w: gcpkms SignDigest: nil SignerOpts", provider.ErrInvalidConfig)
+	if err := stdverify.CheckSignerOpts(k.spec.alg, digest, opts); err != nil {
+		return nil, fmt.Errorf("gcpkms SignDigest with %s: %w", k.version, err)
 	}
 	if k.spec.hash == 0 {
-		if opts.HashFunc() != 0 {
-			return nil, fmt.Errorf("%w: gcpkms: %s signs the message itself; SignerOpts must name no hash, not %v", provider.ErrUnsupported, k.spec.alg, opts.HashFunc())
-		}
 		return k.Sign(ctx, digest)
-	}
-	if h := opts.HashFunc(); h != k.spec.hash {
-		return nil, fmt.Errorf("%w: gcpkms: %s key signs %v digests, not %v", provider.ErrUnsupported, k.spec.alg, k.spec.hash, h)
-	}
-	if len(digest) != k.spec.hash.Size() {
-		return nil, fmt.Errorf("%w: gcpkms: digest is %d bytes; %v digests are %d", provider.ErrInvalidConfig, len(digest), k.spec.hash, k.spec.hash.Size())
-	}
-	pss, isPSS := opts.(*rsa.PSSOptions)
-	switch k.spec.alg {
-	case provider.RSAPSSSHA256:
-		if !isPSS {
-			return nil, fmt.Errorf("%w: gcpkms: the key signs RSA-PSS; pass *rsa.PSSOptions", provider.ErrUnsupported)
-		}
-		if pss.SaltLength != rsa.PSSSaltLengthEqualsHash && pss.SaltLength != k.spec.hash.Size() {
-			return nil, fmt.Errorf("%w: gcpkms: Cloud KMS signs RSA-PSS with a salt as long as the hash; set SaltLength to rsa.PSSSaltLengthEqualsHash", provider.ErrUnsupported)
-		}
-	case provider.RSAPKCS1SHA256:
-		if isPSS {
-			return nil, fmt.Errorf("%w: gcpkms: the key signs RSA PKCS #1 v1.5, not RSA-PSS", provider.ErrUnsupported)
-		}
 	}
 	return k.asymmetricSign(ctx, k.digestRequest(digest))
 }

@@ -3,9 +3,6 @@ package vaulttransit
 import (
 	"context"
 	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
 
@@ -62,43 +59,13 @@ func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypt
 	if err := k.check(ctx); err != nil {
 		return nil, err
 	}
-	if opts == nil {
-		return nil, fmt.Errorf("%w: vault SignDigest: nil SignerOpts", provider.ErrInvalidConfig)
+	if err := stdverify.CheckSignerOpts(k.kt.alg, digest, opts); err != nil {
+		return nil, fmt.Errorf("vault SignDigest with %s: %w", k.opts.key, err)
 	}
-	if k.kt.hash == 0 {
-		if opts.HashFunc() != 0 {
-			return nil, fmt.Errorf("%w: vault: Ed25519 signs the message itself; SignerOpts must name no hash, not %v", provider.ErrUnsupported, opts.HashFunc())
-		}
-		return k.sign(ctx, digest, false)
-	}
-	if h := opts.HashFunc(); h != k.kt.hash {
-		return nil, fmt.Errorf("%w: vault: %s key signs %v digests, not %v", provider.ErrUnsupported, k.kt.alg, k.kt.hash, h)
-	}
-	if len(digest) != k.kt.hash.Size() {
-		return nil, fmt.Errorf("%w: vault: digest is %d bytes; %v digests are %d", provider.ErrInvalidConfig, len(digest), k.kt.hash, k.kt.hash.Size())
-	}
-	pss, isPSS := opts.(*rsa.PSSOptions)
-	switch k.kt.alg {
-	case provider.RSAPSSSHA256:
-		if !isPSS || pss.SaltLength != rsa.PSSSaltLengthEqualsHash && pss.SaltLength != k.kt.hash.Size() {
-			return nil, fmt.Errorf("%w: vault: the key signs RSA-PSS with a salt as long as the hash; pass *rsa.PSSOptions with SaltLength rsa.PSSSaltLengthEqualsHash", provider.ErrUnsupported)
-		}
-	case provider.RSAPKCS1SHA256:
-		if isPSS {
-			return nil, fmt.Errorf("%w: vault: the key signs RSA PKCS #1 v1.5 (signature-algorithm=pkcs1v15), not RSA-PSS", provider.ErrUnsupported)
-		}
-	}
-	return k.sign(ctx, digest, true)
+	return k.sign(ctx, digest, k.kt.hash != 0)
 }
 
-func (k *SignatureKey) digest(msg []byte) []byte {
-	if k.kt.hash == crypto.SHA384 {
-		d := sha512.Sum384(msg)
-		return d[:]
-	}
-	d := sha256.Sum256(msg)
-	return d[:]
-}
+func (k *SignatureKey) digest(msg []byte) []byte { return stdverify.Digest(k.kt.alg, msg) }
 
 // params are the request fields that say how to sign or verify.
 func (k *SignatureKey) params(input []byte, prehashed bool) map[string]any {
