@@ -79,14 +79,13 @@ func openKey(ctx context.Context, client *kms.Client, o *options) (provider.Key,
 		k.info.ID = provider.KeyIDFromPublic([]byte(*md.Arn))
 		return k, nil
 	}
-	pub, err := fetchPublicKey(ctx, client, o.keyID, spec, o.pubKeyTTL)
+	pub, err := fetchPublicKey(ctx, client, o.keyID, spec)
 	if err != nil {
 		return nil, err
 	}
 	k := &SignatureKey{}
 	k.client, k.opts, k.spec, k.arn, k.info = client, o, spec, *md.Arn, info
-	k.pub.ttl = o.pubKeyTTL
-	k.pub.cur.Store(pub)
+	k.pub.Init(pub, o.pubKeyTTL)
 	k.info.ID = provider.KeyIDFromPublic(pub.der)
 	return k, nil
 }

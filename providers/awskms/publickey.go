@@ -8,11 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -21,77 +17,30 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// retryStaleAfter is how long a public key whose refresh failed because KMS
-// was unavailable keeps being used before the refresh is tried again.
-const retryStaleAfter = 30 * time.Second
-
 // publicKey is a public key fetched with GetPublicKey.
 type publicKey struct {
-	der     []byte           // DER SubjectPublicKeyInfo
-	key     crypto.PublicKey // *ecdsa.PublicKey, *rsa.PublicKey, or circl's ML-DSA key
-	std     crypto.PublicKey // ML-DSA with Go 1.27: the same key as *mldsa.PublicKey
-	tr      [64]byte         // ML-DSA only: SHAKE256 of the raw public key
-	keyARN  string
-	expires time.Time // zero: never
-}
-
-// pubCache holds a key's public key and refreshes it when its TTL runs out,
-// or sooner when a Sign answer shows that the key ID now names another key
-// (an alias moved to a new key: rotation).
-type pubCache struct {
-	ttl     time.Duration
-	cur     atomic.Pointer[publicKey]
-	stale   atomic.Bool
-	refresh sync.Mutex // one refresh at a time
-}
-
-// get returns the current public key, refreshing it first when it is due.
-// When the refresh fails because KMS cannot be reached, the old key goes on
-// serving (a KMS key's public key never changes; only an alias can move) and
-// the refresh is tried again later.
-func (c *pubCache) get(ctx context.Context, fetch func(context.Context) (*publicKey, error)) (*publicKey, error) {
-	p := c.cur.Load()
-	if !c.due(p) {
-		return p, nil
-	}
-	c.refresh.Lock()
-	defer c.refresh.Unlock()
-	if p = c.cur.Load(); !c.due(p) {
-		return p, nil
-	}
-	c.stale.Store(false)
-	fresh, err := fetch(ctx)
-	if err != nil {
-		if errors.Is(err, provider.ErrUnavailable) && p != nil && ctx.Err() == nil {
-			keep := *p
-			keep.expires = time.Now().Add(retryStaleAfter)
-			c.cur.Store(&keep)
-			return &keep, nil
-		}
-		return nil, err
-	}
-	c.cur.Store(fresh)
-	return fresh, nil
-}
-
-func (c *pubCache) due(p *publicKey) bool {
-	return p == nil || c.stale.Load() || !p.expires.IsZero() && time.Now().After(p.expires)
+	der    []byte           // DER SubjectPublicKeyInfo
+	key    crypto.PublicKey // *ecdsa.PublicKey, *rsa.PublicKey, or circl's ML-DSA key
+	std    crypto.PublicKey // ML-DSA with Go 1.27: the same key as *mldsa.PublicKey
+	tr     [64]byte         // ML-DSA only: SHAKE256 of the raw public key
+	keyARN string
 }
 
 // noteSigner records the key ARN a Sign answer named; a different one from
-// the cached key's means the key ID now resolves to another key.
-func (c *pubCache) noteSigner(keyARN *string) {
+// the cached key's means the key ID now resolves to another key (an alias
+// moved to a new key: rotation), and the public key is fetched again.
+func (k *SignatureKey) noteSigner(keyARN *string) {
 	if keyARN == nil {
 		return
 	}
-	if p := c.cur.Load(); p != nil && p.keyARN != "" && *keyARN != p.keyARN {
-		c.stale.Store(true)
+	if p := k.pub.Current(); p != nil && p.keyARN != "" && *keyARN != p.keyARN {
+		k.pub.MarkStale()
 	}
 }
 
 // fetchPublicKey calls GetPublicKey and checks that the key is still the
 // kind the handle was opened for.
-func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec *keySpec, ttl time.Duration) (*publicKey, error) {
+func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec *keySpec) (*publicKey, error) {
 	out, err := client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(keyID)})
 	if err != nil {
 		return nil, kmsError("GetPublicKey", keyID, err)
@@ -100,9 +49,6 @@ func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec 
 		return nil, fmt.Errorf("%w: awskms key %s is now a %s key, not %s; reopen it", provider.ErrUnsupported, keyID, out.KeySpec, spec.spec)
 	}
 	p := &publicKey{der: out.PublicKey, keyARN: aws.ToString(out.KeyId)}
-	if ttl > 0 {
-		p.expires = time.Now().Add(ttl)
-	}
 	if spec.mldsa != nil {
 		raw, pub, err := spec.mldsa.parseSPKI(out.PublicKey)
 		if err != nil {
@@ -140,7 +86,7 @@ func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec 
 // circl's *mldsa44.PublicKey, *mldsa65.PublicKey or *mldsa87.PublicKey when
 // built with Go 1.26.
 func (k *SignatureKey) Public() crypto.PublicKey {
-	p := k.pub.cur.Load()
+	p := k.pub.Current()
 	if p.std != nil {
 		return p.std
 	}
@@ -153,11 +99,11 @@ func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
 	if k.closed.Load() {
 		return nil, fmt.Errorf("%w: awskms key %s", provider.ErrClosed, k.opts.keyID)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.cur.Load().der}), nil
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
-	return k.pub.get(ctx, func(ctx context.Context) (*publicKey, error) {
-		return fetchPublicKey(ctx, k.client, k.opts.keyID, k.spec, k.opts.pubKeyTTL)
+	return k.pub.Get(ctx, func(ctx context.Context) (*publicKey, error) {
+		return fetchPublicKey(ctx, k.client, k.opts.keyID, k.spec)
 	})
 }

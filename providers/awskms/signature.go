@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
+	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -20,7 +21,7 @@ import (
 // concurrent use.
 type SignatureKey struct {
 	base
-	pub pubCache
+	pub pubcache.Cache[publicKey]
 }
 
 var (
@@ -92,7 +93,7 @@ func (k *SignatureKey) kmsSign(ctx context.Context, message []byte, mt types.Mes
 	if n := len(out.Signature); n == 0 || n > k.spec.sigSize || k.spec.alg != provider.ECDSAP256SHA256 && k.spec.alg != provider.ECDSAP384SHA384 && n != k.spec.sigSize {
 		return nil, fmt.Errorf("%w: awskms Sign of %s: KMS returned a %d-byte %s signature", provider.ErrUnavailable, k.opts.keyID, n, k.spec.alg)
 	}
-	k.pub.noteSigner(out.KeyId)
+	k.noteSigner(out.KeyId)
 	return out.Signature, nil
 }
 

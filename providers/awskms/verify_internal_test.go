@@ -41,7 +41,7 @@ func TestLocalVerifyWycheproof(t *testing.T) {
 		}
 		k := &SignatureKey{}
 		k.opts, k.spec, k.info = &options{keyID: "wycheproof"}, spec, provider.KeyInfo{Algorithm: alg, Backend: Scheme}
-		k.pub.cur.Store(&publicKey{der: der, key: pub})
+		k.pub.Init(&publicKey{der: der, key: pub}, 0)
 		return k.Verify(t.Context(), msg, sig)
 	}, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.RSAPSSSHA256)
 }

@@ -93,8 +93,7 @@ func openKey(ctx context.Context, client *kms.KeyManagementClient, o *options) (
 	}
 	k := &SignatureKey{}
 	k.client, k.opts, k.spec, k.version, k.info = client, o, spec, name, info
-	k.pub.ttl = o.pubKeyTTL
-	k.pub.cur.Store(pub)
+	k.pub.Init(pub, o.pubKeyTTL)
 	k.info.ID = provider.KeyIDFromPublic(pub.der)
 	return k, nil
 }

@@ -11,9 +11,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	kms "cloud.google.com/go/kms/apiv1"
 	"cloud.google.com/go/kms/apiv1/kmspb"
@@ -23,58 +20,12 @@ import (
 	"github.com/tinywindow/tinywindow/providers/pqc"
 )
 
-// retryStaleAfter is how long a public key whose refresh failed because
-// Cloud KMS was unavailable keeps being used before the refresh is tried
-// again.
-const retryStaleAfter = 30 * time.Second
-
 // publicKey is a key version's public key, fetched with GetPublicKey.
 type publicKey struct {
-	der     []byte           // DER SubjectPublicKeyInfo
-	key     crypto.PublicKey // *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey; ML-DSA: nil
-	mldsa   *pqc.Key         // ML-DSA only: the verifier
-	raw     []byte           // ML-DSA only: the FIPS 204 public key, for mu
-	expires time.Time        // zero: never
-}
-
-// pubCache holds a key's public key and fetches it again when its TTL runs
-// out.
-type pubCache struct {
-	ttl     time.Duration
-	cur     atomic.Pointer[publicKey]
-	refresh sync.Mutex // one refresh at a time
-}
-
-// get returns the current public key, refreshing it first when it is due.
-// When the refresh fails because Cloud KMS cannot be reached, the old key
-// goes on serving (a key version's public key never changes) and the
-// refresh is tried again later.
-func (c *pubCache) get(ctx context.Context, fetch func(context.Context) (*publicKey, error)) (*publicKey, error) {
-	p := c.cur.Load()
-	if !due(p) {
-		return p, nil
-	}
-	c.refresh.Lock()
-	defer c.refresh.Unlock()
-	if p = c.cur.Load(); !due(p) {
-		return p, nil
-	}
-	fresh, err := fetch(ctx)
-	if err != nil {
-		if errors.Is(err, provider.ErrUnavailable) && p != nil && ctx.Err() == nil {
-			keep := *p
-			keep.expires = time.Now().Add(retryStaleAfter)
-			c.cur.Store(&keep)
-			return &keep, nil
-		}
-		return nil, err
-	}
-	c.cur.Store(fresh)
-	return fresh, nil
-}
-
-func due(p *publicKey) bool {
-	return p == nil || !p.expires.IsZero() && time.Now().After(p.expires)
+	der   []byte           // DER SubjectPublicKeyInfo
+	key   crypto.PublicKey // *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey; ML-DSA: nil
+	mldsa *pqc.Key         // ML-DSA only: the verifier
+	raw   []byte           // ML-DSA only: the FIPS 204 public key, for mu
 }
 
 // fetchPublicKey calls GetPublicKey for a key version and checks the answer:
@@ -116,9 +67,6 @@ func fetchPublicKey(ctx context.Context, client *kms.KeyManagementClient, o *opt
 		}
 		return nil, kmsError("GetPublicKey", name, err)
 	}
-	if o.pubKeyTTL > 0 {
-		p.expires = time.Now().Add(o.pubKeyTTL)
-	}
 	return p, nil
 }
 
@@ -159,7 +107,7 @@ func parsePEM(name string, spec *algSpec, s string) (*publicKey, error) {
 
 // Public returns the public key: *ecdsa.PublicKey, ed25519.PublicKey,
 // *rsa.PublicKey, or for ML-DSA the public key of providers/pqc.
-func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.cur.Load().key }
+func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.Current().key }
 
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding
 // its DER SubjectPublicKeyInfo.
@@ -167,11 +115,11 @@ func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
 	if k.closed.Load() {
 		return nil, fmt.Errorf("%w: gcpkms key %s", provider.ErrClosed, k.version)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.cur.Load().der}), nil
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
-	return k.pub.get(ctx, func(ctx context.Context) (*publicKey, error) {
+	return k.pub.Get(ctx, func(ctx context.Context) (*publicKey, error) {
 		return fetchPublicKey(ctx, k.client, k.opts, k.version, k.spec)
 	})
 }

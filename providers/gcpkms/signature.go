@@ -11,6 +11,7 @@ import (
 	"cloud.google.com/go/kms/apiv1/kmspb"
 
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
+	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
@@ -23,7 +24,7 @@ import (
 // concurrent use.
 type SignatureKey struct {
 	base
-	pub pubCache
+	pub pubcache.Cache[publicKey]
 }
 
 var (

@@ -89,7 +89,7 @@ func openKey(ctx context.Context, c *api.Client, o *options) (provider.Key, erro
 	}
 	k := &SignatureKey{der: pub.der}
 	k.client, k.opts, k.kt, k.version, k.info = c, o, kt, v, info
-	k.pub.cur.Store(pub)
+	k.pub.Init(pub, o.pubKeyTTL)
 	k.info.ID = provider.KeyIDFromPublic(pub.der)
 	return k, nil
 }

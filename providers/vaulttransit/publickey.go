@@ -9,12 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"strconv"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/hashicorp/vault/api"
 
@@ -22,53 +18,10 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// retryStaleAfter is how long a public key whose refresh failed because
-// Vault was unavailable keeps being used before the refresh is tried again.
-const retryStaleAfter = 30 * time.Second
-
 // publicKey is a key version's public key, read from the keys endpoint.
 type publicKey struct {
-	der     []byte // DER SubjectPublicKeyInfo
-	key     crypto.PublicKey
-	expires time.Time // zero: never
-}
-
-// pubCache holds a key's public key and reads it again when its TTL runs
-// out.
-type pubCache struct {
-	cur     atomic.Pointer[publicKey]
-	refresh sync.Mutex
-}
-
-// get returns the current public key, refreshing it first when it is due.
-// When the refresh fails because Vault cannot be reached, the old key goes
-// on serving and the refresh is tried again later.
-func (c *pubCache) get(ctx context.Context, fetch func(context.Context) (*publicKey, error)) (*publicKey, error) {
-	p := c.cur.Load()
-	if !due(p) {
-		return p, nil
-	}
-	c.refresh.Lock()
-	defer c.refresh.Unlock()
-	if p = c.cur.Load(); !due(p) {
-		return p, nil
-	}
-	fresh, err := fetch(ctx)
-	if err != nil {
-		if errors.Is(err, provider.ErrUnavailable) && p != nil && ctx.Err() == nil {
-			keep := *p
-			keep.expires = time.Now().Add(retryStaleAfter)
-			c.cur.Store(&keep)
-			return &keep, nil
-		}
-		return nil, err
-	}
-	c.cur.Store(fresh)
-	return fresh, nil
-}
-
-func due(p *publicKey) bool {
-	return p == nil || !p.expires.IsZero() && time.Now().After(p.expires)
+	der []byte // DER SubjectPublicKeyInfo
+	key crypto.PublicKey
 }
 
 // keyDesc is what the keys endpoint says of a Transit key.
@@ -140,27 +93,23 @@ func publicKeyOf(d *keyDesc, o *options, kt *keyType, v int) (*publicKey, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: vault key %s version %d: %w", provider.ErrUnsupported, o.key, v, err)
 	}
-	p := &publicKey{der: der, key: pub}
-	if o.pubKeyTTL > 0 {
-		p.expires = time.Now().Add(o.pubKeyTTL)
-	}
-	return p, nil
+	return &publicKey{der: der, key: pub}, nil
 }
 
 // Public returns the public key: *ecdsa.PublicKey, ed25519.PublicKey or
 // *rsa.PublicKey.
-func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.cur.Load().key }
+func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.Current().key }
 
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block.
 func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
 	if k.closed.Load() {
 		return nil, fmt.Errorf("%w: vault key %s", provider.ErrClosed, k.opts.key)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.cur.Load().der}), nil
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
-	return k.pub.get(ctx, func(ctx context.Context) (*publicKey, error) {
+	return k.pub.Get(ctx, func(ctx context.Context) (*publicKey, error) {
 		d, err := readKey(ctx, k.client, k.opts)
 		if err != nil {
 			return nil, err

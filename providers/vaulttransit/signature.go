@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
+	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -17,7 +18,7 @@ import (
 // verify=remote. It is safe for concurrent use.
 type SignatureKey struct {
 	base
-	pub pubCache
+	pub pubcache.Cache[publicKey]
 	der []byte // the SubjectPublicKeyInfo when opened
 }
 
