@@ -1,0 +1,183 @@
+package remote_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/tinywindow/tinywindow/internal/latency"
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/remote"
+	"github.com/tinywindow/tinywindow/service/servicetest"
+	"github.com/tinywindow/tinywindow/service/signerpb"
+)
+
+// pair is a remote HMAC key (hmac:seed=42) behind a service on loopback
+// mTLS, and the raw baseline it is measured against: a bare gRPC echo
+// server with the service's TLS settings and certificate, reached over a
+// connection the remote backend's own dialling code makes with the same
+// client certificate. The echo's request and answer are as long on the wire
+// as a Sign of 64 bytes and its answer.
+type pair struct {
+	key  provider.Key
+	echo *grpc.ClientConn
+	msg  []byte // the message signed
+	in   []byte // the echo's request payload
+}
+
+func newPair(b *testing.B) *pair {
+	b.Helper()
+	ctx := context.Background()
+	f := start(b, map[string]string{"orders": "hmac:seed=42"})
+	k, err := provider.Open(ctx, f.uri("orders", f.trader))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { k.Close() })
+	p := &pair{key: k, msg: make([]byte, 64)}
+	sig, err := k.Sign(ctx, p.msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := &signerpb.SignRequest{Key: "orders", Message: p.msg}
+	resp := &signerpb.SignResponse{Signature: sig, KeyId: k.Info().ID}
+	p.in = make([]byte, servicetest.EchoPayload(req))
+	addr := servicetest.StartEcho(b, f.tls, servicetest.EchoPayload(resp))
+	p.echo = remote.Dial(b, "remote:addr="+addr+";key=echo?"+f.ca.Query(f.trader))
+	// Both connections are up and warm before the measured loop.
+	for range 100 {
+		if err := p.callEcho(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := p.sign(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return p
+}
+
+func (p *pair) sign(ctx context.Context) error {
+	_, err := p.key.Sign(ctx, p.msg)
+	return err
+}
+
+func (p *pair) callEcho(ctx context.Context) error {
+	_, err := servicetest.Echo(ctx, p.echo, p.in)
+	return err
+}
+
+// BenchmarkRemotePaired measures a remote Sign of 64 bytes call by call
+// against the raw gRPC echo of the same sizes over the same mutual TLS set-up,
+// one caller, alternating the two (and which goes first) in one loop, and
+// reports each one's p50, p99 and p99.9 and their ratios.
+func BenchmarkRemotePaired(b *testing.B) {
+	p := newPair(b)
+	ctx := context.Background()
+	signLat, echoLat := latency.New(b.N), latency.New(b.N)
+	i := 0
+	for b.Loop() {
+		i++
+		var ts, te time.Duration
+		if i%2 == 0 {
+			ts = timed(b, ctx, p.sign)
+			te = timed(b, ctx, p.callEcho)
+		} else {
+			te = timed(b, ctx, p.callEcho)
+			ts = timed(b, ctx, p.sign)
+		}
+		signLat.RecordValue(ts.Nanoseconds())
+		echoLat.RecordValue(te.Nanoseconds())
+	}
+	for _, m := range latency.Compare("sign", signLat, "echo", echoLat) {
+		b.ReportMetric(m.Value, m.Unit)
+	}
+}
+
+func timed(b *testing.B, ctx context.Context, call func(context.Context) error) time.Duration {
+	t0 := time.Now()
+	err := call(ctx)
+	d := time.Since(t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// concurrentCallers is how many goroutines BenchmarkRemoteConcurrent runs
+// calls from at once.
+const concurrentCallers = 32
+
+// BenchmarkRemoteConcurrent compares the throughput of remote Sign with the
+// raw gRPC echo's (see BenchmarkRemotePaired) when 32 goroutines call at
+// once, all of them on one handle (one connection) or on one echo
+// connection. Each path makes b.N calls in 10 rounds, the two paths
+// alternating round by round (and which goes first), and the benchmark
+// reports each path's calls a second, their ratio (throughput-ratio, Sign
+// over echo), and each path's latency percentiles under that load.
+func BenchmarkRemoteConcurrent(b *testing.B) {
+	p := newPair(b)
+	const rounds = 10
+	per := max(b.N/rounds, concurrentCallers)
+	signLat, echoLat := latency.New(per*rounds), latency.New(per*rounds)
+	var signTime, echoTime time.Duration
+	b.ResetTimer()
+	for r := range rounds {
+		if r%2 == 0 {
+			echoTime += burst(b, per, p.callEcho, echoLat)
+			signTime += burst(b, per, p.sign, signLat)
+		} else {
+			signTime += burst(b, per, p.sign, signLat)
+			echoTime += burst(b, per, p.callEcho, echoLat)
+		}
+	}
+	b.StopTimer()
+	signRate := float64(per*rounds) / signTime.Seconds()
+	echoRate := float64(per*rounds) / echoTime.Seconds()
+	b.ReportMetric(signRate, "sign-calls/s")
+	b.ReportMetric(echoRate, "echo-calls/s")
+	b.ReportMetric(signRate/echoRate, "throughput-ratio")
+	for _, m := range latency.Compare("sign", signLat, "echo", echoLat) {
+		b.ReportMetric(m.Value, m.Unit)
+	}
+}
+
+// burst makes n calls from concurrentCallers goroutines at once, records
+// each call's latency in lat, and returns the time from the first call's
+// start to the last one's end.
+func burst(b *testing.B, n int, call func(context.Context) error, lat *latency.Sample) time.Duration {
+	ctx := context.Background()
+	durs := make([]int64, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Pointer[error]
+	start := time.Now()
+	for range concurrentCallers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				t0 := time.Now()
+				if err := call(ctx); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+				durs[i] = time.Since(t0).Nanoseconds()
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	for _, d := range durs {
+		lat.RecordValue(d)
+	}
+	return elapsed
+}
