@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -114,24 +115,24 @@ const concurrentCallers = 32
 // BenchmarkRemoteConcurrent compares the throughput of remote Sign with the
 // raw gRPC echo's (see BenchmarkRemotePaired) when 32 goroutines call at
 // once, all of them on one handle (one connection) or on one echo
-// connection. Each path makes b.N calls in 10 rounds, the two paths
+// connection. Each path makes b.N calls in 40 rounds, the two paths
 // alternating round by round (and which goes first), and the benchmark
 // reports each path's calls a second, their ratio (throughput-ratio, Sign
 // over echo), and each path's latency percentiles under that load.
 func BenchmarkRemoteConcurrent(b *testing.B) {
 	p := newPair(b)
-	const rounds = 10
+	const rounds = 40
 	per := max(b.N/rounds, concurrentCallers)
 	signLat, echoLat := latency.New(per*rounds), latency.New(per*rounds)
-	var signTime, echoTime time.Duration
+	var signTime, echoTime, signCPU, echoCPU time.Duration
 	b.ResetTimer()
 	for r := range rounds {
 		if r%2 == 0 {
-			echoTime += burst(b, per, p.callEcho, echoLat)
-			signTime += burst(b, per, p.sign, signLat)
+			burst(b, per, p.callEcho, echoLat, &echoTime, &echoCPU)
+			burst(b, per, p.sign, signLat, &signTime, &signCPU)
 		} else {
-			signTime += burst(b, per, p.sign, signLat)
-			echoTime += burst(b, per, p.callEcho, echoLat)
+			burst(b, per, p.sign, signLat, &signTime, &signCPU)
+			burst(b, per, p.callEcho, echoLat, &echoTime, &echoCPU)
 		}
 	}
 	b.StopTimer()
@@ -140,20 +141,26 @@ func BenchmarkRemoteConcurrent(b *testing.B) {
 	b.ReportMetric(signRate, "sign-calls/s")
 	b.ReportMetric(echoRate, "echo-calls/s")
 	b.ReportMetric(signRate/echoRate, "throughput-ratio")
+	// The CPU time of the process (both ends of the calls) per call: on a
+	// machine busy with other work, what each path costs.
+	b.ReportMetric(float64(signCPU.Nanoseconds())/float64(per*rounds), "sign-cpu-ns/call")
+	b.ReportMetric(float64(echoCPU.Nanoseconds())/float64(per*rounds), "echo-cpu-ns/call")
 	for _, m := range latency.Compare("sign", signLat, "echo", echoLat) {
 		b.ReportMetric(m.Value, m.Unit)
 	}
 }
 
 // burst makes n calls from concurrentCallers goroutines at once, records
-// each call's latency in lat, and returns the time from the first call's
-// start to the last one's end.
-func burst(b *testing.B, n int, call func(context.Context) error, lat *latency.Sample) time.Duration {
+// each call's latency in lat, and adds to elapsed the time from the first
+// call's start to the last one's end, and to cpu the process's CPU time
+// meanwhile.
+func burst(b *testing.B, n int, call func(context.Context) error, lat *latency.Sample, elapsed, cpu *time.Duration) {
 	ctx := context.Background()
 	durs := make([]int64, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var failed atomic.Pointer[error]
+	cpu0 := cpuTime(b)
 	start := time.Now()
 	for range concurrentCallers {
 		wg.Go(func() {
@@ -172,12 +179,21 @@ func burst(b *testing.B, n int, call func(context.Context) error, lat *latency.S
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	*elapsed += time.Since(start)
+	*cpu += cpuTime(b) - cpu0
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
 	for _, d := range durs {
 		lat.RecordValue(d)
 	}
-	return elapsed
+}
+
+// cpuTime returns the user and system CPU time this process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
