@@ -115,24 +115,51 @@ const concurrentCallers = 32
 // BenchmarkRemoteConcurrent compares the throughput of remote Sign with the
 // raw gRPC echo's (see BenchmarkRemotePaired) when 32 goroutines call at
 // once, all of them on one handle (one connection) or on one echo
-// connection. Each path makes b.N calls in 40 rounds, the two paths
+// connection. Each path makes b.N calls in 200 rounds, the two paths
 // alternating round by round (and which goes first), and the benchmark
 // reports each path's calls a second, their ratio (throughput-ratio, Sign
-// over echo), and each path's latency percentiles under that load.
+// over echo), the process's CPU time per call of each, and each path's
+// latency percentiles under that load.
+//
+// With echo=raw the echo's context has no deadline, as the benchmark's Sign
+// calls have none; with echo=deadline each echo carries the deadline that
+// the remote backend gives such a call (its timeout, 10s by default), which
+// Sign then pays for and the raw echo does not: a timer on each side and a
+// grpc-timeout header.
 func BenchmarkRemoteConcurrent(b *testing.B) {
-	p := newPair(b)
-	const rounds = 40
+	for _, deadline := range []bool{false, true} {
+		name := "echo=raw"
+		if deadline {
+			name = "echo=deadline"
+		}
+		b.Run(name, func(b *testing.B) {
+			p := newPair(b)
+			echo := p.callEcho
+			if deadline {
+				echo = func(ctx context.Context) error {
+					ctx, cancel := context.WithTimeout(ctx, remote.DefaultTimeout)
+					defer cancel()
+					return p.callEcho(ctx)
+				}
+			}
+			concurrent(b, p.sign, echo)
+		})
+	}
+}
+
+func concurrent(b *testing.B, sign, echo func(context.Context) error) {
+	const rounds = 200
 	per := max(b.N/rounds, concurrentCallers)
 	signLat, echoLat := latency.New(per*rounds), latency.New(per*rounds)
 	var signTime, echoTime, signCPU, echoCPU time.Duration
 	b.ResetTimer()
 	for r := range rounds {
 		if r%2 == 0 {
-			burst(b, per, p.callEcho, echoLat, &echoTime, &echoCPU)
-			burst(b, per, p.sign, signLat, &signTime, &signCPU)
+			burst(b, per, echo, echoLat, &echoTime, &echoCPU)
+			burst(b, per, sign, signLat, &signTime, &signCPU)
 		} else {
-			burst(b, per, p.sign, signLat, &signTime, &signCPU)
-			burst(b, per, p.callEcho, echoLat, &echoTime, &echoCPU)
+			burst(b, per, sign, signLat, &signTime, &signCPU)
+			burst(b, per, echo, echoLat, &echoTime, &echoCPU)
 		}
 	}
 	b.StopTimer()
