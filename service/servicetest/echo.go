@@ -99,10 +99,11 @@ func Echo(ctx context.Context, conn grpc.ClientConnInterface, msg []byte) ([]byt
 	return out.Value, nil
 }
 
-// EchoPayload returns the length of an echo payload whose message is as long
-// on the wire as m, for m of at least 2 bytes: an echo of
-// EchoPayload(proto.Size(req)) bytes answered with EchoPayload(proto.Size(resp))
-// bytes moves as many bytes as the call of req answered by resp.
+// EchoPayload returns the length of the longest echo payload whose message
+// is no longer on the wire than m: as long as m, or a byte shorter where the
+// length prefix leaves no exact fit. An echo of EchoPayload(req) bytes
+// answered with EchoPayload(resp) bytes moves as many bytes as the call of
+// req answered by resp.
 func EchoPayload(m proto.Message) int {
 	want := proto.Size(m)
 	for n := want; n >= 0; n-- {
