@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/remote"
 )
 
 // BenchmarkSign compares signing a 64-byte message with the same HMAC key
 // in-process and through the service over loopback mTLS, and the raw gRPC
 // echo of the same sizes over the same mTLS set-up (see
-// BenchmarkRemotePaired), one caller at a time and with parallel callers
+// BenchmarkRemotePaired), without a deadline and with the one a remote Sign
+// whose context has none gets, one caller at a time and with parallel callers
 // (GOMAXPROCS×4 goroutines sharing one connection). Each reports p50 and p99
 // latency besides ns/op and allocations.
 func BenchmarkSign(b *testing.B) {
@@ -36,6 +38,13 @@ func BenchmarkSign(b *testing.B) {
 		{"in-process", signWith(local)},
 		{"remote-mtls", signWith(p.key)},
 		{"echo-mtls", func(ctx context.Context, _ []byte) error { return p.callEcho(ctx) }},
+		// The echo with the deadline the remote backend gives a call
+		// whose context has none, as these Sign calls' contexts.
+		{"echo-mtls-deadline", func(ctx context.Context, _ []byte) error {
+			ctx, cancel := context.WithTimeout(ctx, remote.DefaultTimeout)
+			defer cancel()
+			return p.callEcho(ctx)
+		}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			msg := make([]byte, 64)
