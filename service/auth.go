@@ -136,7 +136,6 @@ func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *c
 	if c == nil {
 		c = &caller{}
 	}
-	c.ids = ids
 	if len(name) > MaxKeyNameBytes {
 		return nil, nil, nil, status.Errorf(codes.InvalidArgument, "key name is %d bytes, over the limit of %d", len(name), MaxKeyNameBytes)
 	}

@@ -16,9 +16,24 @@ type ctxKey struct{}
 
 // caller is what intercept learns about the caller.
 type caller struct {
-	ids      []string
 	identity string // the matching configured identity
 	known    bool   // whether identity is a configured client
+}
+
+// callContext is a call's context carrying its caller under ctxKey: one
+// allocation where context.WithValue and a *caller would be two.
+type callContext struct {
+	context.Context
+	c caller
+}
+
+// Value returns the call's *caller for ctxKey, and asks the parent context
+// otherwise.
+func (x *callContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return &x.c
+	}
+	return x.Context.Value(key)
 }
 
 // methodLabel is how every metric and log line names a method: gRPC's full
@@ -44,13 +59,12 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 		ctx, cancel = context.WithTimeout(ctx, maxDeadline)
 		defer cancel()
 	}
-	c := &caller{}
+	cc := &callContext{Context: ctx}
 	if !isSigner(info.FullMethod) {
-		s.identify(ctx, c)
+		s.identify(ctx, &cc.c)
 	}
-	ctx = context.WithValue(ctx, ctxKey{}, c)
-	resp, err := handler(ctx, req)
-	s.count(ctx, c, info.FullMethod, err)
+	resp, err := handler(cc, req)
+	s.count(ctx, &cc.c, info.FullMethod, err)
 	return resp, err
 }
 
@@ -72,7 +86,6 @@ func (s *Server) identify(ctx context.Context, c *caller) {
 	if err != nil {
 		return
 	}
-	c.ids = ids
 	if p := s.state.Load().policyFor(ids); p != nil {
 		c.identity, c.known = p.identity, true
 	}

@@ -44,6 +44,13 @@ type Options struct {
 // handshakeTimeout bounds a connection's TLS handshake.
 const handshakeTimeout = 10 * time.Second
 
+// streamWorkers is how many goroutines the gRPC server keeps to run calls.
+// A call otherwise runs on a goroutine of its own, whose stack grows (and is
+// copied) as the call goes down the interceptor, the handler and the key:
+// workers keep their grown stacks from call to call. A call arriving while
+// every worker is busy gets a goroutine of its own, as without workers.
+const streamWorkers = 64
+
 // Server is a running signing service.
 type Server struct {
 	signerpb.UnimplementedSignerServer
@@ -145,6 +152,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		grpc.UnaryInterceptor(s.intercept),
 		grpc.StreamInterceptor(s.interceptStream),
 		grpc.ConnectionTimeout(handshakeTimeout),
+		grpc.NumStreamWorkers(streamWorkers),
 	}
 	if n := cfg.Limits.MaxConcurrentStreams; n > 0 {
 		gopts = append(gopts, grpc.MaxConcurrentStreams(n))

@@ -65,6 +65,23 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	conn, err := dial(cfg)
+	if err != nil {
+		cfg.closeTLSKey()
+		return nil, err
+	}
+	k, err := newKey(ctx, cfg, conn, signerpb.NewSignerClient(conn))
+	if err != nil {
+		conn.Close()
+		cfg.closeTLSKey()
+		return nil, err
+	}
+	return k, nil
+}
+
+// dial makes the client connection of cfg: its TLS credentials, reconnection
+// backoff, message size limits and balancing policy. It does not connect.
+func dial(cfg *config) (*grpc.ClientConn, error) {
 	target, opts := cfg.target()
 	conn, err := grpc.NewClient(target, append(opts,
 		grpc.WithTransportCredentials(cfg.creds),
@@ -78,14 +95,7 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 		grpc.WithDisableServiceConfig(),
 	)...)
 	if err != nil {
-		cfg.closeTLSKey()
 		return nil, fmt.Errorf("%w: remote URI: addr %q: %w", provider.ErrInvalidConfig, cfg.addr, err)
 	}
-	k, err := newKey(ctx, cfg, conn, signerpb.NewSignerClient(conn))
-	if err != nil {
-		conn.Close()
-		cfg.closeTLSKey()
-		return nil, err
-	}
-	return k, nil
+	return conn, nil
 }

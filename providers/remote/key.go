@@ -174,32 +174,37 @@ func (k *Key) retry(ctx context.Context, call func(ctx context.Context) error) e
 	}
 }
 
-// Sign signs msg through the service.
+// Sign signs msg through the service. It returns the signature as the
+// answer carried it, without copying it.
 func (k *Key) Sign(ctx context.Context, msg []byte) ([]byte, error) {
-	return k.SignAppend(ctx, nil, msg)
+	return k.sign(ctx, msg)
 }
 
 // SignAppend signs msg through the service and appends the signature to dst.
 // A Sign is not retried: the service may have signed before the answer was
 // lost (gRPC itself repeats a call only when it never left this process).
 func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+	sig, err := k.sign(ctx, msg)
+	if err != nil {
 		return dst, err
 	}
+	return append(dst, sig...), nil
+}
+
+func (k *Key) sign(ctx context.Context, msg []byte) ([]byte, error) {
+	if err := k.check(ctx); err != nil {
+		return nil, err
+	}
 	if err := k.checkSize(msg); err != nil {
-		return dst, err
+		return nil, err
 	}
 	cctx, cancel := k.withTimeout(ctx)
 	defer cancel()
 	resp, err := k.client.Sign(cctx, &signerpb.SignRequest{Key: k.cfg.name, Message: msg})
 	if err != nil {
-		return dst, k.wrap(ctx, "sign", err)
+		return nil, k.wrap(ctx, "sign", err)
 	}
-	sig, err := k.signature(resp)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, sig...), nil
+	return k.signature(resp)
 }
 
 // SignatureContext returns the context string the service's key binds into

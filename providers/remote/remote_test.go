@@ -37,6 +37,8 @@ type fixture struct {
 	srv    *service.Server
 	addr   string
 	trader servicetest.Cert
+	// tls is the service's tls section.
+	tls service.TLSConfig
 }
 
 func start(t testing.TB, keys map[string]string, clients ...service.Client) *fixture {
@@ -49,6 +51,7 @@ func start(t testing.TB, keys map[string]string, clients ...service.Client) *fix
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.tls = cfg.TLS
 	f.log = &syncBuffer{}
 	f.srv, f.addr = servicetest.Start(t, cfg, service.Options{Logger: slog.New(slog.NewTextHandler(f.log, nil))})
 	return f

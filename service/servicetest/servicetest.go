@@ -2,9 +2,10 @@
 // service: it makes a throwaway certificate authority with server and client
 // certificates in a temporary directory, starts a service on loopback that
 // the test stops when it ends, connects to it with a client certificate
-// (CA.Conn), runs sign-and-verify load through key handles (Load), and runs
+// (CA.Conn), runs sign-and-verify load through key handles (Load), runs
 // an OTLP trace collector (Collector) that records the spans a service
-// exports.
+// exports, and runs a bare gRPC echo server with a service's TLS settings
+// (StartEcho), the raw baseline of the service's benchmarks.
 package servicetest
 
 import (
