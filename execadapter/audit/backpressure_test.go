@@ -193,7 +193,7 @@ func TestBackPressureDoesNotWaitForFsync(t *testing.T) {
 	if err := w.Append(TypeNote, 1, []byte("g0 n0")); err != nil {
 		t.Fatal(err)
 	}
-	<-entered // the syncer waits in an fsync from now on
+	<-entered // the flusher waits in an fsync from now on
 	durable := w.Durable()
 	const n = 2000
 	done := make(chan error, 1)
@@ -277,7 +277,7 @@ func recordEnd(path string, seq uint64) (int64, error) {
 }
 
 // TestCheckpointsCoverOnlySyncedRecords: with fsyncs that lag behind the
-// writes (back-pressure writes while the syncer waits), every checkpoint
+// writes (back-pressure writes while the flusher waits), every checkpoint
 // the writer signs covers only records an fsync has completed for.
 func TestCheckpointsCoverOnlySyncedRecords(t *testing.T) {
 	k, r := key(t, 42)
@@ -300,5 +300,32 @@ func TestCheckpointsCoverOnlySyncedRecords(t *testing.T) {
 	checkNotes(t, cs.path, 1, 5000)
 	if _, err := VerifyFile(context.Background(), cs.path, r); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDefaultBatchBytes(t *testing.T) {
+	tests := []struct {
+		interval time.Duration
+		want     int
+	}{
+		{time.Millisecond, 1 << 20},
+		{2 * time.Millisecond, 1 << 20},
+		{5 * time.Millisecond, 2 << 20},
+		{10 * time.Millisecond, 5 << 20},
+		{time.Second, 16 << 20},
+	}
+	for _, tc := range tests {
+		if got := defaultBatchBytes(tc.interval); got != tc.want {
+			t.Errorf("defaultBatchBytes(%v) = %d, want %d", tc.interval, got, tc.want)
+		}
+	}
+	k, _ := key(t, 42)
+	w, _, err := Open(filepath.Join(t.TempDir(), "a.log"), Options{Signer: k, Durability: Batch, BatchInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if w.opts.BatchBytes != 5<<20 || cap(w.buf) != 2*(5<<20)+1<<16 {
+		t.Fatalf("BatchBytes %d, buffer of %d bytes", w.opts.BatchBytes, cap(w.buf))
 	}
 }

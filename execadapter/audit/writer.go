@@ -85,16 +85,18 @@ type Options struct {
 	Durability Durability
 	// BatchInterval is the group-commit period of Batch (default 2ms).
 	BatchInterval time.Duration
-	// BatchBytes is the pending-records mark of Batch (default 1 MiB) past
-	// which Append applies back-pressure, so that memory stays bounded when
-	// the flusher falls behind and no record is ever dropped: an Append
-	// that finds more than BatchBytes pending while the flusher is idle
-	// hashes and writes them itself; while the flusher is busy hashing and
-	// writing, Appends go on buffering up to twice BatchBytes, and past
-	// that wait for it and write the rest. No Append waits for an fsync.
-	// Stats counts these Appends. Open allocates two buffers of twice
-	// BatchBytes, so that Append never grows one (a record larger than
-	// BatchBytes still may).
+	// BatchBytes is the pending-records mark of Batch past which Append
+	// applies back-pressure, so that memory stays bounded when the flusher
+	// falls behind and no record is ever dropped: an Append that finds more
+	// than BatchBytes pending while the flusher is idle hashes and writes
+	// them itself; while the flusher is busy hashing and writing, Appends
+	// go on buffering up to twice BatchBytes, and past that wait for it and
+	// write the rest. No Append waits for an fsync. Stats counts these
+	// Appends. The default is 1 MiB for each 2ms of BatchInterval (1 MiB
+	// at least, 16 MiB at most): two periods of records at 250 MB/s, so
+	// that a longer period does not turn every flush into back-pressure.
+	// Open allocates two buffers of twice BatchBytes and 64 KiB, so that
+	// Append never grows one (a record over 64 KiB still may).
 	BatchBytes int
 	// CheckpointEvery is the largest number of records between two
 	// checkpoints (default 65536); CheckpointInterval the longest time
@@ -163,13 +165,15 @@ type Writer struct {
 	key  *noteKey
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	buf     []byte // records not yet handed to the file
-	spare   []byte
-	seq     uint64
-	closed  bool
-	err     error // sticky write error
-	appends atomic.Uint64
+	mu     sync.Mutex
+	buf    []byte // records not yet handed to the file
+	spare  []byte
+	seq    uint64
+	closed bool
+	err    error // sticky write error
+	// The fields above are Append's; the pad keeps the flusher's, below,
+	// off their cache lines.
+	_ [64]byte
 
 	flushMu sync.Mutex // serialises writes to the file and the tree
 	tree    tree
@@ -201,10 +205,8 @@ type Writer struct {
 	backPressure, bpBytes   atomic.Uint64
 	witnesses               []*witnessClient
 
-	stop     chan struct{}
-	done     chan struct{}
-	syncReq  chan struct{} // from the flusher to the syncer (Batch)
-	syncDone chan struct{}
+	stop chan struct{}
+	done chan struct{}
 }
 
 // Open opens (or creates) the log at path for appending. It reads the log
@@ -229,7 +231,7 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		opts.BatchInterval = 2 * time.Millisecond
 	}
 	if opts.BatchBytes <= 0 {
-		opts.BatchBytes = 1 << 20
+		opts.BatchBytes = defaultBatchBytes(opts.BatchInterval)
 	}
 	if opts.CheckpointEvery <= 0 {
 		opts.CheckpointEvery = 1 << 16
@@ -332,11 +334,15 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 	w.cpMu.Unlock()
 	if opts.Durability == Batch {
 		w.stop, w.done = make(chan struct{}), make(chan struct{})
-		w.syncReq, w.syncDone = make(chan struct{}, 1), make(chan struct{})
 		go w.flusher()
-		go w.syncer()
 	}
 	return w, rec, nil
+}
+
+// defaultBatchBytes is BatchBytes's default for a group-commit period: 1
+// MiB for each 2ms, between 1 and 16 MiB.
+func defaultBatchBytes(interval time.Duration) int {
+	return int(min(max(interval/(2*time.Millisecond), 1), 16)) << 20
 }
 
 // latestCheckpoint returns the checkpoint of largest size in a checkpoints
@@ -595,9 +601,9 @@ func (w *Writer) Append(typ Type, now int64, parts ...[]byte) error {
 
 // writeOut hands the pending records to the file without waiting for an
 // fsync (Batch, under back-pressure), and unlocks flushMu: memory stays
-// bounded, and the syncer's next fsync makes the records durable. The
+// bounded, and the flusher's next fsync makes the records durable. The
 // caller waited at most for the flusher's hashing and write, never for an
-// fsync, which runs outside flushMu.
+// fsync, which the flusher makes outside flushMu.
 func (w *Writer) writeOut() error {
 	defer w.flushMu.Unlock()
 	err := w.flushLocked(false)
@@ -609,7 +615,7 @@ func (w *Writer) writeOut() error {
 }
 
 // markDurable records that every record up to seq is on stable storage.
-// Several goroutines fsync (the syncer, Sync, Close): the highest wins.
+// Several goroutines fsync (the flusher, Sync, Close): the highest wins.
 func (w *Writer) markDurable(seq uint64) {
 	for {
 		d := w.durable.Load()
@@ -635,7 +641,6 @@ func (w *Writer) appendLocked(typ Type, now int64, parts ...[]byte) uint64 {
 		w.buf = append(w.buf, p...)
 	}
 	w.buf = append(w.buf, zeroHash[:]...)
-	w.appends.Add(1)
 	return w.seq
 }
 
@@ -925,16 +930,17 @@ func (w *Writer) Stats() Stats {
 }
 
 // flusher group-commits in Batch durability: every BatchInterval it hashes
-// the pending records, writes them, and asks the syncer for an fsync. It
-// runs on a thread of its own at the lowest scheduling priority: its
-// hashing and write then yield the CPU to the goroutines that sign and send
+// the pending records and writes them under flushMu, then fsyncs outside
+// it, so that an Append under back-pressure never waits for the disk. A
+// checkpoint, if one is due, covers the tree as it was when the fsync
+// started, every leaf of which the fsync made durable. The flusher runs on
+// a thread of its own at the lowest scheduling priority: its hashing,
+// write and fsync then yield the CPU to the goroutines that sign and send
 // orders, which on a small machine cuts the adapter's p99 latency by about
-// two thirds. The fsync runs on the syncer, outside flushMu, so that
-// neither the next write nor an Append under back-pressure waits for the
-// disk. The thread ends with the goroutine.
+// two thirds, and it wakes no other thread. The thread ends with the
+// goroutine.
 func (w *Writer) flusher() {
 	defer close(w.done)
-	defer close(w.syncReq)
 	runtime.LockOSThread() // never unlocked: the lowered thread exits with us
 	lowerThreadPriority()
 	t := time.NewTicker(w.opts.BatchInterval)
@@ -944,50 +950,42 @@ func (w *Writer) flusher() {
 		case <-w.stop:
 			return
 		case <-t.C:
-			w.flushMu.Lock()
-			_ = w.flushLocked(false) // the error is sticky: Append reports it
-			w.flushMu.Unlock()
-			select {
-			case w.syncReq <- struct{}{}:
-			default: // an fsync is under way; the one asked for is pending
-			}
+			_ = w.groupCommit() // the error is sticky: Append reports it
 		}
 	}
 }
 
-// syncer fsyncs what the flusher (or an Append under back-pressure) wrote,
-// then starts a checkpoint if one is due: the checkpoint covers the tree as
-// it was when the fsync started, every leaf of which the fsync made
-// durable.
-func (w *Writer) syncer() {
-	defer close(w.syncDone)
-	for range w.syncReq {
-		w.flushMu.Lock()
-		upto, n := w.written, w.tree.n
-		var root tlog.Hash
-		due := w.checkpointDue(n)
-		if due {
-			root = w.tree.root()
-		}
-		w.flushMu.Unlock()
-		if w.Err() != nil {
-			continue
-		}
-		if upto > w.durable.Load() {
-			if err := w.f.Sync(); err != nil {
-				w.mu.Lock()
-				if w.err == nil {
-					w.err = fmt.Errorf("%w: audit log %s: %w", ErrNotDurable, w.path, err)
-				}
-				w.mu.Unlock()
-				continue
-			}
-			w.markDurable(upto)
-		}
-		if due {
-			w.startCheckpoint(n, root)
-		}
+// groupCommit hashes and writes the pending records, fsyncs everything
+// written, and starts a checkpoint if one is due.
+func (w *Writer) groupCommit() error {
+	w.flushMu.Lock()
+	err := w.flushLocked(false)
+	upto, n := w.written, w.tree.n
+	var root tlog.Hash
+	due := err == nil && w.checkpointDue(n)
+	if due {
+		root = w.tree.root()
 	}
+	w.flushMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if upto > w.durable.Load() {
+		if err := w.f.Sync(); err != nil {
+			w.mu.Lock()
+			if w.err == nil {
+				w.err = fmt.Errorf("%w: audit log %s: %w", ErrNotDurable, w.path, err)
+			}
+			err = w.err
+			w.mu.Unlock()
+			return err
+		}
+		w.markDurable(upto)
+	}
+	if due {
+		w.startCheckpoint(n, root)
+	}
+	return nil
 }
 
 // Close waits for a checkpoint being signed, writes a last checkpoint,
@@ -1004,7 +1002,6 @@ func (w *Writer) Close() error {
 	if w.stop != nil {
 		close(w.stop)
 		<-w.done
-		<-w.syncDone
 	}
 	w.cpMu.Lock()
 	w.started = false // no checkpoint is asked of the signer from now on
