@@ -25,8 +25,8 @@ import (
 // flusher's work on other threads slows both adapters' orders alike and
 // is not in the ratios (tinywindow demo with and without --no-audit
 // measures it). It reports both adapters' p50/p99/p99.9, their ratios, the
-// throughput ratio (time in SendOrder only) and the Appends that met
-// back-pressure per order.
+// throughput ratio (time in SendOrder only), the Appends that met
+// back-pressure and the process's minor page faults, per order.
 //
 //	go test -run '^$' -bench AuditPaired -benchtime 200000x -count 5 ./execadapter/
 func BenchmarkAuditPaired(b *testing.B) {
@@ -48,6 +48,7 @@ func BenchmarkAuditPaired(b *testing.B) {
 	var ta, tn time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
+	f0, haveFaults := minorFaults()
 	for range b.N {
 		buf = mix.Append(buf[:0], time.Now().UnixNano())
 		t0 := time.Now()
@@ -61,6 +62,9 @@ func BenchmarkAuditPaired(b *testing.B) {
 		tn += t2.Sub(t1)
 	}
 	b.StopTimer()
+	if f1, _ := minorFaults(); haveFaults {
+		b.ReportMetric(float64(f1-f0)/float64(b.N), "page-faults/op")
+	}
 	for _, m := range latency.Compare("audit", sa, "noaudit", sn) {
 		b.ReportMetric(m.Value, m.Unit)
 	}

@@ -266,7 +266,7 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		bufSize += 2 * opts.BatchBytes
 	}
 	w := &Writer{opts: opts, f: f, path: path, log: opts.Logger, fh: sha256.New(), cpTime: time.Now(),
-		buf: make([]byte, 0, bufSize), spare: make([]byte, 0, bufSize)}
+		buf: prefaulted(bufSize), spare: prefaulted(bufSize)}
 	w.store = func(h tlog.Hash) { w.hbuf = append(w.hbuf, h[:]...) }
 	fail := func(err error) (*Writer, Recovery, error) {
 		f.Close()
@@ -337,6 +337,17 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		go w.flusher()
 	}
 	return w, rec, nil
+}
+
+// prefaulted returns an empty buffer of capacity n whose pages are mapped:
+// the kernel maps them now rather than by page faults in the Appends that
+// first reach them.
+func prefaulted(n int) []byte {
+	b := make([]byte, n)
+	for i := 0; i < n; i += 4096 {
+		b[i] = 0
+	}
+	return b[:0]
 }
 
 // defaultBatchBytes is BatchBytes's default for a group-commit period: 1
