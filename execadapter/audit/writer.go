@@ -95,8 +95,9 @@ type Options struct {
 	// Appends. The default is 1 MiB for each 2ms of BatchInterval (1 MiB
 	// at least, 16 MiB at most): two periods of records at 250 MB/s, so
 	// that a longer period does not turn every flush into back-pressure.
-	// Open allocates two buffers of twice BatchBytes and 64 KiB, so that
-	// Append never grows one (a record over 64 KiB still may).
+	// Open allocates two buffers of twice BatchBytes and 64 KiB and maps
+	// their pages (they stay resident), so that Append never grows one (a
+	// record over 64 KiB still may) nor takes a page fault in it.
 	BatchBytes int
 	// CheckpointEvery is the largest number of records between two
 	// checkpoints (default 65536); CheckpointInterval the longest time
