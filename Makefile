@@ -20,11 +20,12 @@ build:
 	go build -ldflags "$(LDFLAGS)" -o bin/tinywindow ./cmd/tinywindow
 
 bench: bench-latency
-	go test -run '^$$' -skip '^Benchmark(TCPPaired|OrderPaired|AdapterPaired|RemotePaired|RemoteConcurrent)$$' -bench . -benchmem github.com/tinywindow/tinywindow/...
+	go test -run '^$$' -skip '^Benchmark(TCPPaired|OrderPaired|AuditPaired|AdapterPaired|RemotePaired|RemoteConcurrent)$$' -bench . -benchmem github.com/tinywindow/tinywindow/...
 
 bench-latency:
 	go test -run '^$$' -bench '^BenchmarkTCPPaired$$' -benchtime 20000x -count 5 ./execadapter/venue/
 	go test -run '^$$' -bench '^BenchmarkOrderPaired$$' -benchtime 100000x -count 5 ./execadapter/
+	go test -run '^$$' -bench '^BenchmarkAuditPaired$$' -benchtime 200000x -count 5 ./execadapter/
 	go test -run '^$$' -bench '^BenchmarkAdapterPaired$$' -benchtime 20000x -count 5 ./providers/pkcs11/
 	go test -run '^$$' -bench '^BenchmarkAdapterPaired$$' -benchtime 2000x -count 5 ./providers/pqc/
 	go test -run '^$$' -bench '^BenchmarkRemotePaired$$' -benchtime 20000x -count 5 ./providers/remote/

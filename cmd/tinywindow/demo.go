@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -48,6 +49,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	traceFile := fs.String("trace", "", "write an execution trace of the run to this file (go tool trace)")
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "deadline of each order's wait for the venue")
 	baseline := fs.Bool("baseline", false, "also time, between orders, the raw sign and verify each order needs; print both and their ratios")
 	venueKey := fs.String("venue-key", "", "key URI the in-process venue verifies with: a handle of its own on the signer's key (default: the signer's own handle)")
@@ -132,6 +134,17 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 			return e.errorf("demo: --cpuprofile: %v", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return e.errorf("demo: --trace: %v", err)
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return e.errorf("demo: --trace: %v", err)
+		}
+		defer trace.Stop()
 	}
 	res, err := demo.Run(ctx, opts)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,6 +35,36 @@ func TestDemoJSON(t *testing.T) {
 	}
 	if res["audit_verified"] != true || res["orders"].(float64) != 3000 || res["rejected"].(float64) == 0 {
 		t.Fatalf("result %s", out)
+	}
+}
+
+// TestDemoTrace: --trace writes an execution trace of the run that go tool
+// trace reads (it starts with the runtime's trace header), and the JSON
+// carries the audit log's back-pressure counters.
+func TestDemoTrace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "demo.trace")
+	code, out, stderr := execRun(t, "demo", "--orders", "500", "--json", "--trace", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("go 1.")) || len(b) < 1000 {
+		t.Fatalf("trace file of %d bytes starts with %q", len(b), b[:min(len(b), 16)])
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, k := range []string{"audit_back_pressure", "audit_back_pressure_bytes"} {
+		if _, ok := res[k]; !ok {
+			t.Errorf("JSON lacks %s: %s", k, out)
+		}
+	}
+	if code, _, _ := execRun(t, "demo", "--orders", "10", "--trace", filepath.Join(t.TempDir(), "no", "such", "dir")); code == exitOK {
+		t.Fatal("a trace file that cannot be created: exit 0")
 	}
 }
 

@@ -85,10 +85,19 @@ type Options struct {
 	Durability Durability
 	// BatchInterval is the group-commit period of Batch (default 2ms).
 	BatchInterval time.Duration
-	// BatchBytes bounds the records Batch holds in memory (default 1 MiB):
-	// an Append that finds more pending hashes and writes them itself,
-	// without waiting for an fsync, so memory stays bounded when the
-	// flusher falls behind.
+	// BatchBytes is the pending-records mark of Batch past which Append
+	// applies back-pressure, so that memory stays bounded when the flusher
+	// falls behind and no record is ever dropped: an Append that finds more
+	// than BatchBytes pending while the flusher is idle hashes and writes
+	// them itself; while the flusher is busy hashing and writing, Appends
+	// go on buffering up to twice BatchBytes, and past that wait for it and
+	// write the rest. No Append waits for an fsync. Stats counts these
+	// Appends. The default is 1 MiB for each 2ms of BatchInterval (1 MiB
+	// at least, 16 MiB at most): two periods of records at 250 MB/s, so
+	// that a longer period does not turn every flush into back-pressure.
+	// Open allocates two buffers of twice BatchBytes and 64 KiB and maps
+	// their pages (they stay resident), so that Append never grows one (a
+	// record over 64 KiB still may) nor takes a page fault in it.
 	BatchBytes int
 	// CheckpointEvery is the largest number of records between two
 	// checkpoints (default 65536); CheckpointInterval the longest time
@@ -140,6 +149,12 @@ type Stats struct {
 	WitnessFailures    uint64 // witness requests that failed
 	Cosignatures       uint64 // cosignatures received and kept
 	WitnessBehind      int    // witnesses that have not cosigned the latest checkpoint
+	// BackPressure counts the Appends (Batch durability) that found
+	// BatchBytes pending because the flusher was behind, and hashed and
+	// wrote the pending records on the caller's goroutine;
+	// BackPressureBytes the bytes they wrote. Nothing is dropped.
+	BackPressure      uint64
+	BackPressureBytes uint64
 }
 
 // Writer appends records to a log file and keeps its Merkle tree. It is
@@ -151,13 +166,15 @@ type Writer struct {
 	key  *noteKey
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	buf     []byte // records not yet handed to the file
-	spare   []byte
-	seq     uint64
-	closed  bool
-	err     error // sticky write error
-	appends atomic.Uint64
+	mu     sync.Mutex
+	buf    []byte // records not yet handed to the file
+	spare  []byte
+	seq    uint64
+	closed bool
+	err    error // sticky write error
+	// The fields above are Append's; the pad keeps the flusher's, below,
+	// off their cache lines.
+	_ [64]byte
 
 	flushMu sync.Mutex // serialises writes to the file and the tree
 	tree    tree
@@ -169,6 +186,7 @@ type Writer struct {
 	store   func(tlog.Hash)
 	hf, xf  *os.File // hashes and index files
 	durable atomic.Uint64
+	outLen  int // bytes the last flushLocked handed to the file
 
 	cpMu    sync.Mutex
 	cpBusy  bool
@@ -185,6 +203,7 @@ type Writer struct {
 
 	checkpoints, cpFailures atomic.Uint64
 	wFailures, cosigs       atomic.Uint64
+	backPressure, bpBytes   atomic.Uint64
 	witnesses               []*witnessClient
 
 	stop chan struct{}
@@ -213,7 +232,7 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		opts.BatchInterval = 2 * time.Millisecond
 	}
 	if opts.BatchBytes <= 0 {
-		opts.BatchBytes = 1 << 20
+		opts.BatchBytes = defaultBatchBytes(opts.BatchInterval)
 	}
 	if opts.CheckpointEvery <= 0 {
 		opts.CheckpointEvery = 1 << 16
@@ -241,8 +260,14 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 	if err != nil {
 		return nil, Recovery{}, fmt.Errorf("audit log: opening %s: %w", path, err)
 	}
+	bufSize := 1 << 16
+	if opts.Durability == Batch {
+		// Room for the back-pressure bound and the record that crosses it:
+		// Append copies into a buffer that never grows.
+		bufSize += 2 * opts.BatchBytes
+	}
 	w := &Writer{opts: opts, f: f, path: path, log: opts.Logger, fh: sha256.New(), cpTime: time.Now(),
-		buf: make([]byte, 0, 1<<16), spare: make([]byte, 0, 1<<16)}
+		buf: prefaulted(bufSize), spare: prefaulted(bufSize)}
 	w.store = func(h tlog.Hash) { w.hbuf = append(w.hbuf, h[:]...) }
 	fail := func(err error) (*Writer, Recovery, error) {
 		f.Close()
@@ -313,6 +338,23 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		go w.flusher()
 	}
 	return w, rec, nil
+}
+
+// prefaulted returns an empty buffer of capacity n whose pages are mapped:
+// the kernel maps them now rather than by page faults in the Appends that
+// first reach them.
+func prefaulted(n int) []byte {
+	b := make([]byte, n)
+	for i := 0; i < n; i += 4096 {
+		b[i] = 0
+	}
+	return b[:0]
+}
+
+// defaultBatchBytes is BatchBytes's default for a group-commit period: 1
+// MiB for each 2ms, between 1 and 16 MiB.
+func defaultBatchBytes(interval time.Duration) int {
+	return int(min(max(interval/(2*time.Millisecond), 1), 16)) << 20
 }
 
 // latestCheckpoint returns the checkpoint of largest size in a checkpoints
@@ -554,24 +596,45 @@ func (w *Writer) Append(typ Type, now int64, parts ...[]byte) error {
 		return err
 	}
 	seq := w.appendLocked(typ, now, parts...)
-	full := len(w.buf) >= w.opts.BatchBytes
+	pending := len(w.buf)
 	w.mu.Unlock()
 	if w.opts.Durability == Always {
 		return w.commit(seq)
 	}
-	if full {
+	switch {
+	case pending >= 2*w.opts.BatchBytes:
+		w.flushMu.Lock()
+		return w.writeOut()
+	case pending >= w.opts.BatchBytes && w.flushMu.TryLock():
 		return w.writeOut()
 	}
 	return nil
 }
 
 // writeOut hands the pending records to the file without waiting for an
-// fsync (Batch, when BatchBytes are pending): memory stays bounded, and
-// the flusher's next fsync makes them durable.
+// fsync (Batch, under back-pressure), and unlocks flushMu: memory stays
+// bounded, and the flusher's next fsync makes the records durable. The
+// caller waited at most for the flusher's hashing and write, never for an
+// fsync, which the flusher makes outside flushMu.
 func (w *Writer) writeOut() error {
-	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
-	return w.flushLocked(false)
+	err := w.flushLocked(false)
+	if w.outLen > 0 {
+		w.backPressure.Add(1)
+		w.bpBytes.Add(uint64(w.outLen))
+	}
+	return err
+}
+
+// markDurable records that every record up to seq is on stable storage.
+// Several goroutines fsync (the flusher, Sync, Close): the highest wins.
+func (w *Writer) markDurable(seq uint64) {
+	for {
+		d := w.durable.Load()
+		if d >= seq || w.durable.CompareAndSwap(d, seq) {
+			return
+		}
+	}
 }
 
 // appendLocked encodes a record into the buffer, with room for its leaf
@@ -590,7 +653,6 @@ func (w *Writer) appendLocked(typ Type, now int64, parts ...[]byte) uint64 {
 		w.buf = append(w.buf, p...)
 	}
 	w.buf = append(w.buf, zeroHash[:]...)
-	w.appends.Add(1)
 	return w.seq
 }
 
@@ -615,6 +677,7 @@ func (w *Writer) commit(seq uint64) error {
 // checkpoint is due, it starts signing one outside every lock: a checkpoint
 // only ever covers records on stable storage.
 func (w *Writer) flushLocked(sync bool) error {
+	w.outLen = 0
 	w.mu.Lock()
 	if w.err != nil {
 		err := w.err
@@ -634,7 +697,7 @@ func (w *Writer) flushLocked(sync bool) error {
 				w.mu.Unlock()
 				return err
 			}
-			w.durable.Store(w.written)
+			w.markDurable(w.written)
 		}
 		w.maybeCheckpoint()
 		return nil
@@ -643,6 +706,7 @@ func (w *Writer) flushLocked(sync bool) error {
 	w.buf = w.spare[:0]
 	upto := w.seq
 	w.mu.Unlock()
+	w.outLen = len(out)
 
 	var ob [8]byte
 	for p := 0; p < len(out); {
@@ -681,20 +745,41 @@ func (w *Writer) flushLocked(sync bool) error {
 	}
 	w.written = upto
 	if sync {
-		w.durable.Store(upto)
+		w.markDurable(upto)
 		w.maybeCheckpoint()
 	}
 	return nil
 }
 
 // maybeCheckpoint starts signing a checkpoint of the tree as flushed, if
-// one is due and none is being signed; flushMu is held.
+// one is due and none is being signed; flushMu is held and everything
+// flushed is on stable storage.
 func (w *Writer) maybeCheckpoint() {
+	if w.checkpointDue(w.tree.n) {
+		w.startCheckpoint(w.tree.n, w.tree.root())
+	}
+}
+
+// checkpointDue reports whether a checkpoint of a tree of n leaves is due
+// and none is being signed.
+func (w *Writer) checkpointDue(n int64) bool {
 	w.cpMu.Lock()
 	defer w.cpMu.Unlock()
-	n := w.tree.n
-	if !w.started || w.cpBusy || n <= w.lastCP ||
-		(n-w.lastCP < int64(w.opts.CheckpointEvery) && time.Since(w.cpTime) < w.opts.CheckpointInterval) {
+	return w.dueLocked(n)
+}
+
+func (w *Writer) dueLocked(n int64) bool {
+	return w.started && !w.cpBusy && n > w.lastCP &&
+		(n-w.lastCP >= int64(w.opts.CheckpointEvery) || time.Since(w.cpTime) >= w.opts.CheckpointInterval)
+}
+
+// startCheckpoint hands the signer a checkpoint of the tree of n leaves
+// with root hash root, whose leaves are all on stable storage, if one is
+// still due.
+func (w *Writer) startCheckpoint(n int64, root tlog.Hash) {
+	w.cpMu.Lock()
+	defer w.cpMu.Unlock()
+	if !w.dueLocked(n) {
 		return
 	}
 	w.mu.Lock()
@@ -704,7 +789,7 @@ func (w *Writer) maybeCheckpoint() {
 		return
 	}
 	w.cpBusy = true
-	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: w.tree.root()}, Time: checkpointTime()}
+	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: root}, Time: checkpointTime()}
 	w.cpWG.Add(1)
 	w.cpReq <- c // never blocks: at most one is outstanding
 }
@@ -846,7 +931,8 @@ func (w *Writer) Err() error {
 // Stats returns the writer's counters.
 func (w *Writer) Stats() Stats {
 	s := Stats{Checkpoints: w.checkpoints.Load(), CheckpointFailures: w.cpFailures.Load(),
-		WitnessFailures: w.wFailures.Load(), Cosignatures: w.cosigs.Load()}
+		WitnessFailures: w.wFailures.Load(), Cosignatures: w.cosigs.Load(),
+		BackPressure: w.backPressure.Load(), BackPressureBytes: w.bpBytes.Load()}
 	for _, wc := range w.witnesses {
 		if wc.behind() {
 			s.WitnessBehind++
@@ -855,11 +941,17 @@ func (w *Writer) Stats() Stats {
 	return s
 }
 
-// flusher group-commits in Batch durability. It runs on a thread of its own
-// at the lowest scheduling priority: its hashing, write and fsync then yield
-// the CPU to the goroutines that sign and send orders, which on a small
-// machine cuts the adapter's p99 latency by about two thirds. The thread
-// ends with the goroutine.
+// flusher group-commits in Batch durability: every BatchInterval it hashes
+// the pending records and writes them under flushMu, then fsyncs outside
+// it, so that an Append under back-pressure never waits for the disk. A
+// checkpoint, if one is due, covers the tree as it was when the fsync
+// started, every leaf of which the fsync made durable. The flusher runs on
+// a thread of its own at the lowest scheduling priority: its hashing,
+// write and fsync then yield the CPU to the goroutines that sign and send
+// orders, which on a small machine cuts the adapter's p99 latency by about
+// two thirds. Its fsync needs no goroutine of its own, whose wake-up every
+// period would cost a thread wake-up too. The thread ends with the
+// goroutine.
 func (w *Writer) flusher() {
 	defer close(w.done)
 	runtime.LockOSThread() // never unlocked: the lowered thread exits with us
@@ -871,11 +963,42 @@ func (w *Writer) flusher() {
 		case <-w.stop:
 			return
 		case <-t.C:
-			w.flushMu.Lock()
-			_ = w.flushLocked(true) // the error is sticky: Append reports it
-			w.flushMu.Unlock()
+			_ = w.groupCommit() // the error is sticky: Append reports it
 		}
 	}
+}
+
+// groupCommit hashes and writes the pending records, fsyncs everything
+// written, and starts a checkpoint if one is due.
+func (w *Writer) groupCommit() error {
+	w.flushMu.Lock()
+	err := w.flushLocked(false)
+	upto, n := w.written, w.tree.n
+	var root tlog.Hash
+	due := err == nil && w.checkpointDue(n)
+	if due {
+		root = w.tree.root()
+	}
+	w.flushMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if upto > w.durable.Load() {
+		if err := w.f.Sync(); err != nil {
+			w.mu.Lock()
+			if w.err == nil {
+				w.err = fmt.Errorf("%w: audit log %s: %w", ErrNotDurable, w.path, err)
+			}
+			err = w.err
+			w.mu.Unlock()
+			return err
+		}
+		w.markDurable(upto)
+	}
+	if due {
+		w.startCheckpoint(n, root)
+	}
+	return nil
 }
 
 // Close waits for a checkpoint being signed, writes a last checkpoint,

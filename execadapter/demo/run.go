@@ -96,14 +96,20 @@ type Result struct {
 	AuditPath     string         `json:"audit_path,omitempty"`
 	AuditError    string         `json:"audit_error,omitempty"`
 	// The audit writer's counters (audit.Stats).
-	AuditCheckpoints        uint64           `json:"audit_checkpoints"`
-	AuditCheckpointFailures uint64           `json:"audit_checkpoint_failures"`
-	AuditCosignatures       uint64           `json:"audit_cosignatures"`
-	AuditWitnessFailures    uint64           `json:"audit_witness_failures"`
-	Signer                  provider.KeyInfo `json:"signer"`
-	Venue                   string           `json:"venue"`
-	Durability              string           `json:"audit_durability"`
-	MallocsPerOp            float64          `json:"mallocs_per_order"`
+	AuditCheckpoints        uint64 `json:"audit_checkpoints"`
+	AuditCheckpointFailures uint64 `json:"audit_checkpoint_failures"`
+	AuditCosignatures       uint64 `json:"audit_cosignatures"`
+	AuditWitnessFailures    uint64 `json:"audit_witness_failures"`
+	// AuditBackPressure counts the SendOrder calls whose audit record found
+	// the log's pending bound reached (the flusher behind) and that hashed
+	// and wrote the pending records themselves; AuditBackPressureBytes the
+	// bytes they wrote (audit.Stats). No record is dropped.
+	AuditBackPressure      uint64           `json:"audit_back_pressure"`
+	AuditBackPressureBytes uint64           `json:"audit_back_pressure_bytes"`
+	Signer                 provider.KeyInfo `json:"signer"`
+	Venue                  string           `json:"venue"`
+	Durability             string           `json:"audit_durability"`
+	MallocsPerOp           float64          `json:"mallocs_per_order"`
 	// Baseline holds the raw sign-and-verify loop measured alongside the
 	// orders (Options.Baseline). Throughput leaves its time out; CPU and
 	// allocations per order include its work.
@@ -348,6 +354,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	st := log.Stats()
 	res.AuditCheckpoints, res.AuditCheckpointFailures = st.Checkpoints, st.CheckpointFailures
 	res.AuditCosignatures, res.AuditWitnessFailures = st.Cosignatures, st.WitnessFailures
+	res.AuditBackPressure, res.AuditBackPressureBytes = st.BackPressure, st.BackPressureBytes
 	rep, err := audit.VerifyFile(ctx, path, cpKeys)
 	if err != nil {
 		res.AuditError = err.Error()
