@@ -20,11 +20,13 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/tinywindow/tinywindow/provider"
-	_ "github.com/tinywindow/tinywindow/providers/hmac"
+	"github.com/tinywindow/tinywindow/providers/hmac"
 	_ "github.com/tinywindow/tinywindow/providers/remote"
 	"github.com/tinywindow/tinywindow/service"
 	"github.com/tinywindow/tinywindow/service/servicetest"
@@ -338,6 +340,80 @@ func TestDeadlines(t *testing.T) {
 	}
 	if d := time.Since(t0); d > 2*time.Second {
 		t.Errorf("sign took %v despite the service's 300ms max-deadline", d)
+	}
+}
+
+// TestDefaultTimeout: the remote URI's timeout, which bounds a call whose
+// context has no deadline, stays with the client. The key in the service
+// gets the service's max-deadline, not the timeout; when the timeout passes,
+// the client gives up with the error it has always given, and the service
+// cancels the call. A deadline the caller sets still reaches the key.
+func TestDefaultTimeout(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "  slow: slowtest:seed=42;delay=1h\n", "limits: {max-deadline: 1h}\n")
+	k := e.open(t, "slow", "timeout=200ms", "retries=0")
+	sig, err := hmac.NewFromSeed(42).Sign(ctx, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		op   string
+		call func(context.Context) error
+	}{
+		{"sign", func(ctx context.Context) error { _, err := k.Sign(ctx, []byte("x")); return err }},
+		{"verify", func(ctx context.Context) error { return k.Verify(ctx, []byte("x"), sig) }},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			for len(slowStarted) > 0 { // left by other tests
+				<-slowStarted
+			}
+			// No deadline from the caller: the URI's timeout.
+			done := make(chan error, 1)
+			go func() { done <- tc.call(ctx) }()
+			kctx := <-slowStarted
+			if d, ok := kctx.Deadline(); !ok || time.Until(d) < 30*time.Minute {
+				t.Errorf("the key's deadline is %v away (%v), want the service's max-deadline of 1h, not the URI's timeout of 200ms", time.Until(d).Round(time.Millisecond), ok)
+			}
+			err := <-done
+			want := provider.ErrUnavailable.Error() + ": remote " + tc.op + ", key \"slow\" at \"" + e.addr +
+				"\": rpc error: code = DeadlineExceeded desc = context deadline exceeded"
+			if err == nil || err.Error() != want {
+				t.Errorf("%s past the URI's timeout: %v, want %s", tc.op, err, want)
+			}
+			if !errors.Is(err, provider.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || status.Code(err) != codes.DeadlineExceeded {
+				t.Errorf("%s past the URI's timeout: %v: want ErrUnavailable with status DEADLINE_EXCEEDED, and not context.DeadlineExceeded (the caller's context has not expired)", tc.op, err)
+			}
+			waitDone(t, kctx, context.Canceled)
+
+			// The caller's own deadline reaches the key.
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			defer cancel()
+			go func() { done <- tc.call(cctx) }()
+			kctx = <-slowStarted
+			cd, _ := cctx.Deadline()
+			if d, ok := kctx.Deadline(); !ok || d.Sub(cd).Abs() > time.Minute {
+				t.Errorf("the key's deadline is %v away (%v), want the caller's, 2m away", time.Until(d).Round(time.Millisecond), ok)
+			}
+			cancel()
+			if err := <-done; !errors.Is(err, provider.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+				t.Errorf("%s cancelled by its caller: %v", tc.op, err)
+			}
+			waitDone(t, kctx, context.Canceled)
+		})
+	}
+}
+
+// waitDone waits for the context of a call in the service to end, and
+// checks why it ended.
+func waitDone(t *testing.T, ctx context.Context, want error) {
+	t.Helper()
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Minute): // only a guard against a hang
+		t.Fatal("the service's call still runs after its client gave up")
+	}
+	if err := ctx.Err(); !errors.Is(err, want) {
+		t.Errorf("the service's call ended with %v, want %v (the client gave up)", err, want)
 	}
 }
 

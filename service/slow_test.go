@@ -35,8 +35,10 @@ func init() {
 	})
 }
 
-// slowStarted receives a value each time a slow call starts waiting.
-var slowStarted = make(chan struct{}, 64)
+// slowStarted receives the context of each slow call as it starts waiting,
+// so that a test can read the deadline the key was given and watch the call
+// end.
+var slowStarted = make(chan context.Context, 64)
 
 type slowKey struct {
 	*hmac.Key
@@ -45,7 +47,7 @@ type slowKey struct {
 
 func (k *slowKey) wait(ctx context.Context) error {
 	select {
-	case slowStarted <- struct{}{}:
+	case slowStarted <- ctx:
 	default:
 	}
 	t := time.NewTimer(k.delay)

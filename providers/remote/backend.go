@@ -48,9 +48,14 @@ func init() {
 //	server-name=NAME          name to check on the service's certificate (default: the host dialled)
 //	require-post-quantum=true only an ML-KEM hybrid key exchange and an ML-DSA service certificate (Go 1.27)
 //	dns-server=HOST:PORT      DNS server that resolves the host of addr, instead of the system's resolver
-//	timeout=DURATION          deadline of a call whose context has none (default 10s)
+//	timeout=DURATION          limit of a call whose context has no deadline (default 10s)
 //	retries=N                 retries of calls that are safe to repeat (default 2)
 //	insecure-loopback=true    plaintext to a service on a loopback address, without certificates
+//
+// The timeout is kept on the client: a call past it fails as one past a
+// deadline does (ErrUnavailable, status DEADLINE_EXCEEDED) and the service
+// cancels it, but the service is not sent it, and bounds such a call by its
+// own max-deadline. A deadline set on the caller's context is sent.
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {

@@ -145,13 +145,27 @@ func (k *Key) checkSize(msg []byte) error {
 	return nil
 }
 
-// withTimeout gives ctx the URI's timeout when it has no deadline.
+// withTimeout bounds a call whose ctx has no deadline by the URI's timeout,
+// on this side only. The returned context ends when the timeout passes, with
+// context.DeadlineExceeded, so gRPC fails the call as it fails one past a
+// deadline (DEADLINE_EXCEEDED) and resets its stream, which cancels the call
+// in the service; but it reports no deadline, so gRPC sends the service no
+// grpc-timeout header, and the service bounds the call by its max-deadline.
+// A deadline the caller set is kept, and travels to the service.
 func (k *Key) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, k.cfg.timeout)
+	ctx, cancel := context.WithTimeout(ctx, k.cfg.timeout)
+	return localDeadline{ctx}, cancel
 }
+
+// localDeadline is a context whose deadline stays with this process: it ends
+// when its parent's deadline passes, but Deadline reports none.
+type localDeadline struct{ context.Context }
+
+// Deadline reports no deadline, so that gRPC does not send it.
+func (localDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }
 
 // retry runs call, which must be safe to repeat, up to 1+retries times while
 // it fails with a retryable error and ctx allows.

@@ -122,10 +122,11 @@ const concurrentCallers = 32
 // latency percentiles under that load.
 //
 // With echo=raw the echo's context has no deadline, as the benchmark's Sign
-// calls have none; with echo=deadline each echo carries the deadline that
-// the remote backend gives such a call (its timeout, 10s by default), which
-// Sign then pays for and the raw echo does not: a timer on each side and a
-// grpc-timeout header.
+// calls have none; with echo=deadline each echo carries a deadline of the
+// URI's default timeout (10s), as a call whose caller set a deadline does: a
+// timer on each side and a grpc-timeout header. A Sign without a deadline
+// pays a timer on each side (the URI's timeout on the client, the service's
+// max-deadline in the service) but no header.
 func BenchmarkRemoteConcurrent(b *testing.B) {
 	for _, deadline := range []bool{false, true} {
 		name := "echo=raw"
