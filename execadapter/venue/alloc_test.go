@@ -47,3 +47,46 @@ func TestTCPSubmitDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations per order", allocs)
 	}
 }
+
+// TestSignedAckAllocations: with signed acks, a Submit allocates only the
+// copy of the signed ack that the caller keeps (Ack.Signed), and parsing a
+// well-formed signed ack allocates nothing.
+func TestSignedAckAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("counts allocations of a whole round trip")
+	}
+	key := hmac.NewFromSeed(42)
+	keys, _ := provider.NewKeyring(key)
+	srv := startServerOpts(t, keys, ServerOptions{Signer: hmac.NewFromSeed(9)})
+	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const runs = 2000
+	envs, ids := make([][]byte, runs+1), make([][]byte, runs+1)
+	for i := range envs {
+		ids[i] = fmt.Appendf(nil, "signed-alloc-%d", i)
+		envs[i] = signed(t, key, string(ids[i]), time.Now())
+	}
+	i := 0
+	var last Ack
+	allocs := testing.AllocsPerRun(runs, func() {
+		ack, err := c.Submit(context.Background(), envs[i], ids[i])
+		if err != nil || ack.Status != Accepted || ack.Signed == nil {
+			t.Fatalf("%s: %+v %v", ids[i], ack, err)
+		}
+		last = ack
+		i++
+	})
+	if allocs != 1 {
+		t.Errorf("%v allocations per order with signed acks; want 1 (the caller's copy of the ack)", allocs)
+	}
+	if parse := testing.AllocsPerRun(100, func() {
+		if _, err := ParseSignedAck(last.Signed); err != nil {
+			t.Fatal(err)
+		}
+	}); parse != 0 {
+		t.Errorf("ParseSignedAck: %v allocations; want 0", parse)
+	}
+}

@@ -111,10 +111,17 @@ func ParseSignedAck(body []byte) (SignedAck, error) {
 		return v
 	}
 	length := func(size, lo, hi int, what string) int {
-		v := take(size, what+" length")
 		if err != nil {
 			return 0
 		}
+		if size > len(p) {
+			// The message is built here, not passed to take, so that a
+			// well-formed ack allocates nothing for it.
+			err = fmt.Errorf("%w: signed ack %s length: need %d bytes, %d remain", ErrProtocol, what, size, len(p))
+			return 0
+		}
+		v := p[:size]
+		p = p[size:]
 		var l int
 		if size == 1 {
 			l = int(v[0])
