@@ -19,7 +19,8 @@ import (
 
 // clientPolicy is what one client identity may do.
 type clientPolicy struct {
-	identity string
+	identity string // as configured, for logs and metrics
+	match    string // typed (see parseIdentity), compared with the caller's names
 	allKeys  bool
 	keys     map[string]bool
 	ops      map[string]bool
@@ -27,7 +28,9 @@ type clientPolicy struct {
 }
 
 func newPolicy(c Client, prev *clientPolicy) *clientPolicy {
-	p := &clientPolicy{identity: c.Identity, keys: map[string]bool{}, ops: map[string]bool{}}
+	// Config.validate has checked the identity.
+	match, _ := parseIdentity(c.Identity)
+	p := &clientPolicy{identity: c.Identity, match: match, keys: map[string]bool{}, ops: map[string]bool{}}
 	for _, k := range c.Keys {
 		if k == "*" {
 			p.allKeys = true
@@ -60,8 +63,9 @@ func (p *clientPolicy) operations() []string {
 	return out
 }
 
-// peerIdentities returns the identities of the caller: the names on its
-// verified certificate, or InsecureIdentity on a plaintext connection.
+// peerIdentities returns the typed identities of the caller: the names on
+// its verified certificate, or the CN InsecureIdentity on a plaintext
+// connection.
 func peerIdentities(ctx context.Context) ([]string, error) {
 	p, ok := peer.FromContext(ctx)
 	if !ok {
@@ -70,7 +74,7 @@ func peerIdentities(ctx context.Context) ([]string, error) {
 	if p.AuthInfo == nil || p.AuthInfo.AuthType() == "insecure" {
 		// Only a server started with Options.InsecureLoopback has
 		// plaintext connections.
-		return []string{InsecureIdentity}, nil
+		return []string{typedIdentity(identityCN, InsecureIdentity)}, nil
 	}
 	ti, ok := p.AuthInfo.(credentials.TLSInfo)
 	if !ok {
@@ -89,7 +93,7 @@ func peerIdentities(ctx context.Context) ([]string, error) {
 // ids names.
 func (st *state) policyFor(ids []string) *clientPolicy {
 	for _, p := range st.clients {
-		if slices.Contains(ids, p.identity) {
+		if slices.Contains(ids, p.match) {
 			return p
 		}
 	}

@@ -59,7 +59,7 @@ const (
 //	backends:                            per-scheme options added to every key URI of that scheme
 //	  pkcs11: {module-path: /usr/lib/softhsm/libsofthsm2.so, pin-source: env:TW_PIN}
 //	clients:
-//	  - identity: trader-1               certificate CN, DNS, URI or e-mail SAN
+//	  - identity: trader-1               certificate subject CN; or dns:NAME, uri:URI, email:ADDRESS for a SAN
 //	    keys: [orders]                   key names, or "*" for every key
 //	    operations: [sign, verify]
 //	    rate: 2000                       requests a second (0: unlimited)
@@ -193,14 +193,15 @@ func (c *Config) Check() error {
 	seen := map[string]bool{}
 	for i, cl := range c.Clients {
 		where := fmt.Sprintf("clients[%d]", i)
-		if cl.Identity == "" {
-			return configErr("%s: identity is empty; give the certificate's CN or a SAN", where)
+		typed, err := parseIdentity(cl.Identity)
+		if err != nil {
+			return configErr("%s: %v", where, err)
 		}
 		where = fmt.Sprintf("clients[%d] (%q)", i, cl.Identity)
-		if seen[cl.Identity] {
+		if seen[typed] {
 			return configErr("%s: identity appears twice", where)
 		}
-		seen[cl.Identity] = true
+		seen[typed] = true
 		if len(cl.Keys) == 0 {
 			return configErr("%s: keys is empty; list key names or \"*\"", where)
 		}

@@ -151,16 +151,3 @@ func (s *Server) verifyClient(st *serverTLS) func(tls.ConnectionState) error {
 	}
 }
 
-// identities returns the names a verified client certificate goes by: its
-// subject CN, DNS names, URIs and e-mail addresses.
-func identities(cert *x509.Certificate) []string {
-	var out []string
-	if cert.Subject.CommonName != "" {
-		out = append(out, cert.Subject.CommonName)
-	}
-	out = append(out, cert.DNSNames...)
-	for _, u := range cert.URIs {
-		out = append(out, u.String())
-	}
-	return append(out, cert.EmailAddresses...)
-}

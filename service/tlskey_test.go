@@ -94,7 +94,7 @@ func TestTLSKeyURI(t *testing.T) {
 	mu.Lock()
 	logged := log.String()
 	mu.Unlock()
-	for _, want := range []string{"tls handshake", "identities=[trader]", "group=" + tls.X25519MLKEM768.String(), "post-quantum-group=true",
+	for _, want := range []string{"tls handshake", "identities=[cn:trader]", "group=" + tls.X25519MLKEM768.String(), "post-quantum-group=true",
 		"client-signature=ecdsa_secp256r1_sha256", "server-signature=ecdsa_secp256r1_sha256"} {
 		if !strings.Contains(logged, want) {
 			t.Errorf("the log lacks %q:\n%s", want, logged)

@@ -88,10 +88,11 @@ type CertOptions struct {
 	// CommonName is the subject CN.
 	CommonName string
 	// DNSNames and IPs are SANs; URIs are URI SANs such as
-	// spiffe://example.org/trader.
-	DNSNames []string
-	IPs      []net.IP
-	URIs     []string
+	// spiffe://example.org/trader; EmailAddresses are e-mail SANs.
+	DNSNames       []string
+	IPs            []net.IP
+	URIs           []string
+	EmailAddresses []string
 	// Server issues a server certificate; otherwise a client one.
 	Server bool
 	// NotAfter, if not zero, is the expiry (in the past for an expired
@@ -127,6 +128,8 @@ func (ca *CA) Issue(t TB, name string, o CertOptions) Cert {
 		ExtKeyUsage:  usage,
 		DNSNames:     o.DNSNames,
 		IPAddresses:  o.IPs,
+
+		EmailAddresses: o.EmailAddresses,
 	}
 	for _, s := range o.URIs {
 		u, err := url.Parse(s)
