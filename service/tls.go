@@ -150,4 +150,3 @@ func (s *Server) verifyClient(st *serverTLS) func(tls.ConnectionState) error {
 		return nil
 	}
 }
-
