@@ -1,10 +1,12 @@
 # make test: every check CI runs (installs what the tests need first).
 # make build: the tinywindow binary in bin/.
+# make wheel: the Python binary wheel (manylinux-tagged) in dist/; needs Go
+# and a C compiler to build, nothing but Python to install.
 # make bench: the latency benchmarks (each path against its raw baseline,
 # measured order by order in the same run, five times), then every other
 # benchmark once. The PKCS#11 one needs SoftHSM2 (scripts/setup.d, as make
 # test installs it); see docs/execadapter.md for reading the ratios.
-.PHONY: test build bench bench-latency
+.PHONY: test build wheel bench bench-latency
 
 test:
 	bash scripts/test.sh
@@ -18,6 +20,12 @@ LDFLAGS := -X github.com/tinywindow/tinywindow/conformance.revision=$(REVISION) 
 
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/tinywindow ./cmd/tinywindow
+
+PYTHON ?= python3
+DIST ?= dist
+
+wheel:
+	$(PYTHON) -m pip wheel --no-index --no-deps --disable-pip-version-check -w $(DIST) ./python
 
 bench: bench-latency
 	go test -run '^$$' -skip '^Benchmark(TCPPaired|OrderPaired|AuditPaired|AdapterPaired|RemotePaired|RemoteConcurrent)$$' -bench . -benchmem github.com/tinywindow/tinywindow/...

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/tinywindow/tinywindow/internal/stdverify"
@@ -98,8 +99,8 @@ func checkInfoComplete(_ context.Context, r *run) (Status, string) {
 	case info.Backend == "":
 		return failf("empty Backend")
 	}
-	if _, err := provider.ParseAlgorithm(string(info.Algorithm)); err != nil {
-		return failf("algorithm: %v", err)
+	if !slices.Contains(provider.Algorithms(), info.Algorithm) {
+		return failf("algorithm %q is not one of the fixed names (spelled exactly)", info.Algorithm)
 	}
 	return Pass, ""
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"crypto"
 	"fmt"
+	"strings"
 )
 
 // Algorithm names a signature or MAC algorithm. The names are fixed strings
@@ -36,11 +37,12 @@ func Algorithms() []Algorithm {
 	return append([]Algorithm(nil), knownAlgorithms...)
 }
 
-// ParseAlgorithm returns the Algorithm named s, which must match one of the
-// fixed names exactly.
+// ParseAlgorithm returns the Algorithm named s, one of the fixed names in
+// any case: "ml-dsa-65" is [MLDSA65]. The Algorithm returned is always
+// spelled as the constant is.
 func ParseAlgorithm(s string) (Algorithm, error) {
 	for _, a := range knownAlgorithms {
-		if string(a) == s {
+		if strings.EqualFold(string(a), s) {
 			return a, nil
 		}
 	}

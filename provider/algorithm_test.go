@@ -2,6 +2,8 @@ package provider_test
 
 import (
 	"crypto"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -47,5 +49,31 @@ func TestAlgorithmHash(t *testing.T) {
 	}
 	if got := provider.Algorithm("SHA-256").Hash(); got != 0 {
 		t.Errorf("unknown algorithm's Hash() = %v, want 0", got)
+	}
+}
+
+// TestParseAlgorithmCase: a name in any case gives the one spelling of the
+// constant; a name that is not known is refused with the list.
+func TestParseAlgorithmCase(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want provider.Algorithm
+	}{
+		{"ML-DSA-65", provider.MLDSA65},
+		{"ml-dsa-65", provider.MLDSA65},
+		{"ed25519", provider.Ed25519},
+		{"ECDSA-p256-sha256", provider.ECDSAP256SHA256},
+		{"slh-dsa-sha2-128S", provider.SLHDSASHA2128s},
+		{"mldsa65-ecdsa-p256-sha512", provider.MLDSA65ECDSAP256SHA512},
+	} {
+		got, err := provider.ParseAlgorithm(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseAlgorithm(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "MLDSA-65", "ML-DSA-65 ", "DSA"} {
+		if _, err := provider.ParseAlgorithm(bad); !errors.Is(err, provider.ErrUnsupported) || !strings.Contains(err.Error(), "ML-DSA-65") {
+			t.Errorf("ParseAlgorithm(%q): %v, want ErrUnsupported listing the names", bad, err)
+		}
 	}
 }

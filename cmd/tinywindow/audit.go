@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
@@ -200,7 +201,7 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 		}
 		return e.errorf("audit check-proof %s: %v", files[0], err)
 	}
-	fmt.Fprintf(e.stdout, "record %d (%s, time %d, %d-byte payload) is in log %s at tree size %d, root %s\n",
-		rec.Seq, rec.Type, rec.Time, len(rec.Payload), c.Origin, c.N, c.Hash)
+	fmt.Fprintf(e.stdout, "record %d (%s, time %s, %d-byte payload) is in log %s at tree size %d, root %s\n",
+		rec.Seq, rec.Type, time.Unix(0, rec.Time).UTC().Format(time.RFC3339Nano), len(rec.Payload), c.Origin, c.N, c.Hash)
 	return exitOK
 }

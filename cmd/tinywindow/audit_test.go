@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -113,6 +114,8 @@ func TestAuditCheckpointsProve(t *testing.T) {
 	os.WriteFile(pf, []byte(proof), 0o600)
 	if code, out, stderr := execRun(t, "audit", "check-proof", pf, "--verifier", "hmac:seed=42"); code != exitOK || !strings.Contains(out, "record 5 ") {
 		t.Fatalf("check-proof: exit %d: %s%s", code, out, stderr)
+	} else if !regexp.MustCompile(`, time 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z,`).MatchString(out) {
+		t.Errorf("check-proof prints the record's time other than as RFC 3339: %s", out)
 	}
 	if code, _, stderr := execRun(t, "audit", "check-proof", pf, "--verifier", "hmac:seed=7"); code != exitError {
 		t.Fatalf("check-proof, wrong key: exit %d: %s", code, stderr)

@@ -58,6 +58,11 @@ type Options struct {
 	// venue holds (a second handle on the same HSM key, with sessions of its
 	// own, or a software copy of an HMAC secret).
 	VenueKey provider.Key
+	// Progress, if set, is called on the run's goroutine every few hundred
+	// orders and at the start of each later phase. It must return quickly:
+	// its time counts in the run's elapsed time, though in no order's
+	// latency.
+	Progress func(Progress)
 	// Baseline adds, after each order, the raw calls the order needs from
 	// its keys (a Sign with Key and a Verify with the venue's key, of the
 	// same order bytes, outside the adapter), timed apart: Result.Baseline
@@ -274,6 +279,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		octx.disarm()
 		res.Sent++
 		hist.RecordValue(t1.Sub(t0).Nanoseconds())
+		if opts.Progress != nil && res.Sent%progressEvery == 0 {
+			opts.Progress(Progress{Phase: PhaseOrders, Done: res.Sent, Total: opts.Orders})
+		}
 		t0 = t1
 		if base != nil {
 			var berr error
@@ -343,6 +351,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Durability = "none"
 		return res, nil
 	}
+	report(opts, PhaseClosing, res.Sent)
 	if err := log.Close(); err != nil {
 		res.AuditError = err.Error()
 		return res, nil
@@ -355,6 +364,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.AuditCheckpoints, res.AuditCheckpointFailures = st.Checkpoints, st.CheckpointFailures
 	res.AuditCosignatures, res.AuditWitnessFailures = st.Cosignatures, st.WitnessFailures
 	res.AuditBackPressure, res.AuditBackPressureBytes = st.BackPressure, st.BackPressureBytes
+	report(opts, PhaseVerifying, res.Sent)
 	rep, err := audit.VerifyFile(ctx, path, cpKeys)
 	if err != nil {
 		res.AuditError = err.Error()
@@ -363,6 +373,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.AuditVerified = true
 	res.AuditRecords = rep.Records
 	return res, nil
+}
+
+// report calls opts.Progress, if set, for phase.
+func report(opts Options, phase Phase, sent int) {
+	if opts.Progress != nil {
+		opts.Progress(Progress{Phase: phase, Done: sent, Total: opts.Orders})
+	}
 }
 
 func ratio(a, b int64) float64 {

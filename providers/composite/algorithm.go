@@ -142,14 +142,18 @@ func Algorithms() []provider.Algorithm {
 // lookup returns the combination named name, or an error that says why it is
 // not offered.
 func lookup(name string) (*combination, error) {
-	name = strings.TrimPrefix(name, "id-")
+	if len(name) > 3 && strings.EqualFold(name[:3], "id-") {
+		name = name[3:]
+	}
 	for _, c := range combinations {
-		if string(c.name) == name {
+		if strings.EqualFold(string(c.name), name) {
 			return c, nil
 		}
 	}
-	if why, ok := notOffered[name]; ok {
-		return nil, fmt.Errorf("%w: composite algorithm %q is defined by %s but not offered: %s", provider.ErrUnsupported, name, Draft, why)
+	for n, why := range notOffered {
+		if strings.EqualFold(n, name) {
+			return nil, fmt.Errorf("%w: composite algorithm %q is defined by %s but not offered: %s", provider.ErrUnsupported, n, Draft, why)
+		}
 	}
 	return nil, fmt.Errorf("%w: %q is not a composite algorithm of %s; use one of %v", provider.ErrInvalidConfig, name, Draft, Algorithms())
 }

@@ -142,7 +142,7 @@ func openPublic(u *provider.URI, src string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("composite pub-source=%s: %w", src, err)
 	}
-	if alg, ok := u.Get("alg"); ok && alg != string(pub.Algorithm) {
+	if alg, ok := u.Get("alg"); ok && !strings.EqualFold(alg, string(pub.Algorithm)) {
 		return nil, fmt.Errorf("%w: composite pub-source holds a %s key, not %s; drop alg= or make it match", provider.ErrInvalidConfig, pub.Algorithm, alg)
 	}
 	return NewVerifier(pub)

@@ -449,6 +449,9 @@ func TestMessageRepresentative(t *testing.T) {
 	if err := trad.Verify(t.Context(), mp, sig[n:]); err != nil {
 		t.Errorf("classical half: %v", err)
 	}
+	if lower, err := composite.MessageRepresentative("mldsa65-ecdsa-p256-sha512", msg); err != nil || !bytes.Equal(lower, mp) {
+		t.Errorf("the algorithm's name in lower case: %q, %v; want the same M'", lower, err)
+	}
 	if _, err := composite.MessageRepresentative("MLDSA65-Ed448", msg); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Errorf("unknown algorithm: err = %v, want ErrInvalidConfig", err)
 	}

@@ -6,9 +6,15 @@ modules from src/ and the library inside the ``tinywindow`` package, where the
 package finds it without any environment variable. It uses only the standard
 library, so pip needs nothing from a package index to run it.
 
+The wheel's platform tag is a PEP 600 ``manylinux_2_Y_ARCH`` tag read off the
+built library by ``bindings/manylinux`` (the glibc symbol versions and the
+libraries it needs); a library that needs more than any manylinux tag allows
+fails the build.
+
 Environment (all optional): ``GO`` names the go command (default: ``go`` on
-PATH, then /usr/local/go/bin/go); the usual Go variables (GOFLAGS, GOCACHE...)
-apply to the build.
+PATH, then /usr/local/go/bin/go); ``TINYWINDOW_CLOUD=1`` links the cloud KMS
+backends (awskms, azurekv, gcpkms, vault), left out by default; the usual Go
+variables (GOFLAGS, GOCACHE...) apply to the build.
 """
 
 import base64
@@ -17,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import zipfile
 from pathlib import Path
@@ -76,8 +81,9 @@ def _build_library(out_dir):
     env = dict(os.environ, CGO_ENABLED="1")
     # -buildvcs=false: the build must not depend on git being present or
     # on who owns the checkout.
+    tags = ["-tags=twcloud"] if os.environ.get("TINYWINDOW_CLOUD") == "1" else []
     cmd = [_go(), "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
-           "-o", str(lib), "./bindings/capi"]
+           *tags, "-o", str(lib), "./bindings/capi"]
     print("tinywindow: " + " ".join(cmd), file=sys.stderr, flush=True)
     try:
         subprocess.run(cmd, cwd=REPO, env=env, check=True)
@@ -86,8 +92,16 @@ def _build_library(out_dir):
     return lib
 
 
-def _platform_tag():
-    return sysconfig.get_platform().replace("-", "_").replace(".", "_")
+def _platform_tag(lib):
+    """The manylinux tag of the built library, from bindings/manylinux."""
+    cmd = [_go(), "run", "-buildvcs=false", "./bindings/manylinux", str(lib)]
+    try:
+        out = subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.PIPE, text=True).stdout
+    except subprocess.CalledProcessError as e:
+        raise RuntimeError(
+            f"tinywindow: the library cannot carry a manylinux tag (exit status {e.returncode}, reason above)"
+        ) from e
+    return out.strip()
 
 
 def _metadata():
@@ -125,11 +139,11 @@ def _record_line(name, data):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    tag = f"py3-none-{_platform_tag()}"
-    wheel_name = f"{NAME}-{VERSION}-{tag}.whl"
     dist_info = f"{NAME}-{VERSION}.dist-info"
     with tempfile.TemporaryDirectory(prefix="tinywindow-build-") as tmp:
         lib = _build_library(tmp)
+        tag = f"py3-none-{_platform_tag(lib)}"
+        wheel_name = f"{NAME}-{VERSION}-{tag}.whl"
         entries = [(name, path.read_bytes(), 0o644) for name, path in _sources()]
         entries.append((f"{NAME}/{LIBRARY}", lib.read_bytes(), 0o755))
         entries.append((f"{dist_info}/METADATA", _metadata().encode(), 0o644))
