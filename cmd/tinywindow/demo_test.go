@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/execadapter/demo"
 )
 
 // execRun runs the command in-process and returns its exit status, stdout
@@ -68,19 +73,85 @@ func TestDemoTrace(t *testing.T) {
 	}
 }
 
+// TestDemoSummaryAndAuditFile: the demo keeps its audit log and signs its
+// checkpoints with a key of their own, an Ed25519 key in a file of mode
+// 0600 beside the log, made on the first run and reused on the next; the
+// summary says how to verify the log with it, and the order key does not
+// verify it.
 func TestDemoSummaryAndAuditFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.log")
-	code, out, stderr := execRun(t, "demo", "--orders", "500", "--audit", path, "--durability", "always")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
+	uri, err := demo.CheckpointKeyURI(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"accepted", "rejected", "p99", "verified", path} {
-		if !strings.Contains(out, want) {
-			t.Errorf("summary lacks %q:\n%s", want, out)
+	var ids []string
+	for run, made := range []string{"made by this run", "reused"} {
+		code, out, stderr := execRun(t, "demo", "--orders", "500", "--audit", path, "--durability", "always")
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d: %s", run+1, code, stderr)
+		}
+		for _, want := range []string{"accepted", "rejected", "p99", "verified", path, "(Ed25519), a key of their own, " + made,
+			"verify with: tinywindow audit verify " + path + " --signer '" + uri + "'", "C2SP note verifier key: tinywindow.dev/audit/"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("run %d: summary lacks %q:\n%s", run+1, want, out)
+			}
+		}
+		_, id, _ := strings.Cut(out, "checkpoints signed by ")
+		id, _, _ = strings.Cut(id, " ")
+		ids = append(ids, id)
+		fi, err := os.Stat(path + demo.CheckpointKeySuffix)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("run %d: checkpoint key file: %v %v", run+1, fi.Mode(), err)
 		}
 	}
-	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitOK {
-		t.Fatalf("audit verify: exit %d: %s", code, stderr)
+	if ids[0] != ids[1] || ids[0] == "" {
+		t.Fatalf("checkpoint keys of the two runs: %q", ids)
+	}
+	if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", uri, "--checkpoints", path+".checkpoints"); code != exitOK {
+		t.Fatalf("audit verify with the checkpoint key: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitError || !strings.Contains(stderr, "not signed by the given key") {
+		t.Fatalf("audit verify with the order key: exit %d: %s", code, stderr)
+	}
+}
+
+// TestDemoRefusesSharedCheckpointKey: --checkpoint-signer naming the order
+// key, by any URI, is refused before the log is written, unless
+// --allow-shared-checkpoint-key; that flag alone has the order key sign
+// the checkpoints, and the summary says what that costs.
+func TestDemoRefusesSharedCheckpointKey(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TW_DEMO_HEX", key42)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		want   string
+		verify string // the key that then verifies the log
+	}{
+		{"same URI", []string{"--checkpoint-signer", "hmac:seed=42"}, exitError, "--allow-shared-checkpoint-key", ""},
+		{"same key, other URI", []string{"--checkpoint-signer", "hmac:key-source=env:TW_DEMO_HEX"}, exitError, "also the order key", ""},
+		{"same URI, allowed", []string{"--checkpoint-signer", "hmac:seed=42", "--allow-shared-checkpoint-key"}, exitOK, "the order key (--allow-shared-checkpoint-key)", "hmac:seed=42"},
+		{"allowed alone", []string{"--allow-shared-checkpoint-key"}, exitOK, "the order key (--allow-shared-checkpoint-key)", "hmac:seed=42"},
+		{"a key of its own", []string{"--checkpoint-signer", "hmac:seed=7"}, exitOK, "(HMAC-SHA256, hmac backend)", "hmac:seed=7"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("%d.log", i))
+			code, out, stderr := execRun(t, append([]string{"demo", "--orders", "50", "--audit", path}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out+stderr, tc.want) {
+				t.Fatalf("exit %d, want %d naming %q: %s%s", code, tc.code, tc.want, out, stderr)
+			}
+			if tc.code != exitOK {
+				if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("the refused run wrote the log: %v", err)
+				}
+				return
+			}
+			if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", tc.verify); code != exitOK {
+				t.Fatalf("audit verify --signer %s: exit %d: %s", tc.verify, code, stderr)
+			}
+		})
 	}
 }
 
