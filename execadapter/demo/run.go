@@ -123,9 +123,9 @@ type Result struct {
 	CheckpointKeyURI     string            `json:"checkpoint_key_uri,omitempty"`
 	CheckpointKeyCreated bool              `json:"checkpoint_key_created,omitempty"`
 	CheckpointNoteKey    string            `json:"checkpoint_note_key,omitempty"`
-	Venue                  string           `json:"venue"`
-	Durability             string           `json:"audit_durability"`
-	MallocsPerOp           float64          `json:"mallocs_per_order"`
+	Venue                string            `json:"venue"`
+	Durability           string            `json:"audit_durability"`
+	MallocsPerOp         float64           `json:"mallocs_per_order"`
 	// Baseline holds the raw sign-and-verify loop measured alongside the
 	// orders (Options.Baseline). Throughput leaves its time out; CPU and
 	// allocations per order include its work.
