@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -46,11 +47,19 @@ func (c Checkpoint) appendText(dst []byte) []byte {
 	return append(strconv.AppendInt(dst, c.Time, 10), '\n')
 }
 
-// ParseCheckpoint parses a checkpoint's note text, as Text formats it.
+// ParseCheckpoint parses a checkpoint's note text, as Text formats it. Like
+// note.Open, it refuses text that is not UTF-8 or holds an ASCII control
+// character other than the newline, so that no byte string signed under a
+// domain of the project's (each ends in a zero byte) is a checkpoint.
 func ParseCheckpoint(text string) (Checkpoint, error) {
 	var c Checkpoint
 	bad := func(why string) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("%w: malformed checkpoint: %s", ErrCorrupt, why)
+	}
+	for i, r := range text {
+		if r < 0x20 && r != '\n' || r == utf8.RuneError {
+			return bad(fmt.Sprintf("byte %d: not UTF-8 text without control characters", i))
+		}
 	}
 	lines := strings.Split(text, "\n")
 	if len(lines) != 5 || lines[4] != "" {

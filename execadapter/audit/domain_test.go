@@ -134,3 +134,34 @@ func TestLegacyLogRefused(t *testing.T) {
 		t.Fatalf("legacy log: %v; the key is known, its form is not", err)
 	}
 }
+
+// TestParseCheckpointRefusesControlCharacters: a text that note.Open would
+// refuse (an ASCII control character other than the newline, bytes that are
+// not UTF-8) is not a checkpoint, so no byte string signed under a domain
+// (each ends in a zero byte) parses as one.
+func TestParseCheckpointRefusesControlCharacters(t *testing.T) {
+	good := Checkpoint{Origin: "example.com/log", Tree: tlog.Tree{N: 9, Hash: tlog.RecordHash([]byte("x"))}, Time: 1}.Text()
+	tests := []struct {
+		name string
+		text string
+		ok   bool
+	}{
+		{"as Text makes it", good, true},
+		{"under the checkpoint domain", CheckpointDomain + good, false},
+		{"a zero byte in the origin", "example.com/\x00log" + good[len("example.com/log"):], false},
+		{"a tab in the origin", "example.com/\tlog" + good[len("example.com/log"):], false},
+		{"a carriage return before a newline", strings.Replace(good, "\n", "\r\n", 1), false},
+		{"bytes that are not UTF-8", "example.com/\xfflog" + good[len("example.com/log"):], false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseCheckpoint(tc.text)
+			if (err == nil) != tc.ok {
+				t.Fatalf("ParseCheckpoint(%q): %v", tc.text, err)
+			}
+			if err != nil && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not match ErrCorrupt", err)
+			}
+		})
+	}
+}
