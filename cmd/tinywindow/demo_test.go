@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tinywindow/tinywindow/execadapter/demo"
+	"github.com/tinywindow/tinywindow/providers/composite"
 )
 
 // execRun runs the command in-process and returns its exit status, stdout
@@ -173,5 +174,42 @@ func TestDemoBadFlags(t *testing.T) {
 		if code != exitError || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// TestAuditVerifyFromPublicKey: a log whose checkpoints are signed by an
+// ML-DSA or a composite key verifies from the key's public key alone
+// (pub-source), as the auditor holds it; with another key's public key it
+// does not.
+func TestAuditVerifyFromPublicKey(t *testing.T) {
+	t.Setenv("TINYWINDOW_SIGNER", "")
+	dir := t.TempDir()
+	pq := "pqc:alg=ML-DSA-65;seed-source=file:" + writeSeed(t, 32, 21)
+	tests := []struct {
+		name, key, pubScheme string
+	}{
+		{"ML-DSA-65", pq, "pqc"},
+		{"composite", composite.URI(composite.MLDSA65ECDSAP256SHA512, pq, "ectest:seed=checkpoints"), "composite"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("%d.log", i))
+			if code, _, stderr := run(t, "", "demo", "--orders", "50", "--audit", path, "--checkpoint-signer", tc.key); code != exitOK {
+				t.Fatalf("demo: exit %d: %s", code, stderr)
+			}
+			code, pub, stderr := run(t, "", "pubkey", "--signer", tc.key)
+			if code != exitOK {
+				t.Fatalf("pubkey: exit %d: %s", code, stderr)
+			}
+			pubFile := filepath.Join(dir, fmt.Sprintf("%d.pub.pem", i))
+			os.WriteFile(pubFile, []byte(pub), 0o644)
+			verifier := tc.pubScheme + ":pub-source=file:" + pubFile
+			if code, out, stderr := run(t, "", "audit", "verify", path, "--signer", verifier, "--checkpoints", path+".checkpoints"); code != exitOK || !strings.Contains(out, "intact") {
+				t.Fatalf("audit verify --signer %s: exit %d: %s%s", verifier, code, out, stderr)
+			}
+			if code, _, _ := run(t, "", "audit", "verify", path, "--signer", "hmac:seed=4242"); code == exitOK {
+				t.Fatal("another key verifies the log")
+			}
+		})
 	}
 }
