@@ -139,6 +139,7 @@ func signedKinds(t *testing.T) []*signedKind {
 		{name: "TLS 1.3 CertificateVerify", domain: tls13Context},
 		{name: "conformance probe"},
 		{name: "witness cosignature", domain: cosignatureDomain},
+		{name: "benchmark and baseline"},
 	}
 	for _, k := range kinds[:3] {
 		k.form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(k.domain)) }
@@ -233,6 +234,23 @@ func signedKinds(t *testing.T) []*signedKind {
 	// What a witness signs to cosign a checkpoint (c2sp.org/tlog-cosignature):
 	// made by the witness's key, checked by audit verify --witness.
 	kinds[8].msgs = [][]byte{append([]byte(cosignatureDomain+"time 1700000000\n"), kinds[3].msgs[0]...)}
+
+	// What tinywindow bench signs (bytes 0, 1, 2, … of --size, 0 to 64 MiB)
+	// and demo --baseline (the canonical order, raw).
+	for _, n := range []int{0, 1, 64, 4096} {
+		m := make([]byte, n)
+		for i := range m {
+			m[i] = byte(i)
+		}
+		kinds[9].msgs = append(kinds[9].msgs, m)
+	}
+	o := order.Order{ClientOrderID: "T", Account: "ACC-1", Symbol: "AAPL", Side: order.Buy, Type: order.Market,
+		Quantity: 1, TimeInForce: order.IOC, Timestamp: 1}
+	canonical, err := o.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds[9].msgs = append(kinds[9].msgs, canonical)
 
 	for _, k := range kinds {
 		if len(k.msgs) == 0 {
