@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"os"
@@ -158,5 +160,63 @@ func TestCheckpointForgeryThroughSign(t *testing.T) {
 				t.Fatalf("rewritten log: %s", stderr)
 			}
 		})
+	}
+}
+
+// TestAuditVerifyLegacyLog: a log whose checkpoints were signed the way
+// earlier releases signed them (the raw note text, under signature type
+// "tinywindow.dev/provider-signature/ALG") exits 2 naming the legacy form,
+// neither 0 (accepted under the weaker rule) nor 1 (called changed).
+func TestAuditVerifyLegacyLog(t *testing.T) {
+	const ckURI = "hmac:seed=4242"
+	ck, err := provider.Open(context.Background(), ckURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	path := filepath.Join(t.TempDir(), "legacy.log")
+	w, _, err := audit.Open(path, audit.Options{Signer: ck, Durability: audit.Always})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Append(audit.TypeNote, 1, []byte("a note"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Re-sign every checkpoint record in place as the legacy writer did,
+	// and recompute its leaf hash.
+	for pos := len(audit.Magic); pos < len(b); {
+		l := int(binary.BigEndian.Uint32(b[pos:]))
+		rec := b[pos : pos+4+l]
+		if audit.Type(rec[4]) == audit.TypeCheckpoint {
+			msg := rec[4+17:]
+			text, sigs, _ := strings.Cut(string(msg), "\n\n")
+			text += "\n"
+			origin, _, _ := strings.Cut(text, "\n")
+			info := ck.Info()
+			h := sha256.Sum256([]byte(origin + "\n\xfftinywindow.dev/provider-signature/" + string(info.Algorithm) + "\n" + info.ID))
+			sig, err := ck.Sign(context.Background(), []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := strings.LastIndex(sigs, " ")
+			legacy := text + "\n" + sigs[:i+1] + base64.StdEncoding.EncodeToString(append(h[:4:4], sig...)) + "\n"
+			if len(legacy) != len(msg) {
+				t.Fatalf("legacy note of %d bytes, %d expected", len(legacy), len(msg))
+			}
+			copy(msg, legacy)
+			leaf := sha256.Sum256(append([]byte{0}, rec...))
+			copy(b[pos+4+l:], leaf[:])
+		}
+		pos += 4 + l + audit.HashSize
+	}
+	os.WriteFile(path, b, 0o600)
+	code, out, stderr := execRun(t, "audit", "verify", path, "--signer", ckURI)
+	if code != exitError || !strings.Contains(stderr, "without the domain") || !strings.Contains(stderr, "checkpoint key of its own") {
+		t.Fatalf("legacy log: exit %d, want 2 naming the legacy form: %s%s", code, out, stderr)
 	}
 }
