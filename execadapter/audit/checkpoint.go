@@ -192,7 +192,7 @@ func (k *noteKey) Verify(msg, sig []byte) bool {
 	if k.pub != nil {
 		return ed25519.Verify(k.pub, msg, sig)
 	}
-	return k.v != nil && k.v.Verify(k.ctx, append([]byte(CheckpointDomain), msg...), sig) == nil
+	return k.v != nil && k.v.Verify(k.ctx, append([]byte(k.domain()), msg...), sig) == nil
 }
 
 // VerifierKey returns the standard signed-note verifier key
