@@ -40,6 +40,9 @@ func OpenCheckpointKey(ctx context.Context, auditPath string) (key provider.Key,
 		return nil, "", false, err
 	}
 	path := auditPath + CheckpointKeySuffix
+	if _, err := os.Stat(filepath.Dir(path)); err != nil {
+		return nil, "", false, fmt.Errorf("checkpoint key of audit log %s: %w", auditPath, err)
+	}
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 		_, gerr := provider.Generate(ctx, uri, provider.GenerateRequest{Algorithm: provider.Ed25519})
 		// Another run may have made it in the meantime: open what is there.
