@@ -243,3 +243,22 @@ func sum(m map[string]int) int {
 	}
 	return n
 }
+
+// TestRunTemporaryLogRemoved: a run with a temporary audit log signs its
+// checkpoints with a key of their own and leaves nothing behind: the log,
+// its side files and its checkpoint key are removed.
+func TestRunTemporaryLogRemoved(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	res, err := Run(context.Background(), Options{Orders: 50, Key: hmac.NewFromSeed(42), Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.AuditVerified || res.CheckpointKey == nil || res.CheckpointKey.ID == res.Signer.ID {
+		t.Fatalf("result %+v", res)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+}
