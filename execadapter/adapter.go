@@ -27,7 +27,15 @@ type Config struct {
 	Risk *risk.Checker
 	// Audit records every order, ack, rejection and failure; nil records
 	// nothing. A record that cannot be written fails the order with ErrAudit.
+	// Its checkpoint key (audit.Writer.CheckpointKey) must not be Signer
+	// (provider.SameKey), unless AllowSharedCheckpointKey is set.
 	Audit *audit.Writer
+	// AllowSharedCheckpointKey lets Audit's checkpoints be signed by the
+	// order key. It costs the log its proof: whoever can have the order key
+	// sign bytes of their choosing (a signing service client allowed to
+	// sign with it, a `tinywindow sign` user) can sign a checkpoint of a
+	// rewritten log. Leave it unset outside tests and demonstrations.
+	AllowSharedCheckpointKey bool
 	// VenueVerifier, if set, is the venue's key: every ack must carry the
 	// venue's signature over the ack and the order's hash (Ack.Signed), and
 	// an ack without one, or whose signature does not verify, fails the
@@ -43,13 +51,20 @@ type Adapter struct {
 	sealers sync.Pool
 }
 
-// New returns an Adapter.
+// New returns an Adapter. It refuses (provider.ErrInvalidConfig, matching
+// audit.ErrSharedKey) an audit log whose checkpoint key is the order key,
+// unless cfg.AllowSharedCheckpointKey is set.
 func New(cfg Config) (*Adapter, error) {
 	if cfg.Signer == nil || cfg.Venue == nil {
 		return nil, fmt.Errorf("%w: execadapter needs a signer and a venue", provider.ErrInvalidConfig)
 	}
 	if _, err := venue.NewSealer(cfg.Signer); err != nil {
 		return nil, err
+	}
+	if cfg.Audit != nil && !cfg.AllowSharedCheckpointKey {
+		if err := audit.CheckDedicatedKey(cfg.Audit.CheckpointKey(), cfg.Signer, "order"); err != nil {
+			return nil, fmt.Errorf("execadapter: %w (Config.AllowSharedCheckpointKey)", err)
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -19,13 +19,17 @@ import (
 )
 
 type fixture struct {
-	a     *Adapter
-	key   provider.Key
-	keys  *provider.Keyring
-	sim   *venue.Sim
-	log   *audit.Writer
-	path  string
-	clock time.Time
+	a    *Adapter
+	key  provider.Key
+	keys *provider.Keyring
+	// ck signs the audit log's checkpoints, a key of its own; ckKeys
+	// verifies them.
+	ck     provider.Key
+	ckKeys *provider.Keyring
+	sim    *venue.Sim
+	log    *audit.Writer
+	path   string
+	clock  time.Time
 }
 
 type options struct {
@@ -48,7 +52,9 @@ func newFixture(t testing.TB, o options) *fixture {
 	if o.venueKey != nil {
 		venueKeys, _ = provider.NewKeyring(o.venueKey.(provider.Signer))
 	}
-	f := &fixture{key: key, keys: keys, clock: time.Now()}
+	ck := hmac.NewFromSeed(4242)
+	ckKeys, _ := provider.NewKeyring(ck)
+	f := &fixture{key: key, keys: keys, ck: ck, ckKeys: ckKeys, clock: time.Now()}
 	f.sim, err = venue.NewSim(venue.SimOptions{Keys: venueKeys, Now: func() time.Time { return f.clock }})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +69,7 @@ func newFixture(t testing.TB, o options) *fixture {
 	}
 	f.path = filepath.Join(t.TempDir(), "audit.log")
 	opts := o.audit
-	opts.Signer = key
+	opts.Signer = ck
 	f.log, _, err = audit.Open(f.path, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +103,7 @@ func (f *fixture) verifyAudit(t testing.TB) *audit.Report {
 	if err := f.log.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := audit.VerifyFile(context.Background(), f.path, f.keys)
+	rep, err := audit.VerifyFile(context.Background(), f.path, f.ckKeys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,12 +299,12 @@ func TestFullDiskAlwaysIsNotAcknowledged(t *testing.T) {
 	}
 	f.log.Close()
 	// Space comes back: the log recovers and holds every acknowledged order.
-	w, _, err := audit.Open(f.path, audit.Options{Signer: f.key, Durability: audit.Always})
+	w, _, err := audit.Open(f.path, audit.Options{Signer: f.ck, Durability: audit.Always})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
-	rep, err := audit.VerifyFile(context.Background(), f.path, f.keys)
+	rep, err := audit.VerifyFile(context.Background(), f.path, f.ckKeys)
 	if err != nil {
 		t.Fatal(err)
 	}

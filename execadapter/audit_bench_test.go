@@ -13,6 +13,7 @@ import (
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/hmac"
 )
 
 // BenchmarkAuditPaired measures the audit log's share of SendOrder's
@@ -36,7 +37,7 @@ func BenchmarkAuditPaired(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer key.Close()
-	log, _, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), audit.Options{Signer: key, Durability: audit.Batch})
+	log, _, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), audit.Options{Signer: hmac.NewFromSeed(4242), Durability: audit.Batch})
 	if err != nil {
 		b.Fatal(err)
 	}

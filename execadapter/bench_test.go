@@ -16,7 +16,7 @@ import (
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
-	_ "github.com/tinywindow/tinywindow/providers/hmac"
+	"github.com/tinywindow/tinywindow/providers/hmac"
 )
 
 type benchSetup struct {
@@ -59,7 +59,7 @@ func setup(b *testing.B, venueKind string) *benchSetup {
 	checker, _ := risk.New(cfg)
 	c := execadapter.Config{Signer: key, Venue: v, Risk: checker}
 	if !noAudit {
-		log, _, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), audit.Options{Signer: key, Durability: audit.Batch})
+		log, _, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), audit.Options{Signer: hmac.NewFromSeed(4242), Durability: audit.Batch})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -26,7 +26,11 @@ func Example() {
 	checker, _ := risk.New(limits)
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
-	log, _, _ := audit.Open(filepath.Join(dir, "audit.log"), audit.Options{Signer: key})
+	// The audit log's checkpoints are signed by a key of their own: never
+	// the order key (execadapter.New refuses it).
+	ck, _ := provider.Open(ctx, "hmac:seed=4242")
+	defer ck.Close()
+	log, _, _ := audit.Open(filepath.Join(dir, "audit.log"), audit.Options{Signer: ck})
 	defer log.Close()
 	a, _ := execadapter.New(execadapter.Config{Signer: key, Venue: sim, Risk: checker, Audit: log})
 

@@ -12,7 +12,7 @@ import (
 func TestAuditVerify(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.log")
-	if code, _, stderr := execRun(t, "demo", "--orders", "200", "--audit", path); code != exitOK {
+	if code, _, stderr := execRun(t, "demo", "--orders", "200", "--audit", path, "--allow-shared-checkpoint-key"); code != exitOK {
 		t.Fatalf("demo: %s", stderr)
 	}
 	good, err := os.ReadFile(path)
@@ -68,11 +68,11 @@ func TestAuditVerify(t *testing.T) {
 func TestAuditCheckpointsProve(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.log")
-	if code, _, stderr := execRun(t, "demo", "--orders", "300", "--audit", path); code != exitOK {
+	if code, _, stderr := execRun(t, "demo", "--orders", "300", "--audit", path, "--allow-shared-checkpoint-key"); code != exitOK {
 		t.Fatalf("demo: %s", stderr)
 	}
 	other := filepath.Join(dir, "other.log")
-	if code, _, stderr := execRun(t, "demo", "--orders", "10", "--audit", other); code != exitOK {
+	if code, _, stderr := execRun(t, "demo", "--orders", "10", "--audit", other, "--allow-shared-checkpoint-key"); code != exitOK {
 		t.Fatalf("demo: %s", stderr)
 	}
 	ck := path + ".checkpoints"

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,7 +41,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
 	auditPath := fs.String("audit", "", "audit log file to write and keep (default: a temporary file)")
 	noAudit := fs.Bool("no-audit", false, "run without an audit log (the baseline of its cost)")
-	cpSigner := fs.String("checkpoint-signer", "", "key URI of the key that signs the audit log's checkpoints (default: the order signer)")
+	cpSigner := fs.String("checkpoint-signer", "", "key URI of the key that signs the audit log's checkpoints, never the order signer's key (default: an Ed25519 key of its own in the audit file and "+demo.CheckpointKeySuffix+", made on the first run)")
+	sharedKey := fs.Bool("allow-shared-checkpoint-key", false, "let the order signer's key sign the audit checkpoints (alone: it signs them); then whoever can have that key sign bytes of their choosing can forge the log's history")
 	ckPath := fs.String("checkpoints", "", "the audit log's checkpoints file (default: the audit file and .checkpoints)")
 	var witnesses stringList
 	fs.Var(&witnesses, "witness", "a C2SP tlog-witness that cosigns the audit checkpoints, as \"URL KEY\" (its verifier key); repeatable")
@@ -74,7 +76,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return e.errorf("demo: --timeout %v: must be positive and at most 1h", *timeout)
 	}
 	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout,
-		Baseline: *baseline}
+		Baseline: *baseline, AllowSharedCheckpointKey: *sharedKey}
 	for _, w := range witnesses {
 		url, key, ok := strings.Cut(strings.TrimSpace(w), " ")
 		if !ok {
@@ -154,6 +156,9 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	}
 	res, err := demo.Run(ctx, opts)
 	progress.done()
+	if errors.Is(err, audit.ErrSharedKey) {
+		return e.errorf("demo: %v (--checkpoint-signer names a key of its own; --allow-shared-checkpoint-key allows the sharing)", err)
+	}
 	if err != nil {
 		return e.errorf("demo: %v", err)
 	}
@@ -199,7 +204,9 @@ func printSummary(w io.Writer, r *demo.Result) {
 		if r.AuditPath != "" {
 			where = r.AuditPath
 		}
-		fmt.Fprintf(w, "  audit log   %s, %s durability\n\n", where, r.Durability)
+		fmt.Fprintf(w, "  audit log   %s, %s durability\n", where, r.Durability)
+		printCheckpointKey(w, r)
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  accepted    %d\n", r.Accepted)
 	fmt.Fprintf(w, "  rejected    %d%s\n", r.Rejected, breakdown(r))
@@ -253,6 +260,34 @@ func met(ok bool) string {
 		return "met"
 	}
 	return "not met on this run"
+}
+
+// printCheckpointKey prints the key that signs the audit checkpoints and,
+// for the dedicated key of a log the run keeps, how to verify the log with
+// it.
+func printCheckpointKey(w io.Writer, r *demo.Result) {
+	k := r.CheckpointKey
+	if k == nil {
+		return
+	}
+	switch {
+	case r.CheckpointKeyURI != "" || r.CheckpointKeyCreated:
+		made := "reused"
+		if r.CheckpointKeyCreated {
+			made = "made by this run"
+		}
+		fmt.Fprintf(w, "  checkpoints signed by %s (%s), a key of their own, %s\n", k.ID, k.Algorithm, made)
+		if r.CheckpointKeyURI != "" {
+			fmt.Fprintf(w, "              verify with: tinywindow audit verify %s --signer '%s'\n", r.AuditPath, r.CheckpointKeyURI)
+		}
+	case k.ID == r.Signer.ID:
+		fmt.Fprintf(w, "  checkpoints signed by %s, the order key (--allow-shared-checkpoint-key): not proof against whoever can sign with it\n", k.ID)
+	default:
+		fmt.Fprintf(w, "  checkpoints signed by %s (%s, %s backend)\n", k.ID, k.Algorithm, k.Backend)
+	}
+	if r.CheckpointNoteKey != "" {
+		fmt.Fprintf(w, "              C2SP note verifier key: %s\n", r.CheckpointNoteKey)
+	}
 }
 
 func breakdown(r *demo.Result) string {

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/execadapter/demo"
+	"github.com/tinywindow/tinywindow/providers/composite"
 )
 
 // execRun runs the command in-process and returns its exit status, stdout
@@ -68,19 +74,85 @@ func TestDemoTrace(t *testing.T) {
 	}
 }
 
+// TestDemoSummaryAndAuditFile: the demo keeps its audit log and signs its
+// checkpoints with a key of their own, an Ed25519 key in a file of mode
+// 0600 beside the log, made on the first run and reused on the next; the
+// summary says how to verify the log with it, and the order key does not
+// verify it.
 func TestDemoSummaryAndAuditFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.log")
-	code, out, stderr := execRun(t, "demo", "--orders", "500", "--audit", path, "--durability", "always")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
+	uri, err := demo.CheckpointKeyURI(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"accepted", "rejected", "p99", "verified", path} {
-		if !strings.Contains(out, want) {
-			t.Errorf("summary lacks %q:\n%s", want, out)
+	var ids []string
+	for run, made := range []string{"made by this run", "reused"} {
+		code, out, stderr := execRun(t, "demo", "--orders", "500", "--audit", path, "--durability", "always")
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d: %s", run+1, code, stderr)
+		}
+		for _, want := range []string{"accepted", "rejected", "p99", "verified", path, "(Ed25519), a key of their own, " + made,
+			"verify with: tinywindow audit verify " + path + " --signer '" + uri + "'", "C2SP note verifier key: tinywindow.dev/audit/"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("run %d: summary lacks %q:\n%s", run+1, want, out)
+			}
+		}
+		_, id, _ := strings.Cut(out, "checkpoints signed by ")
+		id, _, _ = strings.Cut(id, " ")
+		ids = append(ids, id)
+		fi, err := os.Stat(path + demo.CheckpointKeySuffix)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("run %d: checkpoint key file: %v %v", run+1, fi.Mode(), err)
 		}
 	}
-	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitOK {
-		t.Fatalf("audit verify: exit %d: %s", code, stderr)
+	if ids[0] != ids[1] || ids[0] == "" {
+		t.Fatalf("checkpoint keys of the two runs: %q", ids)
+	}
+	if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", uri, "--checkpoints", path+".checkpoints"); code != exitOK {
+		t.Fatalf("audit verify with the checkpoint key: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitError || !strings.Contains(stderr, "not signed by the given key") {
+		t.Fatalf("audit verify with the order key: exit %d: %s", code, stderr)
+	}
+}
+
+// TestDemoRefusesSharedCheckpointKey: --checkpoint-signer naming the order
+// key, by any URI, is refused before the log is written, unless
+// --allow-shared-checkpoint-key; that flag alone has the order key sign
+// the checkpoints, and the summary says what that costs.
+func TestDemoRefusesSharedCheckpointKey(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TW_DEMO_HEX", key42)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		want   string
+		verify string // the key that then verifies the log
+	}{
+		{"same URI", []string{"--checkpoint-signer", "hmac:seed=42"}, exitError, "--allow-shared-checkpoint-key", ""},
+		{"same key, other URI", []string{"--checkpoint-signer", "hmac:key-source=env:TW_DEMO_HEX"}, exitError, "also the order key", ""},
+		{"same URI, allowed", []string{"--checkpoint-signer", "hmac:seed=42", "--allow-shared-checkpoint-key"}, exitOK, "the order key (--allow-shared-checkpoint-key)", "hmac:seed=42"},
+		{"allowed alone", []string{"--allow-shared-checkpoint-key"}, exitOK, "the order key (--allow-shared-checkpoint-key)", "hmac:seed=42"},
+		{"a key of its own", []string{"--checkpoint-signer", "hmac:seed=7"}, exitOK, "(HMAC-SHA256, hmac backend)", "hmac:seed=7"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("%d.log", i))
+			code, out, stderr := execRun(t, append([]string{"demo", "--orders", "50", "--audit", path}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out+stderr, tc.want) {
+				t.Fatalf("exit %d, want %d naming %q: %s%s", code, tc.code, tc.want, out, stderr)
+			}
+			if tc.code != exitOK {
+				if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("the refused run wrote the log: %v", err)
+				}
+				return
+			}
+			if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", tc.verify); code != exitOK {
+				t.Fatalf("audit verify --signer %s: exit %d: %s", tc.verify, code, stderr)
+			}
+		})
 	}
 }
 
@@ -102,5 +174,42 @@ func TestDemoBadFlags(t *testing.T) {
 		if code != exitError || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// TestAuditVerifyFromPublicKey: a log whose checkpoints are signed by an
+// ML-DSA or a composite key verifies from the key's public key alone
+// (pub-source), as the auditor holds it; with another key's public key it
+// does not.
+func TestAuditVerifyFromPublicKey(t *testing.T) {
+	t.Setenv("TINYWINDOW_SIGNER", "")
+	dir := t.TempDir()
+	pq := "pqc:alg=ML-DSA-65;seed-source=file:" + writeSeed(t, 32, 21)
+	tests := []struct {
+		name, key, pubScheme string
+	}{
+		{"ML-DSA-65", pq, "pqc"},
+		{"composite", composite.URI(composite.MLDSA65ECDSAP256SHA512, pq, "ectest:seed=checkpoints"), "composite"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("%d.log", i))
+			if code, _, stderr := run(t, "", "demo", "--orders", "50", "--audit", path, "--checkpoint-signer", tc.key); code != exitOK {
+				t.Fatalf("demo: exit %d: %s", code, stderr)
+			}
+			code, pub, stderr := run(t, "", "pubkey", "--signer", tc.key)
+			if code != exitOK {
+				t.Fatalf("pubkey: exit %d: %s", code, stderr)
+			}
+			pubFile := filepath.Join(dir, fmt.Sprintf("%d.pub.pem", i))
+			os.WriteFile(pubFile, []byte(pub), 0o644)
+			verifier := tc.pubScheme + ":pub-source=file:" + pubFile
+			if code, out, stderr := run(t, "", "audit", "verify", path, "--signer", verifier, "--checkpoints", path+".checkpoints"); code != exitOK || !strings.Contains(out, "intact") {
+				t.Fatalf("audit verify --signer %s: exit %d: %s%s", verifier, code, out, stderr)
+			}
+			if code, _, _ := run(t, "", "audit", "verify", path, "--signer", "hmac:seed=4242"); code == exitOK {
+				t.Fatal("another key verifies the log")
+			}
+		})
 	}
 }

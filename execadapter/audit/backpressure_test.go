@@ -242,7 +242,7 @@ type coverageSigner struct {
 }
 
 func (s *coverageSigner) Sign(ctx context.Context, msg []byte) ([]byte, error) {
-	if c, err := ParseCheckpoint(string(msg)); err == nil && c.N > 0 {
+	if c, err := ParseCheckpoint(strings.TrimPrefix(string(msg), CheckpointDomain)); err == nil && c.N > 0 {
 		synced := s.disk.Load().synced.Load() // before reading: the file only grows
 		if end, err := recordEnd(s.path, uint64(c.N)); err != nil {
 			s.bad.Store(err.Error())

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -46,11 +47,19 @@ func (c Checkpoint) appendText(dst []byte) []byte {
 	return append(strconv.AppendInt(dst, c.Time, 10), '\n')
 }
 
-// ParseCheckpoint parses a checkpoint's note text, as Text formats it.
+// ParseCheckpoint parses a checkpoint's note text, as Text formats it. Like
+// note.Open, it refuses text that is not UTF-8 or holds an ASCII control
+// character other than the newline, so that no byte string signed under a
+// domain of the project's (each ends in a zero byte) is a checkpoint.
 func ParseCheckpoint(text string) (Checkpoint, error) {
 	var c Checkpoint
 	bad := func(why string) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("%w: malformed checkpoint: %s", ErrCorrupt, why)
+	}
+	for i, r := range text {
+		if r < 0x20 && r != '\n' || r == utf8.RuneError {
+			return bad(fmt.Sprintf("byte %d: not UTF-8 text without control characters", i))
+		}
 	}
 	lines := strings.Split(text, "\n")
 	if len(lines) != 5 || lines[4] != "" {
@@ -79,27 +88,52 @@ func ParseCheckpoint(text string) (Checkpoint, error) {
 	return c, nil
 }
 
-// sigTypeProvider is the C2SP signed-note signature type of checkpoints
+// CheckpointDomain prefixes the bytes a key other than Ed25519 signs for a
+// checkpoint: the signature covers CheckpointDomain followed by the note
+// text. No other signature of the project starts with it (see
+// docs/verification.md), so a key that signs orders, acks or anything else
+// under its own domain never makes a checkpoint signature by accident. It
+// does not stop a caller who can have the key sign chosen bytes: a
+// checkpoint key needs a purpose of its own.
+const CheckpointDomain = "TinyWindow audit checkpoint v1\x00"
+
+// sigTypeCheckpoint is the C2SP signed-note signature type of checkpoints
 // signed by a key that is not Ed25519: 0xff, reserved for types without an
-// assigned byte, followed by this identifier and the key's algorithm.
-const sigTypeProvider = "\xfftinywindow.dev/provider-signature/"
+// assigned byte, followed by this identifier and the key's algorithm. The
+// signature is over CheckpointDomain and the note text.
+const sigTypeCheckpoint = "\xfftinywindow.dev/audit-checkpoint-v1/"
+
+// sigTypeLegacy is the signature type of checkpoints written before they
+// carried CheckpointDomain: the same key signed the raw note text. Such a
+// signature is never accepted (anyone who could have the key sign chosen
+// bytes could have made it); its key ID is recognised only to say so.
+const sigTypeLegacy = "\xfftinywindow.dev/provider-signature/"
+
+// ErrLegacyCheckpoint matches the error of a checkpoint signed in the
+// legacy form, over the raw note text without CheckpointDomain. It also
+// matches provider.ErrUnsupported, not ErrCorrupt: nothing shows the log
+// was changed, and nothing shows it was not.
+var ErrLegacyCheckpoint = fmt.Errorf(`%w: checkpoint signed over the raw note text, without the domain "TinyWindow audit checkpoint v1\0"`, provider.ErrUnsupported)
 
 // noteKey is a provider key seen as a signed-note key named name (the log's
 // origin). An Ed25519 key is a standard note key (type 0x01, verifiable with
-// note.NewVerifier); any other key signs the note text with its own
-// algorithm under type 0xff "tinywindow.dev/provider-signature/ALG", its
-// key ID being SHA-256(name ‖ "\n" ‖ that type ‖ "\n" ‖ the provider key ID)[:4].
+// note.NewVerifier) and signs the raw note text, as C2SP tools expect; any
+// other key signs CheckpointDomain ‖ note text with its own algorithm under
+// type 0xff "tinywindow.dev/audit-checkpoint-v1/ALG", its key ID being
+// SHA-256(name ‖ "\n" ‖ that type ‖ "\n" ‖ the provider key ID)[:4].
 type noteKey struct {
-	name string
-	hash uint32
-	ctx  context.Context
-	s    provider.Signer
-	v    provider.Verifier
-	pub  ed25519.PublicKey // for Ed25519 keys
+	name   string
+	hash   uint32
+	legacy uint32 // the key ID of the legacy type, for keys other than Ed25519
+	id     string // the provider key ID
+	ctx    context.Context
+	s      provider.Signer
+	v      provider.Verifier
+	pub    ed25519.PublicKey // for Ed25519 keys
 }
 
 func newNoteKey(ctx context.Context, name string, info provider.KeyInfo, k any) (*noteKey, error) {
-	nk := &noteKey{name: name, ctx: ctx}
+	nk := &noteKey{name: name, ctx: ctx, id: info.ID}
 	nk.s, _ = k.(provider.Signer)
 	nk.v, _ = k.(provider.Verifier)
 	if info.Algorithm == provider.Ed25519 {
@@ -122,10 +156,26 @@ func newNoteKey(ctx context.Context, name string, info provider.KeyInfo, k any) 
 		nk.hash, nk.pub = v.KeyHash(), pub
 		return nk, nil
 	}
-	h := sha256.New()
-	h.Write([]byte(name + "\n" + sigTypeProvider + string(info.Algorithm) + "\n" + info.ID))
-	nk.hash = binary.BigEndian.Uint32(h.Sum(nil))
+	nk.hash = noteKeyHash(name, sigTypeCheckpoint, info)
+	nk.legacy = noteKeyHash(name, sigTypeLegacy, info)
 	return nk, nil
+}
+
+// noteKeyHash is the signed-note key ID of a provider key of signature
+// type typ (followed by the algorithm).
+func noteKeyHash(name, typ string, info provider.KeyInfo) uint32 {
+	h := sha256.Sum256([]byte(name + "\n" + typ + string(info.Algorithm) + "\n" + info.ID))
+	return binary.BigEndian.Uint32(h[:])
+}
+
+// domain returns what precedes the note text in the bytes the key signs:
+// nothing for an Ed25519 key (a standard C2SP note), CheckpointDomain for
+// any other.
+func (k *noteKey) domain() string {
+	if k.pub != nil {
+		return ""
+	}
+	return CheckpointDomain
 }
 
 func (k *noteKey) Name() string    { return k.name }
@@ -135,14 +185,14 @@ func (k *noteKey) Sign(msg []byte) ([]byte, error) {
 	if k.s == nil {
 		return nil, errors.New("audit: checkpoint key cannot sign")
 	}
-	return k.s.Sign(k.ctx, msg)
+	return k.s.Sign(k.ctx, append([]byte(k.domain()), msg...))
 }
 
 func (k *noteKey) Verify(msg, sig []byte) bool {
 	if k.pub != nil {
 		return ed25519.Verify(k.pub, msg, sig)
 	}
-	return k.v != nil && k.v.Verify(k.ctx, msg, sig) == nil
+	return k.v != nil && k.v.Verify(k.ctx, append([]byte(k.domain()), msg...), sig) == nil
 }
 
 // VerifierKey returns the standard signed-note verifier key
@@ -178,14 +228,18 @@ func appendSignedCheckpoint(ctx context.Context, dst, sig []byte, c Checkpoint, 
 	if k.s == nil {
 		return dst, sig, errors.New("audit: checkpoint key cannot sign")
 	}
+	// The signed bytes are the domain and the text, made in dst; the text
+	// then moves over the domain.
 	start := len(dst)
+	dst = append(dst, k.domain()...)
+	text := len(dst)
 	dst = c.appendText(dst)
-	end := len(dst)
 	sig = binary.BigEndian.AppendUint32(sig[:0], k.hash)
-	sig, err = provider.SignAppend(ctx, k.s, sig, dst[start:end])
+	sig, err = provider.SignAppend(ctx, k.s, sig, dst[start:])
 	if err != nil {
 		return dst[:start], sig, err
 	}
+	dst = dst[:start+copy(dst[start:], dst[text:])]
 	dst = append(dst, "\n\u2014 "...)
 	dst = append(append(dst, k.name...), ' ')
 	dst = base64.StdEncoding.AppendEncode(dst, sig)
@@ -203,6 +257,9 @@ func openCheckpoint(msg []byte, vs note.Verifiers) (*note.Note, Checkpoint, erro
 		var inv *note.InvalidSignatureError
 		switch {
 		case errors.As(err, &unv):
+			if err := legacySignature(vs, unv.Note.UnverifiedSigs); err != nil {
+				return nil, Checkpoint{}, err
+			}
 			return nil, Checkpoint{}, fmt.Errorf("%w: the checkpoint is not signed by the given key (signed by %s)", provider.ErrKeyNotFound, sigNames(unv.Note.UnverifiedSigs))
 		case errors.As(err, &inv):
 			return nil, Checkpoint{}, fmt.Errorf("%w: checkpoint signature: %w: %w", ErrCorrupt, provider.ErrInvalidSignature, err)
@@ -211,6 +268,39 @@ func openCheckpoint(msg []byte, vs note.Verifiers) (*note.Note, Checkpoint, erro
 	}
 	c, err := ParseCheckpoint(n.Text)
 	return n, c, err
+}
+
+// noteVerifiers is the note.Verifiers of checkpoint keys and witnesses
+// (CheckpointVerifiers). It also knows the legacy key IDs of the checkpoint
+// keys, to name a legacy signature rather than call it unknown.
+type noteVerifiers struct {
+	note.Verifiers
+	keys []*noteKey
+}
+
+func newNoteVerifiers(keys []*noteKey, witnesses []note.Verifier) *noteVerifiers {
+	list := make([]note.Verifier, 0, len(keys)+len(witnesses))
+	for _, k := range keys {
+		list = append(list, k)
+	}
+	return &noteVerifiers{Verifiers: note.VerifierList(append(list, witnesses...)...), keys: keys}
+}
+
+// legacySignature returns an error matching ErrLegacyCheckpoint if one of
+// sigs is a legacy signature of a checkpoint key of vs, and nil otherwise.
+func legacySignature(vs note.Verifiers, sigs []note.Signature) error {
+	nv, ok := vs.(*noteVerifiers)
+	if !ok {
+		return nil
+	}
+	for _, g := range sigs {
+		for _, k := range nv.keys {
+			if k.pub == nil && g.Name == k.name && g.Hash == k.legacy {
+				return fmt.Errorf("%w, by key %s: not accepted, since anyone who could have that key sign chosen bytes could have made it; verify the log with the release that wrote it, and start a new log with a checkpoint key of its own", ErrLegacyCheckpoint, k.id)
+			}
+		}
+	}
+	return nil
 }
 
 func sigNames(sigs []note.Signature) string {

@@ -99,21 +99,20 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		if v, ok := vcache[origin]; ok {
 			return v, nil
 		}
-		var list []note.Verifier
+		var keys []provider.Verifier
 		for _, id := range opts.Keys.IDs() {
 			v, err := opts.Keys.Verifier(id)
 			if err != nil {
 				return nil, err
 			}
-			nk, err := newNoteKey(ctx, origin, v.Info(), v)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, nk)
+			keys = append(keys, v)
 		}
-		list = append(list, opts.Witnesses...)
-		vcache[origin] = note.VerifierList(list...)
-		return vcache[origin], nil
+		vs, err := checkpointVerifiers(ctx, origin, keys, opts.Witnesses)
+		if err != nil {
+			return nil, err
+		}
+		vcache[origin] = vs
+		return vs, nil
 	}
 	rep := &Report{ByType: map[Type]uint64{}, Witnessed: map[string]int64{}}
 	// Outside checkpoints, by size.
@@ -272,15 +271,19 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 // CheckpointVerifiers returns the signed-note verifiers of checkpoints of
 // log origin signed by the keys in keys, and of the witnesses.
 func CheckpointVerifiers(origin string, keys []provider.Verifier, witnesses ...note.Verifier) (note.Verifiers, error) {
-	var list []note.Verifier
+	return checkpointVerifiers(context.Background(), origin, keys, witnesses)
+}
+
+func checkpointVerifiers(ctx context.Context, origin string, keys []provider.Verifier, witnesses []note.Verifier) (note.Verifiers, error) {
+	nks := make([]*noteKey, 0, len(keys))
 	for _, k := range keys {
-		nk, err := newNoteKey(context.Background(), origin, k.Info(), k)
+		nk, err := newNoteKey(ctx, origin, k.Info(), k)
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, nk)
+		nks = append(nks, nk)
 	}
-	return note.VerifierList(append(list, witnesses...)...), nil
+	return newNoteVerifiers(nks, witnesses), nil
 }
 
 // CheckpointOrigin returns the origin line of a signed checkpoint, not

@@ -74,7 +74,8 @@ type File interface {
 type Options struct {
 	// Signer signs checkpoints. Required. An Ed25519 key makes standard
 	// C2SP signed notes; any other key signs with signature type 0xff
-	// "tinywindow.dev/provider-signature/ALG" (see docs/execadapter.md).
+	// "tinywindow.dev/audit-checkpoint-v1/ALG" over CheckpointDomain and the
+	// note text (see docs/execadapter.md).
 	Signer provider.Signer
 	// Origin names the log in its checkpoints (the first line of the
 	// C2SP checkpoint, and the signed-note key name). Default: the origin

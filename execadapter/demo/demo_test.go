@@ -203,13 +203,17 @@ func TestRunVenueKeyAndBaseline(t *testing.T) {
 	}
 	// The venue verified every order that passed the checks with its own
 	// key, and the baseline verified every order with it too; the signer's
-	// handle verified only the audit log's checkpoints.
+	// handle verified nothing (the audit log's checkpoints have a key of
+	// their own).
 	atVenue := int64(res.Accepted + sum(res.VenueRejected))
 	if got := venueKey.verifies.Load(); got != atVenue+n {
 		t.Fatalf("venue key verified %d times, want %d (venue) + %d (baseline)", got, atVenue, n)
 	}
-	if got := signer.verifies.Load(); got < 1 || got > 10 {
-		t.Fatalf("the signer's handle verified %d times; want only the audit log's few checkpoints", got)
+	if got := signer.verifies.Load(); got != 0 {
+		t.Fatalf("the signer's handle verified %d times; want none", got)
+	}
+	if res.CheckpointKey == nil || res.CheckpointKey.Algorithm != provider.Ed25519 || !res.CheckpointKeyCreated || res.CheckpointKeyURI != "" {
+		t.Fatalf("checkpoint key of a temporary log: %+v %v %q", res.CheckpointKey, res.CheckpointKeyCreated, res.CheckpointKeyURI)
 	}
 	b := res.Baseline
 	if b == nil || b.P50 <= 0 || b.P99 < b.P50 || b.P999 < b.P99 || b.Max < b.P999 {
@@ -238,4 +242,23 @@ func sum(m map[string]int) int {
 		n += v
 	}
 	return n
+}
+
+// TestRunTemporaryLogRemoved: a run with a temporary audit log signs its
+// checkpoints with a key of their own and leaves nothing behind: the log,
+// its side files and its checkpoint key are removed.
+func TestRunTemporaryLogRemoved(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	res, err := Run(context.Background(), Options{Orders: 50, Key: hmac.NewFromSeed(42), Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.AuditVerified || res.CheckpointKey == nil || res.CheckpointKey.ID == res.Signer.ID {
+		t.Fatalf("result %+v", res)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
 }

@@ -31,8 +31,15 @@ type Options struct {
 	// NoAudit runs without an audit log: the baseline the log's cost is
 	// measured against.
 	NoAudit bool
-	// CheckpointKey signs the audit log's checkpoints (default Key).
+	// CheckpointKey signs the audit log's checkpoints. It must not be Key
+	// (provider.SameKey) unless AllowSharedCheckpointKey is set. Default:
+	// the log's dedicated Ed25519 key (OpenCheckpointKey), made on the
+	// first run and reused after.
 	CheckpointKey provider.Key
+	// AllowSharedCheckpointKey lets Key sign the checkpoints: with
+	// CheckpointKey nil, Key signs them. It costs the log its proof (see
+	// execadapter.Config.AllowSharedCheckpointKey).
+	AllowSharedCheckpointKey bool
 	// CheckpointsPath is the audit log's checkpoints file (default: the
 	// log's path and ".checkpoints").
 	CheckpointsPath string
@@ -112,9 +119,18 @@ type Result struct {
 	AuditBackPressure      uint64           `json:"audit_back_pressure"`
 	AuditBackPressureBytes uint64           `json:"audit_back_pressure_bytes"`
 	Signer                 provider.KeyInfo `json:"signer"`
-	Venue                  string           `json:"venue"`
-	Durability             string           `json:"audit_durability"`
-	MallocsPerOp           float64          `json:"mallocs_per_order"`
+	// CheckpointKey is the key that signed the audit log's checkpoints;
+	// CheckpointKeyURI its URI when it is the log's dedicated key
+	// (OpenCheckpointKey), kept beside a log the run keeps, and
+	// CheckpointKeyCreated whether this run made it. CheckpointNoteKey is
+	// the C2SP signed-note verifier key of an Ed25519 checkpoint key.
+	CheckpointKey        *provider.KeyInfo `json:"checkpoint_key,omitempty"`
+	CheckpointKeyURI     string            `json:"checkpoint_key_uri,omitempty"`
+	CheckpointKeyCreated bool              `json:"checkpoint_key_created,omitempty"`
+	CheckpointNoteKey    string            `json:"checkpoint_note_key,omitempty"`
+	Venue                string            `json:"venue"`
+	Durability           string            `json:"audit_durability"`
+	MallocsPerOp         float64           `json:"mallocs_per_order"`
 	// Baseline holds the raw sign-and-verify loop measured alongside the
 	// orders (Options.Baseline). Throughput leaves its time out; CPU and
 	// allocations per order include its work.
@@ -224,18 +240,37 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		path = f.Name()
 		f.Close()
 		defer os.Remove(path)
-		for _, ext := range []string{".checkpoints", ".hashes", ".idx"} {
+		for _, ext := range []string{".checkpoints", ".hashes", ".idx", CheckpointKeySuffix} {
 			defer os.Remove(path + ext)
 		}
 	} else {
 		res.AuditPath = path
 	}
 	cpKey := opts.CheckpointKey
-	if cpKey == nil {
-		cpKey = opts.Key
-	}
-	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, VenueVerifier: opts.VenueVerifier}
+	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, VenueVerifier: opts.VenueVerifier,
+		AllowSharedCheckpointKey: opts.AllowSharedCheckpointKey}
 	if !opts.NoAudit {
+		switch {
+		case cpKey == nil && opts.AllowSharedCheckpointKey:
+			cpKey = opts.Key
+		case cpKey == nil:
+			var uri string
+			if cpKey, uri, res.CheckpointKeyCreated, err = OpenCheckpointKey(ctx, path); err != nil {
+				return nil, err
+			}
+			defer cpKey.Close()
+			if res.AuditPath != "" {
+				res.CheckpointKeyURI = uri
+			}
+		case !opts.AllowSharedCheckpointKey:
+			// Refused before the log is opened, so that no checkpoint is
+			// signed with the order key; execadapter.New would refuse too.
+			if err := audit.CheckDedicatedKey(cpKey, opts.Key, "order"); err != nil {
+				return nil, err
+			}
+		}
+		info := cpKey.Info()
+		res.CheckpointKey = &info
 		log, _, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval,
 			CheckpointsPath: opts.CheckpointsPath, Witnesses: opts.Witnesses})
 		if err != nil {
@@ -243,6 +278,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		defer log.Close()
 		cfg.Audit = log
+		res.CheckpointNoteKey, _ = audit.CheckpointVerifierKey(log.Origin(), cpKey)
 	}
 	a, err := execadapter.New(cfg)
 	if err != nil {
