@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -33,8 +35,16 @@ const (
 	Always Durability = iota + 1
 	// Batch appends to memory and lets a background goroutine write and
 	// fsync everything pending every BatchInterval (group commit). Loss
-	// window: records whose Append returned within the last BatchInterval
-	// plus the time of one write and fsync, if the process or machine dies.
+	// window: the records after Durable(), those whose Append returned
+	// since the last fsync (within the last BatchInterval plus the time of
+	// one write and fsync, unless back-pressure wrote them sooner), are
+	// lost if the process or machine dies. They are lost too, with the
+	// process alive, when a write or fsync fails (a full disk): the failure
+	// is sticky, so the Append that meets it and every later one fail with
+	// ErrNotDurable and nothing appended after it is acknowledged, but the
+	// records already appended and not yet written are never written.
+	// Records written but not yet fsynced when a write fails stay in the
+	// file unless the machine dies; reopening cuts the partial record.
 	Batch
 )
 
@@ -121,7 +131,9 @@ type Options struct {
 	// witness request (default slog.Default()).
 	Logger *slog.Logger
 	// OpenFile opens the log file for reading and writing, creating it if
-	// needed. The default uses os.OpenFile with mode 0600.
+	// needed. The default creates it with mode 0600 and fsyncs its
+	// directory, and refuses an existing file that group or others can
+	// write.
 	OpenFile func(path string) (File, error)
 }
 
@@ -134,13 +146,9 @@ var ErrNotDurable = errors.New("audit record is not durable")
 // ErrClosed is returned by calls on a closed Writer.
 var ErrClosed = errors.New("audit log is closed")
 
-// Recovery says what Open found.
-type Recovery struct {
-	Records          uint64 // intact records found
-	TruncatedRecords uint64 // incomplete records cut from a torn tail (0 or 1)
-	TruncatedBytes   int64  // bytes of torn tail removed (0 when none)
-	TruncatedAt      int64  // offset the file was truncated to
-}
+// Recovery says what Open found: the intact records, and the torn tail it
+// cut, if any. It is the venue state's report too (venue.Recovery).
+type Recovery = recordfile.Recovery
 
 // Stats counts a Writer's checkpoints and witness traffic.
 type Stats struct {
@@ -165,6 +173,7 @@ type Writer struct {
 	path string
 	key  *noteKey
 	log  *slog.Logger
+	lock *recordfile.Lock // held from Open to Close
 
 	mu     sync.Mutex
 	buf    []byte // records not yet handed to the file
@@ -210,14 +219,19 @@ type Writer struct {
 	done chan struct{}
 }
 
-// Open opens (or creates) the log at path for appending. It reads the log
-// through and rebuilds its Merkle tree. A last record cut short by the end
-// of the file, with nothing valid after it and not covered by a checkpoint
-// in the checkpoints file, is a torn tail: it is truncated and a recovery
-// record says how many records and bytes were cut. Anything else that is
-// malformed, a log shorter than a checkpoint in the checkpoints file or
-// different from it, is an error matching ErrCorrupt, and the file is left
-// byte for byte as it was, for `audit verify` to examine.
+// Open opens (or creates) the log at path for appending. It locks the log
+// against a second writer, in this process or another, with the lock file
+// path+".lock": a second Open fails at once with an error naming the
+// holder's process. It refuses a log, checkpoints file or directory of
+// either that group or others can write (the error says chmod), and fsyncs
+// the directory after creating any file. It reads the log through and
+// rebuilds its Merkle tree. A last record cut short by the end of the file,
+// with nothing valid after it and not covered by a checkpoint in the
+// checkpoints file, is a torn tail: it is truncated and a recovery record
+// says how many records and bytes were cut. Anything else that is malformed,
+// a log shorter than a checkpoint in the checkpoints file or different from
+// it, is an error matching ErrCorrupt, and the file is left byte for byte as
+// it was, for `audit verify` to examine.
 func Open(path string, opts Options) (*Writer, Recovery, error) {
 	if opts.Signer == nil {
 		return nil, Recovery{}, fmt.Errorf("%w: audit log needs a signer for its checkpoints", provider.ErrInvalidConfig)
@@ -250,15 +264,26 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		opts.Logger = slog.Default()
 	}
 	if opts.OpenFile == nil {
-		opts.OpenFile = func(p string) (File, error) { return os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600) }
+		opts.OpenFile = func(p string) (File, error) { return recordfile.OpenFile(p, os.O_RDWR) }
+	}
+	for _, dir := range []string{filepath.Dir(path), filepath.Dir(opts.CheckpointsPath)} {
+		if err := recordfile.CheckPath(dir); err != nil {
+			return nil, Recovery{}, fmt.Errorf("audit log %s: %w", path, err)
+		}
+	}
+	lock, err := recordfile.Acquire(path + ".lock")
+	if err != nil {
+		return nil, Recovery{}, fmt.Errorf("audit log %s: %w", path, err)
 	}
 	anchor, err := latestCheckpoint(opts.CheckpointsPath)
 	if err != nil {
+		lock.Release()
 		return nil, Recovery{}, err
 	}
 	f, err := opts.OpenFile(path)
 	if err != nil {
-		return nil, Recovery{}, fmt.Errorf("audit log: opening %s: %w", path, err)
+		lock.Release()
+		return nil, Recovery{}, fmt.Errorf("audit log %s: %w", path, err)
 	}
 	bufSize := 1 << 16
 	if opts.Durability == Batch {
@@ -266,12 +291,13 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		// Append copies into a buffer that never grows.
 		bufSize += 2 * opts.BatchBytes
 	}
-	w := &Writer{opts: opts, f: f, path: path, log: opts.Logger, fh: sha256.New(), cpTime: time.Now(),
+	w := &Writer{opts: opts, f: f, path: path, log: opts.Logger, lock: lock, fh: sha256.New(), cpTime: time.Now(),
 		buf: prefaulted(bufSize), spare: prefaulted(bufSize)}
 	w.store = func(h tlog.Hash) { w.hbuf = append(w.hbuf, h[:]...) }
 	fail := func(err error) (*Writer, Recovery, error) {
 		f.Close()
 		w.closeSidecars()
+		lock.Release()
 		return nil, Recovery{}, err
 	}
 	rec, origin, err := w.recover(anchor)
@@ -281,6 +307,7 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 	if err != nil {
 		f.Close()
 		w.dropSidecars()
+		lock.Release()
 		return nil, Recovery{}, err
 	}
 	switch {
@@ -296,8 +323,8 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 	if w.key, err = newNoteKey(context.Background(), origin, opts.Signer.Info(), opts.Signer); err != nil {
 		return fail(err)
 	}
-	if w.ck, err = os.OpenFile(opts.CheckpointsPath, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
-		return fail(fmt.Errorf("audit log: checkpoints file: %w", err))
+	if w.ck, err = recordfile.OpenFile(opts.CheckpointsPath, os.O_RDWR|os.O_APPEND); err != nil {
+		return fail(fmt.Errorf("audit log %s: checkpoints file: %w", path, err))
 	}
 	if err := w.trimCheckpointsFile(); err != nil {
 		w.ck.Close()
@@ -437,24 +464,7 @@ func (w *Writer) recover(anchor Checkpoint) (Recovery, string, error) {
 			if serr != nil {
 				return rec, "", fmt.Errorf("audit log %s: %w", w.path, serr)
 			}
-			if end-s.off > lenSize+MaxRecord+HashSize {
-				return rec, "", where(err)
-			}
-			tail := make([]byte, end-s.off)
-			if _, serr := w.f.Seek(s.off, io.SeekStart); serr != nil {
-				return rec, "", fmt.Errorf("audit log %s: %w", w.path, serr)
-			}
-			if _, serr := io.ReadFull(w.f, tail); serr != nil {
-				return rec, "", fmt.Errorf("audit log %s: %w", w.path, serr)
-			}
-			if cerr := classifyTail(tail, s.seq+1, s.off); cerr != nil {
-				return rec, "", where(cerr)
-			}
-			rec.TruncatedAt, rec.TruncatedBytes, rec.TruncatedRecords = s.off, end-s.off, 1
-			if err := w.f.Truncate(s.off); err != nil {
-				return rec, "", fmt.Errorf("audit log %s: truncating torn tail at byte %d: %w", w.path, s.off, err)
-			}
-			if err := w.f.Sync(); err != nil {
+			if rec, err = recordfile.Cut(w.f, &recordfile.TornError{Record: s.seq + 1, Offset: s.off, Bytes: end - s.off}, s.seq); err != nil {
 				return rec, "", fmt.Errorf("%w: audit log %s: %w", ErrNotDurable, w.path, err)
 			}
 			break
@@ -532,11 +542,11 @@ func (w *Writer) recover(anchor Checkpoint) (Recovery, string, error) {
 // rebuilt at every Open.
 func (w *Writer) openSidecars() error {
 	var err error
-	if w.hf, err = os.OpenFile(w.path+".hashes.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
-		return fmt.Errorf("audit log: hashes file: %w", err)
+	if w.hf, err = recordfile.OpenFile(w.path+".hashes.tmp", os.O_RDWR|os.O_TRUNC); err != nil {
+		return fmt.Errorf("audit log %s: hashes file: %w", w.path, err)
 	}
-	if w.xf, err = os.OpenFile(w.path+".idx.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
-		return fmt.Errorf("audit log: index file: %w", err)
+	if w.xf, err = recordfile.OpenFile(w.path+".idx.tmp", os.O_RDWR|os.O_TRUNC); err != nil {
+		return fmt.Errorf("audit log %s: index file: %w", w.path, err)
 	}
 	return nil
 }
@@ -545,8 +555,8 @@ func (w *Writer) openSidecars() error {
 // old ones, once the log has been read through.
 func (w *Writer) installSidecars() error {
 	for _, ext := range []string{".hashes", ".idx"} {
-		if err := os.Rename(w.path+ext+".tmp", w.path+ext); err != nil {
-			return fmt.Errorf("audit log: %w", err)
+		if err := recordfile.Rename(w.path+ext+".tmp", w.path+ext); err != nil {
+			return fmt.Errorf("audit log %s: %w", w.path, err)
 		}
 	}
 	return nil
@@ -564,8 +574,8 @@ func (w *Writer) closeSidecars() {
 // dropSidecars closes and removes sidecars that were never installed.
 func (w *Writer) dropSidecars() {
 	w.closeSidecars()
-	os.Remove(w.path + ".hashes.tmp")
-	os.Remove(w.path + ".idx.tmp")
+	recordfile.Remove(w.path + ".hashes.tmp")
+	recordfile.Remove(w.path + ".idx.tmp")
 }
 
 // Append adds a record whose payload is the concatenation of parts; its
@@ -1035,5 +1045,8 @@ func (w *Writer) Close() error {
 	w.ck.Close()
 	w.ckMu.Unlock()
 	w.closeSidecars()
+	if lerr := w.lock.Release(); err == nil && lerr != nil {
+		err = fmt.Errorf("audit log %s: %w", w.path, lerr)
+	}
 	return err
 }
