@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/providers/hmac"
 )
 
 // execRun runs the command in-process and returns its exit status, stdout
@@ -81,6 +85,33 @@ func TestDemoSummaryAndAuditFile(t *testing.T) {
 	}
 	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitOK {
 		t.Fatalf("audit verify: exit %d: %s", code, stderr)
+	}
+}
+
+// TestDemoAuditLogRefused: the demo refuses an audit log that another
+// writer holds, naming the holder, and one in a directory others can write,
+// saying chmod; the held log is left as it was.
+func TestDemoAuditLogRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logs")
+	os.Mkdir(dir, 0o700)
+	path := filepath.Join(dir, "audit.log")
+	holder, _, err := audit.Open(path, audit.Options{Signer: hmac.NewFromSeed(42)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	code, _, stderr := execRun(t, "demo", "--orders", "10", "--audit", path)
+	if want := fmt.Sprintf("held by process %d", os.Getpid()); code != exitError || !strings.Contains(stderr, want) {
+		t.Errorf("demo on a held log: exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("the refused demo changed the held log")
+	}
+	holder.Close()
+	os.Chmod(dir, 0o777)
+	code, _, stderr = execRun(t, "demo", "--orders", "10", "--audit", path)
+	if code != exitError || !strings.Contains(stderr, "chmod go-w "+dir) {
+		t.Errorf("demo with its log in a directory of mode 0777: exit %d, stderr %q; want 2 saying chmod", code, stderr)
 	}
 }
 

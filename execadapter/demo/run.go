@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -212,16 +213,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.NoAudit {
 		path = ""
 	} else if path == "" {
-		f, err := os.CreateTemp("", "tinywindow-audit-*.log")
+		// A private directory: the audit log refuses one that others can
+		// write, as the system's temporary directory is.
+		dir, err := os.MkdirTemp("", "tinywindow-audit-")
 		if err != nil {
 			return nil, err
 		}
-		path = f.Name()
-		f.Close()
-		defer os.Remove(path)
-		for _, ext := range []string{".checkpoints", ".hashes", ".idx"} {
-			defer os.Remove(path + ext)
-		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "audit.log")
 	} else {
 		res.AuditPath = path
 	}
