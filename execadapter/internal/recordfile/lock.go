@@ -2,6 +2,7 @@ package recordfile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -36,12 +37,23 @@ func (e *LockedError) Error() string {
 func (e *LockedError) Unwrap() error { return e.Err }
 
 // Acquire takes the exclusive lock at path, creating the lock file (mode
-// 0600) if needed, and writes the caller's process ID into it. If another
+// 0600) if needed, and writes the caller's process ID into it. A lock file
+// that group or others can write is refused with a [ModeError]. If another
 // writer holds it, in this process or another, it fails at once with a
 // *[LockedError] naming the holder. Outside Unix it takes no lock.
 func Acquire(path string) (*Lock, error) {
-	f, err := OpenFile(path, os.O_RDWR)
+	// The lock file holds no records: a crash that loses it loses nothing,
+	// so its directory is not synced after creating it.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = CheckMode(path, st)
+	}
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	if err := flock(f); err != nil {
@@ -51,9 +63,9 @@ func Acquire(path string) (*Lock, error) {
 		pid, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(string(b[:n]), "pid ")))
 		return nil, &LockedError{Path: path, Holder: pid, Err: err}
 	}
-	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte("pid "+strconv.Itoa(os.Getpid())+"\n"), 0)
-	}
+	// A fixed width, so that the process ID overwrites the last holder's
+	// without a truncation.
+	fmt.Fprintf(io.NewOffsetWriter(f, 0), "pid %-20d\n", os.Getpid())
 	return &Lock{f: f}, nil
 }
 
