@@ -215,7 +215,7 @@ func (l *dedupLog) loadSegment(s *segment, last bool, load func(stateRecord)) er
 			l.recovery = rec
 			return nil
 		case errors.As(err, &torn), errors.As(err, new(*recordfile.CorruptError)):
-			return fmt.Errorf("%w %s: corrupt: %w; the venue cannot know which orders it acknowledged, and leaves the file as it is", ErrState, path, err)
+			return fmt.Errorf("%w %s: corrupt: %w; the venue cannot know which orders it acknowledged, and leaves the file as it is (moving the directory away starts an empty window, and a resent order may then be accepted twice)", ErrState, path, err)
 		}
 		return fmt.Errorf("%w %s: %w", ErrState, path, err)
 	}
