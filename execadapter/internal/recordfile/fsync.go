@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 )
 
@@ -15,6 +16,9 @@ import (
 func SyncDir(dir string) error {
 	if h := syncDirHook.Load(); h != nil {
 		(*h)(dir)
+	}
+	if runtime.GOOS == "windows" {
+		return nil // a directory cannot be opened for fsync; NTFS journals its entries
 	}
 	d, err := os.Open(dir)
 	if err != nil {

@@ -1,6 +1,7 @@
 package recordfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,12 +57,15 @@ func Acquire(path string) (*Lock, error) {
 		f.Close()
 		return nil, err
 	}
-	if err := flock(f); err != nil {
+	if err := flock(f); errors.Is(err, errLocked) {
 		b := make([]byte, 32)
 		n, _ := f.ReadAt(b, 0)
 		f.Close()
 		pid, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(string(b[:n]), "pid ")))
 		return nil, &LockedError{Path: path, Holder: pid, Err: err}
+	} else if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	// A fixed width, so that the process ID overwrites the last holder's
 	// without a truncation.

@@ -2,7 +2,13 @@
 
 package recordfile
 
-import "os"
+import (
+	"errors"
+	"os"
+)
+
+// errLocked is never returned outside Unix.
+var errLocked = errors.New("locked")
 
 // flock takes no lock outside Unix: one writer per record file is the
 // operator's to ensure.

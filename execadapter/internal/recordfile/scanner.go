@@ -80,6 +80,7 @@ func (s *Scanner) split(data []byte, atEOF bool) (int, []byte, error) {
 		return 0, nil, nil
 	}
 	if len(data) == 0 {
+		s.empty = atEOF && s.off == 0
 		return 0, nil, nil
 	}
 	n, err := s.f.Frame(data)
