@@ -192,7 +192,11 @@ func printSummary(w io.Writer, r *demo.Result) {
 		if r.AuditPath != "" {
 			where = r.AuditPath
 		}
-		fmt.Fprintf(w, "  audit log   %s, %s durability\n\n", where, r.Durability)
+		fmt.Fprintf(w, "  audit log   %s, %s durability\n", where, r.Durability)
+		if r.AuditRecovery != "" {
+			fmt.Fprintf(w, "  recovered   %s\n", r.AuditRecovery)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  accepted    %d\n", r.Accepted)
 	fmt.Fprintf(w, "  rejected    %d%s\n", r.Rejected, breakdown(r))

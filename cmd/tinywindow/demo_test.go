@@ -115,6 +115,25 @@ func TestDemoAuditLogRefused(t *testing.T) {
 	}
 }
 
+// TestDemoReportsRecovery: a demo that reopens a log with a torn tail says
+// what it cut.
+func TestDemoReportsRecovery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "20", "--audit", path); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{0, 0, 1}) // the start of a length field: a torn tail
+	f.Close()
+	code, out, stderr := execRun(t, "demo", "--orders", "20", "--audit", path)
+	if code != exitOK || !strings.Contains(out, "recovered") || !strings.Contains(out, "cut a torn tail of 1 incomplete record (3 bytes") {
+		t.Fatalf("exit %d, summary:\n%s\n%s\nwant the torn tail reported", code, out, stderr)
+	}
+}
+
 func TestDemoBadFlags(t *testing.T) {
 	tests := []struct {
 		args []string

@@ -96,6 +96,9 @@ type Result struct {
 	AuditRecords  uint64         `json:"audit_records"`
 	AuditPath     string         `json:"audit_path,omitempty"`
 	AuditError    string         `json:"audit_error,omitempty"`
+	// AuditRecovery says what opening an existing audit log cut (a torn
+	// tail: audit.Recovery), if it cut anything.
+	AuditRecovery string `json:"audit_recovery,omitempty"`
 	// The audit writer's counters (audit.Stats).
 	AuditCheckpoints        uint64 `json:"audit_checkpoints"`
 	AuditCheckpointFailures uint64 `json:"audit_checkpoint_failures"`
@@ -230,13 +233,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, VenueVerifier: opts.VenueVerifier}
 	if !opts.NoAudit {
-		log, _, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval,
+		var rec audit.Recovery
+		log, rec, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval,
 			CheckpointsPath: opts.CheckpointsPath, Witnesses: opts.Witnesses})
 		if err != nil {
 			return nil, err
 		}
 		defer log.Close()
 		cfg.Audit = log
+		if rec.TruncatedBytes > 0 {
+			res.AuditRecovery = rec.String()
+		}
 	}
 	a, err := execadapter.New(cfg)
 	if err != nil {
