@@ -12,12 +12,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
 )
@@ -419,6 +421,62 @@ func TestStateCorruptionRefused(t *testing.T) {
 				t.Fatalf("the damaged segment was changed from %d to %d bytes", len(damaged), len(after))
 			}
 		})
+	}
+}
+
+// TestStateSyncsDirectory: every segment the state creates is in its
+// directory when the directory is next synced, and the last sync sees the
+// directory as it is left (removed segments gone). The hook shows the sync
+// calls and what the directory held at each; that the disk kept it is
+// fsync's promise.
+func TestStateSyncsDirectory(t *testing.T) {
+	key := hmac.NewFromSeed(42)
+	keys, _ := provider.NewKeyring(key)
+	dir := filepath.Join(t.TempDir(), "state")
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var last []string
+	defer recordfile.SetSyncDirHook(func(d string) {
+		if d != dir {
+			return
+		}
+		segs, _ := filepath.Glob(filepath.Join(dir, "*"+stateExt))
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range segs {
+			seen[filepath.Base(s)] = true
+		}
+		last = segs
+	})()
+	sim, _ := NewSim(SimOptions{Keys: keys, DedupCapacity: 8}) // a segment holds 2 records
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := NewServer(ln, sim, ServerOptions{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	var envs [][]byte
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, fmt.Sprintf("y-%d", i))
+		envs = append(envs, signed(t, key, ids[i], time.Now()))
+	}
+	submitAll(t, srv.Addr().String(), envs, ids)
+	srv.Close()
+	final, _ := filepath.Glob(filepath.Join(dir, "*"+stateExt))
+	mu.Lock()
+	defer mu.Unlock()
+	lastSeq, _ := strconv.ParseUint(strings.TrimSuffix(filepath.Base(final[len(final)-1]), stateExt), 10, 64)
+	if lastSeq < 5 {
+		t.Fatalf("%d segments created; want several rotations", lastSeq)
+	}
+	for seq := uint64(1); seq <= lastSeq; seq++ {
+		if name := fmt.Sprintf("%020d%s", seq, stateExt); !seen[name] {
+			t.Errorf("segment %s was never in the directory at a sync", name)
+		}
+	}
+	if !slices.Equal(last, final) {
+		t.Errorf("the last sync saw %q; the directory holds %q", last, final)
 	}
 }
 
