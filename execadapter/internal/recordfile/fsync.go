@@ -18,7 +18,7 @@ func SyncDir(dir string) error {
 		(*h)(dir)
 	}
 	if runtime.GOOS == "windows" {
-		return nil // a directory cannot be opened for fsync; NTFS journals its entries
+		return nil // Windows offers no fsync of a directory
 	}
 	d, err := os.Open(dir)
 	if err != nil {
