@@ -325,6 +325,19 @@ func TestStateDamage(t *testing.T) {
 			if n, err := open(dir); err != nil || n != 10 {
 				t.Fatalf("tail %x: %d IDs, %v; want 10", tail, n, err)
 			}
+			srv := startServerOpts(t, keys, ServerOptions{StateDir: dir})
+			want := Recovery{Records: 10}
+			srv.Close()
+			if got := srv.Recovery(); got != want {
+				t.Fatalf("reopened after the cut: %+v; want %+v", got, want)
+			}
+			os.WriteFile(seg, append(bytes.Clone(b), tail...), 0o600)
+			srv = startServerOpts(t, keys, ServerOptions{StateDir: dir})
+			srv.Close()
+			want = Recovery{Records: 10, TruncatedRecords: 1, TruncatedBytes: int64(len(tail)), TruncatedAt: int64(whole)}
+			if got := srv.Recovery(); got != want {
+				t.Fatalf("tail %x: recovery %+v; want %+v", tail, got, want)
+			}
 			if st, _ := os.Stat(seg); st.Size() != int64(whole) {
 				t.Fatalf("torn tail not cut: %d bytes, want %d", st.Size(), whole)
 			}
