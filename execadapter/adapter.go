@@ -26,7 +26,13 @@ type Config struct {
 	// Risk runs the pre-trade checks; nil runs none.
 	Risk *risk.Checker
 	// Audit records every order, ack, rejection and failure; nil records
-	// nothing. A record that cannot be written fails the order with ErrAudit.
+	// nothing. A record that cannot be written fails the order with
+	// ErrAudit, and after a failed write or fsync every later order fails
+	// with ErrAudit before it is sent. With audit.Always an acknowledged
+	// order's records are on stable storage; with audit.Batch they may
+	// still be in memory, and those of the orders acknowledged since the
+	// log's last fsync are lost if the process dies or a write fails (see
+	// audit.Batch).
 	// Its checkpoint key (audit.Writer.CheckpointKey) must not be Signer
 	// (provider.SameKey), unless AllowSharedCheckpointKey is set.
 	Audit *audit.Writer

@@ -37,6 +37,7 @@ type options struct {
 	venueKey provider.Verifier
 	noRisk   bool
 	audit    audit.Options
+	path     string // of the audit log (default: in a new temporary directory)
 }
 
 func newFixture(t testing.TB, o options) *fixture {
@@ -67,7 +68,10 @@ func newFixture(t testing.TB, o options) *fixture {
 		}
 		checker, _ = risk.New(cfg)
 	}
-	f.path = filepath.Join(t.TempDir(), "audit.log")
+	f.path = o.path
+	if f.path == "" {
+		f.path = filepath.Join(t.TempDir(), "audit.log")
+	}
 	opts := o.audit
 	opts.Signer = ck
 	f.log, _, err = audit.Open(f.path, opts)

@@ -205,6 +205,9 @@ func printSummary(w io.Writer, r *demo.Result) {
 			where = r.AuditPath
 		}
 		fmt.Fprintf(w, "  audit log   %s, %s durability\n", where, r.Durability)
+		if r.AuditRecovery != "" {
+			fmt.Fprintf(w, "  recovered   %s\n", r.AuditRecovery)
+		}
 		printCheckpointKey(w, r)
 		fmt.Fprintln(w)
 	}

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/demo"
 	"github.com/tinywindow/tinywindow/providers/composite"
+	"github.com/tinywindow/tinywindow/providers/hmac"
 )
 
 // execRun runs the command in-process and returns its exit status, stdout
@@ -153,6 +155,52 @@ func TestDemoRefusesSharedCheckpointKey(t *testing.T) {
 				t.Fatalf("audit verify --signer %s: exit %d: %s", tc.verify, code, stderr)
 			}
 		})
+	}
+}
+
+// TestDemoAuditLogRefused: the demo refuses an audit log that another
+// writer holds, naming the holder, and one in a directory others can write,
+// saying chmod; the held log is left as it was.
+func TestDemoAuditLogRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logs")
+	os.Mkdir(dir, 0o700)
+	path := filepath.Join(dir, "audit.log")
+	holder, _, err := audit.Open(path, audit.Options{Signer: hmac.NewFromSeed(42)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	code, _, stderr := execRun(t, "demo", "--orders", "10", "--audit", path)
+	if want := fmt.Sprintf("held by process %d", os.Getpid()); code != exitError || !strings.Contains(stderr, want) {
+		t.Errorf("demo on a held log: exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("the refused demo changed the held log")
+	}
+	holder.Close()
+	os.Chmod(dir, 0o777)
+	code, _, stderr = execRun(t, "demo", "--orders", "10", "--audit", path)
+	if code != exitError || !strings.Contains(stderr, "chmod go-w "+dir) {
+		t.Errorf("demo with its log in a directory of mode 0777: exit %d, stderr %q; want 2 saying chmod", code, stderr)
+	}
+}
+
+// TestDemoReportsRecovery: a demo that reopens a log with a torn tail says
+// what it cut.
+func TestDemoReportsRecovery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "20", "--audit", path); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{0, 0, 1}) // the start of a length field: a torn tail
+	f.Close()
+	code, out, stderr := execRun(t, "demo", "--orders", "20", "--audit", path)
+	if code != exitOK || !strings.Contains(out, "recovered") || !strings.Contains(out, "cut a torn tail of 1 incomplete record (3 bytes") {
+		t.Fatalf("exit %d, summary:\n%s\n%s\nwant the torn tail reported", code, out, stderr)
 	}
 }
 

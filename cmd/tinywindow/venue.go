@@ -86,6 +86,9 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	state := "duplicate window in memory"
 	if *stateDir != "" {
 		state = "duplicate window in " + *stateDir
+		if rec := srv.Recovery(); rec.TruncatedBytes > 0 {
+			fmt.Fprintf(e.stderr, "tinywindow venue: state %s: %v (the tail of a write that was never acknowledged)\n", *stateDir, rec)
+		}
 	}
 	fmt.Fprintf(e.stdout, "venue listening on %s (verifier %s, %s; %s%s)\n", ln.Addr(), key.Info().ID, key.Info().Algorithm, state, signedBy)
 	done := make(chan error, 1)

@@ -199,3 +199,47 @@ func TestVenueDemoFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestVenueStateErrors: the venue refuses a damaged, a shared-writable and a
+// held state directory, saying which and what to do, and tells what it cut
+// from a torn tail.
+func TestVenueStateErrors(t *testing.T) {
+	ctx := context.Background()
+	orderKey, err := provider.Open(ctx, "hmac:seed=42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	args := []string{"--verifier", "hmac:seed=42", "--state", dir}
+	addr, stop := startVenueCmd(t, args...)
+	envs, ids := sealedOrders(t, orderKey, "e", 5)
+	submit(t, addr, envs, ids)
+	// While it runs, a second venue on the same directory is refused.
+	if code, _, stderr := execRun(t, append([]string{"venue", "--listen", "127.0.0.1:0"}, args...)...); code != exitError || !strings.Contains(stderr, "held by process") {
+		t.Errorf("second venue: exit %d, stderr %q; want 2 naming the holder", code, stderr)
+	}
+	stop()
+	seg := filepath.Join(dir, fmt.Sprintf("%020d.dedup", 1))
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A torn tail is cut and reported.
+	os.WriteFile(seg, append(b, b[:5]...), 0o600)
+	_, stop = startVenueCmd(t, args...)
+	if _, stderr := stop(); !strings.Contains(stderr, "cut a torn tail") || !strings.Contains(stderr, "5 bytes") {
+		t.Errorf("stderr %q does not report the torn tail cut", stderr)
+	}
+	// A changed record refuses the state.
+	bad := append([]byte(nil), b...)
+	bad[30] ^= 1
+	os.WriteFile(seg, bad, 0o600)
+	if code, _, stderr := execRun(t, append([]string{"venue", "--listen", "127.0.0.1:0"}, args...)...); code != exitError || !strings.Contains(stderr, "corrupt") || !strings.Contains(stderr, seg) {
+		t.Errorf("damaged state: exit %d, stderr %q; want 2 naming the segment as corrupt", code, stderr)
+	}
+	os.WriteFile(seg, b, 0o600)
+	os.Chmod(dir, 0o777)
+	if code, _, stderr := execRun(t, append([]string{"venue", "--listen", "127.0.0.1:0"}, args...)...); code != exitError || !strings.Contains(stderr, "chmod go-w "+dir) {
+		t.Errorf("state of mode 0777: exit %d, stderr %q; want 2 saying chmod", code, stderr)
+	}
+}

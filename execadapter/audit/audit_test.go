@@ -417,6 +417,10 @@ func TestMain(m *testing.M) {
 		crashWriter(spec)
 		return
 	}
+	if path := os.Getenv(secondWriterEnv); path != "" {
+		secondWriter(path)
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -24,9 +24,16 @@
 //
 // A Writer offers two durabilities: Always (fsync before Append returns,
 // nothing acknowledged is lost) and Batch (group commit every BatchInterval;
-// what was appended in the last interval can be lost in a crash). On Open,
-// only an incomplete last record that nothing valid follows and no
-// checkpoint covers is taken for the torn tail of a crash: it is truncated,
-// and a recovery record says how many records and bytes were cut. Anything
-// else malformed is ErrCorrupt, and the file is left byte for byte as it is.
+// the records after Durable(), appended since the last fsync, are lost in a
+// crash, and also when a write or fsync fails with the process alive, after
+// which every Append fails). On Open, only an incomplete last record that
+// nothing valid follows and no checkpoint covers is taken for the torn tail
+// of a crash: it is truncated, and a recovery record says how many records
+// and bytes were cut. Anything else malformed is ErrCorrupt, and the file is
+// left byte for byte as it is. A log has one writer at a time: Open locks it
+// (the lock file FILE.lock) and refuses a second writer at once, naming the
+// holder's process; it refuses a log or directory that group or others can
+// write, and fsyncs the directory after creating a file. These rules, and the
+// scanner, are the venue state's too (the record file of
+// execadapter/internal/recordfile).
 package audit

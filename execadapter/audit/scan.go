@@ -1,7 +1,7 @@
 package audit
 
 import (
-	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -10,148 +10,169 @@ import (
 	"io"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 )
 
 // scanner reads records one by one and checks each on its own: length,
-// leaf hash, sequence number and type.
+// leaf hash, type and sequence number. It is a recordfile.Scanner, whose
+// torn-tail rule is the venue state's too.
 type scanner struct {
-	r   *bufio.Reader
-	off int64
-	seq uint64
-	h   hash.Hash
-	buf []byte
+	s   *recordfile.Scanner
+	f   *auditFrame
+	seq uint64 // of the last record read
+	off int64  // offset of the next record
+	// The first result, read by newScanner to tell an empty file.
+	first    []byte
+	firstErr error
+	peeked   bool
 }
 
-// errTorn marks a record cut short by the end of the input.
+// errTorn marks a record cut short by the end of the input with nothing
+// valid after it: a torn tail.
 var errTorn = errors.New("record is cut short by the end of the file")
 
+// auditFrame frames the records of an audit log for recordfile; it keeps
+// the leaf hash of the record it checked last, so that a record is hashed
+// once.
+type auditFrame struct {
+	h    hash.Hash
+	hash tlog.Hash
+	fmt  recordfile.Format
+}
+
+func newAuditFrame() *auditFrame {
+	a := &auditFrame{h: sha256.New()}
+	a.fmt = recordfile.Format{Header: Magic, MaxRecord: lenSize + MaxRecord + HashSize, Frame: a.frame, Relength: a.relength}
+	return a
+}
+
+// frame checks the record at the start of b: its length, leaf hash and type.
+func (a *auditFrame) frame(b []byte) (int, error) {
+	if len(b) < lenSize {
+		return 0, nil
+	}
+	l := binary.BigEndian.Uint32(b)
+	if l < headSize || l > MaxRecord {
+		return 0, fmt.Errorf("length %d is outside %d to %d", l, headSize, MaxRecord)
+	}
+	total := lenSize + int(l) + HashSize
+	if len(b) < total {
+		return 0, nil
+	}
+	if err := checkRecord(a.h, b[:total], &a.hash); err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// relength reports whether tail is a valid record whose length field was
+// changed.
+func (a *auditFrame) relength(tail []byte) bool {
+	l := len(tail) - lenSize - HashSize
+	if l < headSize || l > MaxRecord {
+		return false
+	}
+	b := bytes.Clone(tail)
+	binary.BigEndian.PutUint32(b, uint32(l))
+	var sum tlog.Hash
+	return checkRecord(a.h, b, &sum) == nil
+}
+
 func newScanner(r io.Reader) (*scanner, error) {
-	s := &scanner{r: bufio.NewReaderSize(r, 1<<16), h: sha256.New()}
-	var m [len(Magic)]byte
-	n, err := io.ReadFull(s.r, m[:])
-	if err != nil && n == 0 && errors.Is(err, io.EOF) {
-		return s, io.EOF // empty file
+	f := newAuditFrame()
+	s := &scanner{s: recordfile.NewScanner(r, &f.fmt), f: f, off: int64(len(Magic))}
+	s.first, s.firstErr = s.s.Next()
+	s.peeked = true
+	if s.s.Empty() {
+		return s, io.EOF
 	}
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, err
-	}
-	if n < len(Magic) || string(m[:]) != Magic {
+	var bad *recordfile.CorruptError
+	if errors.As(s.firstErr, &bad) && bad.Record == 0 {
 		return nil, &BadRecordError{Record: 0, Offset: 0, Reason: fmt.Sprintf("the file does not start with the audit log header %q", Magic)}
 	}
-	s.off = int64(len(Magic))
 	return s, nil
 }
 
 // next returns the next record; its payload is valid until the next call.
-// At the end of the input it returns io.EOF; for a record cut short by the
-// end of the input, a *BadRecordError wrapping errTorn; for a record that
-// is malformed, a *BadRecordError. I/O errors are returned as they are.
+// At the end of the input it returns io.EOF; for a torn tail (a last record
+// cut short by the end of the input, with nothing valid after it), a
+// *BadRecordError wrapping errTorn; for a record that is malformed, a
+// *BadRecordError. I/O errors are returned as they are.
 func (s *scanner) next() (Record, error) {
+	var b []byte
+	var err error
+	if s.peeked {
+		b, err, s.peeked, s.first = s.first, s.firstErr, false, nil
+	} else {
+		b, err = s.s.Next()
+	}
 	want := s.seq + 1
-	var lb [lenSize]byte
-	n, err := io.ReadFull(s.r, lb[:])
 	if err != nil {
-		if n == 0 && errors.Is(err, io.EOF) {
-			return Record{}, io.EOF
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return Record{}, &BadRecordError{Record: want, Offset: s.off, Reason: "length", Err: errTorn}
-		}
-		return Record{}, err
-	}
-	l := binary.BigEndian.Uint32(lb[:])
-	if l < headSize || l > MaxRecord {
-		return Record{}, &BadRecordError{Record: want, Offset: s.off, Reason: fmt.Sprintf("length %d is outside %d to %d", l, headSize, MaxRecord)}
-	}
-	total := lenSize + int(l) + HashSize
-	if cap(s.buf) < total {
-		s.buf = make([]byte, total)
-	}
-	b := s.buf[:total]
-	copy(b, lb[:])
-	if _, err := io.ReadFull(s.r, b[lenSize:]); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return Record{}, &BadRecordError{Record: want, Offset: s.off, Reason: fmt.Sprintf("%d-byte record", total), Err: errTorn}
+		var torn *recordfile.TornError
+		var bad *recordfile.CorruptError
+		switch {
+		case errors.As(err, &torn):
+			return Record{}, &BadRecordError{Record: want, Offset: torn.Offset, Reason: fmt.Sprintf("%d-byte record", torn.Bytes), Err: errTorn}
+		case errors.As(err, &bad):
+			return Record{}, &BadRecordError{Record: want, Offset: bad.Offset, Reason: bad.Err.Error()}
 		}
 		return Record{}, err
 	}
-	rec, err := decodeRecord(s.h, b, want, s.off)
-	if err != nil {
-		return Record{}, err
+	rec := decodeChecked(b, s.s.Offset())
+	rec.Hash = s.f.hash
+	if rec.Seq != want {
+		return Record{}, badSeq(rec.Seq, want, rec.Offset)
 	}
 	s.seq = want
-	s.off += int64(total)
+	s.off = rec.Offset + int64(len(b))
 	return rec, nil
 }
 
-// decodeRecord checks and decodes the complete record b, which should be
-// record want at offset off.
-func decodeRecord(h hash.Hash, b []byte, want uint64, off int64) (Record, error) {
+// checkRecord checks the complete record b: its leaf hash, which it puts
+// in sum, and its type.
+func checkRecord(h hash.Hash, b []byte, sum *tlog.Hash) error {
 	n := len(b) - HashSize
-	body := b[lenSize:n]
-	rec := Record{
+	leafHash(h, b[:n], sum[:])
+	if string(sum[:]) != string(b[n:]) {
+		return errors.New("leaf hash does not match: the record was changed")
+	}
+	if t := Type(b[lenSize]); !t.known() {
+		return fmt.Errorf("unknown record type %d", t)
+	}
+	return nil
+}
+
+// decodeChecked decodes the complete record b at offset off, which
+// checkRecord accepted; its hash is the caller's to set.
+func decodeChecked(b []byte, off int64) Record {
+	body := b[lenSize : len(b)-HashSize]
+	return Record{
 		Type:    Type(body[0]),
 		Seq:     binary.BigEndian.Uint64(body[1:]),
 		Time:    int64(binary.BigEndian.Uint64(body[9:])),
 		Payload: body[headSize:],
 		Offset:  off,
 	}
-	leafHash(h, b[:n], rec.Hash[:])
-	if string(rec.Hash[:]) != string(b[n:]) {
-		return Record{}, &BadRecordError{Record: want, Offset: off, Reason: "leaf hash does not match: the record was changed"}
-	}
-	if rec.Seq != want {
-		return Record{}, &BadRecordError{Record: want, Offset: off, Reason: fmt.Sprintf("sequence number %d, want %d: records were removed, reordered or inserted", rec.Seq, want)}
-	}
-	if !rec.Type.known() {
-		return Record{}, &BadRecordError{Record: want, Offset: off, Reason: fmt.Sprintf("unknown record type %d", rec.Type)}
-	}
-	return rec, nil
 }
 
-// classifyTail decides whether tail, the bytes of a log from the start of
-// record want (which the scanner found cut short by the end of the file) to
-// the end, is a torn tail: the incomplete last write of a crashed writer,
-// and nothing else. It is not if a complete, valid record can be found in
-// it: at its start with a changed length field, or anywhere after its start
-// (the length of a record in the middle of the log was changed). It returns
-// nil for a torn tail and a *BadRecordError otherwise.
-func classifyTail(tail []byte, want uint64, off int64) error {
-	h := sha256.New()
-	corrupt := func(why string) error {
-		return &BadRecordError{Record: want, Offset: off, Reason: "length field does not match the record (" + why + "); this is not a tail torn by a crash, so nothing is truncated"}
-	}
-	if len(tail) >= minTotal {
-		// The record at the start, if it ends at the end of the file.
-		b := make([]byte, len(tail))
-		copy(b, tail)
-		binary.BigEndian.PutUint32(b, uint32(len(b)-lenSize-HashSize))
-		if len(b)-lenSize-HashSize <= MaxRecord {
-			if _, err := decodeRecord(h, b, want, off); err == nil {
-				return corrupt("a complete record follows it")
-			}
-		}
-	}
+func badSeq(seq, want uint64, off int64) error {
+	return &BadRecordError{Record: want, Offset: off, Reason: fmt.Sprintf("sequence number %d, want %d: records were removed, reordered or inserted", seq, want)}
+}
+
+// decodeRecord checks and decodes the complete record b, which should be
+// record want at offset off.
+func decodeRecord(h hash.Hash, b []byte, want uint64, off int64) (Record, error) {
 	var sum tlog.Hash
-	for p := 1; p+minTotal <= len(tail); p++ {
-		l := int(binary.BigEndian.Uint32(tail[p:]))
-		if l < headSize || l > MaxRecord || p+lenSize+l+HashSize > len(tail) {
-			continue
-		}
-		body := tail[p+lenSize:]
-		if !Type(body[0]).known() {
-			continue
-		}
-		if seq := binary.BigEndian.Uint64(body[1:]); seq <= want || seq > want+uint64(len(tail)/minTotal) {
-			continue
-		}
-		end := p + lenSize + l
-		leafHash(h, tail[p:end], sum[:])
-		if string(sum[:]) == string(tail[end:end+HashSize]) {
-			return corrupt(fmt.Sprintf("a valid record %d starts at byte %d", binary.BigEndian.Uint64(body[1:]), off+int64(p)))
-		}
+	if err := checkRecord(h, b, &sum); err != nil {
+		return Record{}, &BadRecordError{Record: want, Offset: off, Reason: err.Error()}
 	}
-	return nil
+	rec := decodeChecked(b, off)
+	rec.Hash = sum
+	if rec.Seq != want {
+		return Record{}, badSeq(rec.Seq, want, off)
+	}
+	return rec, nil
 }
 
 // readAhead runs a scanner on a goroutine of its own, batches ahead of its

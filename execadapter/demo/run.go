@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -107,6 +108,9 @@ type Result struct {
 	AuditRecords  uint64         `json:"audit_records"`
 	AuditPath     string         `json:"audit_path,omitempty"`
 	AuditError    string         `json:"audit_error,omitempty"`
+	// AuditRecovery says what opening an existing audit log cut (a torn
+	// tail: audit.Recovery), if it cut anything.
+	AuditRecovery string `json:"audit_recovery,omitempty"`
 	// The audit writer's counters (audit.Stats).
 	AuditCheckpoints        uint64 `json:"audit_checkpoints"`
 	AuditCheckpointFailures uint64 `json:"audit_checkpoint_failures"`
@@ -233,16 +237,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.NoAudit {
 		path = ""
 	} else if path == "" {
-		f, err := os.CreateTemp("", "tinywindow-audit-*.log")
+		// A private directory: the audit log refuses one that others can
+		// write, as the system's temporary directory is.
+		dir, err := os.MkdirTemp("", "tinywindow-audit-")
 		if err != nil {
 			return nil, err
 		}
-		path = f.Name()
-		f.Close()
-		defer os.Remove(path)
-		for _, ext := range []string{".checkpoints", ".hashes", ".idx", CheckpointKeySuffix} {
-			defer os.Remove(path + ext)
-		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "audit.log")
 	} else {
 		res.AuditPath = path
 	}
@@ -271,7 +273,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		info := cpKey.Info()
 		res.CheckpointKey = &info
-		log, _, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval,
+		var rec audit.Recovery
+		log, rec, err = audit.Open(path, audit.Options{Signer: cpKey, Durability: opts.Durability, BatchInterval: opts.BatchInterval,
 			CheckpointsPath: opts.CheckpointsPath, Witnesses: opts.Witnesses})
 		if err != nil {
 			return nil, err
@@ -279,6 +282,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		defer log.Close()
 		cfg.Audit = log
 		res.CheckpointNoteKey, _ = audit.CheckpointVerifierKey(log.Origin(), cpKey)
+		if rec.TruncatedBytes > 0 {
+			res.AuditRecovery = rec.String()
+		}
 	}
 	a, err := execadapter.New(cfg)
 	if err != nil {

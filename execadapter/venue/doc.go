@@ -16,7 +16,8 @@
 //
 // A Server can keep the duplicate window on disk (ServerOptions.StateDir),
 // durable before each ack, so that a restarted venue still rejects every
-// order it acknowledged; and it can sign its acks (ServerOptions.Signer,
+// order it acknowledged, and refuses to start on a window it finds damaged
+// rather than forget any of it; and it can sign its acks (ServerOptions.Signer,
 // SignedAck) over the ack and the hash of the order they answer, so that an
 // ack kept in an audit log proves what the venue said (VerifyAck).
 package venue

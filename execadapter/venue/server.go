@@ -19,8 +19,14 @@ type ServerOptions struct {
 	// directory, even after a crash, every order it acknowledged is still a
 	// duplicate. Each accepted order's record is written and fsynced before
 	// any ack that follows it is sent (acks waiting together share one
-	// fsync). The directory is created if needed (mode 0700) and locked
-	// against a second server.
+	// fsync). The directory is created if needed (mode 0700, its parent
+	// fsynced) and locked: a second server on it is refused at once with an
+	// error naming the process that holds it. A directory or segment that
+	// group or others can write is refused, saying chmod. On opening, only
+	// an incomplete final record of the last segment with nothing valid
+	// after it (a write never acknowledged) is cut, which Recovery reports;
+	// anything else malformed refuses NewServer with an error matching
+	// ErrState, and every byte is left in place.
 	StateDir string
 	// Signer, if set, signs every ack (FrameSignedAck, see SignedAck): the
 	// venue's signature over the ack and the SHA-256 of the envelope it
@@ -33,10 +39,11 @@ type ServerOptions struct {
 // that sends anything but a well-formed order frame is closed without an
 // ack.
 type Server struct {
-	sim   *Sim
-	ln    net.Listener
-	opts  ServerOptions
-	state *dedupLog
+	sim      *Sim
+	ln       net.Listener
+	opts     ServerOptions
+	state    *dedupLog
+	recovery Recovery
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -64,10 +71,14 @@ func NewServer(ln net.Listener, sim *Sim, opts ServerOptions) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.state = l
+		s.state, s.recovery = l, l.recovery
 	}
 	return s, nil
 }
+
+// Recovery says what NewServer found in StateDir: the records intact, and
+// the torn tail it cut, if any. Without StateDir it is the zero Recovery.
+func (s *Server) Recovery() Recovery { return s.recovery }
 
 // Addr returns the listening address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }

@@ -11,12 +11,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
 )
@@ -247,8 +250,8 @@ func TestStateSurvivesRestart(t *testing.T) {
 	holder := startServerOpts(t, keys, ServerOptions{StateDir: dir})
 	sim, _ := NewSim(SimOptions{Keys: keys})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	if _, err := NewServer(ln, sim, ServerOptions{StateDir: dir}); !errors.Is(err, ErrState) {
-		t.Fatalf("second server on a held state: %v", err)
+	if _, err := NewServer(ln, sim, ServerOptions{StateDir: dir}); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), fmt.Sprintf("held by process %d", os.Getpid())) {
+		t.Fatalf("second server on a held state: %v; want it refused, naming the holder", err)
 	}
 	ln.Close()
 	holder.Close()
@@ -316,14 +319,24 @@ func TestStateDamage(t *testing.T) {
 		seg := segments(dir)[0]
 		b, _ := os.ReadFile(seg)
 		whole := len(b)
-		// The tail of a write that never completed: part of a record, or a
-		// whole one with a wrong checksum.
-		badCRC := bytes.Clone(b[len(b)-24:]) // the last record, d-9
-		badCRC[23] ^= 1
-		for _, tail := range [][]byte{b[:7], badCRC, make([]byte, 40)} {
+		// The tail of a write that never completed: part of a record.
+		for _, tail := range [][]byte{b[:1], b[:7], b[:23]} {
 			os.WriteFile(seg, append(bytes.Clone(b), tail...), 0o600)
 			if n, err := open(dir); err != nil || n != 10 {
 				t.Fatalf("tail %x: %d IDs, %v; want 10", tail, n, err)
+			}
+			srv := startServerOpts(t, keys, ServerOptions{StateDir: dir})
+			want := Recovery{Records: 10}
+			srv.Close()
+			if got := srv.Recovery(); got != want {
+				t.Fatalf("reopened after the cut: %+v; want %+v", got, want)
+			}
+			os.WriteFile(seg, append(bytes.Clone(b), tail...), 0o600)
+			srv = startServerOpts(t, keys, ServerOptions{StateDir: dir})
+			srv.Close()
+			want = Recovery{Records: 10, TruncatedRecords: 1, TruncatedBytes: int64(len(tail)), TruncatedAt: int64(whole)}
+			if got := srv.Recovery(); got != want {
+				t.Fatalf("tail %x: recovery %+v; want %+v", tail, got, want)
 			}
 			if st, _ := os.Stat(seg); st.Size() != int64(whole) {
 				t.Fatalf("torn tail not cut: %d bytes, want %d", st.Size(), whole)
@@ -363,6 +376,164 @@ func TestStateDamage(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// TestStateCorruptionRefused damages the last segment of a state holding
+// five acknowledged orders in ways no crash can: the venue refuses to start
+// on it (so it never accepts those orders again) and leaves every byte in
+// place. Before the shared record file, each of these was cut off as a
+// torn tail and the orders were accepted a second time.
+func TestStateCorruptionRefused(t *testing.T) {
+	key := hmac.NewFromSeed(42)
+	keys, _ := provider.NewKeyring(key)
+	const n = 5
+	recLen := 1 + len("e-0") + recordTrailer // every record here is this long
+	tests := []struct {
+		name   string
+		damage func(b []byte) []byte
+	}{
+		{"one bit of the second record", func(b []byte) []byte { b[recLen+5] ^= 0x10; return b }},
+		{"first byte zeroed", func(b []byte) []byte { b[0] = 0; return b }},
+		{"last record's CRC", func(b []byte) []byte { b[len(b)-1] ^= 1; return b }},
+		{"zeroes after the records", func(b []byte) []byte { return append(b, make([]byte, 40)...) }},
+		{"last record's length grown", func(b []byte) []byte { b[len(b)-recLen] += 4; return b }},
+		{"record cut short in the middle", func(b []byte) []byte { return slices.Delete(b, 2*recLen+3, 2*recLen+9) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srv := startServerOpts(t, keys, ServerOptions{StateDir: dir})
+			var envs [][]byte
+			var ids []string
+			for i := range n {
+				ids = append(ids, fmt.Sprintf("e-%d", i))
+				envs = append(envs, signed(t, key, ids[i], time.Now()))
+			}
+			for i, a := range submitAll(t, srv.Addr().String(), envs, ids) {
+				if a.Status != Accepted {
+					t.Fatalf("%s: %+v", ids[i], a)
+				}
+			}
+			srv.Close()
+			segs, _ := filepath.Glob(filepath.Join(dir, "*"+stateExt))
+			last := segs[len(segs)-1]
+			b, _ := os.ReadFile(last)
+			if len(b) != n*recLen {
+				t.Fatalf("segment of %d bytes; want %d", len(b), n*recLen)
+			}
+			damaged := tt.damage(bytes.Clone(b))
+			os.WriteFile(last, damaged, 0o600)
+			sim2, _ := NewSim(SimOptions{Keys: keys})
+			ln, _ := net.Listen("tcp", "127.0.0.1:0")
+			defer ln.Close()
+			_, err := NewServer(ln, sim2, ServerOptions{StateDir: dir})
+			if !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "corrupt") {
+				t.Fatalf("NewServer on a damaged state: %v; want it refused as corrupt", err)
+			}
+			if after, _ := os.ReadFile(last); !bytes.Equal(after, damaged) {
+				t.Fatalf("the damaged segment was changed from %d to %d bytes", len(damaged), len(after))
+			}
+		})
+	}
+}
+
+// TestStateSyncsDirectory: every segment the state creates is in its
+// directory when the directory is next synced, and the last sync sees the
+// directory as it is left (removed segments gone). The hook shows the sync
+// calls and what the directory held at each; that the disk kept it is
+// fsync's promise.
+func TestStateSyncsDirectory(t *testing.T) {
+	key := hmac.NewFromSeed(42)
+	keys, _ := provider.NewKeyring(key)
+	dir := filepath.Join(t.TempDir(), "state")
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var last []string
+	defer recordfile.SetSyncDirHook(func(d string) {
+		if d != dir {
+			return
+		}
+		segs, _ := filepath.Glob(filepath.Join(dir, "*"+stateExt))
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range segs {
+			seen[filepath.Base(s)] = true
+		}
+		last = segs
+	})()
+	sim, _ := NewSim(SimOptions{Keys: keys, DedupCapacity: 8}) // a segment holds 2 records
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := NewServer(ln, sim, ServerOptions{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	var envs [][]byte
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, fmt.Sprintf("y-%d", i))
+		envs = append(envs, signed(t, key, ids[i], time.Now()))
+	}
+	submitAll(t, srv.Addr().String(), envs, ids)
+	srv.Close()
+	final, _ := filepath.Glob(filepath.Join(dir, "*"+stateExt))
+	mu.Lock()
+	defer mu.Unlock()
+	lastSeq, _ := strconv.ParseUint(strings.TrimSuffix(filepath.Base(final[len(final)-1]), stateExt), 10, 64)
+	if lastSeq < 5 {
+		t.Fatalf("%d segments created; want several rotations", lastSeq)
+	}
+	for seq := uint64(1); seq <= lastSeq; seq++ {
+		if name := fmt.Sprintf("%020d%s", seq, stateExt); !seen[name] {
+			t.Errorf("segment %s was never in the directory at a sync", name)
+		}
+	}
+	if !slices.Equal(last, final) {
+		t.Errorf("the last sync saw %q; the directory holds %q", last, final)
+	}
+}
+
+// TestStatePermissions: a state directory or segment that group or others
+// can write is refused, and the error says chmod; one others can only read
+// is accepted (the rule is about who can change the window).
+func TestStatePermissions(t *testing.T) {
+	keys, _ := provider.NewKeyring(hmac.NewFromSeed(42))
+	tests := []struct {
+		name             string
+		dirMode, segMode os.FileMode
+		ok               bool
+	}{
+		{"private", 0o700, 0o600, true},
+		{"others read", 0o755, 0o644, true},
+		{"directory 0777", 0o777, 0o600, false},
+		{"directory 0775", 0o775, 0o600, false},
+		{"directory 0757", 0o757, 0o600, false},
+		{"segment 0666", 0o700, 0o666, false},
+		{"segment 0620", 0o700, 0o620, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "state")
+			startServerOpts(t, keys, ServerOptions{StateDir: dir}).Close()
+			segs, _ := filepath.Glob(filepath.Join(dir, "*"+stateExt))
+			os.Chmod(segs[0], tt.segMode)
+			os.Chmod(dir, tt.dirMode)
+			sim2, _ := NewSim(SimOptions{Keys: keys})
+			ln, _ := net.Listen("tcp", "127.0.0.1:0")
+			defer ln.Close()
+			srv, err := NewServer(ln, sim2, ServerOptions{StateDir: dir})
+			if tt.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv.Close()
+				return
+			}
+			if !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "chmod go-w") {
+				t.Fatalf("got %v; want the state refused, saying chmod", err)
+			}
+		})
+	}
 }
 
 // The venue process of TestStateSurvivesSIGKILL: it serves with the state
@@ -518,9 +689,10 @@ func TestStateWriteFailureWithholdsAcks(t *testing.T) {
 	}
 }
 
-// FuzzState opens a state whose only segment holds arbitrary bytes: it loads
-// the records before the first bad one and cuts the rest, and a state written
-// after that reopens with every record it holds.
+// FuzzState opens a state whose only segment holds arbitrary bytes: either
+// it refuses them as corrupt and leaves them as they were, or it loads the
+// records, cutting no more than a torn tail (an incomplete last record),
+// and a state written after that reopens with every record it holds.
 func FuzzState(f *testing.F) {
 	rec := func(id string, venueID uint64) []byte {
 		l := &dedupLog{pending: nil}
@@ -544,7 +716,16 @@ func FuzzState(f *testing.F) {
 			n++
 		})
 		if err != nil {
-			t.Fatal(err) // a last segment is never refused: its bad tail is cut
+			if !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "corrupt") {
+				t.Fatal(err)
+			}
+			if b, _ := os.ReadFile(path); !bytes.Equal(b, seg) {
+				t.Fatal("a refused segment was changed")
+			}
+			return
+		}
+		if b, _ := os.ReadFile(path); !bytes.Equal(b, seg[:len(b)]) || len(seg)-len(b) > stateFormat.MaxRecord {
+			t.Fatalf("opening cut %d bytes off %d; want at most one incomplete record", len(seg)-len(b), len(seg))
 		}
 		l.append([]byte("new"), 7, 2)
 		if err := l.sync(); err != nil {

@@ -1,11 +1,12 @@
 package venue
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 	"github.com/tinywindow/tinywindow/execadapter/order"
 )
 
@@ -22,7 +24,9 @@ var ErrState = errors.New("venue state")
 
 // The duplicate window on disk is a directory of segment files named
 // NNNNNNNNNNNNNNNNNNNN.dedup (a 20-digit sequence number), each a sequence of
-// records, one per accepted order:
+// records, one per accepted order, in the record file of package recordfile
+// (its scanner, torn-tail rule, lock, directory fsync and permission rule
+// are the audit log's too):
 //
 //	1  client order ID length c (1 to 36)
 //	c  client order ID
@@ -32,14 +36,16 @@ var ErrState = errors.New("venue state")
 //
 // Records are appended to the last segment and made durable (write and
 // fsync) before any ack is sent, so every order the venue acknowledged is in
-// the window after a crash. A record cut short or failing its CRC in the last
-// segment is the tail of a write that was never acknowledged, and is cut off
-// when the state is opened; anywhere else it is corruption, and the state is
-// refused. A new segment starts when the last one spans a quarter of the
-// window or holds a quarter of its capacity; older segments are removed once
-// their records are out of the window or more than capacity newer records
-// follow them. The last segment is never removed, so venue order IDs keep
-// growing across restarts.
+// the window after a crash. Only an incomplete final record of the last
+// segment with nothing valid after it is the tail of a write that was never
+// acknowledged, and is cut off when the state is opened; anything else
+// malformed (a record failing its CRC, a length out of bounds, an incomplete
+// record followed by valid bytes, or damage in an older segment) is
+// corruption: the state is refused and left as it is. A new segment starts
+// when the last one spans a quarter of the window or holds a quarter of its
+// capacity; older segments are removed once their records are out of the
+// window or more than capacity newer records follow them. The last segment
+// is never removed, so venue order IDs keep growing across restarts.
 const (
 	stateExt      = ".dedup"
 	stateLockFile = "lock"
@@ -47,6 +53,33 @@ const (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// stateFormat frames the records of a segment.
+var stateFormat = &recordfile.Format{
+	MaxRecord: 1 + order.MaxClientOrderID + recordTrailer,
+	Frame: func(b []byte) (int, error) {
+		c := int(b[0])
+		if c == 0 || c > order.MaxClientOrderID {
+			return 0, fmt.Errorf("client order ID length %d is outside 1 to %d", c, order.MaxClientOrderID)
+		}
+		n := 1 + c + recordTrailer
+		if len(b) < n {
+			return 0, nil
+		}
+		if crc32.Checksum(b[:n-4], castagnoli) != binary.BigEndian.Uint32(b[n-4:]) {
+			return 0, errors.New("CRC-32C does not match: the record was changed")
+		}
+		return n, nil
+	},
+	Relength: func(tail []byte) bool {
+		c := len(tail) - 1 - recordTrailer
+		if c < 1 || c > order.MaxClientOrderID {
+			return false
+		}
+		sum := crc32.Update(crc32.Checksum([]byte{byte(c)}, castagnoli), castagnoli, tail[1:len(tail)-4])
+		return sum == binary.BigEndian.Uint32(tail[len(tail)-4:])
+	},
+}
 
 type segment struct {
 	seq         uint64
@@ -60,6 +93,7 @@ type dedupLog struct {
 	window   int64
 	capacity int
 	segMax   int
+	recovery Recovery // what opening it found and cut
 
 	mu       sync.Mutex // guards pending, appended and err; taken after Sim.mu
 	pending  []byte
@@ -71,8 +105,13 @@ type dedupLog struct {
 	synced uint64
 	f      *os.File
 	segs   []segment
-	lock   *os.File
+	lock   *recordfile.Lock
 }
+
+// Recovery says what opening the duplicate window on disk found: the
+// records intact in all its segments, and the torn tail cut off the last
+// one, if any.
+type Recovery = recordfile.Recovery
 
 // stateRecord is one record read back.
 type stateRecord struct {
@@ -85,17 +124,17 @@ type stateRecord struct {
 // against a second venue, cuts a torn tail off the last segment and calls
 // load with every record, oldest first.
 func openDedupLog(dir string, window int64, capacity int, load func(stateRecord)) (*dedupLog, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrState, err)
+	if err := recordfile.MkdirAll(dir); err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrState, dir, err)
 	}
-	lock, err := lockDir(filepath.Join(dir, stateLockFile))
+	lock, err := recordfile.Acquire(filepath.Join(dir, stateLockFile))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %w (is another venue using it?)", ErrState, dir, err)
+		return nil, fmt.Errorf("%w %s: %w", ErrState, dir, err)
 	}
 	l := &dedupLog{dir: dir, window: window, capacity: capacity, segMax: max(capacity/4, 1), lock: lock,
 		pending: make([]byte, 0, 4096), spare: make([]byte, 0, 4096)}
 	if err := l.load(load); err != nil {
-		lock.Close()
+		lock.Release()
 		return nil, err
 	}
 	return l, nil
@@ -108,7 +147,7 @@ func (l *dedupLog) segPath(seq uint64) string {
 func (l *dedupLog) load(load func(stateRecord)) error {
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrState, err)
+		return fmt.Errorf("%w %s: %w", ErrState, l.dir, err)
 	}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), stateExt)
@@ -117,93 +156,79 @@ func (l *dedupLog) load(load func(stateRecord)) error {
 		}
 		seq, err := strconv.ParseUint(name, 10, 64)
 		if err != nil || len(name) != 20 || !e.Type().IsRegular() {
-			return fmt.Errorf("%w: %q in %q is not a segment of the state; move it away", ErrState, e.Name(), l.dir)
+			return fmt.Errorf("%w %s: %q is not a segment of the state; move it away", ErrState, l.dir, e.Name())
 		}
 		l.segs = append(l.segs, segment{seq: seq})
 	}
-	slices.SortFunc(l.segs, func(a, b segment) int { return cmpUint(a.seq, b.seq) })
+	slices.SortFunc(l.segs, func(a, b segment) int { return cmp.Compare(a.seq, b.seq) })
 	if len(l.segs) == 0 {
 		l.segs = append(l.segs, segment{seq: 1})
 	}
 	for i := range l.segs {
-		s := &l.segs[i]
-		last := i == len(l.segs)-1
-		path := l.segPath(s.seq)
-		b, err := os.ReadFile(path)
-		if err != nil && !(last && errors.Is(err, fs.ErrNotExist)) {
-			return fmt.Errorf("%w: %w", ErrState, err)
-		}
-		good := 0
-		for good < len(b) {
-			r, n, ok := parseStateRecord(b[good:])
-			if !ok {
-				break
-			}
-			if s.n == 0 {
-				s.first = r.t
-			}
-			s.last = r.t
-			s.n++
-			good += n
-			load(r)
-		}
-		if good == len(b) {
-			continue
-		}
-		if !last {
-			return fmt.Errorf("%w: %q is corrupt at byte %d; the venue cannot know which orders it acknowledged (moving the directory away starts an empty window, and a resent order may then be accepted twice)", ErrState, path, good)
-		}
-		// The tail of a write that was never made durable, so never acknowledged.
-		if err := os.Truncate(path, int64(good)); err != nil {
-			return fmt.Errorf("%w: cutting the torn tail of %q: %w", ErrState, path, err)
+		if err := l.loadSegment(&l.segs[i], i == len(l.segs)-1, load); err != nil {
+			return err
 		}
 	}
 	cur := l.segs[len(l.segs)-1]
-	f, err := os.OpenFile(l.segPath(cur.seq), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err == nil {
-		err = syncDir(l.dir)
-	}
+	f, err := recordfile.OpenFile(l.segPath(cur.seq), os.O_WRONLY|os.O_APPEND)
 	if err != nil {
-		if f != nil {
-			f.Close()
-		}
-		return fmt.Errorf("%w: %w", ErrState, err)
+		return fmt.Errorf("%w %s: %w", ErrState, l.dir, err)
 	}
 	l.f = f
 	return nil
 }
 
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// loadSegment reads the records of segment s through, calling load with
+// each; a torn tail is cut if s is the last segment, last.
+func (l *dedupLog) loadSegment(s *segment, last bool, load func(stateRecord)) error {
+	path := l.segPath(s.seq)
+	f, err := recordfile.OpenFile(path, os.O_RDWR)
+	if err != nil {
+		return fmt.Errorf("%w %s: %w", ErrState, path, err)
 	}
-	return 0
+	defer f.Close()
+	sc := recordfile.NewScanner(f, stateFormat)
+	for {
+		b, err := sc.Next()
+		if err == nil {
+			r := parseStateRecord(b)
+			if s.n == 0 {
+				s.first = r.t
+			}
+			s.last = r.t
+			s.n++
+			l.recovery.Records++
+			load(r)
+			continue
+		}
+		var torn *recordfile.TornError
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case last && errors.As(err, &torn):
+			// The tail of a write that was never made durable, so never acknowledged.
+			rec, err := recordfile.Cut(f, torn, sc.Records())
+			if err != nil {
+				return fmt.Errorf("%w %s: %w", ErrState, path, err)
+			}
+			rec.Records = l.recovery.Records
+			l.recovery = rec
+			return nil
+		case errors.As(err, &torn), errors.As(err, new(*recordfile.CorruptError)):
+			return fmt.Errorf("%w %s: corrupt: %w; the venue cannot know which orders it acknowledged, and leaves the file as it is (moving the directory away starts an empty window, and a resent order may then be accepted twice)", ErrState, path, err)
+		}
+		return fmt.Errorf("%w %s: %w", ErrState, path, err)
+	}
 }
 
-// parseStateRecord parses the record at the start of b.
-func parseStateRecord(b []byte) (stateRecord, int, bool) {
-	if len(b) < 1 {
-		return stateRecord{}, 0, false
-	}
+// parseStateRecord decodes a record that stateFormat framed and checked.
+func parseStateRecord(b []byte) stateRecord {
 	c := int(b[0])
-	n := 1 + c + recordTrailer
-	if c == 0 || c > order.MaxClientOrderID || len(b) < n {
-		return stateRecord{}, 0, false
-	}
-	if crc32.Checksum(b[:n-4], castagnoli) != binary.BigEndian.Uint32(b[n-4:]) {
-		return stateRecord{}, 0, false
-	}
 	return stateRecord{
 		id:      b[1 : 1+c : 1+c],
 		venueID: binary.BigEndian.Uint64(b[1+c:]),
 		t:       int64(binary.BigEndian.Uint64(b[1+c+8:])),
-	}, n, true
+	}
 }
 
 // append adds a record to be written by the next sync. The caller holds
@@ -245,7 +270,7 @@ func (l *dedupLog) sync() error {
 	err := l.write(buf)
 	l.spare = buf[:0]
 	if err != nil {
-		err = fmt.Errorf("%w: %q: %w", ErrState, l.dir, err)
+		err = fmt.Errorf("%w %s: %w", ErrState, l.dir, err)
 		l.mu.Lock()
 		l.err = err
 		l.mu.Unlock()
@@ -265,24 +290,20 @@ func (l *dedupLog) write(buf []byte) error {
 	}
 	s := &l.segs[len(l.segs)-1]
 	for p := buf; len(p) > 0; {
-		r, n, _ := parseStateRecord(p)
+		r := parseStateRecord(p)
 		if s.n == 0 {
 			s.first = r.t
 		}
 		s.last = r.t
 		s.n++
-		p = p[n:]
+		p = p[1+len(r.id)+recordTrailer:]
 	}
 	if s.n < l.segMax && s.last-s.first < l.window/4 {
 		return nil
 	}
 	next := s.seq + 1
-	f, err := os.OpenFile(l.segPath(next), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	f, err := recordfile.OpenFile(l.segPath(next), os.O_WRONLY|os.O_EXCL|os.O_APPEND)
 	if err != nil {
-		return err
-	}
-	if err := syncDir(l.dir); err != nil {
-		f.Close()
 		return err
 	}
 	l.f.Close()
@@ -301,7 +322,7 @@ func (l *dedupLog) write(buf []byte) error {
 		if s.last > horizon && newer < l.capacity {
 			break
 		}
-		if err := os.Remove(l.segPath(s.seq)); err != nil {
+		if err := recordfile.Remove(l.segPath(s.seq)); err != nil {
 			return err
 		}
 		removed++
@@ -315,17 +336,8 @@ func (l *dedupLog) close() error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	err := l.f.Close()
-	if lerr := l.lock.Close(); err == nil {
+	if lerr := l.lock.Release(); err == nil {
 		err = lerr
 	}
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
