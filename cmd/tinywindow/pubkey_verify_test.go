@@ -241,4 +241,3 @@ func TestVenueVerifiesFromPublicKey(t *testing.T) {
 		t.Fatal("venue did not stop")
 	}
 }
-
