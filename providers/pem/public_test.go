@@ -241,3 +241,12 @@ func pubPEMOf(t testing.TB, pub crypto.PublicKey) []byte {
 	}
 	return stdpem.EncodeToMemory(&stdpem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
+
+// TestGeneratePubSource refuses to make a key at a pub-source, saying where
+// keygen writes and where a public key comes from.
+func TestGeneratePubSource(t *testing.T) {
+	_, err := provider.Generate(t.Context(), "pem:pub-source=file:"+filepath.Join(t.TempDir(), "pub.pem"), provider.GenerateRequest{Algorithm: provider.Ed25519})
+	if !errors.Is(err, provider.ErrInvalidConfig) || !strings.Contains(err.Error(), "pub-source names a public key") {
+		t.Fatalf("Generate at a pub-source: %v", err)
+	}
+}
