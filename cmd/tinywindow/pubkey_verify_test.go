@@ -240,4 +240,19 @@ func TestVenueVerifiesFromPublicKey(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("venue did not stop")
 	}
+	// The in-process venue of the demo takes the public key too.
+	code, out, errOut = execRun(t, "demo", "--orders", "200", "--signer", orders, "--venue-key", pub, "--no-audit", "--json")
+	res.Accepted, res.Failed, res.VenueRejected = 0, 0, nil
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil || res.Accepted == 0 || res.Failed != 0 || len(res.VenueRejected) != 0 {
+		t.Errorf("demo --venue-key %s: exit %d: %s %s", pub, code, out, errOut)
+	}
+	// ... and another key's public key is refused, so the key given is the
+	// one the venue holds.
+	other := "pem:key-source=file:" + filepath.Join(dir, "other.pem")
+	run(t, "", "keygen", "--signer", other, "--alg", "Ed25519")
+	_, otherPEM, _ := run(t, "", "pubkey", "--signer", other)
+	code, out, errOut = execRun(t, "demo", "--orders", "50", "--signer", orders, "--venue-key", "pem:pub-source=file:"+writePublic(t, otherPEM), "--no-audit", "--json")
+	if code != exitError || !strings.Contains(errOut, "is not the signer's key") {
+		t.Errorf("demo --venue-key with another public key: exit %d: %s%s", code, out, errOut)
+	}
 }
