@@ -438,6 +438,10 @@ func checkCryptoSigner(ctx context.Context, r *run) (Status, string) {
 		return Skip, fmt.Sprintf("%s key cannot sign a digest", r.key.Info().Algorithm)
 	}
 	cs, err := provider.CryptoSigner(ctx, r.key)
+	var old *provider.GoVersionError
+	if errors.As(err, &old) {
+		return Skip, err.Error()
+	}
 	if err != nil {
 		return failf("CryptoSigner: %v", err)
 	}

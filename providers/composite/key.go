@@ -6,13 +6,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
+	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
 )
@@ -317,7 +317,7 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 		tradErr = k.trad.Verify(ctx, mp, tradSig)
 	} else {
 		pqErr = k.pqLocal.Verify(ctx, mp, pqSig)
-		tradErr = k.c.verifyClassical(k.pub.Classical, mp, tradSig)
+		tradErr = stdverify.Verify(k.c.classical.alg, k.pub.Classical, mp, tradSig)
 	}
 	pqBad, tradBad := errors.Is(pqErr, provider.ErrInvalidSignature), errors.Is(tradErr, provider.ErrInvalidSignature)
 	switch {
@@ -353,31 +353,6 @@ func (c *combination) checkClassicalSize(pub crypto.PublicKey, sig []byte) error
 	}
 	if !ok {
 		return fmt.Errorf("%w: %s: classical signature of %d bytes cannot be a %s signature of this key", provider.ErrInvalidSignature, c.name, len(sig), c.classical.alg)
-	}
-	return nil
-}
-
-// verifyClassical checks the classical half with the public key alone.
-func (c *combination) verifyClassical(pub crypto.PublicKey, mp, sig []byte) error {
-	var ok bool
-	switch c.classical.alg {
-	case provider.ECDSAP256SHA256:
-		d := sha256.Sum256(mp)
-		ok = ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
-	case provider.ECDSAP384SHA384:
-		d := sha512.Sum384(mp)
-		ok = ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig)
-	case provider.Ed25519:
-		ok = ed25519.Verify(pub.(ed25519.PublicKey), mp, sig)
-	case provider.RSAPSSSHA256:
-		d := sha256.Sum256(mp)
-		ok = rsa.VerifyPSS(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: sha256.Size}) == nil
-	case provider.RSAPKCS1SHA256:
-		d := sha256.Sum256(mp)
-		ok = rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), crypto.SHA256, d[:], sig) == nil
-	}
-	if !ok {
-		return fmt.Errorf("%w: %s signature does not verify", provider.ErrInvalidSignature, c.classical.alg)
 	}
 	return nil
 }

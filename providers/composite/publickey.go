@@ -8,10 +8,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 
+	"github.com/tinywindow/tinywindow/internal/spki"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
 )
@@ -41,16 +41,6 @@ func (pub *PublicKey) Equal(x crypto.PublicKey) bool {
 	return ok && eq.Equal(o.Classical)
 }
 
-type algorithmIdentifier struct {
-	Algorithm  asn1.ObjectIdentifier
-	Parameters asn1.RawValue `asn1:"optional"`
-}
-
-type subjectPublicKeyInfo struct {
-	Algorithm algorithmIdentifier
-	PublicKey asn1.BitString
-}
-
 // Bytes returns the draft's raw composite public key: the ML-DSA public key
 // followed by the classical one, an uncompressed SEC 1 point for ECDSA, the
 // 32 bytes of RFC 8032 for Ed25519, a DER RSAPublicKey for RSA.
@@ -77,10 +67,7 @@ func (pub *PublicKey) MarshalPKIX() ([]byte, error) {
 		return nil, err
 	}
 	c, _ := lookup(string(pub.Algorithm))
-	return asn1.Marshal(subjectPublicKeyInfo{
-		Algorithm: algorithmIdentifier{Algorithm: c.oid},
-		PublicKey: asn1.BitString{Bytes: raw, BitLength: 8 * len(raw)},
-	})
+	return spki.Marshal(c.oid, raw)
 }
 
 // MarshalPEM returns pub as a PEM "PUBLIC KEY" block holding MarshalPKIX.
@@ -110,46 +97,32 @@ func ParsePublicKey(alg provider.Algorithm, raw []byte) (*PublicKey, error) {
 }
 
 // ParsePKIXPublicKey parses a DER SubjectPublicKeyInfo holding a composite
-// public key. It refuses trailing data, algorithm parameters, a BIT STRING
-// with unused bits, an OID of no offered combination, and malformed halves.
+// public key. It refuses what internal/spki refuses (trailing data, a BIT
+// STRING with unused bits), algorithm parameters, an OID of no offered
+// combination, and malformed halves.
 func ParsePKIXPublicKey(der []byte) (*PublicKey, error) {
-	var spki subjectPublicKeyInfo
-	rest, err := asn1.Unmarshal(der, &spki)
+	info, err := spki.Parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: composite public key is not a DER SubjectPublicKeyInfo: %w", provider.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("composite public key: %w", err)
 	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes of trailing data after the composite SubjectPublicKeyInfo", provider.ErrInvalidConfig, len(rest))
-	}
-	c, ok := lookupOID(spki.Algorithm.Algorithm)
+	c, ok := lookupOID(info.Algorithm)
 	if !ok {
-		return nil, fmt.Errorf("%w: public key algorithm %v is not a composite algorithm offered from %s", provider.ErrInvalidConfig, spki.Algorithm.Algorithm, Draft)
+		return nil, fmt.Errorf("%w: public key algorithm %v is not a composite algorithm offered from %s", provider.ErrInvalidConfig, info.Algorithm, Draft)
 	}
-	if len(spki.Algorithm.Parameters.FullBytes) != 0 {
+	if len(info.Parameters) != 0 {
 		return nil, fmt.Errorf("%w: %s public key has algorithm parameters; the draft says they are absent", provider.ErrInvalidConfig, c.name)
 	}
-	if spki.PublicKey.BitLength%8 != 0 {
-		return nil, fmt.Errorf("%w: %s public key BIT STRING has unused bits", provider.ErrInvalidConfig, c.name)
-	}
-	return ParsePublicKey(c.name, spki.PublicKey.Bytes)
+	return ParsePublicKey(c.name, info.PublicKey)
 }
 
-// ParsePublicKeyPEM parses a PEM "PUBLIC KEY" block holding a composite
-// SubjectPublicKeyInfo.
+// ParsePublicKeyPEM parses one PEM "PUBLIC KEY" block, of at most
+// MaxPublicKeyPEMSize bytes, holding a composite SubjectPublicKeyInfo.
 func ParsePublicKeyPEM(data []byte) (*PublicKey, error) {
-	if len(data) > MaxPublicKeyPEMSize {
-		return nil, fmt.Errorf("%w: PEM public key is %d bytes, more than the %d-byte limit", provider.ErrInvalidConfig, len(data), MaxPublicKeyPEMSize)
+	der, err := spki.DecodePEM(data, MaxPublicKeyPEMSize)
+	if err != nil {
+		return nil, fmt.Errorf("composite public key: %w", err)
 	}
-	block, rest := pem.Decode(data)
-	switch {
-	case block == nil:
-		return nil, fmt.Errorf("%w: no PEM block found; a composite public key is a PEM \"PUBLIC KEY\" block, as `tinywindow pubkey` writes", provider.ErrInvalidConfig)
-	case block.Type != "PUBLIC KEY":
-		return nil, fmt.Errorf("%w: PEM block is %q; want \"PUBLIC KEY\"", provider.ErrInvalidConfig, block.Type)
-	case len(bytes.TrimSpace(rest)) != 0:
-		return nil, fmt.Errorf("%w: data after the PEM \"PUBLIC KEY\" block; give one public key", provider.ErrInvalidConfig)
-	}
-	return ParsePKIXPublicKey(block.Bytes)
+	return ParsePKIXPublicKey(der)
 }
 
 // checkClassical checks that a classical public key is of the type, curve

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto"
 	"fmt"
+	"strings"
 
+	"github.com/tinywindow/tinywindow/internal/spki"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -14,7 +16,7 @@ const Scheme = "pem"
 func init() {
 	provider.Register(provider.Backend{
 		Scheme:      Scheme,
-		Description: "software keys in PEM files (PKCS#8, SEC 1, PKCS#1, OpenSSH): Ed25519, ECDSA, RSA",
+		Description: "software keys in PEM files (PKCS#8, SEC 1, PKCS#1, OpenSSH): Ed25519, ECDSA, RSA; verify-only keys from PEM public keys (also ML-DSA, SLH-DSA)",
 		Algorithms:  Algorithms(),
 		Open:        OpenURI,
 		Generate:    generate,
@@ -24,10 +26,12 @@ func init() {
 // Open opens the key named by a URI of the form
 //
 //	pem:key-source=file:PATH|env:NAME[;alg=ALG]
+//	pem:pub-source=file:PATH|env:NAME[;alg=ALG]
 //
 // (see the package documentation).
 //
-// The key is a *Key.
+// The key is a *Key, or for a pub-source holding an ML-DSA or SLH-DSA
+// public key a verify-only *pqc.Key (see NewVerifier).
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -38,14 +42,6 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 
 // OpenURI is Open for a parsed URI.
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
-	k, err := openURI(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	return k, nil
-}
-
-func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
 	}
@@ -53,6 +49,31 @@ func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.PubSource != "" {
+		return openPublic(cfg)
+	}
+	k, err := openPrivate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// openPublic opens the verify-only key of a pub-source.
+func openPublic(cfg *Config) (provider.Key, error) {
+	data, err := provider.ReadPublic(cfg.PubSource, MaxPublicKeyPEMSize)
+	if err != nil {
+		return nil, fmt.Errorf("pem pub-source: %w", err)
+	}
+	k, err := NewVerifier(data, cfg.Algorithm)
+	if err != nil {
+		return nil, fmt.Errorf("pem pub-source %s: %w", cfg.PubSource, err)
+	}
+	return k, nil
+}
+
+// openPrivate opens the key of a key-source.
+func openPrivate(cfg *Config) (*Key, error) {
 	priv, err := readPrivateKey(cfg.KeySource)
 	if err != nil {
 		return nil, err
@@ -69,6 +90,9 @@ func openURI(ctx context.Context, u *provider.URI) (*Key, error) {
 func readPrivateKey(source string) (crypto.Signer, error) {
 	data, err := provider.ReadSecret(source)
 	if err != nil {
+		if holdsPublicKey(source) {
+			return nil, fmt.Errorf("%w: pem key-source %s holds a public key, not a private one: open it with pem:pub-source=%s to verify; signing needs the private key", provider.ErrInvalidConfig, source, source)
+		}
 		return nil, fmt.Errorf("pem key-source: %w", err)
 	}
 	defer provider.Zero(data)
@@ -77,4 +101,19 @@ func readPrivateKey(source string) (crypto.Signer, error) {
 		return nil, fmt.Errorf("pem key-source %s: %w", source, err)
 	}
 	return priv, nil
+}
+
+// holdsPublicKey reports whether a source that ReadSecret refused (a file
+// that others may read, say) holds a PEM public key, so that the error can
+// say so instead of asking to protect a file that needs no protection.
+func holdsPublicKey(source string) bool {
+	if !strings.HasPrefix(source, "file:") {
+		return false
+	}
+	data, err := provider.ReadPublic(source, MaxPublicKeyPEMSize)
+	if err != nil {
+		return false
+	}
+	_, err = spki.DecodePEM(data, MaxPublicKeyPEMSize)
+	return err == nil
 }

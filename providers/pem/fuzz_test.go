@@ -47,3 +47,43 @@ func FuzzParsePrivateKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNewVerifier checks the public-key reader (internal/spki, then the
+// classical or pqc key inside): it never panics, every error is
+// ErrInvalidConfig or ErrUnsupported, and every key it accepts writes a PEM
+// public key that reads back as a key with the same ID and algorithm.
+func FuzzNewVerifier(f *testing.F) {
+	for _, alg := range []provider.Algorithm{provider.Ed25519, provider.ECDSAP256SHA256, provider.RSAPSSSHA256} {
+		priv, err := pem.GenerateKey(alg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		der, _ := x509.MarshalPKIXPublicKey(priv.Public())
+		f.Add(stdpem.EncodeToMemory(&stdpem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	}
+	f.Add(stdpem.EncodeToMemory(&stdpem.Block{Type: "PUBLIC KEY", Bytes: []byte{0x30, 0x05, 0x30, 0x00, 0x03, 0x01, 0x00}}))
+	f.Add(stdpem.EncodeToMemory(&stdpem.Block{Type: "CERTIFICATE", Bytes: []byte{0x30, 0x00}}))
+	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := pem.NewVerifier(data, "")
+		if err != nil {
+			if !errors.Is(err, provider.ErrInvalidConfig) && !errors.Is(err, provider.ErrUnsupported) {
+				t.Fatalf("error of no known kind: %v", err)
+			}
+			return
+		}
+		defer k.Close()
+		out, err := k.(provider.PublicKeyPEMer).PublicKeyPEM()
+		if err != nil {
+			t.Fatalf("accepted key has no PEM public key: %v", err)
+		}
+		again, err := pem.NewVerifier(out, "")
+		if err != nil {
+			t.Fatalf("the accepted key's PEM does not read back: %v", err)
+		}
+		defer again.Close()
+		if again.Info() != k.Info() {
+			t.Fatalf("read back as %+v, want %+v", again.Info(), k.Info())
+		}
+	})
+}

@@ -70,6 +70,9 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 	if err != nil {
 		return provider.KeyInfo{}, fmt.Errorf("%w (keygen for pem writes a new key to key-source=file:PATH)", err)
 	}
+	if cfg.PubSource != "" {
+		return provider.KeyInfo{}, fmt.Errorf("%w: keygen for pem writes a private key to key-source=file:PATH; pub-source names a public key, which `tinywindow pubkey` prints from the private one", provider.ErrInvalidConfig)
+	}
 	path, ok := strings.CutPrefix(cfg.KeySource, "file:")
 	if !ok || path == "" {
 		return provider.KeyInfo{}, fmt.Errorf("%w: keygen for pem needs key-source=file:PATH to write the new key to", provider.ErrInvalidConfig)

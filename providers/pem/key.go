@@ -19,16 +19,21 @@ import (
 // MinRSABits is the smallest RSA modulus this backend accepts.
 const MinRSABits = 2048
 
-// Key is a private key held in memory. Its methods are safe for concurrent
+// Key is a private key held in memory or, made by NewVerifier, a public key
+// that verifies only. Its methods are safe for concurrent
 // use, and Close may run while other goroutines sign.
 type Key struct {
 	info provider.KeyInfo
 	hash crypto.Hash // 0 for Ed25519
 	pub  crypto.PublicKey
 	spki []byte
+	// public is set for a key opened from a public key (NewVerifier): it
+	// verifies only.
+	public bool
 
-	mu   sync.RWMutex // guards priv against Close
-	priv crypto.Signer
+	mu     sync.RWMutex // guards priv and closed against Close
+	priv   crypto.Signer
+	closed bool
 }
 
 var (
@@ -49,12 +54,9 @@ func New(priv crypto.Signer, alg provider.Algorithm) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case alg == "" || alg == own:
-		alg = own
-	case own == provider.RSAPSSSHA256 && alg == provider.RSAPKCS1SHA256:
-	default:
-		return nil, fmt.Errorf("%w: the key is for %s, not for %s (alg=%s); name a key of that type, or drop alg", provider.ErrUnsupported, own, alg, alg)
+	alg, err = chooseAlgorithm(own, alg)
+	if err != nil {
+		return nil, err
 	}
 	pub := priv.Public()
 	spki, err := x509.MarshalPKIXPublicKey(pub)
@@ -69,6 +71,19 @@ func New(priv crypto.Signer, alg provider.Algorithm) (*Key, error) {
 		spki: spki,
 		priv: priv,
 	}, nil
+}
+
+// chooseAlgorithm returns the algorithm of a key whose own algorithm is own
+// when the caller asks for alg: own when alg is empty or own, and
+// RSA-PKCS1-SHA256 for an RSA key asked for it.
+func chooseAlgorithm(own, alg provider.Algorithm) (provider.Algorithm, error) {
+	switch {
+	case alg == "" || alg == own:
+		return own, nil
+	case own == provider.RSAPSSSHA256 && alg == provider.RSAPKCS1SHA256:
+		return alg, nil
+	}
+	return "", fmt.Errorf("%w: the key is for %s, not for %s (alg=%s); name a key of that type, or drop alg", provider.ErrUnsupported, own, alg, alg)
 }
 
 // algorithmOf names the algorithm of a private key, checking that it is one
@@ -166,8 +181,11 @@ func (k *Key) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerO
 	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	if k.priv == nil {
+	if k.closed {
 		return nil, k.errClosed()
+	}
+	if k.public {
+		return nil, fmt.Errorf("%w: pem key %s is a public key: it verifies only; open the private key with pem:key-source= to sign", provider.ErrUnsupported, k.info.ID)
 	}
 	var sig []byte
 	var err error
@@ -191,7 +209,7 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 		return fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
 	}
 	k.mu.RLock()
-	closed := k.priv == nil
+	closed := k.closed
 	k.mu.RUnlock()
 	if closed {
 		return k.errClosed()
@@ -216,6 +234,7 @@ func (k *Key) Close() error {
 		zeroPrivateKey(k.priv)
 		k.priv = nil
 	}
+	k.closed = true
 	return nil
 }
 

@@ -56,7 +56,7 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 			}
 			hint := ""
 			if strings.HasSuffix(b.Type, "PUBLIC KEY") || b.Type == "CERTIFICATE" {
-				hint = "; a pem: key needs the private key, not the public one"
+				hint = "; a pem:key-source needs the private key (a public key opens with pem:pub-source= and verifies only)"
 			}
 			return nil, fmt.Errorf("%w: PEM block %q is not a private key TinyWindow reads (PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY, OPENSSH PRIVATE KEY)%s", provider.ErrInvalidConfig, b.Type, hint)
 		}

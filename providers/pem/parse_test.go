@@ -71,7 +71,7 @@ func TestOpenErrors(t *testing.T) {
 		{"empty file", file(nil), provider.ErrInvalidConfig, "no PEM block"},
 		{"hex, not PEM", file([]byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n")), provider.ErrInvalidConfig, "no PEM block"},
 		{"truncated PEM", file(edPEM[:len(edPEM)-10]), provider.ErrInvalidConfig, "no PEM block"},
-		{"public key", file(pubPEM), provider.ErrInvalidConfig, "not the public one"},
+		{"public key", file(pubPEM), provider.ErrInvalidConfig, "a public key opens with pem:pub-source="},
 		{"two keys", file(append(bytes.Clone(edPEM), p256PEM...)), provider.ErrInvalidConfig, "more than one private key"},
 		{"EC PARAMETERS alone", file(ecParams), provider.ErrInvalidConfig, `no private key among the PEM blocks "EC PARAMETERS"`},
 		{"corrupt DER", file(stdpem.EncodeToMemory(&stdpem.Block{Type: "PRIVATE KEY", Bytes: []byte{0x30, 0x03, 1, 2}})), provider.ErrInvalidConfig, `"PRIVATE KEY" block`},

@@ -471,26 +471,23 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
-// TestSignDigest checks the crypto.Signer path: pure mode takes the message
-// with crypto.Hash(0) and refuses a hash.
+// TestSignDigest checks the crypto.Signer path (provider.DigestSigner,
+// which provider.CryptoSigner calls): pure mode takes the message with
+// crypto.Hash(0) and refuses a hash.
 func TestSignDigest(t *testing.T) {
 	ctx := context.Background()
 	k, _ := pqc.NewFromSeed(testSeed(32, 10), pqc.Options{})
 	defer k.Close()
-	cs, err := provider.CryptoSigner(ctx, k)
-	if err != nil {
-		t.Fatal(err)
-	}
 	msg := []byte("certificate to be signed")
-	sig, err := cs.Sign(rand.Reader, msg, crypto.Hash(0))
+	sig, err := k.SignDigest(ctx, msg, crypto.Hash(0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := k.Verify(ctx, msg, sig); err != nil {
-		t.Errorf("Verify of the crypto.Signer signature: %v", err)
+		t.Errorf("Verify of the SignDigest signature: %v", err)
 	}
-	if !verifyWithPublic(t, cs.Public(), msg, sig) {
-		t.Errorf("the crypto.Signer's public key rejects its signature")
+	if !verifyWithPublic(t, k.Public(), msg, sig) {
+		t.Errorf("the key's public key rejects its SignDigest signature")
 	}
 	digest := make([]byte, 32)
 	if _, err := k.SignDigest(ctx, digest, crypto.SHA256); !errors.Is(err, provider.ErrUnsupported) {

@@ -193,3 +193,66 @@ func Run(t *testing.T, verify Verifier, algs ...provider.Algorithm) {
 		})
 	}
 }
+
+// Agree checks that public, a verify-only key opened from the public key of
+// signer (pem:pub-source= with what `tinywindow pubkey` prints), judges
+// signatures exactly as signer itself does: for signatures signer makes over
+// several messages, and for each of them altered (a bit flipped at the start,
+// middle and end, truncated, extended, over another message), both must
+// return nil or both an error wrapping provider.ErrInvalidSignature. The
+// valid signatures must verify. It also checks that both keys have the same
+// algorithm.
+func Agree(t *testing.T, signer provider.Key, public provider.Verifier) {
+	t.Helper()
+	if got, want := public.Info().Algorithm, signer.Info().Algorithm; got != want {
+		t.Fatalf("the public key is %s, the signing key %s", got, want)
+	}
+	ctx := t.Context()
+	var agreed, refused int
+	for i, msg := range [][]byte{nil, []byte("m"), []byte("8=FIX.4.4|35=D|55=EURUSD|54=1|38=1000000|"), make([]byte, 1<<12)} {
+		sig, err := signer.Sign(ctx, msg)
+		if err != nil {
+			t.Fatalf("message %d: Sign: %v", i, err)
+		}
+		variants := []struct {
+			name     string
+			msg, sig []byte
+		}{
+			{"as signed", msg, sig},
+			{"first bit flipped", msg, flip(sig, 0)},
+			{"middle bit flipped", msg, flip(sig, len(sig)/2)},
+			{"last bit flipped", msg, flip(sig, len(sig)-1)},
+			{"truncated", msg, sig[:len(sig)-1]},
+			{"extended", msg, append(append([]byte(nil), sig...), 0)},
+			{"empty", msg, nil},
+			{"other message", append(append([]byte(nil), msg...), 'x'), sig},
+		}
+		for _, v := range variants {
+			errB := signer.Verify(ctx, v.msg, v.sig)
+			errP := public.Verify(ctx, v.msg, v.sig)
+			for who, err := range map[string]error{"the signing backend": errB, "the public key": errP} {
+				if err != nil && !errors.Is(err, provider.ErrInvalidSignature) {
+					t.Errorf("message %d, %s: %s could not decide: %v", i, v.name, who, err)
+				}
+			}
+			switch {
+			case (errB == nil) != (errP == nil):
+				t.Errorf("message %d, %s: the signing backend says %v, the public key %v", i, v.name, errB, errP)
+			case v.name == "as signed" && errP != nil:
+				t.Errorf("message %d: the signature does not verify: %v", i, errP)
+			case errP == nil:
+				agreed++
+			default:
+				refused++
+			}
+		}
+	}
+	t.Logf("%s: %d signatures verify and %d altered ones are refused, alike through the backend and the public key", signer.Info().Algorithm, agreed, refused)
+}
+
+// flip returns a copy of b with the low bit of byte i flipped.
+func flip(b []byte, i int) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= 1
+	return c
+}
