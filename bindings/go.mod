@@ -68,7 +68,7 @@ require (
 	github.com/mitchellh/mapstructure v1.5.0 // indirect
 	github.com/pkg/browser v0.0.0-20240102092130-5ac0b6a4141c // indirect
 	github.com/ryanuber/go-glob v1.0.0 // indirect
-	github.com/tinywindow/tinywindow/service v0.0.0-00010101000000-000000000000 // indirect
+	github.com/tinywindow/tinywindow/api v0.0.0-00010101000000-000000000000 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.70.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.70.0 // indirect
@@ -94,6 +94,7 @@ require (
 // Development: every module of this repository, from this tree.
 replace (
 	github.com/tinywindow/tinywindow => ..
+	github.com/tinywindow/tinywindow/api => ../api
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/awskms => ../providers/awskms
 	github.com/tinywindow/tinywindow/providers/azurekv => ../providers/azurekv

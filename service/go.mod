@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow/api v0.0.0-00010101000000-000000000000
 	github.com/tinywindow/tinywindow/providers/remote v0.0.0-00010101000000-000000000000
 	github.com/tinywindow/tinywindow/telemetry v0.0.0-00010101000000-000000000000
 	go.opentelemetry.io/otel v1.47.0
@@ -48,6 +49,7 @@ require (
 // Development: every module of this repository, from this tree.
 replace (
 	github.com/tinywindow/tinywindow => ..
+	github.com/tinywindow/tinywindow/api => ../api
 	github.com/tinywindow/tinywindow/bindings => ../bindings
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/awskms => ../providers/awskms

@@ -80,6 +80,7 @@ require (
 	github.com/prometheus/otlptranslator v1.0.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/ryanuber/go-glob v1.0.0 // indirect
+	github.com/tinywindow/tinywindow/api v0.0.0-00010101000000-000000000000 // indirect
 	github.com/tinywindow/tinywindow/telemetry v0.0.0-00010101000000-000000000000 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.70.0 // indirect
@@ -113,6 +114,7 @@ require (
 // Development: every module of this repository, from this tree.
 replace (
 	github.com/tinywindow/tinywindow => ../..
+	github.com/tinywindow/tinywindow/api => ../../api
 	github.com/tinywindow/tinywindow/bindings => ../../bindings
 	github.com/tinywindow/tinywindow/providers/awskms => ../../providers/awskms
 	github.com/tinywindow/tinywindow/providers/azurekv => ../../providers/azurekv

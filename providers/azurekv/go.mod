@@ -28,6 +28,7 @@ require (
 
 // Development: every module of this repository, from this tree.
 replace (
+	github.com/tinywindow/tinywindow/api => ../../api
 	github.com/tinywindow/tinywindow => ../..
 	github.com/tinywindow/tinywindow/bindings => ../../bindings
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow

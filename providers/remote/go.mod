@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow/api v0.0.0-00010101000000-000000000000
 	github.com/tinywindow/tinywindow/service v0.0.0-00010101000000-000000000000
 	go.yaml.in/yaml/v3 v3.0.6
 	google.golang.org/grpc v1.85.0
@@ -48,6 +49,7 @@ require (
 // Development: every module of this repository, from this tree.
 replace (
 	github.com/tinywindow/tinywindow => ../..
+	github.com/tinywindow/tinywindow/api => ../../api
 	github.com/tinywindow/tinywindow/bindings => ../../bindings
 	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
 	github.com/tinywindow/tinywindow/providers/awskms => ../awskms

@@ -10,11 +10,11 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/remote"
 	"github.com/tinywindow/tinywindow/service/servicetest"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // pair is a remote HMAC key (hmac:seed=42) behind a service on loopback
