@@ -3,7 +3,7 @@ module github.com/tinywindow/tinywindow/api
 go 1.26.0
 
 require (
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -14,6 +14,3 @@ require (
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 )
-
-// Development: every module of this repository, from this tree.
-replace github.com/tinywindow/tinywindow => ..

@@ -3,9 +3,9 @@ module github.com/tinywindow/tinywindow/providers/remote
 go 1.26.0
 
 require (
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/api v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/service v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
+	github.com/tinywindow/tinywindow/api v0.1.0
+	github.com/tinywindow/tinywindow/service v0.1.0
 	go.yaml.in/yaml/v3 v3.0.6
 	google.golang.org/grpc v1.85.0
 )
@@ -25,7 +25,7 @@ require (
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/otlptranslator v1.0.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
-	github.com/tinywindow/tinywindow/telemetry v0.0.0-00010101000000-000000000000 // indirect
+	github.com/tinywindow/tinywindow/telemetry v0.1.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.47.0 // indirect
@@ -44,18 +44,4 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ../..
-	github.com/tinywindow/tinywindow/api => ../../api
-	github.com/tinywindow/tinywindow/bindings => ../../bindings
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
-	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
-	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
-	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
-	github.com/tinywindow/tinywindow/service => ../../service
-	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )
