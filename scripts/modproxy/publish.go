@@ -50,7 +50,7 @@ func publishModule(root string, m Module, version, dir string, t time.Time) erro
 	}
 	src := filepath.Join(root, filepath.FromSlash(m.Dir))
 	var z bytes.Buffer
-	if err := zip.CreateFromDir(&z, module.Version{Path: m.Path, Version: version}, src); err != nil {
+	if err := zip.CreateFromDir(&z, moduleVersion(m.Path, version), src); err != nil {
 		return err
 	}
 	gomod, err := os.ReadFile(filepath.Join(src, "go.mod"))
@@ -92,3 +92,5 @@ func addToList(name, version string) error {
 	versions = append(versions, version)
 	return os.WriteFile(name, []byte(strings.Join(versions, "\n")+"\n"), 0o644)
 }
+
+func moduleVersion(p, v string) module.Version { return module.Version{Path: p, Version: v} }
