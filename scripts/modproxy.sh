@@ -2,6 +2,14 @@
 # and scripts/test.d/80-release.sh share for trying the tree's modules as
 # published versions through a file-based module proxy (scripts/modproxy).
 # Source it from the repository root.
+#
+# The go command takes a module version, once in its module cache, to be
+# immutable (it even indexes it in the build cache by path and version), so
+# a version published from a work tree must never reach the shared module
+# cache under a version that may be published again with other contents:
+# either the go command runs with a module cache of its own
+# (tw_private_modcache), or the version is used once and removed afterwards
+# (tw_unique_version, tw_purge_modcache).
 
 # tw_modproxy runs scripts/modproxy outside the workspace (go.work names the
 # version the tree is at, which it may be about to change).
@@ -9,9 +17,10 @@ tw_modproxy() {
 	GOWORK=off go run ./scripts/modproxy "$@"
 }
 
-# tw_publish DIR VERSION copies the files git tracks, as they are in the work
-# tree, into DIR/src, sets every sibling requirement there to VERSION, and
-# publishes every released module at VERSION into the proxy DIR/proxy.
+# tw_publish DIR VERSION copies the files git tracks (staged ones included),
+# as they are in the work tree, into DIR/src, sets every sibling requirement
+# there to VERSION, and publishes every released module at VERSION into the
+# proxy DIR/proxy.
 tw_publish() {
 	local dir=$1 version=$2
 	mkdir -p "$dir/src" "$dir/proxy"
@@ -21,25 +30,38 @@ tw_publish() {
 }
 
 # tw_proxy_env DIR exports what makes the go command take the tree's modules
-# from the proxy DIR/proxy and everything else from the usual proxy, without
-# asking the checksum database about modules it has never seen. GOPRIVATE is
-# left alone: it would send the tree's modules past the proxy.
+# from the proxy DIR/proxy and everything else from the usual proxy, outside
+# the workspace, without asking the checksum database about modules it has
+# never seen. GOPRIVATE is left alone: it would send the tree's modules past
+# the proxy.
 tw_proxy_env() {
 	export GOWORK=off
 	export GOPROXY="file://$1/proxy,$(go env GOPROXY)"
 	export GONOSUMDB=github.com/tinywindow/tinywindow
 }
 
-# tw_purge_modcache removes the tree's modules from the module cache, so that
-# a version published from a work tree never stands in for another one (or
-# for the real release) later. Call it before and after publishing.
+# tw_private_modcache DIR (after tw_proxy_env) gives the go command the module
+# cache DIR/modcache, filled from the shared one's download cache where it
+# can (no network for what is already there).
+tw_private_modcache() {
+	local shared
+	shared=$(go env GOMODCACHE)
+	export GOPROXY="file://$1/proxy,file://$shared/cache/download,${GOPROXY#"file://$1/proxy,"}"
+	export GOMODCACHE="$1/modcache"
+	export GOFLAGS="$(go env GOFLAGS) -modcacherw"
+}
+
+# tw_unique_version BASE prints a prerelease of BASE that no other run uses,
+# such as v0.1.0-local.1765127000.4242.
+tw_unique_version() {
+	echo "$1-local.$(date +%s).$$"
+}
+
+# tw_purge_modcache VERSION removes the tree's modules at VERSION from the
+# shared module cache.
 tw_purge_modcache() {
-	local cache
-	cache=$(go env GOMODCACHE)
-	for d in "$cache/github.com/tinywindow" "$cache/cache/download/github.com/tinywindow"; do
-		if [ -e "$d" ]; then
-			chmod -R u+w "$d"
-			rm -rf "$d"
-		fi
-	done
+	local cache=${TW_SHARED_MODCACHE:-$(go env GOMODCACHE)}
+	[ -d "$cache/github.com/tinywindow" ] || return 0
+	find "$cache/github.com/tinywindow" -maxdepth 4 -type d -name "*@$1" -exec chmod -R u+w {} + -prune -exec rm -rf {} +
+	find "$cache/cache/download/github.com/tinywindow" -path "*/@v/$1.*" -exec rm -f {} +
 }

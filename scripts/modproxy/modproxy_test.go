@@ -16,20 +16,23 @@ import (
 )
 
 // writeTree makes a repository of two released modules (example.com/r at
-// the root, example.com/r/a nested) and a test-only module example.com/r/t
-// that go.work does not use; files maps extra files to their contents.
+// the root, example.com/r/a nested), a module of tests only that go.work
+// uses (example.com/r/a/it), which is not released, and one that it does not
+// use (example.com/r/t); files maps extra files to their contents.
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	base := map[string]string{
-		"go.mod":    "module example.com/r\n\ngo 1.26.0\n",
-		"r.go":      "package r\n",
-		"go.work":   "go 1.26.0\n\nuse (\n\t.\n\t./a\n)\n",
-		"a/go.mod":  "module example.com/r/a\n\ngo 1.26.0\n\nrequire (\n\texample.com/r v0.0.0-00010101000000-000000000000\n\tgolang.org/x/mod v0.43.0\n)\n",
-		"a/a.go":    "package a\n",
-		"t/go.mod":  "module example.com/r/t\n\ngo 1.26.0\n\nrequire example.com/r v0.0.0-00010101000000-000000000000\n",
-		"t/t.go":    "package t\n",
-		"_b/go.mod": "module example.com/ignored\n\nrequire example.com/r v0.0.1\n",
+		"go.mod":          "module example.com/r\n\ngo 1.26.0\n",
+		"r.go":            "package r\n",
+		"go.work":         "go 1.26.0\n\nuse (\n\t.\n\t./a\n\t./a/it\n)\n",
+		"a/it/go.mod":     "module example.com/r/a/it\n\ngo 1.26.0\n\nrequire example.com/r/a v0.0.0-00010101000000-000000000000\n",
+		"a/it/it_test.go": "package a_test\n",
+		"a/go.mod":        "module example.com/r/a\n\ngo 1.26.0\n\nrequire (\n\texample.com/r v0.0.0-00010101000000-000000000000\n\tgolang.org/x/mod v0.43.0\n)\n",
+		"a/a.go":          "package a\n",
+		"t/go.mod":        "module example.com/r/t\n\ngo 1.26.0\n\nrequire example.com/r v0.0.0-00010101000000-000000000000\n",
+		"t/t.go":          "package t\n",
+		"_b/go.mod":       "module example.com/ignored\n\nrequire example.com/r v0.0.1\n",
 	}
 	for name, data := range files {
 		base[name] = data
@@ -100,6 +103,9 @@ func TestSetVersion(t *testing.T) {
 		if got := requires(t, filepath.Join(root, "t", "go.mod")); got["example.com/r"] != v {
 			t.Errorf("t/go.mod requires %v after set-version %s", got, v)
 		}
+		if got := requires(t, filepath.Join(root, "a", "it", "go.mod")); got["example.com/r/a"] != v {
+			t.Errorf("a/it/go.mod requires %v after set-version %s", got, v)
+		}
 		if got := requires(t, filepath.Join(root, "_b", "go.mod")); got["example.com/r"] != "v0.0.1" {
 			t.Errorf("_b/go.mod (ignored by the go command) was changed: %v", got)
 		}
@@ -147,7 +153,7 @@ func TestSetVersionRefuses(t *testing.T) {
 }
 
 // TestTags: the root module's tag is the version; a nested module's is
-// prefixed with its directory.
+// prefixed with its directory; a module of tests only has none.
 func TestTags(t *testing.T) {
 	root := writeTree(t, nil)
 	mods, err := Released(root)
@@ -168,7 +174,8 @@ func TestTags(t *testing.T) {
 }
 
 // TestPublish: the proxy holds list, info, mod and zip for each released
-// module; the root module's zip leaves the nested module out; a second
+// module and nothing for a module of tests only; the root module's zip
+// leaves the nested module out; a second
 // version is added to the list; and the go command itself downloads both
 // modules from it (GOPROXY=file://…).
 func TestPublish(t *testing.T) {
@@ -182,6 +189,9 @@ func TestPublish(t *testing.T) {
 		if err := Publish(root, v, dir, stamp); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "example.com", "r", "a", "it")); !os.IsNotExist(err) {
+		t.Errorf("the module of tests only was published (%v)", err)
 	}
 	list, err := os.ReadFile(filepath.Join(dir, "example.com", "r", "a", "@v", "list"))
 	if err != nil || string(list) != "v0.1.0\nv0.1.1\n" {

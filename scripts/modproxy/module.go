@@ -42,7 +42,9 @@ func checkVersion(version string) error {
 }
 
 // Released returns the modules a release publishes and tags: those that
-// root's go.work uses, in its order.
+// root's go.work uses, in its order, except a module that holds only tests
+// (such as providers/remote/integration, the remote client's tests against
+// the service, which no user imports).
 func Released(root string) ([]Module, error) {
 	name := filepath.Join(root, "go.work")
 	data, err := os.ReadFile(name)
@@ -63,9 +65,50 @@ func Released(root string) ([]Module, error) {
 		if err != nil {
 			return nil, err
 		}
-		mods = append(mods, Module{Path: p, Dir: dir})
+		only, err := testOnly(filepath.Join(root, filepath.FromSlash(dir)))
+		if err != nil {
+			return nil, err
+		}
+		if !only {
+			mods = append(mods, Module{Path: p, Dir: dir})
+		}
 	}
 	return mods, nil
+}
+
+// testOnly reports whether the module in dir has no Go file but tests,
+// leaving out nested modules and the directories the go command ignores.
+func testOnly(dir string) (bool, error) {
+	only := true
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p == dir {
+				return nil
+			}
+			if ignoredDir(d.Name()) {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(p, "go.mod")); err == nil {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(d.Name(), ".go") && !strings.HasSuffix(d.Name(), "_test.go") {
+			only = false
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return only, err
+}
+
+// ignoredDir reports whether the go command ignores a directory of this
+// name when it matches packages.
+func ignoredDir(name string) bool {
+	return name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
 // modFiles returns every go.mod under root, released or not (test-only
@@ -79,7 +122,7 @@ func modFiles(root string) ([]string, error) {
 		}
 		if d.IsDir() {
 			n := d.Name()
-			if p != root && (n == "testdata" || n == "vendor" || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_")) {
+			if p != root && ignoredDir(n) {
 				return filepath.SkipDir
 			}
 			return nil
