@@ -48,7 +48,7 @@ func newPair(b *testing.B) *pair {
 	resp := &signerpb.SignResponse{Signature: sig, KeyId: k.Info().ID}
 	p.in = make([]byte, servicetest.EchoPayload(req))
 	addr := servicetest.StartEcho(b, f.tls, servicetest.EchoPayload(resp))
-	p.echo = remote.Dial(b, "remote:addr="+addr+";key=echo?"+f.ca.Query(f.trader))
+	p.echo = dialLikeOpen(b, "remote:addr="+addr+";key=echo?"+f.ca.Query(f.trader))
 	// Both connections are up and warm before the measured loop.
 	for range 100 {
 		if err := p.callEcho(ctx); err != nil {
