@@ -60,8 +60,18 @@ tw_unique_version() {
 # tw_purge_modcache VERSION removes the tree's modules at VERSION from the
 # shared module cache.
 tw_purge_modcache() {
-	local cache=${TW_SHARED_MODCACHE:-$(go env GOMODCACHE)}
-	[ -d "$cache/github.com/tinywindow" ] || return 0
-	find "$cache/github.com/tinywindow" -maxdepth 4 -type d -name "*@$1" -exec chmod -R u+w {} + -prune -exec rm -rf {} +
-	find "$cache/cache/download/github.com/tinywindow" -path "*/@v/$1.*" -exec rm -f {} +
+	local cache ext dl
+	cache=$(go env GOMODCACHE)
+	ext="$cache/github.com/tinywindow"
+	dl="$cache/cache/download/github.com/tinywindow"
+	if [ -d "$ext" ]; then
+		find "$ext" -maxdepth 4 -type d -name "*@$1" -prune \
+			-exec sh -c 'chmod -R u+w "$@" && rm -rf "$@"' sh {} +
+		find "$ext" -empty -delete
+	fi
+	if [ -d "$dl" ]; then
+		find "$dl" -path "*/@v/$1.*" -exec rm -f {} +
+		find "$dl" -path "*/@v/list" -exec sed -i "\#^$1\$#d" {} +
+		find "$dl" -empty -delete
+	fi
 }

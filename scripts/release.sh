@@ -7,11 +7,15 @@
 # (GOWORK=off) against the others at VERSION from that proxy, resolving its
 # tests' imports too, and prints the tags the release creates.
 #
-#   scripts/release.sh [--apply] [--proxy DIR] VERSION
+#   scripts/release.sh [--apply] [--proxy DIR] [--shared-modcache] VERSION
 #
-# --proxy DIR keeps the proxy in DIR (GOPROXY=file://DIR) instead of a
+# The builds use a module cache of their own (see scripts/modproxy.sh) and
+# -trimpath, so that their compiled packages are reused from one run to the
+# next. --proxy DIR keeps the proxy in DIR (GOPROXY=file://DIR) instead of a
 # temporary directory, for trying the release as a user would
-# (scripts/test.d/80-release.sh). --apply then sets the versions in the work
+# (scripts/test.d/80-release.sh). --shared-modcache builds with the usual
+# module cache instead and removes VERSION from it afterwards: only for a
+# version used once, such as CI's. --apply then sets the versions in the work
 # tree too, commits them and creates the tags (it never pushes; it prints the
 # command that does).
 set -euo pipefail
@@ -20,16 +24,18 @@ source scripts/modproxy.sh
 
 apply=false
 keep=""
+shared=false
 while [ $# -gt 1 ]; do
 	case $1 in
 	--apply) apply=true ;;
 	--proxy) keep=$2; shift ;;
-	*) echo "release.sh: unknown flag $1; usage: scripts/release.sh [--apply] [--proxy DIR] VERSION" >&2; exit 2 ;;
+	--shared-modcache) shared=true ;;
+	*) echo "release.sh: unknown flag $1; usage: scripts/release.sh [--apply] [--proxy DIR] [--shared-modcache] VERSION" >&2; exit 2 ;;
 	esac
 	shift
 done
 if [ $# -ne 1 ]; then
-	echo "usage: scripts/release.sh [--apply] [--proxy DIR] VERSION" >&2
+	echo "usage: scripts/release.sh [--apply] [--proxy DIR] [--shared-modcache] VERSION" >&2
 	exit 2
 fi
 version=$1
@@ -39,8 +45,13 @@ if $apply && [ -n "$(git status --porcelain)" ]; then
 fi
 
 tmp=$(mktemp -d)
-trap 'tw_purge_modcache; rm -rf "$tmp"' EXIT
-tw_purge_modcache
+cleanup() {
+	if $shared; then
+		tw_purge_modcache "$version"
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 tw_publish "$tmp" "$version"
 if [ -n "$keep" ]; then
 	mkdir -p "$keep"
@@ -50,9 +61,14 @@ fi
 mods=$(tw_modproxy modules -root "$tmp/src")
 (
 	tw_proxy_env "$tmp"
+	if ! $shared; then
+		tw_private_modcache "$tmp"
+		export GOFLAGS="$GOFLAGS -trimpath"
+	fi
+	export GOFLAGS="${GOFLAGS:-$(go env GOFLAGS)} -mod=mod"
 	for dir in $mods; do
 		echo "-- $dir: build and test imports alone against the others at $version"
-		(cd "$tmp/src/$dir" && GOFLAGS=-mod=mod go build -o /dev/null ./... && GOFLAGS=-mod=mod go list -test -deps ./... >/dev/null)
+		(cd "$tmp/src/$dir" && go build -o /dev/null ./... && go list -test -deps ./... >/dev/null)
 	done
 )
 

@@ -11,11 +11,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/modproxy.sh
 start=$(date +%s)
-version=v0.99.0-ci.1
+# A version used once (such as v0.1.0-local.1765127000.4242), so that the
+# shared module cache, which the go command takes as immutable, can serve the
+# builds and lose it afterwards.
+version=$(tw_unique_version "$(tw_modproxy version)")
 tmp=$(mktemp -d)
-trap 'tw_purge_modcache; rm -rf "$tmp"' EXIT
+trap 'tw_purge_modcache "$version"; rm -rf "$tmp"' EXIT
 
-bash scripts/release.sh --proxy "$tmp/pub/proxy" "$version"
+bash scripts/release.sh --shared-modcache --proxy "$tmp/pub/proxy" "$version"
 
 mkdir -p "$tmp/consumer" "$tmp/bin"
 cd "$tmp/consumer"
@@ -63,7 +66,6 @@ func main() {
 }
 GO
 tw_proxy_env "$tmp/pub"
-tw_purge_modcache
 go get "github.com/tinywindow/tinywindow/providers/hmac@$version" \
 	"github.com/tinywindow/tinywindow/providers/remote@$version" \
 	"github.com/tinywindow/tinywindow/providers/pkcs11@$version"
