@@ -6,7 +6,9 @@
 # at that version and signs with hmac:seed=42, and go install builds the CLI
 # at that version, which must sign the same bytes alike and report the
 # version. It also checks that a program using remote: keys links no
-# Prometheus and no OpenTelemetry, and prints its module count.
+# Prometheus and no OpenTelemetry, that its module graph holds neither the
+# service module nor Prometheus nor an OpenTelemetry exporter, and prints its
+# module count (README, Modules).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/modproxy.sh
@@ -81,7 +83,12 @@ if grep -Ei 'prometheus|opentelemetry|tinywindow/service|tinywindow/telemetry' <
 	echo "a program using remote: keys links the modules above" >&2
 	exit 1
 fi
-echo "a consumer of providers/remote: $(go list -m all | wc -l) modules in go list -m all, $(grep -c $'^\tdep' <<<"$linked") linked"
+graph=$(go list -m all)
+if grep -E 'tinywindow/(service|telemetry)|prometheus|otel/exporters' <<<"$graph"; then
+	echo "the module graph of a program using remote: keys holds the server's modules (above)" >&2
+	exit 1
+fi
+echo "a consumer of providers/remote: $(wc -l <<<"$graph") modules in go list -m all, $(grep -c $'^\tdep' <<<"$linked") linked"
 
 GOBIN="$tmp/bin" go install "github.com/tinywindow/tinywindow/cmd/tinywindow@$version"
 want=$(printf 'order 1' | "$tmp/bin/tinywindow" sign --signer hmac:seed=42)
