@@ -36,5 +36,5 @@ bench-latency:
 	go test -run '^$$' -bench '^BenchmarkAuditPaired$$' -benchtime 200000x -count 5 ./execadapter/
 	go test -run '^$$' -bench '^BenchmarkAdapterPaired$$' -benchtime 20000x -count 5 ./providers/pkcs11/
 	go test -run '^$$' -bench '^BenchmarkAdapterPaired$$' -benchtime 2000x -count 5 ./providers/pqc/
-	go test -run '^$$' -bench '^BenchmarkRemotePaired$$' -benchtime 20000x -count 5 ./providers/remote/
-	go test -run '^$$' -bench '^BenchmarkRemoteConcurrent$$' -benchtime 40000x -count 5 ./providers/remote/
+	go test -run '^$$' -bench '^BenchmarkRemotePaired$$' -benchtime 20000x -count 5 ./providers/remote/integration/
+	go test -run '^$$' -bench '^BenchmarkRemoteConcurrent$$' -benchtime 40000x -count 5 ./providers/remote/integration/

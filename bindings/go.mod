@@ -3,12 +3,12 @@ module github.com/tinywindow/tinywindow/bindings
 go 1.26.0
 
 require (
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/providers/awskms v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/providers/azurekv v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/providers/gcpkms v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/providers/remote v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/providers/vaulttransit v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
+	github.com/tinywindow/tinywindow/providers/awskms v0.1.0
+	github.com/tinywindow/tinywindow/providers/azurekv v0.1.0
+	github.com/tinywindow/tinywindow/providers/gcpkms v0.1.0
+	github.com/tinywindow/tinywindow/providers/remote v0.1.0
+	github.com/tinywindow/tinywindow/providers/vaulttransit v0.1.0
 )
 
 require (
@@ -68,7 +68,7 @@ require (
 	github.com/mitchellh/mapstructure v1.5.0 // indirect
 	github.com/pkg/browser v0.0.0-20240102092130-5ac0b6a4141c // indirect
 	github.com/ryanuber/go-glob v1.0.0 // indirect
-	github.com/tinywindow/tinywindow/service v0.0.0-00010101000000-000000000000 // indirect
+	github.com/tinywindow/tinywindow/api v0.1.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.70.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.70.0 // indirect
@@ -89,17 +89,4 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 	google.golang.org/grpc v1.85.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ..
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/awskms => ../providers/awskms
-	github.com/tinywindow/tinywindow/providers/azurekv => ../providers/azurekv
-	github.com/tinywindow/tinywindow/providers/gcpkms => ../providers/gcpkms
-	github.com/tinywindow/tinywindow/providers/remote => ../providers/remote
-	github.com/tinywindow/tinywindow/providers/vaulttransit => ../providers/vaulttransit
-	github.com/tinywindow/tinywindow/service => ../service
-	github.com/tinywindow/tinywindow/telemetry => ../telemetry
 )

@@ -31,6 +31,16 @@ type Build struct {
 	RevisionSource string `json:"revision_source"`
 }
 
+// ReadBuild returns the Build of the running program: its main module's path
+// and version from the Go toolchain's build information, and the commit it
+// was built from, recorded by the toolchain (vcs.revision) or, failing that,
+// set at link time as `make build` does. Reports and `tinywindow version` both
+// read it, so they never disagree.
+func ReadBuild() Build {
+	b, _ := readBuild()
+	return b
+}
+
 func readBuild() (Build, []Module) {
 	b := Build{RevisionSource: "unknown"}
 	var mods []Module

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
-	"github.com/tinywindow/tinywindow/service/mtls"
+	"github.com/tinywindow/tinywindow/mtls"
 )
 
 // clientPolicy is what one client identity may do.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
+	"github.com/tinywindow/tinywindow/mtls"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/service/mtls"
 )
 
 // Operations a client may be authorised for. Being authorised for either on

@@ -4,9 +4,10 @@ go 1.26.0
 
 require (
 	github.com/prometheus/client_golang v1.25.0
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/providers/remote v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/telemetry v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
+	github.com/tinywindow/tinywindow/api v0.1.0
+	github.com/tinywindow/tinywindow/providers/remote v0.1.0
+	github.com/tinywindow/tinywindow/telemetry v0.1.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc v1.47.0
 	go.opentelemetry.io/otel/exporters/prometheus v0.69.0
@@ -43,17 +44,4 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ..
-	github.com/tinywindow/tinywindow/bindings => ../bindings
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/awskms => ../providers/awskms
-	github.com/tinywindow/tinywindow/providers/azurekv => ../providers/azurekv
-	github.com/tinywindow/tinywindow/providers/gcpkms => ../providers/gcpkms
-	github.com/tinywindow/tinywindow/providers/remote => ../providers/remote
-	github.com/tinywindow/tinywindow/providers/vaulttransit => ../providers/vaulttransit
-	github.com/tinywindow/tinywindow/telemetry => ../telemetry
 )

@@ -17,8 +17,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/service/servicetest"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // reflect asks the server reflection service of conn for its services and

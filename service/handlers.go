@@ -7,8 +7,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 func (st *state) checkMessage(msg []byte) error {

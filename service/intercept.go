@@ -8,7 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 
-	"github.com/tinywindow/tinywindow/service/signerpb"
+	"github.com/tinywindow/tinywindow/api/signerpb"
 )
 
 // ctxKey keys the caller's identity in a call's context.

@@ -10,8 +10,8 @@ import (
 	"slices"
 
 	"github.com/tinywindow/tinywindow/internal/regularfile"
+	"github.com/tinywindow/tinywindow/mtls"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/service/mtls"
 )
 
 // serverTLS is the server side of mutual TLS of one state.

@@ -19,6 +19,8 @@
 //	tinywindow audit prove FILE --record N
 //	tinywindow audit check-proof PROOF --verifier URI
 //	tinywindow serve --config FILE [--insecure-loopback]
+//	tinywindow version [--json]                module version, commit, Go version, FIPS 140-3 mode
+//	tinywindow --version                       the same as tinywindow version
 //
 // Every subcommand exits 0 on success and 2 on error, with a message on
 // stderr; verify exits 1 for a signature that is invalid, audit verify 1
@@ -92,6 +94,9 @@ func runMain(ctx context.Context, e *env, args []string) int {
 			return exitError
 		}
 		return exitOK
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands {
 		if c.name == args[0] {

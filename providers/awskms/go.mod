@@ -8,7 +8,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/kms v1.62.6
 	github.com/aws/smithy-go v1.28.9
 	github.com/cloudflare/circl v1.6.5
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
 	golang.org/x/crypto v0.59.0
 )
 
@@ -26,17 +26,4 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ../..
-	github.com/tinywindow/tinywindow/bindings => ../../bindings
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
-	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
-	github.com/tinywindow/tinywindow/providers/remote => ../remote
-	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
-	github.com/tinywindow/tinywindow/service => ../../service
-	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

@@ -7,7 +7,7 @@ require (
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.15.0
 	github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys v1.5.0
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
 )
 
 require (
@@ -24,17 +24,4 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	gonum.org/v1/gonum v0.17.0 // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ../..
-	github.com/tinywindow/tinywindow/bindings => ../../bindings
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
-	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
-	github.com/tinywindow/tinywindow/providers/remote => ../remote
-	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
-	github.com/tinywindow/tinywindow/service => ../../service
-	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

@@ -5,7 +5,7 @@ go 1.26.0
 require (
 	cloud.google.com/go/kms v1.37.0
 	github.com/googleapis/gax-go/v2 v2.27.0
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
 	google.golang.org/api v0.315.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
@@ -42,17 +42,4 @@ require (
 	google.golang.org/genproto v0.0.0-20261012220534-4341edf3f941 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ../..
-	github.com/tinywindow/tinywindow/bindings => ../../bindings
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
-	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
-	github.com/tinywindow/tinywindow/providers/remote => ../remote
-	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
-	github.com/tinywindow/tinywindow/service => ../../service
-	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

@@ -8,8 +8,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // Scheme is the URI scheme of the remote backend.

@@ -14,8 +14,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tinywindow/tinywindow/mtls"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/service/mtls"
 )
 
 // Defaults for the URI's optional attributes.

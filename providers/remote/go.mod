@@ -3,57 +3,15 @@ module github.com/tinywindow/tinywindow/providers/remote
 go 1.26.0
 
 require (
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
-	github.com/tinywindow/tinywindow/service v0.0.0-00010101000000-000000000000
-	go.yaml.in/yaml/v3 v3.0.6
+	github.com/tinywindow/tinywindow v0.1.0
+	github.com/tinywindow/tinywindow/api v0.1.0
 	google.golang.org/grpc v1.85.0
 )
 
 require (
-	github.com/beorn7/perks v1.0.1 // indirect
-	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
-	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/cloudflare/circl v1.6.5 // indirect
-	github.com/go-logr/logr v1.4.4 // indirect
-	github.com/go-logr/stdr v1.2.2 // indirect
-	github.com/google/uuid v1.6.0 // indirect
-	github.com/grpc-ecosystem/grpc-gateway/v2 v2.30.0 // indirect
-	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
-	github.com/prometheus/client_golang v1.25.0 // indirect
-	github.com/prometheus/client_model v0.6.3 // indirect
-	github.com/prometheus/common v0.72.0 // indirect
-	github.com/prometheus/otlptranslator v1.0.0 // indirect
-	github.com/prometheus/procfs v0.22.0 // indirect
-	github.com/tinywindow/tinywindow/telemetry v0.0.0-00010101000000-000000000000 // indirect
-	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
-	go.opentelemetry.io/otel v1.47.0 // indirect
-	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.47.0 // indirect
-	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc v1.47.0 // indirect
-	go.opentelemetry.io/otel/exporters/prometheus v0.69.0 // indirect
-	go.opentelemetry.io/otel/log v1.47.0 // indirect
-	go.opentelemetry.io/otel/metric v1.47.0 // indirect
-	go.opentelemetry.io/otel/sdk v1.47.0 // indirect
-	go.opentelemetry.io/otel/sdk/metric v1.47.0 // indirect
-	go.opentelemetry.io/otel/trace v1.47.0 // indirect
-	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ../..
-	github.com/tinywindow/tinywindow/bindings => ../../bindings
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
-	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
-	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
-	github.com/tinywindow/tinywindow/providers/vaulttransit => ../vaulttransit
-	github.com/tinywindow/tinywindow/service => ../../service
-	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

@@ -13,9 +13,9 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // Compile-time checks.

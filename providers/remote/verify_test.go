@@ -8,9 +8,9 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/internal/stdverify/stdverifytest"
 	"github.com/tinywindow/tinywindow/provider"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // publicKeyOnly answers PublicKey with a fixed key; every other call panics

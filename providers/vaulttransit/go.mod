@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/hashicorp/vault/api v1.23.0
-	github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
+	github.com/tinywindow/tinywindow v0.1.0
 )
 
 require (
@@ -28,17 +28,4 @@ require (
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
-)
-
-// Development: every module of this repository, from this tree.
-replace (
-	github.com/tinywindow/tinywindow => ../..
-	github.com/tinywindow/tinywindow/bindings => ../../bindings
-	github.com/tinywindow/tinywindow/cmd/tinywindow => ../../cmd/tinywindow
-	github.com/tinywindow/tinywindow/providers/awskms => ../awskms
-	github.com/tinywindow/tinywindow/providers/azurekv => ../azurekv
-	github.com/tinywindow/tinywindow/providers/gcpkms => ../gcpkms
-	github.com/tinywindow/tinywindow/providers/remote => ../remote
-	github.com/tinywindow/tinywindow/service => ../../service
-	github.com/tinywindow/tinywindow/telemetry => ../../telemetry
 )

@@ -1,4 +1,4 @@
-# 60-protoc.sh installs what regenerates service/signerpb from signer.proto:
+# 60-protoc.sh installs what regenerates api/signerpb from signer.proto:
 # protoc (Debian protobuf-compiler) and the Go generators protoc-gen-go
 # v1.36.12 and protoc-gen-go-grpc v1.6.2 into $TW_TOOLS/bin, outside go.mod.
 # scripts/test.d/60-signerpb.sh then checks that the committed code is what

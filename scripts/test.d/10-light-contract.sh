@@ -1,19 +1,23 @@
 # 10-light-contract.sh checks that importing the contract stays light: a
 # module that imports only provider and providers/hmac (outside the
-# workspace, as a user's module would) has at most 10 modules in its graph,
-# none of them a cloud SDK, gRPC or OpenTelemetry.
+# workspace, as a user's module would, taking the tree published into a
+# file-based module proxy: scripts/modproxy.sh) has at most 10 modules in its
+# graph, none of them a cloud SDK, gRPC or OpenTelemetry.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$(dirname "$0")/../.."
+source scripts/modproxy.sh
+version=$(tw_unique_version "$(tw_modproxy version)")
+pub="$(mktemp -d)"
 dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+trap 'tw_purge_modcache "$version"; rm -rf "$dir" "$pub"' EXIT
+tw_publish "$pub" "$version"
+tw_proxy_env "$pub"
 cat >"$dir/go.mod" <<MOD
 module example.com/consumer
 
 go 1.26.0
 
-require github.com/tinywindow/tinywindow v0.0.0-00010101000000-000000000000
-
-replace github.com/tinywindow/tinywindow => $root
+require github.com/tinywindow/tinywindow $version
 MOD
 cat >"$dir/main.go" <<'GO'
 package main
@@ -36,7 +40,7 @@ func main() {
 }
 GO
 cd "$dir"
-export GOWORK=off GOFLAGS=-mod=mod
+export GOFLAGS=-mod=mod
 go mod tidy
 go run . >/dev/null
 mods="$(go list -m all)"

@@ -15,10 +15,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
+	"github.com/tinywindow/tinywindow/mtls"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service"
-	"github.com/tinywindow/tinywindow/service/mtls"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // EchoMethod is the full gRPC method name of the echo service that

@@ -10,8 +10,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/service/servicetest"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // TestEcho: the echo answers every authenticated client with the request cut

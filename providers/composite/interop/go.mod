@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/tink-crypto/tink-go/v2 v2.9.0
-	github.com/tinywindow/tinywindow v0.0.0
+	github.com/tinywindow/tinywindow v0.1.0
 )
 
 require (
@@ -14,5 +14,3 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
-
-replace github.com/tinywindow/tinywindow => ../../..

@@ -20,13 +20,13 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/conformance"
 	"github.com/tinywindow/tinywindow/provider"
 	_ "github.com/tinywindow/tinywindow/providers/hmac"
 	"github.com/tinywindow/tinywindow/providers/remote"
 	"github.com/tinywindow/tinywindow/service"
 	"github.com/tinywindow/tinywindow/service/servicetest"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // fixture is a service on loopback with mutual TLS, its CA, and a client

@@ -4,7 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 
-	"github.com/tinywindow/tinywindow/service/mtls"
+	"github.com/tinywindow/tinywindow/mtls"
 )
 
 func ExampleCurvePreferences() {

@@ -795,7 +795,7 @@ const file_signer_proto_rawDesc = "" +
 	"SignDigest\x12'.tinywindow.signer.v1.SignDigestRequest\x1a\".tinywindow.signer.v1.SignResponse\x12S\n" +
 	"\x06Verify\x12#.tinywindow.signer.v1.VerifyRequest\x1a$.tinywindow.signer.v1.VerifyResponse\x12\\\n" +
 	"\tPublicKey\x12&.tinywindow.signer.v1.PublicKeyRequest\x1a'.tinywindow.signer.v1.PublicKeyResponse\x12Y\n" +
-	"\bListKeys\x12%.tinywindow.signer.v1.ListKeysRequest\x1a&.tinywindow.signer.v1.ListKeysResponseB3Z1github.com/tinywindow/tinywindow/service/signerpbb\x06proto3"
+	"\bListKeys\x12%.tinywindow.signer.v1.ListKeysRequest\x1a&.tinywindow.signer.v1.ListKeysResponseB/Z-github.com/tinywindow/tinywindow/api/signerpbb\x06proto3"
 
 var (
 	file_signer_proto_rawDescOnce sync.Once

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/internal/ectest"
+	"github.com/tinywindow/tinywindow/mtls"
 	"github.com/tinywindow/tinywindow/provider"
 	_ "github.com/tinywindow/tinywindow/providers/hmac"
-	"github.com/tinywindow/tinywindow/service/mtls"
 )
 
 func init() { ectest.Register() }

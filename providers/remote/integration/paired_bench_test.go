@@ -10,11 +10,11 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/remote"
 	"github.com/tinywindow/tinywindow/service/servicetest"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // pair is a remote HMAC key (hmac:seed=42) behind a service on loopback
@@ -48,7 +48,7 @@ func newPair(b *testing.B) *pair {
 	resp := &signerpb.SignResponse{Signature: sig, KeyId: k.Info().ID}
 	p.in = make([]byte, servicetest.EchoPayload(req))
 	addr := servicetest.StartEcho(b, f.tls, servicetest.EchoPayload(resp))
-	p.echo = remote.Dial(b, "remote:addr="+addr+";key=echo?"+f.ca.Query(f.trader))
+	p.echo = dialLikeOpen(b, "remote:addr="+addr+";key=echo?"+f.ca.Query(f.trader))
 	// Both connections are up and warm before the measured loop.
 	for range 100 {
 		if err := p.callEcho(ctx); err != nil {

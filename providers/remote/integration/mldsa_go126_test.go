@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tinywindow/tinywindow/service/signerpb"
+	"github.com/tinywindow/tinywindow/api/signerpb"
 )
 
 // TestSignDigestMLDSANeedsGo127: a service built with Go 1.26 signs an

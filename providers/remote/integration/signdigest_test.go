@@ -11,9 +11,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tinywindow/tinywindow/api/signerpb"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service"
-	"github.com/tinywindow/tinywindow/service/signerpb"
 )
 
 // TestCryptoSigner: a remote ECDSA key is a crypto.Signer whose signatures
