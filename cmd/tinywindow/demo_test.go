@@ -78,8 +78,9 @@ func TestDemoTrace(t *testing.T) {
 
 // TestDemoSummaryAndAuditFile: the demo keeps its audit log and signs its
 // checkpoints with a key of their own, an Ed25519 key in a file of mode
-// 0600 beside the log, made on the first run and reused on the next; the
-// summary says how to verify the log with it, and the order key does not
+// 0600 beside the log, made on the first run and reused on the next, its
+// public key in a file beside it; the summary says how to verify the log
+// with the public key alone (pem:pub-source=), and the order key does not
 // verify it.
 func TestDemoSummaryAndAuditFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.log")
@@ -106,6 +107,9 @@ func TestDemoSummaryAndAuditFile(t *testing.T) {
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Fatalf("run %d: checkpoint key file: %v %v", run+1, fi.Mode(), err)
 		}
+		if pub, err := os.ReadFile(path + demo.CheckpointPublicKeySuffix); err != nil || !strings.HasPrefix(string(pub), "-----BEGIN PUBLIC KEY-----") {
+			t.Fatalf("run %d: checkpoint public key file: %q %v", run+1, pub, err)
+		}
 	}
 	if ids[0] != ids[1] || ids[0] == "" {
 		t.Fatalf("checkpoint keys of the two runs: %q", ids)
@@ -113,8 +117,21 @@ func TestDemoSummaryAndAuditFile(t *testing.T) {
 	if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", uri, "--checkpoints", path+".checkpoints"); code != exitOK {
 		t.Fatalf("audit verify with the checkpoint key: exit %d: %s%s", code, out, stderr)
 	}
+	if !strings.Contains(uri, "pem:pub-source=file:") {
+		t.Errorf("the auditor's URI %q is not a public key", uri)
+	}
 	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitError || !strings.Contains(stderr, "not signed by the given key") {
 		t.Fatalf("audit verify with the order key: exit %d: %s", code, stderr)
+	}
+	// A public key file that does not hold the key's public key is refused.
+	other := filepath.Join(t.TempDir(), "other.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "10", "--audit", other); code != exitOK {
+		t.Fatalf("another log: exit %d: %s", code, stderr)
+	}
+	pub, _ := os.ReadFile(other + demo.CheckpointPublicKeySuffix)
+	os.WriteFile(path+demo.CheckpointPublicKeySuffix, pub, 0o644)
+	if code, _, stderr := execRun(t, "demo", "--orders", "10", "--audit", path); code != exitError || !strings.Contains(stderr, "does not hold the public key") {
+		t.Fatalf("a checkpoint public key file of another key: exit %d: %s", code, stderr)
 	}
 }
 
