@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -97,17 +96,13 @@ func parseOptions(u *provider.URI) (*options, error) {
 	if o.remoteVerify, err = u.VerifyRemote("KMS checks"); err != nil {
 		return nil, err
 	}
-	if v, ok := u.Get("max-attempts"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10 {
-			return nil, fmt.Errorf("%w: awskms max-attempts=%q; write a whole number from 1 (no retry) to 10", provider.ErrInvalidConfig, v)
-		}
-		o.maxAttempts = n
-	}
-	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
+	if o.maxAttempts, err = u.Int("max-attempts", o.maxAttempts, 1, 10); err != nil {
 		return nil, err
 	}
-	if o.pubKeyTTL, err = durationAttr(u, "pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
+	if o.maxBackoff, err = u.Duration("max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
+		return nil, err
+	}
+	if o.pubKeyTTL, err = u.Duration("pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
 		return nil, err
 	}
 	if v, ok := u.Get("external-mu"); ok {
@@ -120,18 +115,6 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 	}
 	return o, nil
-}
-
-func durationAttr(u *provider.URI, name string, def, lo, hi time.Duration) (time.Duration, error) {
-	v, ok := u.Get(name)
-	if !ok {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		return 0, fmt.Errorf("%w: awskms %s=%q; write a Go duration from %v to %v, such as 250ms or 1h", provider.ErrInvalidConfig, name, v, lo, hi)
-	}
-	return d, nil
 }
 
 // regionOfARN returns the region field of a KMS key or alias ARN.

@@ -103,17 +103,13 @@ func parseOptions(u *provider.URI) (*options, error) {
 			return nil, fmt.Errorf("%w: vault signature-algorithm=%q; write pss (the default) or pkcs1v15, for RSA keys", provider.ErrInvalidConfig, v)
 		}
 	}
-	if v, ok := u.Get("max-attempts"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10 {
-			return nil, fmt.Errorf("%w: vault max-attempts=%q; write a whole number from 1 (no retry) to 10", provider.ErrInvalidConfig, v)
-		}
-		o.maxAttempts = n
-	}
-	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
+	if o.maxAttempts, err = u.Int("max-attempts", o.maxAttempts, 1, 10); err != nil {
 		return nil, err
 	}
-	if o.pubKeyTTL, err = durationAttr(u, "pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
+	if o.maxBackoff, err = u.Duration("max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
+		return nil, err
+	}
+	if o.pubKeyTTL, err = u.Duration("pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -135,18 +131,6 @@ func checkAddr(s string) error {
 		}
 	}
 	return fmt.Errorf("%w: vault addr %q: write an https URL; http is accepted on a loopback address only, since the token would travel in clear", provider.ErrInvalidConfig, s)
-}
-
-func durationAttr(u *provider.URI, name string, def, lo, hi time.Duration) (time.Duration, error) {
-	v, ok := u.Get(name)
-	if !ok {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		return 0, fmt.Errorf("%w: vault %s=%q; write a Go duration from %v to %v, such as 250ms or 1h", provider.ErrInvalidConfig, name, v, lo, hi)
-	}
-	return d, nil
 }
 
 // newClient builds a Vault client: the library's default configuration

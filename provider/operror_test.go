@@ -1,0 +1,46 @@
+package provider_test
+
+import (
+	"errors"
+	"io/fs"
+	"testing"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+func TestOpError(t *testing.T) {
+	native := &fs.PathError{Op: "open", Path: "/p", Err: fs.ErrNotExist}
+	tests := []struct {
+		name string
+		err  *provider.OpError
+		want string
+	}{
+		{"all parts", &provider.OpError{Backend: "awskms", Op: "GenerateMac", Key: "alias/x", Kind: provider.ErrUnavailable, Err: native, Remedy: "check the endpoint"},
+			"awskms GenerateMac alias/x: backend unavailable: open /p: file does not exist (check the endpoint)"},
+		{"no cause", &provider.OpError{Backend: "vault", Op: "hmac", Key: "orders", Kind: provider.ErrUnavailable},
+			"vault hmac orders: backend unavailable"},
+		{"no op", &provider.OpError{Backend: "gcpkms", Key: "projects/p", Kind: provider.ErrClosed},
+			"gcpkms projects/p: key is closed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q\nwant      %q", got, tt.want)
+			}
+			if !errors.Is(tt.err, tt.err.Kind) {
+				t.Errorf("errors.Is(err, %v) = false", tt.err.Kind)
+			}
+			if errors.Is(tt.err, provider.ErrInvalidSignature) {
+				t.Error("errors.Is(err, ErrInvalidSignature) = true")
+			}
+			var pe *fs.PathError
+			if got := errors.As(tt.err, &pe); got != (tt.err.Err != nil) {
+				t.Errorf("errors.As(*fs.PathError) = %v", got)
+			}
+			var oe *provider.OpError
+			if !errors.As(error(tt.err), &oe) || oe != tt.err {
+				t.Error("errors.As(*OpError) does not find the error itself")
+			}
+		})
+	}
+}
