@@ -1,6 +1,10 @@
 package provider
 
-import "strings"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // OpError is the error of one operation of a backend on one key: the
 // backend's scheme, the operation, the key, the kind of failure in the
@@ -23,7 +27,8 @@ type OpError struct {
 }
 
 // Error returns "BACKEND OP KEY: KIND: CAUSE (REMEDY)", leaving out the
-// parts that are empty.
+// parts that are empty, and KIND when the cause already wraps it (and so
+// already says it).
 func (e *OpError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Backend)
@@ -33,8 +38,10 @@ func (e *OpError) Error() string {
 			b.WriteString(s)
 		}
 	}
-	b.WriteString(": ")
-	b.WriteString(e.Kind.Error())
+	if e.Err == nil || !errors.Is(e.Err, e.Kind) {
+		b.WriteString(": ")
+		b.WriteString(e.Kind.Error())
+	}
 	if e.Err != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
@@ -54,4 +61,11 @@ func (e *OpError) Unwrap() []error {
 		return []error{e.Kind}
 	}
 	return []error{e.Kind, e.Err}
+}
+
+// OpErrorf returns the OpError of op on key with kind and a cause made by
+// fmt.Errorf(format, args...), so that a %w verb keeps a native error
+// reachable.
+func OpErrorf(backend, op, key string, kind error, format string, args ...any) *OpError {
+	return &OpError{Backend: backend, Op: op, Key: key, Kind: kind, Err: fmt.Errorf(format, args...)}
 }

@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"testing"
 
@@ -14,11 +15,13 @@ func TestOpError(t *testing.T) {
 		name string
 		err  *provider.OpError
 		want string
-	}{
+	}{ // errors.As must reach native (an *fs.PathError) exactly when Err holds it
 		{"all parts", &provider.OpError{Backend: "awskms", Op: "GenerateMac", Key: "alias/x", Kind: provider.ErrUnavailable, Err: native, Remedy: "check the endpoint"},
 			"awskms GenerateMac alias/x: backend unavailable: open /p: file does not exist (check the endpoint)"},
 		{"no cause", &provider.OpError{Backend: "vault", Op: "hmac", Key: "orders", Kind: provider.ErrUnavailable},
 			"vault hmac orders: backend unavailable"},
+		{"cause says the kind", &provider.OpError{Backend: "vault", Op: "sign", Key: "orders", Kind: provider.ErrUnavailable, Err: fmt.Errorf("%w: the answer is not vault:vN:BASE64", provider.ErrUnavailable)},
+			"vault sign orders: backend unavailable: the answer is not vault:vN:BASE64"},
 		{"no op", &provider.OpError{Backend: "gcpkms", Key: "projects/p", Kind: provider.ErrClosed},
 			"gcpkms projects/p: key is closed"},
 	}
@@ -34,7 +37,7 @@ func TestOpError(t *testing.T) {
 				t.Error("errors.Is(err, ErrInvalidSignature) = true")
 			}
 			var pe *fs.PathError
-			if got := errors.As(tt.err, &pe); got != (tt.err.Err != nil) {
+			if got, want := errors.As(tt.err, &pe), tt.err.Err != nil && errors.Is(tt.err.Err, native); got != want {
 				t.Errorf("errors.As(*fs.PathError) = %v", got)
 			}
 			var oe *provider.OpError
