@@ -171,6 +171,9 @@ func newClient(ctx context.Context, o *options) (*kms.Client, error) {
 	if !regionPattern.MatchString(cfg.Region) {
 		return nil, fmt.Errorf("%w: awskms: region %q from the environment or profile is not an AWS region name; set region= in the key URI", provider.ErrInvalidConfig, cfg.Region)
 	}
+	if err := loadCredentials(ctx, cfg, o.keyID); err != nil {
+		return nil, err
+	}
 	return kms.NewFromConfig(cfg, func(ko *kms.Options) {
 		if o.endpoint != "" {
 			ko.BaseEndpoint = aws.String(o.endpoint)
