@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -119,11 +120,20 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	return 0, false
 }
 
+// CredentialTimeout bounds each request of a token from the credential,
+// whatever the caller's deadline: DefaultAzureCredential may ask a managed
+// identity endpoint, Microsoft Entra ID, or run the Azure CLI (which takes
+// seconds). A credential that has not answered by then is ErrUnavailable.
+const CredentialTimeout = 10 * time.Second
+
 // classifiedCredential wraps the credential the client uses, so that its
-// failures can be told apart from the vault's once azcore has wrapped them.
+// failures can be told apart from the vault's once azcore has wrapped them,
+// and bounds each token request by CredentialTimeout.
 type classifiedCredential struct{ azcore.TokenCredential }
 
 func (c classifiedCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	ctx, cancel := context.WithTimeout(ctx, CredentialTimeout)
+	defer cancel()
 	tok, err := c.TokenCredential.GetToken(ctx, opts)
 	if err != nil {
 		return tok, &credentialError{err: err}
@@ -137,14 +147,21 @@ type credentialError struct{ err error }
 func (e *credentialError) Error() string { return e.err.Error() }
 func (e *credentialError) Unwrap() error { return e.err }
 
-// kind classifies a credential failure, and says what to do about it:
-// authentication refused is ErrPermissionDenied; no usable credential at all
-// (azidentity marks it non-retriable) is ErrInvalidConfig; anything else (the
-// token endpoint unreachable, the context done) is ErrUnavailable.
+// kind classifies a credential failure, and says what to do about it: the
+// token endpoint unreachable is ErrUnavailable; authentication refused (an
+// answer from the token endpoint) is ErrPermissionDenied; no usable
+// credential at all (azidentity marks it non-retriable) is ErrInvalidConfig;
+// anything else (the context done) is ErrUnavailable.
 func (e *credentialError) kind() (remedy string, kind error) {
 	var af *azidentity.AuthenticationFailedError
 	var nonRetriable interface{ NonRetriable() }
+	var netErr net.Error
 	switch {
+	case errors.As(e.err, &netErr) || errors.As(e.err, &af) && af.RawResponse == nil:
+		// The token endpoint (a managed identity endpoint, Entra ID) did
+		// not answer: azidentity reports that as an authentication
+		// failure too, but nothing was refused.
+		return "", provider.ErrUnavailable
 	case errors.As(e.err, &af):
 		return "the identity's credential was refused: check its secret, certificate or federation", provider.ErrPermissionDenied
 	case errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded):
