@@ -143,6 +143,12 @@ func newClient(ctx context.Context, o *options) (*kms.KeyManagementClient, error
 	if o.plaintext {
 		opts = append(opts, option.WithoutAuthentication(),
 			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+	} else {
+		creds, err := loadCredentials(ctx, o.key)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, option.WithAuthCredentials(creds))
 	}
 	c, err := kms.NewKeyManagementClient(ctx, opts...)
 	if err != nil {
