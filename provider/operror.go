@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -27,8 +26,8 @@ type OpError struct {
 }
 
 // Error returns "BACKEND OP KEY: KIND: CAUSE (REMEDY)", leaving out the
-// parts that are empty, and KIND when the cause already wraps it (and so
-// already says it).
+// parts that are empty. KIND always stands right after the context: it is
+// not written twice when the cause's own message starts with it.
 func (e *OpError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Backend)
@@ -38,13 +37,15 @@ func (e *OpError) Error() string {
 			b.WriteString(s)
 		}
 	}
-	if e.Err == nil || !errors.Is(e.Err, e.Kind) {
-		b.WriteString(": ")
+	b.WriteString(": ")
+	if e.Err == nil {
 		b.WriteString(e.Kind.Error())
-	}
-	if e.Err != nil {
+	} else if msg := e.Err.Error(); strings.HasPrefix(msg, e.Kind.Error()+": ") {
+		b.WriteString(msg) // the cause says the kind first itself
+	} else {
+		b.WriteString(e.Kind.Error())
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(msg)
 	}
 	if e.Remedy != "" {
 		b.WriteString(" (")

@@ -22,6 +22,8 @@ func TestOpError(t *testing.T) {
 			"vault hmac orders: backend unavailable"},
 		{"cause says the kind", &provider.OpError{Backend: "vault", Op: "sign", Key: "orders", Kind: provider.ErrUnavailable, Err: fmt.Errorf("%w: the answer is not vault:vN:BASE64", provider.ErrUnavailable)},
 			"vault sign orders: backend unavailable: the answer is not vault:vN:BASE64"},
+		{"cause says the kind later", &provider.OpError{Backend: "vault", Op: "open", Key: "orders", Kind: provider.ErrInvalidConfig, Err: fmt.Errorf("no Vault token: %w", provider.ErrInvalidConfig)},
+			"vault open orders: invalid configuration: no Vault token: invalid configuration"},
 		{"no op", &provider.OpError{Backend: "gcpkms", Key: "projects/p", Kind: provider.ErrClosed},
 			"gcpkms projects/p: key is closed"},
 	}

@@ -140,12 +140,12 @@ func checkAddr(s string) error {
 func newClient(o *options) (*api.Client, error) {
 	token, err := provider.ReadSecret(o.tokenSource)
 	if err != nil {
-		return nil, fmt.Errorf("vault token: %w", err)
+		return nil, provider.OpErrorf(Scheme, "open", o.key, provider.ErrInvalidConfig, "%s: %w", noToken, err)
 	}
 	defer provider.Zero(token)
 	tok := bytes.TrimSpace(token)
 	if len(tok) == 0 {
-		return nil, fmt.Errorf("%w: vault token from %s is empty", provider.ErrInvalidConfig, o.tokenSource)
+		return nil, provider.OpErrorf(Scheme, "open", o.key, provider.ErrInvalidConfig, "%s: the token from %s is empty", noToken, o.tokenSource)
 	}
 	cfg := api.DefaultConfig()
 	if cfg.Error != nil {
@@ -165,6 +165,11 @@ func newClient(o *options) (*api.Client, error) {
 	}
 	return c, nil
 }
+
+// noToken says what to set when no Vault token can be read. The token comes
+// from a local source only (the environment or a file), so getting it needs
+// no timeout; a token Vault refuses is ErrPermissionDenied at the first call.
+const noToken = "no Vault token: set VAULT_TOKEN, or name the token's source with token=env:NAME or token=file:PATH"
 
 // firstBackoff is the wait before the second attempt of a call; the
 // client library doubles it on each attempt, up to max-backoff.
