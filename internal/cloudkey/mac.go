@@ -35,6 +35,12 @@ type MACKey struct {
 	signOp, verifyOp string
 }
 
+var (
+	_ provider.Key          = (*MACKey)(nil)
+	_ provider.AppendSigner = (*MACKey)(nil)
+	_ provider.Determinism  = (*MACKey)(nil)
+)
+
 // NewMACKey returns the MAC key of handle h whose tags svc makes and
 // checks; signOp and verifyOp name the service's two operations in errors
 // (GenerateMac and VerifyMac for AWS KMS).

@@ -86,6 +86,6 @@ func openKey(ctx context.Context, client *kms.Client, o *options) (provider.Key,
 	}
 	info.ID = provider.KeyIDFromPublic(pub.der)
 	k := &SignatureKey{Handle: cloudkey.NewHandle(Scheme, o.keyID, info, nil), base: base{client: client, opts: o, spec: spec, arn: *md.Arn}}
-	k.pub.Init(pub, o.pubKeyTTL)
+	k.pub.Init(pub, o.PubKeyTTL)
 	return k, nil
 }

@@ -6,13 +6,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -25,22 +25,19 @@ var uriAttrs = []string{
 
 // Defaults of the optional URI attributes.
 const (
-	DefaultMaxAttempts = 3
-	DefaultMaxBackoff  = time.Second
-	DefaultPubKeyTTL   = time.Hour
+	DefaultMaxAttempts = cloudkey.DefaultMaxAttempts
+	DefaultMaxBackoff  = cloudkey.DefaultMaxBackoff
+	DefaultPubKeyTTL   = cloudkey.DefaultPubKeyTTL
 )
 
 // options is a parsed awskms key URI.
 type options struct {
-	keyID        string
-	region       string // empty: the SDK's default chain (AWS_REGION, profile)
-	profile      string
-	endpoint     string
-	remoteVerify bool
-	maxAttempts  int
-	maxBackoff   time.Duration
-	pubKeyTTL    time.Duration // 0: fetch once, never refresh
-	externalMu   bool
+	keyID          string
+	region         string // empty: the SDK's default chain (AWS_REGION, profile)
+	profile        string
+	endpoint       string
+	cloudkey.Calls // verify=, max-attempts=, max-backoff=, pubkey-ttl=
+	externalMu     bool
 }
 
 // regionPattern matches the region names of every AWS partition (the
@@ -56,10 +53,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 		return nil, err
 	}
 	o := &options{
-		maxAttempts: DefaultMaxAttempts,
-		maxBackoff:  DefaultMaxBackoff,
-		pubKeyTTL:   DefaultPubKeyTTL,
-		externalMu:  true,
+		externalMu: true,
 	}
 	var ok bool
 	if o.keyID, ok = u.Get("key-id"); !ok || o.keyID == "" {
@@ -93,16 +87,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 	}
 	var err error
-	if o.remoteVerify, err = u.VerifyRemote("KMS checks"); err != nil {
-		return nil, err
-	}
-	if o.maxAttempts, err = u.Int("max-attempts", o.maxAttempts, 1, 10); err != nil {
-		return nil, err
-	}
-	if o.maxBackoff, err = u.Duration("max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
-		return nil, err
-	}
-	if o.pubKeyTTL, err = u.Duration("pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
+	if o.Calls, err = cloudkey.ParseCalls(u, "KMS checks"); err != nil {
 		return nil, err
 	}
 	if v, ok := u.Get("external-mu"); ok {
@@ -150,8 +135,8 @@ func newClient(ctx context.Context, o *options) (*kms.Client, error) {
 	loads := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = o.maxAttempts
-				so.MaxBackoff = o.maxBackoff
+				so.MaxAttempts = o.MaxAttempts
+				so.MaxBackoff = o.MaxBackoff
 			})
 		}),
 	}

@@ -16,6 +16,10 @@ import (
 // go to the service. KMS takes messages of at most RawMessageLimit bytes.
 // It is safe for concurrent use.
 //
+// Info describes the key as it was when opened: an ID derived from its ARN,
+// its algorithm, the scheme, and the key ARN as version. Reopen the key to
+// see an alias that now names another key.
+//
 // HMAC is a MAC, not a signature: whoever may call VerifyMac on the key may
 // also call GenerateMac, if IAM allows it.
 type MACKey struct {
@@ -23,19 +27,8 @@ type MACKey struct {
 	base
 }
 
-var (
-	_ provider.Key          = (*MACKey)(nil)
-	_ provider.AppendSigner = (*MACKey)(nil)
-	_ provider.Determinism  = (*MACKey)(nil)
-)
-
 // MACSize is the size of an HMAC-SHA256 tag.
 const MACSize = cloudkey.MACSize
-
-// Info describes the key as it was when opened: an ID derived from its ARN,
-// its algorithm, the scheme, and the key ARN as version. Reopen the key to
-// see an alias that now names another key.
-func (k *MACKey) Info() provider.KeyInfo { return k.MACKey.Info() }
 
 // macCalls are the two KMS calls of a MACKey.
 type macCalls base

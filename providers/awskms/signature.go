@@ -111,7 +111,7 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.checkSize(sig); err != nil {
 		return err
 	}
-	if k.opts.remoteVerify {
+	if k.opts.RemoteVerify {
 		return k.verifyRemote(ctx, msg, sig)
 	}
 	pub, err := k.publicKey(ctx)

@@ -85,7 +85,7 @@ func openKey(ctx context.Context, client *kms.KeyManagementClient, o *options) (
 		k.MACKey = cloudkey.NewMACKey(cloudkey.NewHandle(Scheme, name, info, client.Close), (*macCalls)(&k.base), "MacSign", "MacVerify")
 		return k, nil
 	}
-	if o.remoteVerify {
+	if o.RemoteVerify {
 		return nil, fmt.Errorf("%w: gcpkms verify=remote: Cloud KMS has no method that verifies %s signatures (only MacVerify, for MAC keys); drop verify=remote to verify with the public key", provider.ErrUnsupported, spec.kms)
 	}
 	pub, err := fetchPublicKey(ctx, client, o, name, spec)
@@ -94,7 +94,7 @@ func openKey(ctx context.Context, client *kms.KeyManagementClient, o *options) (
 	}
 	info.ID = provider.KeyIDFromPublic(pub.der)
 	k := &SignatureKey{Handle: cloudkey.NewHandle(Scheme, name, info, client.Close), base: base{client: client, opts: o, spec: spec, version: name}}
-	k.pub.Init(pub, o.pubKeyTTL)
+	k.pub.Init(pub, o.PubKeyTTL)
 	return k, nil
 }
 

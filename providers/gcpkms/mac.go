@@ -7,7 +7,6 @@ import (
 	"cloud.google.com/go/kms/apiv1/kmspb"
 
 	"github.com/tinywindow/tinywindow/internal/cloudkey"
-	"github.com/tinywindow/tinywindow/provider"
 )
 
 // MACKey is a Cloud KMS HMAC_SHA256 key version (purpose MAC). Sign calls
@@ -18,12 +17,6 @@ type MACKey struct {
 	cloudkey.MACKey
 	base
 }
-
-var (
-	_ provider.Key          = (*MACKey)(nil)
-	_ provider.AppendSigner = (*MACKey)(nil)
-	_ provider.Determinism  = (*MACKey)(nil)
-)
 
 // MACSize is the size of an HMAC-SHA256 tag.
 const MACSize = cloudkey.MACSize

@@ -90,6 +90,6 @@ func openKey(ctx context.Context, c *api.Client, o *options) (provider.Key, erro
 	}
 	info.ID = provider.KeyIDFromPublic(pub.der)
 	k := &SignatureKey{Handle: cloudkey.NewHandle(Scheme, o.key, info, forgetToken(c)), base: base{client: c, opts: o, kt: kt, version: v}, der: pub.der}
-	k.pub.Init(pub, o.pubKeyTTL)
+	k.pub.Init(pub, o.PubKeyTTL)
 	return k, nil
 }

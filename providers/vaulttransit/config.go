@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -25,24 +26,21 @@ var uriAttrs = []string{
 const (
 	DefaultMount       = "transit"
 	DefaultTokenSource = "env:VAULT_TOKEN"
-	DefaultMaxAttempts = 3
-	DefaultMaxBackoff  = time.Second
-	DefaultPubKeyTTL   = time.Hour
+	DefaultMaxAttempts = cloudkey.DefaultMaxAttempts
+	DefaultMaxBackoff  = cloudkey.DefaultMaxBackoff
+	DefaultPubKeyTTL   = cloudkey.DefaultPubKeyTTL
 )
 
 // options is a parsed vault key URI.
 type options struct {
-	addr         string
-	mount        string
-	key          string
-	version      int // 0: the latest version when opened
-	namespace    string
-	tokenSource  string
-	remoteVerify bool
-	pkcs1        bool
-	maxAttempts  int
-	maxBackoff   time.Duration
-	pubKeyTTL    time.Duration // 0: read once, never refresh
+	addr           string
+	mount          string
+	key            string
+	version        int // 0: the latest version when opened
+	namespace      string
+	tokenSource    string
+	cloudkey.Calls // verify=, max-attempts=, max-backoff=, pubkey-ttl=
+	pkcs1          bool
 }
 
 var (
@@ -56,7 +54,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 	if err := u.Check(Scheme, uriAttrs...); err != nil {
 		return nil, err
 	}
-	o := &options{mount: DefaultMount, tokenSource: DefaultTokenSource, maxAttempts: DefaultMaxAttempts, maxBackoff: DefaultMaxBackoff, pubKeyTTL: DefaultPubKeyTTL}
+	o := &options{mount: DefaultMount, tokenSource: DefaultTokenSource}
 	var ok bool
 	if o.key, ok = u.Get("key"); !ok || !keyPattern.MatchString(o.key) {
 		return nil, fmt.Errorf("%w: vault URI names no Transit key, or %q is not a key name (letters, digits, '_', '-', '.', '@'); write key=NAME, as in vault:addr=https://vault:8200;mount=transit;key=orders",
@@ -91,7 +89,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 		o.version = n
 	}
 	var err error
-	if o.remoteVerify, err = u.VerifyRemote("Vault's verify endpoint"); err != nil {
+	if o.Calls, err = cloudkey.ParseCalls(u, "Vault's verify endpoint"); err != nil {
 		return nil, err
 	}
 	if v, ok := u.Get("signature-algorithm"); ok {
@@ -102,15 +100,6 @@ func parseOptions(u *provider.URI) (*options, error) {
 		default:
 			return nil, fmt.Errorf("%w: vault signature-algorithm=%q; write pss (the default) or pkcs1v15, for RSA keys", provider.ErrInvalidConfig, v)
 		}
-	}
-	if o.maxAttempts, err = u.Int("max-attempts", o.maxAttempts, 1, 10); err != nil {
-		return nil, err
-	}
-	if o.maxBackoff, err = u.Duration("max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
-		return nil, err
-	}
-	if o.pubKeyTTL, err = u.Duration("pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
-		return nil, err
 	}
 	return o, nil
 }
@@ -152,9 +141,9 @@ func newClient(o *options) (*api.Client, error) {
 		return nil, fmt.Errorf("%w: vault: the client configuration from the environment: %w", provider.ErrInvalidConfig, cfg.Error)
 	}
 	cfg.Address = o.addr
-	cfg.MaxRetries = o.maxAttempts - 1
-	cfg.MinRetryWait = min(firstBackoff, o.maxBackoff)
-	cfg.MaxRetryWait = o.maxBackoff
+	cfg.MaxRetries = o.MaxAttempts - 1
+	cfg.MinRetryWait = min(firstBackoff, o.MaxBackoff)
+	cfg.MaxRetryWait = o.MaxBackoff
 	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: vault: creating the client for %s: %w", provider.ErrInvalidConfig, o.addr, err)

@@ -17,12 +17,6 @@ type MACKey struct {
 	base
 }
 
-var (
-	_ provider.Key          = (*MACKey)(nil)
-	_ provider.AppendSigner = (*MACKey)(nil)
-	_ provider.Determinism  = (*MACKey)(nil)
-)
-
 // MACSize is the size of an HMAC-SHA256 tag.
 const MACSize = cloudkey.MACSize
 
