@@ -2,6 +2,7 @@ package cloudkey
 
 import (
 	"context"
+	"encoding/pem"
 	"sync/atomic"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -60,4 +61,13 @@ func (h Handle) Close() error {
 
 func (h Handle) fail(op string, kind, err error) error {
 	return &provider.OpError{Backend: h.s.backend, Op: op, Key: h.s.key, Kind: kind, Err: err}
+}
+
+// PublicKeyPEM returns der, a DER SubjectPublicKeyInfo, as a PEM "PUBLIC
+// KEY" block, or the error Check gives after Close.
+func PublicKeyPEM(h Handle, der []byte) ([]byte, error) {
+	if err := h.Check(context.Background()); err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }

@@ -1,9 +1,11 @@
 package cloudkey_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -158,5 +160,18 @@ func TestHandleCloseReleasesOnce(t *testing.T) {
 	}
 	if !h.Closed() || !errors.Is(h.Check(context.Background()), provider.ErrClosed) {
 		t.Fatal("handle not closed after Close")
+	}
+}
+
+func TestPublicKeyPEM(t *testing.T) {
+	h := cloudkey.NewHandle("testkms", "k", provider.KeyInfo{}, nil)
+	der := []byte{0x30, 0x03, 0x02, 0x01, 0x01}
+	out, err := cloudkey.PublicKeyPEM(h, der)
+	if block, _ := pem.Decode(out); err != nil || block == nil || block.Type != "PUBLIC KEY" || !bytes.Equal(block.Bytes, der) {
+		t.Fatalf("PublicKeyPEM = %q, %v", out, err)
+	}
+	h.Close()
+	if _, err := cloudkey.PublicKeyPEM(h, der); !errors.Is(err, provider.ErrClosed) {
+		t.Fatalf("PublicKeyPEM after Close: %v, want ErrClosed", err)
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -96,10 +96,7 @@ func (k *SignatureKey) Public() crypto.PublicKey {
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding the
 // DER SubjectPublicKeyInfo that GetPublicKey returned.
 func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
-	if err := k.Check(context.Background()); err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
+	return cloudkey.PublicKeyPEM(k.Handle, k.pub.Current().der)
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {

@@ -15,6 +15,7 @@ import (
 	kms "cloud.google.com/go/kms/apiv1"
 	"cloud.google.com/go/kms/apiv1/kmspb"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
@@ -112,10 +113,7 @@ func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.Current().key }
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding
 // its DER SubjectPublicKeyInfo.
 func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
-	if err := k.Check(context.Background()); err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
+	return cloudkey.PublicKeyPEM(k.Handle, k.pub.Current().der)
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -102,10 +103,7 @@ func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.Current().key }
 
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block.
 func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
-	if err := k.Check(context.Background()); err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
+	return cloudkey.PublicKeyPEM(k.Handle, k.pub.Current().der)
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
