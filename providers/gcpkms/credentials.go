@@ -34,7 +34,7 @@ const noCredentials = "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS
 // source that cannot be reached is ErrUnavailable; one that refuses is
 // ErrPermissionDenied.
 func loadCredentials(ctx context.Context, key string) (*auth.Credentials, error) {
-	creds, err := credentials.DetectDefault(&credentials.DetectOptions{Scopes: kms.DefaultAuthScopes()})
+	creds, err := credentials.DetectDefault(&credentials.DetectOptions{Scopes: kms.DefaultAuthScopes(), UseSelfSignedJWT: true})
 	if err != nil {
 		return nil, provider.OpErrorf(Scheme, "open", key, provider.ErrInvalidConfig, "%s: %w", noCredentials, err)
 	}

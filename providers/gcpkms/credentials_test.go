@@ -1,10 +1,16 @@
 package gcpkms_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -55,5 +61,36 @@ func TestCredentialErrors(t *testing.T) {
 				t.Errorf("Open: %v; want gcpkms open …: … %s", err, tc.says)
 			}
 		})
+	}
+}
+
+// TestCredentialsFromFile: a service account key file gives credentials at
+// open without any request (the token is a self-signed JWT), so the first
+// error is the service's, not the credentials'.
+func TestCredentialsFromFile(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, err := json.Marshal(map[string]string{
+		"type": "service_account", "project_id": "p", "private_key_id": "1",
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": "tw-test@p.iam.gserviceaccount.com", "token_uri": "http://127.0.0.1:1/token",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "sa.json")
+	if err := os.WriteFile(file, sa, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", file)
+	_, err = provider.Open(t.Context(), "gcpkms:key=projects/p/locations/global/keyRings/r/cryptoKeys/k?endpoint=127.0.0.1:1&max-attempts=1")
+	if !errors.Is(err, provider.ErrUnavailable) || !strings.HasPrefix(err.Error(), "gcpkms ListCryptoKeyVersions ") {
+		t.Fatalf("Open: %v; want the unreachable service's ErrUnavailable from ListCryptoKeyVersions", err)
 	}
 }
