@@ -30,7 +30,9 @@ func init() {
 //	awskms:key-id=ID|ARN|alias/NAME[;region=R][;profile=P][?endpoint=URL]
 //	    [&verify=local|remote][&max-attempts=N][&max-backoff=D][&pubkey-ttl=D][&external-mu=true|false]
 //
-// It calls DescribeKey once to learn the key's algorithm and, for an
+// It gets credentials from the SDK's default chain within
+// CredentialTimeout (none found is ErrInvalidConfig saying what to set),
+// then calls DescribeKey once to learn the key's algorithm and, for an
 // asymmetric key, GetPublicKey to cache its public key. The result is a
 // *SignatureKey or a *MACKey.
 func Open(ctx context.Context, uri string) (provider.Key, error) {

@@ -33,8 +33,10 @@ func init() {
 //	gcpkms:key=projects/P/locations/L/keyRings/R/cryptoKeys/K[;version=N]
 //	    [?endpoint=HOST:PORT][&verify=local|remote][&max-attempts=N][&max-backoff=D][&pubkey-ttl=D]
 //
-// Without version= it lists the key's enabled versions and takes the
-// highest. It reads the version's algorithm and, for an asymmetric key,
+// Over TLS it first finds the Application Default Credentials and gets a
+// token within CredentialTimeout (none found is ErrInvalidConfig saying what
+// to set). Without version= it lists the key's enabled versions and takes
+// the highest. It reads the version's algorithm and, for an asymmetric key,
 // caches its public key. The result is a *SignatureKey or a *MACKey.
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
