@@ -1,12 +1,11 @@
 package awskms_test
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/aws/smithy-go"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey/cloudkeytest"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -40,18 +39,7 @@ func TestOpErrorShape(t *testing.T) {
 			"awskms alias/tw-hmac-b: key is closed", "awskms alias/tw-hmac-b: key is closed", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.call()
-			if err == nil || !strings.HasPrefix(err.Error(), tc.prefix) || !strings.HasSuffix(err.Error(), tc.suffix) {
-				t.Fatalf("error:\n%v\nwant it to start with %q and end with %q", err, tc.prefix, tc.suffix)
-			}
-			var oe *provider.OpError
-			if !errors.As(err, &oe) || oe.Backend != "awskms" {
-				t.Errorf("no *provider.OpError of awskms in %v", err)
-			}
-			var se *smithy.OperationError
-			if got := errors.As(err, &se); got != tc.native {
-				t.Errorf("*smithy.OperationError reachable = %v, want %v", got, tc.native)
-			}
+			cloudkeytest.CheckOpError[*smithy.OperationError](t, tc.call(), "awskms", tc.prefix, tc.suffix, tc.native)
 		})
 	}
 }

@@ -1,13 +1,13 @@
 package gcpkms_test
 
 import (
-	"errors"
 	"testing"
 
 	"cloud.google.com/go/kms/apiv1/kmspb"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey/cloudkeytest"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -52,18 +52,10 @@ func TestOpErrorShape(t *testing.T) {
 				d.setFault(failWith(tc.fault))
 				defer d.setFault(nil)
 			}
-			err := tc.call()
-			if err == nil || err.Error() != tc.want {
-				t.Fatalf("error:\n%v\nwant:\n%s", err, tc.want)
-			}
-			var oe *provider.OpError
-			if !errors.As(err, &oe) || oe.Backend != "gcpkms" {
-				t.Errorf("no *provider.OpError of gcpkms in %v", err)
-			}
-			var st interface{ GRPCStatus() *status.Status }
-			if got := errors.As(err, &st); got != tc.native {
-				t.Errorf("gRPC status reachable = %v, want %v", got, tc.native)
-			}
+			cloudkeytest.CheckOpError[interface {
+				error
+				GRPCStatus() *status.Status
+			}](t, tc.call(), "gcpkms", tc.want, tc.want, tc.native)
 		})
 	}
 }

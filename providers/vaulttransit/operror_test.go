@@ -1,13 +1,12 @@
 package vaulttransit_test
 
 import (
-	"errors"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey/cloudkeytest"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -56,18 +55,7 @@ func TestOpErrorShape(t *testing.T) {
 				d.setFault(func(*http.Request, string) (int, string) { return tc.status, "denied by the test" })
 				defer d.setFault(nil)
 			}
-			err := tc.call()
-			if err == nil || !strings.HasPrefix(err.Error(), tc.prefix) || !strings.HasSuffix(err.Error(), tc.suffix) {
-				t.Fatalf("error:\n%v\nwant it to start with %q and end with %q", err, tc.prefix, tc.suffix)
-			}
-			var oe *provider.OpError
-			if !errors.As(err, &oe) || oe.Backend != "vault" {
-				t.Errorf("no *provider.OpError of vault in %v", err)
-			}
-			var re *api.ResponseError
-			if got := errors.As(err, &re); got != tc.native {
-				t.Errorf("*api.ResponseError reachable = %v, want %v", got, tc.native)
-			}
+			cloudkeytest.CheckOpError[*api.ResponseError](t, tc.call(), "vault", tc.prefix, tc.suffix, tc.native)
 		})
 	}
 }
