@@ -4,9 +4,10 @@ import "errors"
 
 // The error taxonomy shared by all backends. Backends wrap these sentinels
 // together with their native error (a CKR_* code, an AWS or Azure error), so
-// that errors.Is matches the kind and errors.As still reaches the original:
+// that errors.Is matches the kind and errors.As still reaches the original;
+// a failed call to a backend's service is an [OpError] that holds both:
 //
-//	fmt.Errorf("%w: C_Sign: %w", provider.ErrUnavailable, err)
+//	&provider.OpError{Backend: "awskms", Op: "Sign", Key: keyID, Kind: provider.ErrUnavailable, Err: err}
 var (
 	// ErrInvalidSignature means the signature was checked and is not valid
 	// for the message and key. It never means the check could not be made.

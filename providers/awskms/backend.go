@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -29,7 +30,9 @@ func init() {
 //	awskms:key-id=ID|ARN|alias/NAME[;region=R][;profile=P][?endpoint=URL]
 //	    [&verify=local|remote][&max-attempts=N][&max-backoff=D][&pubkey-ttl=D][&external-mu=true|false]
 //
-// It calls DescribeKey once to learn the key's algorithm and, for an
+// It gets credentials from the SDK's default chain within
+// CredentialTimeout (none found is ErrInvalidConfig saying what to set),
+// then calls DescribeKey once to learn the key's algorithm and, for an
 // asymmetric key, GetPublicKey to cache its public key. The result is a
 // *SignatureKey or a *MACKey.
 func Open(ctx context.Context, uri string) (provider.Key, error) {
@@ -47,7 +50,7 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: awskms open of %s: %w", provider.ErrUnavailable, o.keyID, err)
+		return nil, &provider.OpError{Backend: Scheme, Op: "open", Key: o.keyID, Kind: provider.ErrUnavailable, Err: err}
 	}
 	client, err := newClient(ctx, o)
 	if err != nil {
@@ -59,33 +62,32 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 func openKey(ctx context.Context, client *kms.Client, o *options) (provider.Key, error) {
 	out, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(o.keyID)})
 	if err != nil {
-		return nil, kmsError("DescribeKey", o.keyID, err)
+		return nil, opError("DescribeKey", o.keyID, err)
 	}
 	md := out.KeyMetadata
 	if md == nil || md.Arn == nil {
-		return nil, fmt.Errorf("%w: awskms DescribeKey of %s returned no key metadata", provider.ErrUnavailable, o.keyID)
+		return nil, provider.OpErrorf(Scheme, "DescribeKey", o.keyID, provider.ErrUnavailable, "the answer holds no key metadata")
 	}
 	spec, err := specFor(o.keyID, md)
 	if err != nil {
 		return nil, err
 	}
 	if md.KeyState != types.KeyStateEnabled {
-		return nil, fmt.Errorf("%w: awskms key %s is %s, not Enabled; enable it (aws kms enable-key) or name another key", provider.ErrUnavailable, o.keyID, md.KeyState)
+		return nil, &provider.OpError{Backend: Scheme, Op: "DescribeKey", Key: o.keyID, Kind: provider.ErrUnavailable, Err: fmt.Errorf("the key is %s, not Enabled", md.KeyState), Remedy: "enable it (aws kms enable-key) or name another key"}
 	}
 	info := provider.KeyInfo{Algorithm: spec.alg, Backend: Scheme, Version: *md.Arn}
 	if spec.usage == types.KeyUsageTypeGenerateVerifyMac {
-		k := &MACKey{}
-		k.client, k.opts, k.spec, k.arn, k.info = client, o, spec, *md.Arn, info
-		k.info.ID = provider.KeyIDFromPublic([]byte(*md.Arn))
+		info.ID = provider.KeyIDFromPublic([]byte(*md.Arn))
+		k := &MACKey{base: base{client: client, opts: o, spec: spec, arn: *md.Arn}}
+		k.MACKey = cloudkey.NewMACKey(cloudkey.NewHandle(Scheme, o.keyID, info, nil), (*macCalls)(&k.base), "GenerateMac", "VerifyMac")
 		return k, nil
 	}
 	pub, err := fetchPublicKey(ctx, client, o.keyID, spec)
 	if err != nil {
 		return nil, err
 	}
-	k := &SignatureKey{}
-	k.client, k.opts, k.spec, k.arn, k.info = client, o, spec, *md.Arn, info
-	k.pub.Init(pub, o.pubKeyTTL)
-	k.info.ID = provider.KeyIDFromPublic(pub.der)
+	info.ID = provider.KeyIDFromPublic(pub.der)
+	k := &SignatureKey{Handle: cloudkey.NewHandle(Scheme, o.keyID, info, nil), base: base{client: client, opts: o, spec: spec, arn: *md.Arn}}
+	k.pub.Init(pub, o.PubKeyTTL)
 	return k, nil
 }

@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/printable"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -26,22 +25,19 @@ var uriAttrs = []string{
 
 // Defaults of the optional URI attributes.
 const (
-	DefaultMaxAttempts = 3
-	DefaultMaxBackoff  = time.Second
-	DefaultPubKeyTTL   = time.Hour
+	DefaultMaxAttempts = cloudkey.DefaultMaxAttempts
+	DefaultMaxBackoff  = cloudkey.DefaultMaxBackoff
+	DefaultPubKeyTTL   = cloudkey.DefaultPubKeyTTL
 )
 
 // options is a parsed awskms key URI.
 type options struct {
-	keyID        string
-	region       string // empty: the SDK's default chain (AWS_REGION, profile)
-	profile      string
-	endpoint     string
-	remoteVerify bool
-	maxAttempts  int
-	maxBackoff   time.Duration
-	pubKeyTTL    time.Duration // 0: fetch once, never refresh
-	externalMu   bool
+	keyID          string
+	region         string // empty: the SDK's default chain (AWS_REGION, profile)
+	profile        string
+	endpoint       string
+	cloudkey.Calls // verify=, max-attempts=, max-backoff=, pubkey-ttl=
+	externalMu     bool
 }
 
 // regionPattern matches the region names of every AWS partition (the
@@ -57,10 +53,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 		return nil, err
 	}
 	o := &options{
-		maxAttempts: DefaultMaxAttempts,
-		maxBackoff:  DefaultMaxBackoff,
-		pubKeyTTL:   DefaultPubKeyTTL,
-		externalMu:  true,
+		externalMu: true,
 	}
 	var ok bool
 	if o.keyID, ok = u.Get("key-id"); !ok || o.keyID == "" {
@@ -94,20 +87,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 	}
 	var err error
-	if o.remoteVerify, err = u.VerifyRemote("KMS checks"); err != nil {
-		return nil, err
-	}
-	if v, ok := u.Get("max-attempts"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10 {
-			return nil, fmt.Errorf("%w: awskms max-attempts=%q; write a whole number from 1 (no retry) to 10", provider.ErrInvalidConfig, v)
-		}
-		o.maxAttempts = n
-	}
-	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
-		return nil, err
-	}
-	if o.pubKeyTTL, err = durationAttr(u, "pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
+	if o.Calls, err = cloudkey.ParseCalls(u, "KMS checks"); err != nil {
 		return nil, err
 	}
 	if v, ok := u.Get("external-mu"); ok {
@@ -120,18 +100,6 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 	}
 	return o, nil
-}
-
-func durationAttr(u *provider.URI, name string, def, lo, hi time.Duration) (time.Duration, error) {
-	v, ok := u.Get(name)
-	if !ok {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		return 0, fmt.Errorf("%w: awskms %s=%q; write a Go duration from %v to %v, such as 250ms or 1h", provider.ErrInvalidConfig, name, v, lo, hi)
-	}
-	return d, nil
 }
 
 // regionOfARN returns the region field of a KMS key or alias ARN.
@@ -167,8 +135,8 @@ func newClient(ctx context.Context, o *options) (*kms.Client, error) {
 	loads := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = o.maxAttempts
-				so.MaxBackoff = o.maxBackoff
+				so.MaxAttempts = o.MaxAttempts
+				so.MaxBackoff = o.MaxBackoff
 			})
 		}),
 	}
@@ -187,6 +155,9 @@ func newClient(ctx context.Context, o *options) (*kms.Client, error) {
 	}
 	if !regionPattern.MatchString(cfg.Region) {
 		return nil, fmt.Errorf("%w: awskms: region %q from the environment or profile is not an AWS region name; set region= in the key URI", provider.ErrInvalidConfig, cfg.Region)
+	}
+	if err := loadCredentials(ctx, cfg, o.keyID); err != nil {
+		return nil, err
 	}
 	return kms.NewFromConfig(cfg, func(ko *kms.Options) {
 		if o.endpoint != "" {

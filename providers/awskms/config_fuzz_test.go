@@ -32,7 +32,7 @@ func FuzzParseOptions(f *testing.F) {
 			}
 			return
 		}
-		if o.keyID == "" || o.maxAttempts < 1 || o.maxAttempts > 10 || o.region != "" && !regionPattern.MatchString(o.region) {
+		if o.keyID == "" || o.MaxAttempts < 1 || o.MaxAttempts > 10 || o.region != "" && !regionPattern.MatchString(o.region) {
 			t.Fatalf("parseOptions(%q) accepted %+v", s, o)
 		}
 	})

@@ -3,7 +3,6 @@ package awskms
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -11,13 +10,15 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// kmsError maps an error of a KMS call onto the provider taxonomy, keeping
-// the SDK's error as the cause. op names the KMS operation and key the key
-// it was called on. Invalid-signature answers are the caller's to recognise
-// first (see isInvalidSignature): kmsError never returns ErrInvalidSignature.
-func kmsError(op, key string, err error) error {
+// opError maps an error of a KMS call onto the provider taxonomy, keeping
+// the SDK's error as the cause: "awskms GenerateMac alias/x: backend
+// unavailable: operation error KMS: …". op names the KMS operation and key
+// the key it was called on. Invalid-signature answers are the caller's to
+// recognise first (see isAPIError): opError never returns
+// ErrInvalidSignature.
+func opError(op, key string, err error) *provider.OpError {
 	kind := errorKind(err)
-	return fmt.Errorf("%w: awskms %s of %s: %w%s", kind, op, key, err, hint(kind))
+	return &provider.OpError{Backend: Scheme, Op: op, Key: key, Kind: kind, Err: err, Remedy: remedy(kind)}
 }
 
 func errorKind(err error) error {
@@ -61,12 +62,13 @@ func errorKind(err error) error {
 	return provider.ErrUnavailable
 }
 
-func hint(kind error) string {
+// remedy says what an operator may do about an error of kind kind.
+func remedy(kind error) string {
 	switch kind {
 	case provider.ErrKeyNotFound:
-		return " (check key-id, region and endpoint: the key or alias does not exist there)"
+		return "check key-id, region and endpoint: the key or alias does not exist there"
 	case provider.ErrPermissionDenied:
-		return " (the credentials from the SDK's chain lack kms permissions for this key, or are invalid)"
+		return "the credentials from the SDK's chain lack kms permissions for this key, or are invalid"
 	}
 	return ""
 }

@@ -50,7 +50,7 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 		}
 		return provider.KeyInfo{}, fmt.Errorf("%w: awskms keygen: %s already names key %s; choose another alias, or delete that alias first",
 			provider.ErrInvalidConfig, o.keyID, target)
-	} else if err := kmsError("DescribeKey", o.keyID, err); !errors.Is(err, provider.ErrKeyNotFound) {
+	} else if err := opError("DescribeKey", o.keyID, err); !errors.Is(err, provider.ErrKeyNotFound) {
 		return provider.KeyInfo{}, err
 	}
 	created, err := client.CreateKey(ctx, &kms.CreateKeyInput{
@@ -60,13 +60,13 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 		Tags:        []types.Tag{{TagKey: aws.String("tinywindow:algorithm"), TagValue: aws.String(string(spec.alg))}},
 	})
 	if err != nil {
-		return provider.KeyInfo{}, kmsError("CreateKey", o.keyID, err)
+		return provider.KeyInfo{}, opError("CreateKey", o.keyID, err)
 	}
 	keyID := aws.ToString(created.KeyMetadata.KeyId)
 	if _, err := client.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(o.keyID), TargetKeyId: aws.String(keyID)}); err != nil {
 		// Do not leave a key no alias names: schedule its deletion.
 		_, _ = client.ScheduleKeyDeletion(context.WithoutCancel(ctx), &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
-		return provider.KeyInfo{}, kmsError("CreateAlias", o.keyID, err)
+		return provider.KeyInfo{}, opError("CreateAlias", o.keyID, err)
 	}
 	k, err := openKey(ctx, client, o)
 	if err != nil {

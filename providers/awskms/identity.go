@@ -12,7 +12,7 @@ import (
 // ("remote" for HMAC keys and with verify=remote, else "local").
 func (b *base) Identity(context.Context) (provider.Identity, error) {
 	mode := "local"
-	if b.opts.remoteVerify || b.spec.alg.Symmetric() {
+	if b.opts.RemoteVerify || b.spec.alg.Symmetric() {
 		mode = "remote"
 	}
 	attrs := map[string]string{"key-arn": b.arn, "key-id": b.opts.keyID}

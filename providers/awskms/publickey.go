@@ -7,13 +7,13 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -43,10 +43,10 @@ func (k *SignatureKey) noteSigner(keyARN *string) {
 func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec *keySpec) (*publicKey, error) {
 	out, err := client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(keyID)})
 	if err != nil {
-		return nil, kmsError("GetPublicKey", keyID, err)
+		return nil, opError("GetPublicKey", keyID, err)
 	}
 	if out.KeySpec != spec.spec {
-		return nil, fmt.Errorf("%w: awskms key %s is now a %s key, not %s; reopen it", provider.ErrUnsupported, keyID, out.KeySpec, spec.spec)
+		return nil, &provider.OpError{Backend: Scheme, Op: "GetPublicKey", Key: keyID, Kind: provider.ErrUnsupported, Err: fmt.Errorf("the key is now a %s key, not %s", out.KeySpec, spec.spec), Remedy: "reopen it"}
 	}
 	p := &publicKey{der: out.PublicKey, keyARN: aws.ToString(out.KeyId)}
 	if spec.mldsa != nil {
@@ -59,7 +59,7 @@ func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec 
 	}
 	pub, err := x509.ParsePKIXPublicKey(out.PublicKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: awskms: public key of %s: %w", provider.ErrUnsupported, keyID, err)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", keyID, provider.ErrUnsupported, "public key: %w", err)
 	}
 	switch pub := pub.(type) {
 	case *ecdsa.PublicKey:
@@ -68,14 +68,14 @@ func fetchPublicKey(ctx context.Context, client *kms.Client, keyID string, spec 
 			want = elliptic.P384()
 		}
 		if spec.signing != types.SigningAlgorithmSpecEcdsaSha256 && spec.signing != types.SigningAlgorithmSpecEcdsaSha384 || pub.Curve != want {
-			return nil, fmt.Errorf("%w: awskms: public key of %s is on %s, not the curve of %s", provider.ErrUnsupported, keyID, pub.Curve.Params().Name, spec.spec)
+			return nil, provider.OpErrorf(Scheme, "GetPublicKey", keyID, provider.ErrUnsupported, "public key is on %s, not the curve of %s", pub.Curve.Params().Name, spec.spec)
 		}
 	case *rsa.PublicKey:
 		if pub.Size() != spec.sigSize {
-			return nil, fmt.Errorf("%w: awskms: public key of %s has a %d-bit modulus, not that of %s", provider.ErrUnsupported, keyID, 8*pub.Size(), spec.spec)
+			return nil, provider.OpErrorf(Scheme, "GetPublicKey", keyID, provider.ErrUnsupported, "public key has a %d-bit modulus, not that of %s", 8*pub.Size(), spec.spec)
 		}
 	default:
-		return nil, fmt.Errorf("%w: awskms: public key of %s is a %T, not a %s key", provider.ErrUnsupported, keyID, pub, spec.spec)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", keyID, provider.ErrUnsupported, "public key is a %T, not a %s key", pub, spec.spec)
 	}
 	p.key = pub
 	return p, nil
@@ -96,10 +96,7 @@ func (k *SignatureKey) Public() crypto.PublicKey {
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding the
 // DER SubjectPublicKeyInfo that GetPublicKey returned.
 func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
-	if k.closed.Load() {
-		return nil, fmt.Errorf("%w: awskms key %s", provider.ErrClosed, k.opts.keyID)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
+	return cloudkey.PublicKeyPEM(k.Handle, k.pub.Current().der)
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
@@ -20,6 +21,7 @@ import (
 // public key, or calls KMS's Verify with verify=remote. It is safe for
 // concurrent use.
 type SignatureKey struct {
+	cloudkey.Handle
 	base
 	pub pubcache.Cache[publicKey]
 }
@@ -43,7 +45,7 @@ func (k *SignatureKey) Deterministic() bool { return false }
 // ECDSA signature is ASN.1 DER. For ML-DSA a message of 1 to 4096 bytes is
 // sent as RAW, and any other is signed through its mu as EXTERNAL_MU.
 func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return nil, err
 	}
 	if k.spec.mldsa != nil {
@@ -59,7 +61,7 @@ func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 // or, with Go 1.27, crypto.MLDSAMu and digest is a 64-byte external μ, which
 // KMS signs as EXTERNAL_MU.
 func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return nil, err
 	}
 	if opts == nil {
@@ -85,13 +87,13 @@ func (k *SignatureKey) kmsSign(ctx context.Context, message []byte, mt types.Mes
 	})
 	if err != nil {
 		if mt == types.MessageTypeExternalMu && isAPIError(err, "ValidationException") {
-			return nil, fmt.Errorf("%w: awskms Sign of %s: the endpoint refuses MessageType EXTERNAL_MU, which ML-DSA messages that are empty or over %d bytes need: %w",
-				provider.ErrUnsupported, k.opts.keyID, RawMessageLimit, err)
+			return nil, provider.OpErrorf(Scheme, "Sign", k.opts.keyID, provider.ErrUnsupported,
+				"the endpoint refuses MessageType EXTERNAL_MU, which ML-DSA messages that are empty or over %d bytes need: %w", RawMessageLimit, err)
 		}
-		return nil, kmsError("Sign", k.opts.keyID, err)
+		return nil, opError("Sign", k.opts.keyID, err)
 	}
 	if n := len(out.Signature); n == 0 || n > k.spec.sigSize || k.spec.alg != provider.ECDSAP256SHA256 && k.spec.alg != provider.ECDSAP384SHA384 && n != k.spec.sigSize {
-		return nil, fmt.Errorf("%w: awskms Sign of %s: KMS returned a %d-byte %s signature", provider.ErrUnavailable, k.opts.keyID, n, k.spec.alg)
+		return nil, provider.OpErrorf(Scheme, "Sign", k.opts.keyID, provider.ErrUnavailable, "KMS returned a %d-byte %s signature", n, k.spec.alg)
 	}
 	k.noteSigner(out.KeyId)
 	return out.Signature, nil
@@ -103,13 +105,13 @@ func (k *SignatureKey) kmsSign(ctx context.Context, message []byte, mt types.Mes
 // verify=remote. A signature of the wrong size is invalid without any call.
 // An error that is not ErrInvalidSignature means the check could not be made.
 func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return err
 	}
 	if err := k.checkSize(sig); err != nil {
 		return err
 	}
-	if k.opts.remoteVerify {
+	if k.opts.RemoteVerify {
 		return k.verifyRemote(ctx, msg, sig)
 	}
 	pub, err := k.publicKey(ctx)
@@ -168,12 +170,12 @@ func (k *SignatureKey) verifyRemote(ctx context.Context, msg, sig []byte) error 
 	})
 	if err != nil {
 		if isAPIError(err, "KMSInvalidSignatureException") {
-			return fmt.Errorf("%w: KMS Verify of %s: %w", provider.ErrInvalidSignature, k.opts.keyID, err)
+			return &provider.OpError{Backend: Scheme, Op: "Verify", Key: k.opts.keyID, Kind: provider.ErrInvalidSignature, Err: err}
 		}
-		return kmsError("Verify", k.opts.keyID, err)
+		return opError("Verify", k.opts.keyID, err)
 	}
 	if !out.SignatureValid {
-		return fmt.Errorf("%w: KMS Verify of %s answered SignatureValid=false", provider.ErrInvalidSignature, k.opts.keyID)
+		return provider.OpErrorf(Scheme, "Verify", k.opts.keyID, provider.ErrInvalidSignature, "KMS answered SignatureValid=false")
 	}
 	return nil
 }

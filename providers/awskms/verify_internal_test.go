@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/stdverify/stdverifytest"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -39,8 +40,10 @@ func TestLocalVerifyWycheproof(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k := &SignatureKey{}
-		k.opts, k.spec, k.info = &options{keyID: "wycheproof"}, spec, provider.KeyInfo{Algorithm: alg, Backend: Scheme}
+		k := &SignatureKey{
+			Handle: cloudkey.NewHandle(Scheme, "wycheproof", provider.KeyInfo{Algorithm: alg, Backend: Scheme}, nil),
+			base:   base{opts: &options{keyID: "wycheproof"}, spec: spec},
+		}
 		k.pub.Init(&publicKey{der: der, key: pub}, 0)
 		return k.Verify(t.Context(), msg, sig)
 	}, provider.ECDSAP256SHA256, provider.ECDSAP384SHA384, provider.RSAPSSSHA256)

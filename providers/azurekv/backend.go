@@ -79,7 +79,7 @@ func OpenWithOptions(ctx context.Context, uri string, opts *Options) (*Key, erro
 // of at least 2048 bits.
 func New(ctx context.Context, cfg Config, opts *Options) (*Key, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: azurekv open: %w", provider.ErrUnavailable, err)
+		return nil, &provider.OpError{Backend: Scheme, Op: "open", Key: cfg.Vault + "/keys/" + cfg.Name, Kind: provider.ErrUnavailable, Err: err}
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -91,8 +91,7 @@ func New(ctx context.Context, cfg Config, opts *Options) (*Key, error) {
 	if cred == nil {
 		dc, err := azidentity.NewDefaultAzureCredential(nil)
 		if err != nil {
-			return nil, fmt.Errorf("%w: azurekv: no Azure credential: %w (set AZURE_TENANT_ID and AZURE_CLIENT_ID with a secret or certificate, use a managed or workload identity, or run az login)",
-				provider.ErrInvalidConfig, err)
+			return nil, fmt.Errorf("%w: azurekv: %s: %w", provider.ErrInvalidConfig, noCredentialRemedy, err)
 		}
 		cred = dc
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,8 +16,10 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// mapError wraps an error of the azkeys client with the provider error kind it
-// stands for, keeping the native error reachable with errors.As:
+// mapError returns the OpError of an error of the azkeys client, with the
+// provider error kind it stands for and the native error reachable with
+// errors.As ("azurekv Sign https://v.vault.azure.net/keys/orders/abc:
+// permission denied: HTTP 403 Forbidden: …"):
 //
 //	404                 ErrKeyNotFound
 //	401, 403            ErrPermissionDenied
@@ -26,32 +29,30 @@ import (
 //	                    token endpoint unreachable: ErrUnavailable)
 //	context, network    ErrUnavailable
 func mapError(op string, k *keyRef, err error) error {
+	e := &provider.OpError{Backend: Scheme, Op: op, Key: k.id(), Kind: provider.ErrUnavailable, Err: err}
 	var re *azcore.ResponseError
-	if errors.As(err, &re) {
-		kind := provider.ErrUnavailable
-		hint := ""
+	var ce *credentialError
+	switch {
+	case errors.As(err, &re):
 		switch s := re.StatusCode; {
 		case s == http.StatusNotFound:
-			kind, hint = provider.ErrKeyNotFound, "; check vault=, name= and version="
+			e.Kind, e.Remedy = provider.ErrKeyNotFound, "check vault=, name= and version="
 		case s == http.StatusUnauthorized || s == http.StatusForbidden:
-			kind, hint = provider.ErrPermissionDenied, "; grant the identity the keys/get, keys/sign and keys/verify permissions (or the Key Vault Crypto User role)"
+			e.Kind, e.Remedy = provider.ErrPermissionDenied, "grant the identity the keys/get, keys/sign and keys/verify permissions (or the Key Vault Crypto User role)"
 		case s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500:
 			if d, ok := retryAfter(re.RawResponse); ok {
-				hint = fmt.Sprintf("; the vault asked to retry after %v", d)
+				e.Remedy = fmt.Sprintf("the vault asked to retry after %v", d)
 			}
 		case s >= 400:
-			kind = provider.ErrInvalidConfig
+			e.Kind = provider.ErrInvalidConfig
 		}
-		return fmt.Errorf("%w: azurekv %s %s: HTTP %d %s%s: %w", kind, op, k, re.StatusCode, re.ErrorCode, hint, err)
+		e.Err = fmt.Errorf("HTTP %d %s: %w", re.StatusCode, re.ErrorCode, err)
+	case errors.As(err, &ce):
+		e.Remedy, e.Kind = ce.kind()
+		e.Err = fmt.Errorf("getting a token: %w", err)
 	}
-	var ce *credentialError
-	if errors.As(err, &ce) {
-		return fmt.Errorf("%w: azurekv %s %s: getting a token: %w", ce.kind(), op, k, err)
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: azurekv %s %s: %w", provider.ErrUnavailable, op, k, err)
-	}
-	return fmt.Errorf("%w: azurekv %s %s: %w", provider.ErrUnavailable, op, k, err)
+	// Otherwise the context ended, or the network failed: ErrUnavailable.
+	return e
 }
 
 // retryStatus lists the statuses retried, as azcore does by default.
@@ -119,11 +120,20 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	return 0, false
 }
 
+// CredentialTimeout bounds each request of a token from the credential,
+// whatever the caller's deadline: DefaultAzureCredential may ask a managed
+// identity endpoint, Microsoft Entra ID, or run the Azure CLI (which takes
+// seconds). A credential that has not answered by then is ErrUnavailable.
+const CredentialTimeout = 10 * time.Second
+
 // classifiedCredential wraps the credential the client uses, so that its
-// failures can be told apart from the vault's once azcore has wrapped them.
+// failures can be told apart from the vault's once azcore has wrapped them,
+// and bounds each token request by CredentialTimeout.
 type classifiedCredential struct{ azcore.TokenCredential }
 
 func (c classifiedCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	ctx, cancel := context.WithTimeout(ctx, CredentialTimeout)
+	defer cancel()
 	tok, err := c.TokenCredential.GetToken(ctx, opts)
 	if err != nil {
 		return tok, &credentialError{err: err}
@@ -137,20 +147,30 @@ type credentialError struct{ err error }
 func (e *credentialError) Error() string { return e.err.Error() }
 func (e *credentialError) Unwrap() error { return e.err }
 
-// kind classifies a credential failure: authentication refused is
-// ErrPermissionDenied; no usable credential at all (azidentity marks it
-// non-retriable) is ErrInvalidConfig; anything else (the token endpoint
-// unreachable, the context done) is ErrUnavailable.
-func (e *credentialError) kind() error {
+// kind classifies a credential failure, and says what to do about it: the
+// token endpoint unreachable is ErrUnavailable; authentication refused (an
+// answer from the token endpoint) is ErrPermissionDenied; no usable
+// credential at all (azidentity marks it non-retriable) is ErrInvalidConfig;
+// anything else (the context done) is ErrUnavailable.
+func (e *credentialError) kind() (remedy string, kind error) {
 	var af *azidentity.AuthenticationFailedError
 	var nonRetriable interface{ NonRetriable() }
+	var netErr net.Error
 	switch {
+	case errors.As(e.err, &netErr) || errors.As(e.err, &af) && af.RawResponse == nil:
+		// The token endpoint (a managed identity endpoint, Entra ID) did
+		// not answer: azidentity reports that as an authentication
+		// failure too, but nothing was refused.
+		return "", provider.ErrUnavailable
 	case errors.As(e.err, &af):
-		return provider.ErrPermissionDenied
+		return "the identity's credential was refused: check its secret, certificate or federation", provider.ErrPermissionDenied
 	case errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded):
-		return provider.ErrUnavailable
+		return "", provider.ErrUnavailable
 	case errors.As(e.err, &nonRetriable):
-		return fmt.Errorf("%w (no usable Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate, use a managed or workload identity, or run az login)", provider.ErrInvalidConfig)
+		return noCredentialRemedy, provider.ErrInvalidConfig
 	}
-	return provider.ErrUnavailable
+	return "", provider.ErrUnavailable
 }
+
+// noCredentialRemedy says what to set when no Azure credential is found.
+const noCredentialRemedy = "no usable Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, use a managed or workload identity, or run az login"

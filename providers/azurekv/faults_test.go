@@ -3,6 +3,7 @@ package azurekv_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +170,8 @@ func TestCredentialFaults(t *testing.T) {
 		want error
 	}{
 		{"no credential configured", azidentity.NewCredentialUnavailableError("EnvironmentCredential: missing environment variables"), provider.ErrInvalidConfig},
-		{"authentication failed", &azidentity.AuthenticationFailedError{}, provider.ErrPermissionDenied},
+		{"authentication failed", &azidentity.AuthenticationFailedError{RawResponse: &http.Response{StatusCode: http.StatusUnauthorized}}, provider.ErrPermissionDenied},
+		{"token endpoint did not answer", &azidentity.AuthenticationFailedError{}, provider.ErrUnavailable},
 		{"token endpoint down", errors.New("dial tcp: connection refused"), provider.ErrUnavailable},
 	} {
 		opts := v.options()

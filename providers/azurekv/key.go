@@ -58,6 +58,17 @@ type keyState struct {
 // keyRef names a key version in error messages.
 type keyRef struct{ vault, name, version string }
 
+// id returns the key's identifier as Key Vault writes it,
+// https://VAULT/keys/NAME/VERSION, without /VERSION while the version is
+// not known.
+func (r *keyRef) id() string {
+	id := strings.TrimSuffix(r.vault, "/") + "/keys/" + r.name
+	if r.version != "" {
+		id += "/" + r.version
+	}
+	return id
+}
+
 func (r *keyRef) String() string {
 	if r.version == "" {
 		return fmt.Sprintf("key %q (latest version) in %s", r.name, r.vault)
@@ -86,17 +97,17 @@ func (k *Key) fetch(ctx context.Context) (*keyState, error) {
 	}
 	jwk := resp.Key
 	if jwk == nil || jwk.KID == nil || jwk.Kty == nil {
-		return nil, fmt.Errorf("%w: azurekv GetKey %s: the answer holds no key, key ID or key type", provider.ErrUnavailable, &ref)
+		return nil, provider.OpErrorf(Scheme, "GetKey", ref.id(), provider.ErrUnavailable, "the answer holds no key, key ID or key type")
 	}
 	st := &keyState{ref: ref}
 	name, version, ok := parseKID(string(*jwk.KID))
 	switch {
 	case !ok || version == "":
-		return nil, fmt.Errorf("%w: azurekv GetKey %s: key ID %q is not https://VAULT/keys/NAME/VERSION", provider.ErrUnavailable, &ref, *jwk.KID)
+		return nil, provider.OpErrorf(Scheme, "GetKey", ref.id(), provider.ErrUnavailable, "key ID %q is not https://VAULT/keys/NAME/VERSION", *jwk.KID)
 	case k.cfg.Version != "" && version != k.cfg.Version:
-		return nil, fmt.Errorf("%w: azurekv GetKey %s: the vault answered with version %s", provider.ErrUnavailable, &ref, version)
+		return nil, provider.OpErrorf(Scheme, "GetKey", ref.id(), provider.ErrUnavailable, "the vault answered with version %s", version)
 	case name != k.cfg.Name:
-		return nil, fmt.Errorf("%w: azurekv GetKey %s: the vault answered with key %q", provider.ErrUnavailable, &ref, name)
+		return nil, provider.OpErrorf(Scheme, "GetKey", ref.id(), provider.ErrUnavailable, "the vault answered with key %q", name)
 	}
 	st.ref.version = version
 	var alg provider.Algorithm
@@ -149,7 +160,7 @@ func (k *Key) fetch(ctx context.Context) (*keyState, error) {
 
 func (st *keyState) setEC(jwk *azkeys.JSONWebKey) (provider.Algorithm, error) {
 	if jwk.Crv == nil {
-		return "", fmt.Errorf("%w: azurekv GetKey %s: EC key without a curve", provider.ErrUnavailable, &st.ref)
+		return "", provider.OpErrorf(Scheme, "GetKey", st.ref.id(), provider.ErrUnavailable, "EC key without a curve")
 	}
 	alg, curve, ok := curveAlgorithm(*jwk.Crv)
 	if !ok {
@@ -159,7 +170,7 @@ func (st *keyState) setEC(jwk *azkeys.JSONWebKey) (provider.Algorithm, error) {
 	size := (curve.Params().BitSize + 7) / 8
 	x, y := minimal(jwk.X), minimal(jwk.Y)
 	if len(x) > size || len(y) > size {
-		return "", fmt.Errorf("%w: azurekv GetKey %s: EC coordinates longer than %d bytes", provider.ErrUnavailable, &st.ref, size)
+		return "", provider.OpErrorf(Scheme, "GetKey", st.ref.id(), provider.ErrUnavailable, "EC coordinates longer than %d bytes", size)
 	}
 	point := make([]byte, 1+2*size)
 	point[0] = 4
@@ -167,7 +178,7 @@ func (st *keyState) setEC(jwk *azkeys.JSONWebKey) (provider.Algorithm, error) {
 	copy(point[1+2*size-len(y):], y)
 	pub, err := ecdsa.ParseUncompressedPublicKey(curve, point)
 	if err != nil {
-		return "", fmt.Errorf("%w: azurekv GetKey %s: EC public key: %w", provider.ErrUnavailable, &st.ref, err)
+		return "", provider.OpErrorf(Scheme, "GetKey", st.ref.id(), provider.ErrUnavailable, "EC public key: %w", err)
 	}
 	st.pub, st.size, st.ec = pub, size, true
 	return alg, nil
@@ -179,9 +190,9 @@ func (st *keyState) setRSA(jwk *azkeys.JSONWebKey) error {
 	case n.BitLen() < 2048:
 		return fmt.Errorf("%w: azurekv %s is an RSA key of %d bits; azurekv needs at least 2048", provider.ErrUnsupported, &st.ref, n.BitLen())
 	case n.BitLen() > 16384:
-		return fmt.Errorf("%w: azurekv GetKey %s: RSA modulus of %d bits", provider.ErrUnavailable, &st.ref, n.BitLen())
+		return provider.OpErrorf(Scheme, "GetKey", st.ref.id(), provider.ErrUnavailable, "RSA modulus of %d bits", n.BitLen())
 	case !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31-1 || e.Bit(0) == 0:
-		return fmt.Errorf("%w: azurekv GetKey %s: RSA public exponent %v is not an odd number from 3 to 2^31-1", provider.ErrUnavailable, &st.ref, e)
+		return provider.OpErrorf(Scheme, "GetKey", st.ref.id(), provider.ErrUnavailable, "RSA public exponent %v is not an odd number from 3 to 2^31-1", e)
 	}
 	pub := &rsa.PublicKey{N: n, E: int(e.Int64())}
 	st.pub, st.size = pub, pub.Size()
@@ -208,10 +219,10 @@ func (k *Key) PublicKeyPEM() ([]byte, error) {
 func (k *Key) state(ctx context.Context) (*keyState, error) {
 	st := k.st.Load()
 	if k.closed.Load() {
-		return nil, fmt.Errorf("%w: azurekv %s", provider.ErrClosed, &st.ref)
+		return nil, &provider.OpError{Backend: Scheme, Key: st.ref.id(), Kind: provider.ErrClosed}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: azurekv %s: %w", provider.ErrUnavailable, &st.ref, err)
+		return nil, &provider.OpError{Backend: Scheme, Key: st.ref.id(), Kind: provider.ErrUnavailable, Err: err}
 	}
 	if st.expires.IsZero() || time.Now().Before(st.expires) || !k.refreshMu.TryLock() {
 		return st, nil
@@ -273,18 +284,18 @@ func (k *Key) signDigest(ctx context.Context, st *keyState, dst, d []byte) ([]by
 	}
 	if resp.KID != nil {
 		if _, v, ok := parseKID(string(*resp.KID)); !ok || v != st.ref.version {
-			return dst, fmt.Errorf("%w: azurekv Sign %s: the vault signed with key %q", provider.ErrUnavailable, &st.ref, *resp.KID)
+			return dst, provider.OpErrorf(Scheme, "Sign", st.ref.id(), provider.ErrUnavailable, "the vault signed with key %q", *resp.KID)
 		}
 	}
 	if st.ec {
 		out, err := ecdsasig.AppendDER(dst, resp.Result, st.size)
 		if err != nil {
-			return dst, fmt.Errorf("%w: azurekv Sign %s: from the vault: %w", provider.ErrUnavailable, &st.ref, err)
+			return dst, provider.OpErrorf(Scheme, "Sign", st.ref.id(), provider.ErrUnavailable, "from the vault: %w", err)
 		}
 		return out, nil
 	}
 	if len(resp.Result) != st.size {
-		return dst, fmt.Errorf("%w: azurekv Sign %s: RSA signature from the vault is %d bytes, want %d", provider.ErrUnavailable, &st.ref, len(resp.Result), st.size)
+		return dst, provider.OpErrorf(Scheme, "Sign", st.ref.id(), provider.ErrUnavailable, "RSA signature from the vault is %d bytes, want %d", len(resp.Result), st.size)
 	}
 	return append(dst, resp.Result...), nil
 }
@@ -347,10 +358,10 @@ func (k *Key) verifyRemote(ctx context.Context, st *keyState, d, sig []byte) err
 		return mapError("Verify", &st.ref, err)
 	}
 	if resp.Value == nil {
-		return fmt.Errorf("%w: azurekv Verify %s: the answer holds no verdict", provider.ErrUnavailable, &st.ref)
+		return provider.OpErrorf(Scheme, "Verify", st.ref.id(), provider.ErrUnavailable, "the answer holds no verdict")
 	}
 	if !*resp.Value {
-		return fmt.Errorf("%w: the vault rejects the %s signature for azurekv %s", provider.ErrInvalidSignature, st.info.Algorithm, &st.ref)
+		return provider.OpErrorf(Scheme, "Verify", st.ref.id(), provider.ErrInvalidSignature, "the vault rejects the %s signature", st.info.Algorithm)
 	}
 	return nil
 }

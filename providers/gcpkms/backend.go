@@ -11,6 +11,7 @@ import (
 	"cloud.google.com/go/kms/apiv1/kmspb"
 	"google.golang.org/api/iterator"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -32,8 +33,10 @@ func init() {
 //	gcpkms:key=projects/P/locations/L/keyRings/R/cryptoKeys/K[;version=N]
 //	    [?endpoint=HOST:PORT][&verify=local|remote][&max-attempts=N][&max-backoff=D][&pubkey-ttl=D]
 //
-// Without version= it lists the key's enabled versions and takes the
-// highest. It reads the version's algorithm and, for an asymmetric key,
+// Over TLS it first finds the Application Default Credentials and gets a
+// token within CredentialTimeout (none found is ErrInvalidConfig saying what
+// to set). Without version= it lists the key's enabled versions and takes
+// the highest. It reads the version's algorithm and, for an asymmetric key,
 // caches its public key. The result is a *SignatureKey or a *MACKey.
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
@@ -50,7 +53,7 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: gcpkms open of %s: %w", provider.ErrUnavailable, o.key, err)
+		return nil, &provider.OpError{Backend: Scheme, Op: "open", Key: o.key, Kind: provider.ErrUnavailable, Err: err}
 	}
 	client, err := newClient(ctx, o)
 	if err != nil {
@@ -71,7 +74,7 @@ func openKey(ctx context.Context, client *kms.KeyManagementClient, o *options) (
 	}
 	name := v.GetName()
 	if v.GetState() != kmspb.CryptoKeyVersion_ENABLED {
-		return nil, fmt.Errorf("%w: gcpkms key version %s is %s, not ENABLED; enable it (gcloud kms keys versions enable) or name another version", provider.ErrUnavailable, name, v.GetState())
+		return nil, &provider.OpError{Backend: Scheme, Op: "GetCryptoKeyVersion", Key: name, Kind: provider.ErrUnavailable, Err: fmt.Errorf("the key version is %s, not ENABLED", v.GetState()), Remedy: "enable it (gcloud kms keys versions enable) or name another version"}
 	}
 	spec, err := specFor(name, v.GetAlgorithm())
 	if err != nil {
@@ -79,22 +82,21 @@ func openKey(ctx context.Context, client *kms.KeyManagementClient, o *options) (
 	}
 	info := provider.KeyInfo{Algorithm: spec.alg, Backend: Scheme, Version: name}
 	if spec.purpose == mac {
-		k := &MACKey{}
-		k.client, k.opts, k.spec, k.version, k.info = client, o, spec, name, info
-		k.info.ID = provider.KeyIDFromPublic([]byte(name))
+		info.ID = provider.KeyIDFromPublic([]byte(name))
+		k := &MACKey{base: base{client: client, opts: o, spec: spec, version: name}}
+		k.MACKey = cloudkey.NewMACKey(cloudkey.NewHandle(Scheme, name, info, client.Close), (*macCalls)(&k.base), "MacSign", "MacVerify")
 		return k, nil
 	}
-	if o.remoteVerify {
+	if o.RemoteVerify {
 		return nil, fmt.Errorf("%w: gcpkms verify=remote: Cloud KMS has no method that verifies %s signatures (only MacVerify, for MAC keys); drop verify=remote to verify with the public key", provider.ErrUnsupported, spec.kms)
 	}
 	pub, err := fetchPublicKey(ctx, client, o, name, spec)
 	if err != nil {
 		return nil, err
 	}
-	k := &SignatureKey{}
-	k.client, k.opts, k.spec, k.version, k.info = client, o, spec, name, info
-	k.pub.Init(pub, o.pubKeyTTL)
-	k.info.ID = provider.KeyIDFromPublic(pub.der)
+	info.ID = provider.KeyIDFromPublic(pub.der)
+	k := &SignatureKey{Handle: cloudkey.NewHandle(Scheme, name, info, client.Close), base: base{client: client, opts: o, spec: spec, version: name}}
+	k.pub.Init(pub, o.PubKeyTTL)
 	return k, nil
 }
 
@@ -109,10 +111,10 @@ func resolveVersion(ctx context.Context, client *kms.KeyManagementClient, o *opt
 			return err
 		})
 		if err != nil {
-			return nil, kmsError("GetCryptoKeyVersion", name, err)
+			return nil, opError("GetCryptoKeyVersion", name, err)
 		}
 		if v.GetName() != name {
-			return nil, fmt.Errorf("%w: gcpkms GetCryptoKeyVersion of %s answered for %q", provider.ErrUnavailable, name, v.GetName())
+			return nil, provider.OpErrorf(Scheme, "GetCryptoKeyVersion", name, provider.ErrUnavailable, "the answer is for %q", v.GetName())
 		}
 		return v, nil
 	}
@@ -136,7 +138,7 @@ func resolveVersion(ctx context.Context, client *kms.KeyManagementClient, o *opt
 		}
 	})
 	if err != nil {
-		return nil, kmsError("ListCryptoKeyVersions", o.key, err)
+		return nil, opError("ListCryptoKeyVersions", o.key, err)
 	}
 	if best == nil {
 		return nil, fmt.Errorf("%w: gcpkms key %s has no enabled version; enable one or create one (gcloud kms keys versions create)", provider.ErrKeyNotFound, o.key)

@@ -8,13 +8,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	kms "cloud.google.com/go/kms/apiv1"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -23,21 +23,18 @@ var uriAttrs = []string{"key", "version", "endpoint", "verify", "max-attempts", 
 
 // Defaults of the optional URI attributes.
 const (
-	DefaultMaxAttempts = 3
-	DefaultMaxBackoff  = time.Second
-	DefaultPubKeyTTL   = time.Hour
+	DefaultMaxAttempts = cloudkey.DefaultMaxAttempts
+	DefaultMaxBackoff  = cloudkey.DefaultMaxBackoff
+	DefaultPubKeyTTL   = cloudkey.DefaultPubKeyTTL
 )
 
 // options is a parsed gcpkms key URI.
 type options struct {
-	key          string // projects/P/locations/L/keyRings/R/cryptoKeys/K
-	version      int    // 0: the highest enabled version
-	endpoint     string // host:port; empty: Cloud KMS's default
-	plaintext    bool   // endpoint=http://loopback:port, no TLS, no credentials
-	remoteVerify bool
-	maxAttempts  int
-	maxBackoff   time.Duration
-	pubKeyTTL    time.Duration // 0: fetch once, never refresh
+	key            string // projects/P/locations/L/keyRings/R/cryptoKeys/K
+	version        int    // 0: the highest enabled version
+	endpoint       string // host:port; empty: Cloud KMS's default
+	plaintext      bool   // endpoint=http://loopback:port, no TLS, no credentials
+	cloudkey.Calls        // verify=, max-attempts=, max-backoff=, pubkey-ttl=
 }
 
 // keyPattern matches a CryptoKey resource name: Cloud KMS key ring and key
@@ -48,7 +45,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 	if err := u.Check(Scheme, uriAttrs...); err != nil {
 		return nil, err
 	}
-	o := &options{maxAttempts: DefaultMaxAttempts, maxBackoff: DefaultMaxBackoff, pubKeyTTL: DefaultPubKeyTTL}
+	o := &options{}
 	var ok bool
 	if o.key, ok = u.Get("key"); !ok || o.key == "" {
 		return nil, fmt.Errorf("%w: gcpkms URI names no key; write key=projects/P/locations/L/keyRings/R/cryptoKeys/K, as in gcpkms:key=projects/trading/locations/europe-west2/keyRings/orders/cryptoKeys/signer",
@@ -74,20 +71,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 		}
 	}
 	var err error
-	if o.remoteVerify, err = u.VerifyRemote("Cloud KMS checks"); err != nil {
-		return nil, err
-	}
-	if v, ok := u.Get("max-attempts"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10 {
-			return nil, fmt.Errorf("%w: gcpkms max-attempts=%q; write a whole number from 1 (no retry) to 10", provider.ErrInvalidConfig, v)
-		}
-		o.maxAttempts = n
-	}
-	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
-		return nil, err
-	}
-	if o.pubKeyTTL, err = durationAttr(u, "pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
+	if o.Calls, err = cloudkey.ParseCalls(u, "Cloud KMS checks"); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -137,18 +121,6 @@ func (o *options) parseEndpoint(s string) error {
 	return nil
 }
 
-func durationAttr(u *provider.URI, name string, def, lo, hi time.Duration) (time.Duration, error) {
-	v, ok := u.Get(name)
-	if !ok {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		return 0, fmt.Errorf("%w: gcpkms %s=%q; write a Go duration from %v to %v, such as 250ms or 1h", provider.ErrInvalidConfig, name, v, lo, hi)
-	}
-	return d, nil
-}
-
 // newClient builds a Cloud KMS gRPC client: Application Default Credentials
 // and TLS, or for a plaintext loopback endpoint neither.
 func newClient(ctx context.Context, o *options) (*kms.KeyManagementClient, error) {
@@ -159,6 +131,12 @@ func newClient(ctx context.Context, o *options) (*kms.KeyManagementClient, error
 	if o.plaintext {
 		opts = append(opts, option.WithoutAuthentication(),
 			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+	} else {
+		creds, err := loadCredentials(ctx, o.key)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, option.WithAuthCredentials(creds))
 	}
 	c, err := kms.NewKeyManagementClient(ctx, opts...)
 	if err != nil {

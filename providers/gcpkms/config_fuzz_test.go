@@ -33,7 +33,7 @@ func FuzzParseOptions(f *testing.F) {
 			}
 			return
 		}
-		if !keyPattern.MatchString(o.key) || o.maxAttempts < 1 || o.maxAttempts > 10 || o.version < 0 {
+		if !keyPattern.MatchString(o.key) || o.MaxAttempts < 1 || o.MaxAttempts > 10 || o.version < 0 {
 			t.Fatalf("parseOptions(%q) accepted %+v", s, o)
 		}
 		if o.plaintext && !strings.HasPrefix(o.endpoint, "127.") && !strings.HasPrefix(o.endpoint, "[::1]") && !strings.HasPrefix(o.endpoint, "localhost:") && !strings.HasPrefix(o.endpoint, "[0:0:0:0:0:0:0:1]") {

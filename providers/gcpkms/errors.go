@@ -3,7 +3,6 @@ package gcpkms
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -15,12 +14,13 @@ import (
 // damaged on the way, and the call is retried like an unavailable service.
 var errCorrupted = errors.New("CRC32C mismatch")
 
-// kmsError maps an error of a Cloud KMS call onto the provider taxonomy,
-// keeping the gRPC status as the cause. op names the RPC and name the
+// opError maps an error of a Cloud KMS call onto the provider taxonomy,
+// keeping the gRPC status as the cause: "gcpkms MacSign projects/…:
+// backend unavailable: rpc error: …". op names the RPC and name the
 // resource it was called on. It never returns ErrInvalidSignature.
-func kmsError(op, name string, err error) error {
+func opError(op, name string, err error) *provider.OpError {
 	kind := errorKind(err)
-	return fmt.Errorf("%w: gcpkms %s of %s: %w%s", kind, op, name, err, hint(kind))
+	return &provider.OpError{Backend: Scheme, Op: op, Key: name, Kind: kind, Err: err, Remedy: remedy(kind)}
 }
 
 func errorKind(err error) error {
@@ -61,12 +61,13 @@ func retryable(err error) bool {
 	return false
 }
 
-func hint(kind error) string {
+// remedy says what an operator may do about an error of kind kind.
+func remedy(kind error) string {
 	switch kind {
 	case provider.ErrKeyNotFound:
-		return " (check key= and version=: no such key or version in that project, location and key ring)"
+		return "check key= and version=: no such key or version in that project, location and key ring"
 	case provider.ErrPermissionDenied:
-		return " (the Application Default Credentials lack cloudkms permissions on this key, or are invalid)"
+		return "the Application Default Credentials lack cloudkms permissions on this key, or are invalid"
 	}
 	return ""
 }

@@ -58,17 +58,17 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 		},
 	}, noGAXRetry)
 	if err != nil {
-		return provider.KeyInfo{}, kmsError("CreateCryptoKey", o.key, err)
+		return provider.KeyInfo{}, opError("CreateCryptoKey", o.key, err)
 	}
 	if created.GetName() != o.key {
-		return provider.KeyInfo{}, fmt.Errorf("%w: gcpkms CreateCryptoKey of %s answered for %q", provider.ErrUnavailable, o.key, created.GetName())
+		return provider.KeyInfo{}, provider.OpErrorf(Scheme, "CreateCryptoKey", o.key, provider.ErrUnavailable, "the answer is for %q", created.GetName())
 	}
 	o.version = 1
 	name := o.versionName(1)
 	for {
 		v, err := client.GetCryptoKeyVersion(ctx, &kmspb.GetCryptoKeyVersionRequest{Name: name}, noGAXRetry)
 		if err != nil {
-			return provider.KeyInfo{}, kmsError("GetCryptoKeyVersion", name, err)
+			return provider.KeyInfo{}, opError("GetCryptoKeyVersion", name, err)
 		}
 		if v.GetState() != kmspb.CryptoKeyVersion_PENDING_GENERATION {
 			break

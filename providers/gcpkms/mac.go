@@ -6,7 +6,7 @@ import (
 
 	"cloud.google.com/go/kms/apiv1/kmspb"
 
-	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 )
 
 // MACKey is a Cloud KMS HMAC_SHA256 key version (purpose MAC). Sign calls
@@ -14,38 +14,31 @@ import (
 // both go to the service, whatever verify= says. Messages are at most
 // DataLimit bytes. It is safe for concurrent use.
 type MACKey struct {
+	cloudkey.MACKey
 	base
 }
 
-var (
-	_ provider.Key          = (*MACKey)(nil)
-	_ provider.AppendSigner = (*MACKey)(nil)
-	_ provider.Determinism  = (*MACKey)(nil)
-)
-
 // MACSize is the size of an HMAC-SHA256 tag.
-const MACSize = 32
+const MACSize = cloudkey.MACSize
 
-// Deterministic reports true: the same message always gives the same tag.
-func (k *MACKey) Deterministic() bool { return true }
+// macCalls are the two Cloud KMS calls of a MACKey.
+type macCalls base
 
-// Sign returns the HMAC-SHA256 tag of msg, made by MacSign.
-func (k *MACKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+// MAC calls MacSign. The answer counts only when the service confirms the
+// data's CRC32C and the tag matches its own.
+func (c *macCalls) MAC(ctx context.Context, msg []byte) ([]byte, error) {
+	if err := (*base)(c).checkLength(msg); err != nil {
 		return nil, err
 	}
-	if err := k.checkLength(msg); err != nil {
-		return nil, err
-	}
-	req := &kmspb.MacSignRequest{Name: k.version, Data: msg, DataCrc32C: crc32c(msg)}
+	req := &kmspb.MacSignRequest{Name: c.version, Data: msg, DataCrc32C: crc32c(msg)}
 	var tag []byte
-	err := k.opts.retry(ctx, func(ctx context.Context) error {
-		out, err := k.client.MacSign(ctx, req, noGAXRetry)
+	err := c.opts.retry(ctx, func(ctx context.Context) error {
+		out, err := c.client.MacSign(ctx, req, noGAXRetry)
 		if err != nil {
 			return err
 		}
 		switch {
-		case out.GetName() != k.version:
+		case out.GetName() != c.version:
 			return fmt.Errorf("%w: the answer names key version %q", errCorrupted, out.GetName())
 		case !out.GetVerifiedDataCrc32C():
 			return fmt.Errorf("%w: the service did not verify the data's CRC32C", errCorrupted)
@@ -56,36 +49,26 @@ func (k *MACKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, kmsError("MacSign", k.version, err)
-	}
-	if len(tag) != MACSize {
-		return nil, fmt.Errorf("%w: gcpkms MacSign of %s: Cloud KMS returned a %d-byte tag, want %d", provider.ErrUnavailable, k.version, len(tag), MACSize)
+		return nil, opError("MacSign", c.version, err)
 	}
 	return tag, nil
 }
 
-// Verify checks tag over msg with MacVerify. A tag that is not MACSize
-// bytes is invalid without a call. The answer counts only when the service
+// VerifyMAC calls MacVerify. The answer counts only when the service
 // confirms both CRC32Cs and the integrity of its verdict.
-func (k *MACKey) Verify(ctx context.Context, msg, tag []byte) error {
-	if err := k.check(ctx); err != nil {
-		return err
+func (c *macCalls) VerifyMAC(ctx context.Context, msg, tag []byte) (bool, error) {
+	if err := (*base)(c).checkLength(msg); err != nil {
+		return false, err
 	}
-	if len(tag) != MACSize {
-		return fmt.Errorf("%w: HMAC-SHA256 tag is %d bytes, want %d", provider.ErrInvalidSignature, len(tag), MACSize)
-	}
-	if err := k.checkLength(msg); err != nil {
-		return err
-	}
-	req := &kmspb.MacVerifyRequest{Name: k.version, Data: msg, DataCrc32C: crc32c(msg), Mac: tag, MacCrc32C: crc32c(tag)}
+	req := &kmspb.MacVerifyRequest{Name: c.version, Data: msg, DataCrc32C: crc32c(msg), Mac: tag, MacCrc32C: crc32c(tag)}
 	var valid bool
-	err := k.opts.retry(ctx, func(ctx context.Context) error {
-		out, err := k.client.MacVerify(ctx, req, noGAXRetry)
+	err := c.opts.retry(ctx, func(ctx context.Context) error {
+		out, err := c.client.MacVerify(ctx, req, noGAXRetry)
 		if err != nil {
 			return err
 		}
 		switch {
-		case out.GetName() != k.version:
+		case out.GetName() != c.version:
 			return fmt.Errorf("%w: the answer names key version %q", errCorrupted, out.GetName())
 		case !out.GetVerifiedDataCrc32C() || !out.GetVerifiedMacCrc32C():
 			return fmt.Errorf("%w: the service did not verify the CRC32Cs of the data and the MAC", errCorrupted)
@@ -96,19 +79,7 @@ func (k *MACKey) Verify(ctx context.Context, msg, tag []byte) error {
 		return nil
 	})
 	if err != nil {
-		return kmsError("MacVerify", k.version, err)
+		return false, opError("MacVerify", c.version, err)
 	}
-	if !valid {
-		return fmt.Errorf("%w: Cloud KMS MacVerify of %s answered success=false", provider.ErrInvalidSignature, k.version)
-	}
-	return nil
-}
-
-// SignAppend appends the tag of msg to dst.
-func (k *MACKey) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
-	tag, err := k.Sign(ctx, msg)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, tag...), nil
+	return valid, nil
 }

@@ -15,6 +15,7 @@ import (
 	kms "cloud.google.com/go/kms/apiv1"
 	"cloud.google.com/go/kms/apiv1/kmspb"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
@@ -45,7 +46,7 @@ func fetchPublicKey(ctx context.Context, client *kms.KeyManagementClient, o *opt
 			return fmt.Errorf("%w: the answer names key version %q", errCorrupted, out.GetName())
 		}
 		if out.GetAlgorithm() != spec.kms {
-			return fmt.Errorf("%w: gcpkms key version %s is now %s, not %s; reopen it", provider.ErrUnsupported, name, out.GetAlgorithm(), spec.kms)
+			return &provider.OpError{Backend: Scheme, Op: "GetPublicKey", Key: name, Kind: provider.ErrUnsupported, Err: fmt.Errorf("the key version is now %s, not %s", out.GetAlgorithm(), spec.kms), Remedy: "reopen it"}
 		}
 		if spec.mldsa() {
 			d := out.GetPublicKey()
@@ -65,7 +66,7 @@ func fetchPublicKey(ctx context.Context, client *kms.KeyManagementClient, o *opt
 		if errors.Is(err, provider.ErrUnsupported) {
 			return nil, err
 		}
-		return nil, kmsError("GetPublicKey", name, err)
+		return nil, opError("GetPublicKey", name, err)
 	}
 	return p, nil
 }
@@ -73,11 +74,11 @@ func fetchPublicKey(ctx context.Context, client *kms.KeyManagementClient, o *opt
 func parseMLDSA(name string, spec *algSpec, raw []byte) (*publicKey, error) {
 	der, err := pqc.MarshalPublicKey(spec.alg, raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: gcpkms: public key of %s: %w", provider.ErrUnsupported, name, err)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", name, provider.ErrUnsupported, "public key: %w", err)
 	}
 	v, err := pqc.NewVerifier(der, pqc.Options{Algorithm: spec.alg})
 	if err != nil {
-		return nil, fmt.Errorf("%w: gcpkms: public key of %s: %w", provider.ErrUnsupported, name, err)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", name, provider.ErrUnsupported, "public key: %w", err)
 	}
 	return &publicKey{der: der, mldsa: v, raw: raw, key: v.Public()}, nil
 }
@@ -85,22 +86,22 @@ func parseMLDSA(name string, spec *algSpec, raw []byte) (*publicKey, error) {
 func parsePEM(name string, spec *algSpec, s string) (*publicKey, error) {
 	block, rest := pem.Decode([]byte(s))
 	if block == nil || block.Type != "PUBLIC KEY" || len(bytes.TrimSpace(rest)) != 0 {
-		return nil, fmt.Errorf("%w: gcpkms: public key of %s is not one PEM PUBLIC KEY block", provider.ErrUnsupported, name)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", name, provider.ErrUnsupported, "public key is not one PEM PUBLIC KEY block")
 	}
 	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: gcpkms: public key of %s: %w", provider.ErrUnsupported, name, err)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", name, provider.ErrUnsupported, "public key: %w", err)
 	}
 	if err := stdverify.CheckKey(spec.alg, pub); err != nil {
-		return nil, fmt.Errorf("gcpkms: public key of %s: %w", name, err)
+		return nil, fmt.Errorf("gcpkms GetPublicKey %s: %w", name, err)
 	}
 	if k, ok := pub.(*rsa.PublicKey); ok && k.Size() != spec.sigSize {
-		return nil, fmt.Errorf("%w: gcpkms: public key of %s has a %d-bit modulus, not that of %s", provider.ErrUnsupported, name, 8*k.Size(), spec.kms)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", name, provider.ErrUnsupported, "public key has a %d-bit modulus, not that of %s", 8*k.Size(), spec.kms)
 	}
 	switch pub.(type) {
 	case *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey:
 	default:
-		return nil, fmt.Errorf("%w: gcpkms: public key of %s is a %T", provider.ErrUnsupported, name, pub)
+		return nil, provider.OpErrorf(Scheme, "GetPublicKey", name, provider.ErrUnsupported, "public key is a %T", pub)
 	}
 	return &publicKey{der: block.Bytes, key: pub}, nil
 }
@@ -112,10 +113,7 @@ func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.Current().key }
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block holding
 // its DER SubjectPublicKeyInfo.
 func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
-	if k.closed.Load() {
-		return nil, fmt.Errorf("%w: gcpkms key %s", provider.ErrClosed, k.version)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
+	return cloudkey.PublicKeyPEM(k.Handle, k.pub.Current().der)
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {

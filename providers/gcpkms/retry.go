@@ -18,17 +18,17 @@ const firstBackoff = 50 * time.Millisecond
 // by retry below, which also retries corrupted answers and counts attempts.
 var noGAXRetry = gax.WithRetry(func() gax.Retryer { return nil })
 
-// retry makes call at most o.maxAttempts times while it fails with an error
+// retry makes call at most o.MaxAttempts times while it fails with an error
 // that may pass (see retryable). It never waits past ctx's deadline: when
 // the next wait would end after it, the last error is returned at once.
 func (o *options) retry(ctx context.Context, call func(context.Context) error) error {
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
 		err := call(ctx)
-		if err == nil || attempt >= o.maxAttempts || !retryable(err) || ctx.Err() != nil {
+		if err == nil || attempt >= o.MaxAttempts || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
-		pause := rand.N(min(backoff, o.maxBackoff) + 1)
+		pause := rand.N(min(backoff, o.MaxBackoff) + 1)
 		if d, ok := ctx.Deadline(); ok && time.Until(d) <= pause {
 			return err
 		}

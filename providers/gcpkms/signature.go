@@ -10,6 +10,7 @@ import (
 
 	"cloud.google.com/go/kms/apiv1/kmspb"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
@@ -23,6 +24,7 @@ import (
 // KMS has no method that verifies asymmetric signatures). It is safe for
 // concurrent use.
 type SignatureKey struct {
+	cloudkey.Handle
 	base
 	pub pubcache.Cache[publicKey]
 }
@@ -49,7 +51,7 @@ func (k *SignatureKey) Deterministic() bool {
 // itself, of at most DataLimit bytes; ML-DSA _EXTERNAL_MU keys sign mu,
 // computed here, for messages of any size.
 func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return nil, err
 	}
 	req, err := k.request(ctx, msg)
@@ -65,7 +67,7 @@ func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 // signs, and for PKCS #1 v1.5 it must not be. For Ed25519 and ML-DSA
 // opts.HashFunc() must be zero and digest is the message.
 func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return nil, err
 	}
 	if err := stdverify.CheckSignerOpts(k.spec.alg, digest, opts); err != nil {
@@ -136,10 +138,10 @@ func (k *SignatureKey) asymmetricSign(ctx context.Context, req *kmspb.Asymmetric
 		return nil
 	})
 	if err != nil {
-		return nil, kmsError("AsymmetricSign", k.version, err)
+		return nil, opError("AsymmetricSign", k.version, err)
 	}
 	if n := len(sig); n == 0 || n > k.spec.sigSize || !k.isECDSA() && n != k.spec.sigSize {
-		return nil, fmt.Errorf("%w: gcpkms AsymmetricSign of %s: Cloud KMS returned a %d-byte %s signature", provider.ErrUnavailable, k.version, n, k.spec.alg)
+		return nil, provider.OpErrorf(Scheme, "AsymmetricSign", k.version, provider.ErrUnavailable, "Cloud KMS returned a %d-byte %s signature", n, k.spec.alg)
 	}
 	return sig, nil
 }
@@ -154,7 +156,7 @@ func (k *SignatureKey) isECDSA() bool {
 // of the wrong size is invalid at once. An error that is not
 // ErrInvalidSignature means the check could not be made.
 func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return err
 	}
 	if err := k.checkSize(sig); err != nil {

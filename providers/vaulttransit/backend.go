@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -48,7 +49,7 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: vault open of %s: %w", provider.ErrUnavailable, o.key, err)
+		return nil, &provider.OpError{Backend: Scheme, Op: "open", Key: o.key, Kind: provider.ErrUnavailable, Err: err}
 	}
 	c, err := newClient(o)
 	if err != nil {
@@ -78,18 +79,17 @@ func openKey(ctx context.Context, c *api.Client, o *options) (provider.Key, erro
 	}
 	info := provider.KeyInfo{Algorithm: kt.alg, Backend: Scheme, Version: strconv.Itoa(v)}
 	if kt.alg == provider.HMACSHA256 {
-		k := &MACKey{}
-		k.client, k.opts, k.kt, k.version, k.info = c, o, kt, v, info
-		k.info.ID = provider.KeyIDFromPublic([]byte(o.addr + "\x00" + o.namespace + "\x00" + o.mount + "\x00" + o.key + "\x00" + info.Version))
+		info.ID = provider.KeyIDFromPublic([]byte(o.addr + "\x00" + o.namespace + "\x00" + o.mount + "\x00" + o.key + "\x00" + info.Version))
+		k := &MACKey{base: base{client: c, opts: o, kt: kt, version: v}}
+		k.MACKey = cloudkey.NewMACKey(cloudkey.NewHandle(Scheme, o.key, info, forgetToken(c)), (*macCalls)(&k.base), "hmac", "verify")
 		return k, nil
 	}
 	pub, err := publicKeyOf(d, o, kt, v)
 	if err != nil {
 		return nil, err
 	}
-	k := &SignatureKey{der: pub.der}
-	k.client, k.opts, k.kt, k.version, k.info = c, o, kt, v, info
-	k.pub.Init(pub, o.pubKeyTTL)
-	k.info.ID = provider.KeyIDFromPublic(pub.der)
+	info.ID = provider.KeyIDFromPublic(pub.der)
+	k := &SignatureKey{Handle: cloudkey.NewHandle(Scheme, o.key, info, forgetToken(c)), base: base{client: c, opts: o, kt: kt, version: v}, der: pub.der}
+	k.pub.Init(pub, o.PubKeyTTL)
 	return k, nil
 }

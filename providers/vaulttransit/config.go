@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -25,24 +26,21 @@ var uriAttrs = []string{
 const (
 	DefaultMount       = "transit"
 	DefaultTokenSource = "env:VAULT_TOKEN"
-	DefaultMaxAttempts = 3
-	DefaultMaxBackoff  = time.Second
-	DefaultPubKeyTTL   = time.Hour
+	DefaultMaxAttempts = cloudkey.DefaultMaxAttempts
+	DefaultMaxBackoff  = cloudkey.DefaultMaxBackoff
+	DefaultPubKeyTTL   = cloudkey.DefaultPubKeyTTL
 )
 
 // options is a parsed vault key URI.
 type options struct {
-	addr         string
-	mount        string
-	key          string
-	version      int // 0: the latest version when opened
-	namespace    string
-	tokenSource  string
-	remoteVerify bool
-	pkcs1        bool
-	maxAttempts  int
-	maxBackoff   time.Duration
-	pubKeyTTL    time.Duration // 0: read once, never refresh
+	addr           string
+	mount          string
+	key            string
+	version        int // 0: the latest version when opened
+	namespace      string
+	tokenSource    string
+	cloudkey.Calls // verify=, max-attempts=, max-backoff=, pubkey-ttl=
+	pkcs1          bool
 }
 
 var (
@@ -56,7 +54,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 	if err := u.Check(Scheme, uriAttrs...); err != nil {
 		return nil, err
 	}
-	o := &options{mount: DefaultMount, tokenSource: DefaultTokenSource, maxAttempts: DefaultMaxAttempts, maxBackoff: DefaultMaxBackoff, pubKeyTTL: DefaultPubKeyTTL}
+	o := &options{mount: DefaultMount, tokenSource: DefaultTokenSource}
 	var ok bool
 	if o.key, ok = u.Get("key"); !ok || !keyPattern.MatchString(o.key) {
 		return nil, fmt.Errorf("%w: vault URI names no Transit key, or %q is not a key name (letters, digits, '_', '-', '.', '@'); write key=NAME, as in vault:addr=https://vault:8200;mount=transit;key=orders",
@@ -91,7 +89,7 @@ func parseOptions(u *provider.URI) (*options, error) {
 		o.version = n
 	}
 	var err error
-	if o.remoteVerify, err = u.VerifyRemote("Vault's verify endpoint"); err != nil {
+	if o.Calls, err = cloudkey.ParseCalls(u, "Vault's verify endpoint"); err != nil {
 		return nil, err
 	}
 	if v, ok := u.Get("signature-algorithm"); ok {
@@ -102,19 +100,6 @@ func parseOptions(u *provider.URI) (*options, error) {
 		default:
 			return nil, fmt.Errorf("%w: vault signature-algorithm=%q; write pss (the default) or pkcs1v15, for RSA keys", provider.ErrInvalidConfig, v)
 		}
-	}
-	if v, ok := u.Get("max-attempts"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10 {
-			return nil, fmt.Errorf("%w: vault max-attempts=%q; write a whole number from 1 (no retry) to 10", provider.ErrInvalidConfig, v)
-		}
-		o.maxAttempts = n
-	}
-	if o.maxBackoff, err = durationAttr(u, "max-backoff", o.maxBackoff, time.Millisecond, time.Minute); err != nil {
-		return nil, err
-	}
-	if o.pubKeyTTL, err = durationAttr(u, "pubkey-ttl", o.pubKeyTTL, 0, 7*24*time.Hour); err != nil {
-		return nil, err
 	}
 	return o, nil
 }
@@ -137,18 +122,6 @@ func checkAddr(s string) error {
 	return fmt.Errorf("%w: vault addr %q: write an https URL; http is accepted on a loopback address only, since the token would travel in clear", provider.ErrInvalidConfig, s)
 }
 
-func durationAttr(u *provider.URI, name string, def, lo, hi time.Duration) (time.Duration, error) {
-	v, ok := u.Get(name)
-	if !ok {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		return 0, fmt.Errorf("%w: vault %s=%q; write a Go duration from %v to %v, such as 250ms or 1h", provider.ErrInvalidConfig, name, v, lo, hi)
-	}
-	return d, nil
-}
-
 // newClient builds a Vault client: the library's default configuration
 // (which reads VAULT_CACERT, VAULT_CLIENT_CERT and the other TLS settings of
 // the environment), the URI's address and retry bounds, the token from its
@@ -156,21 +129,21 @@ func durationAttr(u *provider.URI, name string, def, lo, hi time.Duration) (time
 func newClient(o *options) (*api.Client, error) {
 	token, err := provider.ReadSecret(o.tokenSource)
 	if err != nil {
-		return nil, fmt.Errorf("vault token: %w", err)
+		return nil, provider.OpErrorf(Scheme, "open", o.key, provider.ErrInvalidConfig, "%s: %w", noToken, err)
 	}
 	defer provider.Zero(token)
 	tok := bytes.TrimSpace(token)
 	if len(tok) == 0 {
-		return nil, fmt.Errorf("%w: vault token from %s is empty", provider.ErrInvalidConfig, o.tokenSource)
+		return nil, provider.OpErrorf(Scheme, "open", o.key, provider.ErrInvalidConfig, "%s: the token from %s is empty", noToken, o.tokenSource)
 	}
 	cfg := api.DefaultConfig()
 	if cfg.Error != nil {
 		return nil, fmt.Errorf("%w: vault: the client configuration from the environment: %w", provider.ErrInvalidConfig, cfg.Error)
 	}
 	cfg.Address = o.addr
-	cfg.MaxRetries = o.maxAttempts - 1
-	cfg.MinRetryWait = min(firstBackoff, o.maxBackoff)
-	cfg.MaxRetryWait = o.maxBackoff
+	cfg.MaxRetries = o.MaxAttempts - 1
+	cfg.MinRetryWait = min(firstBackoff, o.MaxBackoff)
+	cfg.MaxRetryWait = o.MaxBackoff
 	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: vault: creating the client for %s: %w", provider.ErrInvalidConfig, o.addr, err)
@@ -181,6 +154,11 @@ func newClient(o *options) (*api.Client, error) {
 	}
 	return c, nil
 }
+
+// noToken says what to set when no Vault token can be read. The token comes
+// from a local source only (the environment or a file), so getting it needs
+// no timeout; a token Vault refuses is ErrPermissionDenied at the first call.
+const noToken = "no Vault token: set VAULT_TOKEN, or name the token's source with token=env:NAME or token=file:PATH"
 
 // firstBackoff is the wait before the second attempt of a call; the
 // client library doubles it on each attempt, up to max-backoff.

@@ -34,7 +34,7 @@ func FuzzParseOptions(f *testing.F) {
 			}
 			return
 		}
-		if !keyPattern.MatchString(o.key) || o.maxAttempts < 1 || o.maxAttempts > 10 || o.version < 0 {
+		if !keyPattern.MatchString(o.key) || o.MaxAttempts < 1 || o.MaxAttempts > 10 || o.version < 0 {
 			t.Fatalf("parseOptions(%q) accepted %+v", s, o)
 		}
 		if a, err := url.Parse(o.addr); err != nil || a.Scheme != "https" && a.Scheme != "http" {

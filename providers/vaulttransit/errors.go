@@ -3,7 +3,6 @@ package vaulttransit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/hashicorp/vault/api"
@@ -11,12 +10,14 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// vaultError maps an error of a Vault call onto the provider taxonomy,
-// keeping the client's error (an *api.ResponseError for an HTTP answer) as
-// the cause. It never returns ErrInvalidSignature.
-func vaultError(op, key string, err error) error {
+// opError maps an error of a Vault call onto the provider taxonomy, keeping
+// the client's error (an *api.ResponseError for an HTTP answer) as the
+// cause: "vault sign orders: permission denied: Error making API request. …".
+// op names the Transit endpoint (sign, verify, hmac, read keys, create keys)
+// and key the Transit key. It never returns ErrInvalidSignature.
+func opError(op, key string, err error) *provider.OpError {
 	kind := errorKind(err)
-	return fmt.Errorf("%w: vault %s of %s: %w%s", kind, op, key, err, hint(kind))
+	return &provider.OpError{Backend: Scheme, Op: op, Key: key, Kind: kind, Err: err, Remedy: remedy(kind)}
 }
 
 func errorKind(err error) error {
@@ -56,12 +57,13 @@ func notFound(msgs []string) bool {
 	return false
 }
 
-func hint(kind error) string {
+// remedy says what an operator may do about an error of kind kind.
+func remedy(kind error) string {
 	switch kind {
 	case provider.ErrKeyNotFound:
-		return " (check addr, namespace, mount and key: no such Transit key or version there)"
+		return "check addr, namespace, mount and key: no such Transit key or version there"
 	case provider.ErrPermissionDenied:
-		return " (the token is invalid or expired, or its policy lacks this path; see docs/vault.md for the policy)"
+		return "the token is invalid or expired, or its policy lacks this path; see docs/vault.md for the policy"
 	}
 	return ""
 }

@@ -53,7 +53,7 @@ func generate(ctx context.Context, u *provider.URI, req provider.GenerateRequest
 		return provider.KeyInfo{}, err
 	}
 	if _, err := c.Logical().WriteWithContext(ctx, o.mount+"/keys/"+o.key, map[string]any{"type": typ, "exportable": false}); err != nil {
-		return provider.KeyInfo{}, vaultError("create of keys", o.key, err)
+		return provider.KeyInfo{}, opError("create keys", o.key, err)
 	}
 	k, err := openKey(ctx, c, o)
 	if err != nil {

@@ -3,83 +3,55 @@ package vaulttransit
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
 // MACKey is a Transit key of type hmac, at one version. Sign calls the hmac
 // endpoint with sha2-256 and Verify the verify endpoint: the key never
-// leaves Vault, so both go to the server, whatever verify= says. It is safe
-// for concurrent use.
+// leaves Vault, so both go to the server, whatever verify= says. Tags are
+// returned without Vault's vault:vN: prefix. It is safe for concurrent use.
 type MACKey struct {
+	cloudkey.MACKey
 	base
 }
 
-var (
-	_ provider.Key          = (*MACKey)(nil)
-	_ provider.AppendSigner = (*MACKey)(nil)
-	_ provider.Determinism  = (*MACKey)(nil)
-)
-
 // MACSize is the size of an HMAC-SHA256 tag.
-const MACSize = 32
+const MACSize = cloudkey.MACSize
 
-// Deterministic reports true: the same message always gives the same tag.
-func (k *MACKey) Deterministic() bool { return true }
+// macCalls are the two Transit calls of a MACKey.
+type macCalls base
 
-// Sign returns the HMAC-SHA256 tag of msg, without Vault's vault:vN: prefix.
-func (k *MACKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
-		return nil, err
-	}
-	data, err := k.write(ctx, "hmac", "hmac/"+k.opts.key+"/sha2-256", map[string]any{
-		"input": base64.StdEncoding.EncodeToString(msg), "key_version": k.version,
+// MAC calls the hmac endpoint and strips the vault:vN: prefix, which must
+// name the handle's version.
+func (c *macCalls) MAC(ctx context.Context, msg []byte) ([]byte, error) {
+	data, err := (*base)(c).write(ctx, "hmac", "hmac/"+c.opts.key+"/sha2-256", map[string]any{
+		"input": base64.StdEncoding.EncodeToString(msg), "key_version": c.version,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s, _ := data["hmac"].(string)
-	tag, err := decodeWire(s, k.version)
+	tag, err := decodeWire(s, c.version)
 	if err != nil {
-		return nil, fmt.Errorf("vault hmac of %s: %w", k.opts.key, err)
-	}
-	if len(tag) != MACSize {
-		return nil, fmt.Errorf("%w: vault hmac of %s: Vault returned a %d-byte tag, want %d", provider.ErrUnavailable, k.opts.key, len(tag), MACSize)
+		return nil, &provider.OpError{Backend: Scheme, Op: "hmac", Key: c.opts.key, Kind: provider.ErrUnavailable, Err: err}
 	}
 	return tag, nil
 }
 
-// Verify checks tag over msg with the verify endpoint. A tag that is not
-// MACSize bytes is invalid without a call.
-func (k *MACKey) Verify(ctx context.Context, msg, tag []byte) error {
-	if err := k.check(ctx); err != nil {
-		return err
-	}
-	if len(tag) != MACSize {
-		return fmt.Errorf("%w: HMAC-SHA256 tag is %d bytes, want %d", provider.ErrInvalidSignature, len(tag), MACSize)
-	}
-	data, err := k.write(ctx, "verify", "verify/"+k.opts.key+"/sha2-256", map[string]any{
-		"input": base64.StdEncoding.EncodeToString(msg), "hmac": encodeWire(k.version, tag),
+// VerifyMAC calls the verify endpoint with the tag in Vault's form for the
+// handle's version.
+func (c *macCalls) VerifyMAC(ctx context.Context, msg, tag []byte) (bool, error) {
+	data, err := (*base)(c).write(ctx, "verify", "verify/"+c.opts.key+"/sha2-256", map[string]any{
+		"input": base64.StdEncoding.EncodeToString(msg), "hmac": encodeWire(c.version, tag),
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	valid, ok := data["valid"].(bool)
 	if !ok {
-		return fmt.Errorf("%w: vault verify of %s: the answer has no valid field", provider.ErrUnavailable, k.opts.key)
+		return false, provider.OpErrorf(Scheme, "verify", c.opts.key, provider.ErrUnavailable, "the answer has no valid field")
 	}
-	if !valid {
-		return fmt.Errorf("%w: vault verify of HMAC with %s version %d answered valid=false", provider.ErrInvalidSignature, k.opts.key, k.version)
-	}
-	return nil
-}
-
-// SignAppend appends the tag of msg to dst.
-func (k *MACKey) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
-	tag, err := k.Sign(ctx, msg)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, tag...), nil
+	return valid, nil
 }

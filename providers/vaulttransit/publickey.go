@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -35,17 +36,17 @@ type keyDesc struct {
 func readKey(ctx context.Context, c *api.Client, o *options) (*keyDesc, error) {
 	s, err := c.Logical().ReadWithContext(ctx, o.mount+"/keys/"+o.key)
 	if err != nil {
-		return nil, vaultError("read of keys", o.key, err)
+		return nil, opError("read keys", o.key, err)
 	}
 	if s == nil || s.Data == nil {
-		return nil, fmt.Errorf("%w: vault has no Transit key %s at %s/keys/%s%s", provider.ErrKeyNotFound, o.key, o.mount, o.key, hint(provider.ErrKeyNotFound))
+		return nil, &provider.OpError{Backend: Scheme, Op: "read keys", Key: o.key, Kind: provider.ErrKeyNotFound, Err: fmt.Errorf("no Transit key at %s/keys/%s", o.mount, o.key), Remedy: remedy(provider.ErrKeyNotFound)}
 	}
 	d := &keyDesc{}
 	d.typ, _ = s.Data["type"].(string)
 	d.latest = number(s.Data["latest_version"])
 	d.versions, _ = s.Data["keys"].(map[string]any)
 	if d.typ == "" || d.latest < 1 || d.versions == nil {
-		return nil, fmt.Errorf("%w: vault's description of key %s lacks type, latest_version or keys", provider.ErrUnavailable, o.key)
+		return nil, provider.OpErrorf(Scheme, "read keys", o.key, provider.ErrUnavailable, "the answer lacks type, latest_version or keys")
 	}
 	return d, nil
 }
@@ -102,10 +103,7 @@ func (k *SignatureKey) Public() crypto.PublicKey { return k.pub.Current().key }
 
 // PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block.
 func (k *SignatureKey) PublicKeyPEM() ([]byte, error) {
-	if k.closed.Load() {
-		return nil, fmt.Errorf("%w: vault key %s", provider.ErrClosed, k.opts.key)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.pub.Current().der}), nil
+	return cloudkey.PublicKeyPEM(k.Handle, k.pub.Current().der)
 }
 
 func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
@@ -115,11 +113,11 @@ func (k *SignatureKey) publicKey(ctx context.Context) (*publicKey, error) {
 			return nil, err
 		}
 		if d.typ != k.kt.vault {
-			return nil, fmt.Errorf("%w: vault key %s is now of type %s, not %s; reopen it", provider.ErrUnsupported, k.opts.key, d.typ, k.kt.vault)
+			return nil, &provider.OpError{Backend: Scheme, Op: "read keys", Key: k.opts.key, Kind: provider.ErrUnsupported, Err: fmt.Errorf("the key is now of type %s, not %s", d.typ, k.kt.vault), Remedy: "reopen it"}
 		}
 		p, err := publicKeyOf(d, k.opts, k.kt, k.version)
 		if err == nil && !bytes.Equal(p.der, k.der) {
-			return nil, fmt.Errorf("%w: vault key %s version %d has another public key than when it was opened (was the key deleted and created again?); reopen it", provider.ErrUnsupported, k.opts.key, k.version)
+			return nil, &provider.OpError{Backend: Scheme, Op: "read keys", Key: k.opts.key, Kind: provider.ErrUnsupported, Err: fmt.Errorf("version %d has another public key than when it was opened (was the key deleted and created again?)", k.version), Remedy: "reopen it"}
 		}
 		return p, err
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey"
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
@@ -17,6 +18,7 @@ import (
 // locally with the cached public key, or calls the verify endpoint with
 // verify=remote. It is safe for concurrent use.
 type SignatureKey struct {
+	cloudkey.Handle
 	base
 	pub pubcache.Cache[publicKey]
 	der []byte // the SubjectPublicKeyInfo when opened
@@ -43,7 +45,7 @@ func (k *SignatureKey) Deterministic() bool {
 // signature is ASN.1 DER and an RSA-PSS salt is as long as the hash
 // (salt_length=hash). Ed25519 sends the message.
 func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return nil, err
 	}
 	if k.kt.hash == 0 {
@@ -57,7 +59,7 @@ func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 // salt as long as the hash, and for PKCS #1 v1.5 it must not be. For
 // Ed25519 opts.HashFunc() must be zero and digest is the message.
 func (k *SignatureKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return nil, err
 	}
 	if err := stdverify.CheckSignerOpts(k.kt.alg, digest, opts); err != nil {
@@ -97,10 +99,10 @@ func (k *SignatureKey) sign(ctx context.Context, input []byte, prehashed bool) (
 	s, _ := data["signature"].(string)
 	sig, err := decodeWire(s, k.version)
 	if err != nil {
-		return nil, fmt.Errorf("vault sign of %s: %w", k.opts.key, err)
+		return nil, &provider.OpError{Backend: Scheme, Op: "sign", Key: k.opts.key, Kind: provider.ErrUnavailable, Err: err}
 	}
 	if n := len(sig); n == 0 || n > k.kt.sigSize || !k.isECDSA() && n != k.kt.sigSize {
-		return nil, fmt.Errorf("%w: vault sign of %s: Vault returned a %d-byte %s signature", provider.ErrUnavailable, k.opts.key, n, k.kt.alg)
+		return nil, provider.OpErrorf(Scheme, "sign", k.opts.key, provider.ErrUnavailable, "Vault returned a %d-byte %s signature", n, k.kt.alg)
 	}
 	return sig, nil
 }
@@ -116,13 +118,13 @@ func (k *SignatureKey) isECDSA() bool {
 // not strict DER, is invalid without any call. An error that is not
 // ErrInvalidSignature means the check could not be made.
 func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
-	if err := k.check(ctx); err != nil {
+	if err := k.Check(ctx); err != nil {
 		return err
 	}
 	if err := k.checkSize(sig); err != nil {
 		return err
 	}
-	if k.opts.remoteVerify {
+	if k.opts.RemoteVerify {
 		return k.verifyRemote(ctx, msg, sig)
 	}
 	pub, err := k.publicKey(ctx)
@@ -167,10 +169,10 @@ func (k *SignatureKey) verifyRemote(ctx context.Context, msg, sig []byte) error 
 	}
 	valid, ok := data["valid"].(bool)
 	if !ok {
-		return fmt.Errorf("%w: vault verify of %s: the answer has no valid field", provider.ErrUnavailable, k.opts.key)
+		return provider.OpErrorf(Scheme, "verify", k.opts.key, provider.ErrUnavailable, "the answer has no valid field")
 	}
 	if !valid {
-		return fmt.Errorf("%w: vault verify of %s version %d answered valid=false", provider.ErrInvalidSignature, k.opts.key, k.version)
+		return provider.OpErrorf(Scheme, "verify", k.opts.key, provider.ErrInvalidSignature, "Vault answered valid=false for version %d", k.version)
 	}
 	return nil
 }

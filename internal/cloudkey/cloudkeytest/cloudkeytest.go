@@ -1,0 +1,30 @@
+// Package cloudkeytest checks, for the tests of the cloud backends, that an
+// error is the *provider.OpError of its backend with the message shape
+// every backend shares.
+package cloudkeytest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// CheckOpError fails t unless err's message starts with prefix and ends
+// with suffix, err holds a *provider.OpError of backend, and a native error
+// of type N is reachable with errors.As exactly when native is true.
+func CheckOpError[N error](t testing.TB, err error, backend, prefix, suffix string, native bool) {
+	t.Helper()
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.HasSuffix(err.Error(), suffix) {
+		t.Fatalf("error:\n%v\nwant it to start with %q and end with %q", err, prefix, suffix)
+	}
+	var oe *provider.OpError
+	if !errors.As(err, &oe) || oe.Backend != backend {
+		t.Errorf("no *provider.OpError of %s in %v", backend, err)
+	}
+	var n N
+	if got := errors.As(err, &n); got != native {
+		t.Errorf("native %T reachable = %v, want %v", n, got, native)
+	}
+}

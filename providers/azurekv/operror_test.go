@@ -1,0 +1,45 @@
+package azurekv_test
+
+import (
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/tinywindow/tinywindow/internal/cloudkey/cloudkeytest"
+	"github.com/tinywindow/tinywindow/providers/azurekv"
+)
+
+// TestOpErrorShape pins the message of a failed Key Vault call: backend,
+// operation and key identifier first, then the kind, the HTTP status and
+// the remedy; errors.As reaches the *provider.OpError and the
+// *azcore.ResponseError.
+func TestOpErrorShape(t *testing.T) {
+	v := startVault()
+	defer v.Close()
+	ctx := t.Context()
+	k, err := azurekv.OpenWithOptions(ctx, v.uri("p256"), v.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	id := k.Info().Version
+	for _, tc := range []struct {
+		name           string
+		fault          *fault
+		call           func() error
+		prefix, suffix string
+		native         bool // an *azcore.ResponseError is reachable
+	}{
+		{"sign refused", &fault{op: "sign", status: 403, code: "Forbidden"}, func() error { _, err := k.Sign(ctx, []byte("m")); return err },
+			"azurekv Sign " + v.srv.URL + "/keys/p256/" + id + ": permission denied: HTTP 403 Forbidden: ", "", true},
+		{"missing key", nil, func() error { _, err := azurekv.OpenWithOptions(ctx, v.uri("no-such-key"), v.options()); return err },
+			"azurekv GetKey " + v.srv.URL + "/keys/no-such-key: key not found: HTTP 404 KeyNotFound: ", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fault != nil {
+				v.inject(*tc.fault)
+			}
+			cloudkeytest.CheckOpError[*azcore.ResponseError](t, tc.call(), "azurekv", tc.prefix, tc.suffix, tc.native)
+		})
+	}
+}
