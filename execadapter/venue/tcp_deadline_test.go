@@ -13,8 +13,9 @@ import (
 	"github.com/tinywindow/tinywindow/providers/hmac"
 )
 
-// TestTCPExpiredDeadlineNotSent submits orders whose contexts have ended
-// before they could be written: each fails NotSent with a timeout, never
+// TestTCPExpiredDeadlineNotSent submits orders whose contexts end before
+// they could be written (ended already, or ending while another order holds
+// the turn to write): each fails NotSent with a timeout, never
 // reaches the venue, and costs nothing to the orders around it (the
 // connection stays up; the order after each one is accepted).
 func TestTCPExpiredDeadlineNotSent(t *testing.T) {
@@ -40,17 +41,33 @@ func TestTCPExpiredDeadlineNotSent(t *testing.T) {
 	tests := []struct {
 		name string
 		ctx  context.Context
+		hold bool // another order holds the turn to write
 		want error
 	}{
-		{"deadline passed", expired, context.DeadlineExceeded},
-		{"cancelled", cancelled, context.Canceled},
+		{"deadline passed", expired, false, context.DeadlineExceeded},
+		{"cancelled", cancelled, false, context.Canceled},
+		{"deadline passes waiting for the turn to write", nil, true, context.DeadlineExceeded},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			ctx := tt.ctx
+			var turn chan struct{}
+			if tt.hold {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
+				defer cancel()
+				c.mu.Lock()
+				turn = c.cur.turn
+				c.mu.Unlock()
+				turn <- struct{}{}
+			}
 			id := fmt.Sprintf("expired-%d", i)
-			_, err := c.Submit(tt.ctx, signed(t, key, id, time.Now()), []byte(id))
+			_, err := c.Submit(ctx, signed(t, key, id, time.Now()), []byte(id))
 			if DeliveryOf(err) != NotSent || !errors.Is(err, ErrTimeout) || !errors.Is(err, tt.want) {
 				t.Fatalf("got %v; want a timeout, not sent, matching %v", err, tt.want)
+			}
+			if tt.hold {
+				<-turn
 			}
 			next := fmt.Sprintf("after-%d", i)
 			if ack, err := c.Submit(context.Background(), signed(t, key, next, time.Now()), []byte(next)); err != nil || ack.VenueOrderID != 9 {
@@ -73,8 +90,7 @@ func TestTCPExpiredDeadlineNotSent(t *testing.T) {
 // TestTCPDeadlineDuringBlockedWrite has a venue stop reading, so that the
 // client's writes block. Orders with a short deadline are sent one after
 // another until one's deadline passes in the middle of its frame: it fails
-// Unknown, and the client finishes its frame in the background; the next
-// short order, which cannot get its turn to write, fails NotSent; an order
+// Unknown, and the client finishes its frame in the background; an order
 // with no deadline waits for its turn. When the venue reads again, the
 // connection is still the first one: the frame cut by its caller's deadline
 // arrives whole, the waiting order is accepted, every Unknown order's ack
@@ -137,11 +153,6 @@ func TestTCPDeadlineDuringBlockedWrite(t *testing.T) {
 			t.Fatalf("%s: %v", id, err)
 		}
 	}
-	// The cut frame's rest holds the turn until the venue reads.
-	if err := submit("turn", 5*time.Millisecond); DeliveryOf(err) != NotSent || !errors.Is(err, ErrTimeout) {
-		t.Fatalf("an order that could not get its turn to write: %v; want a timeout, not sent", err)
-	}
-	notSent = append(notSent, "turn")
 	waiting := make(chan error, 1)
 	go func() { waiting <- submit("waiting", 0) }()
 	close(resume)
