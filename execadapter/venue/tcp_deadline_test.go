@@ -186,6 +186,7 @@ func TestTCPDeadlineDuringBlockedWrite(t *testing.T) {
 // fail Unknown, the one blocked in its write too unless none of its frame
 // was written) and the client reconnects; orders that had not been written
 // go to the next connection, whose venue answers them. Every order ends.
+// The test's write timeout is short, so that it runs quickly.
 func TestTCPWriteTimeoutDropsDeadVenue(t *testing.T) {
 	done := make(chan struct{})
 	defer close(done)
@@ -234,8 +235,11 @@ func TestTCPWriteTimeoutDropsDeadVenue(t *testing.T) {
 			t.Errorf("%v; want accepted, or unknown for the connection lost", err)
 		}
 	}
-	if writeTimeouts == 0 || accepted == 0 || c.Reconnects() != 1 {
-		t.Fatalf("%d accepted, %d unknown (%d for the write timeout), reconnects %d; want some accepted, some lost to the write timeout, 1 reconnection", accepted, unknown, writeTimeouts, c.Reconnects())
+	// The venue of the next connection reads, but a starved CPU can keep
+	// it from reading for the write timeout too: then the client
+	// reconnects again.
+	if writeTimeouts == 0 || accepted == 0 || c.Reconnects() == 0 {
+		t.Fatalf("%d accepted, %d unknown (%d for the write timeout), reconnects %d; want some accepted, some lost to the write timeout, a reconnection", accepted, unknown, writeTimeouts, c.Reconnects())
 	}
 	t.Logf("%d accepted, %d unknown (%d for the write timeout)", accepted, unknown, writeTimeouts)
 }
