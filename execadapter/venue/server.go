@@ -34,10 +34,11 @@ type ServerOptions struct {
 	// counted (Refused).
 	MaxConns int
 	// IdleTimeout closes a connection on which no whole frame has arrived
-	// IdleTimeout after the server began reading it, or waiting for it
-	// (default DefaultIdleTimeout), and counts it (IdleClosed): a client
-	// that connects and goes silent, or stops in the middle of a frame,
-	// does not hold a connection longer. Acks owed are sent first.
+	// IdleTimeout after the server began reading it, or waiting for it (at
+	// most 3/2 of it; default DefaultIdleTimeout), and counts it
+	// (IdleClosed): a client that connects and goes silent, or stops in the
+	// middle of a frame, does not hold a connection longer. Acks owed are
+	// sent first.
 	IdleTimeout time.Duration
 }
 
@@ -171,8 +172,13 @@ func (s *Server) serve(c net.Conn) {
 	fr := NewFrameReader(c)
 	var out []byte
 	ctx := context.Background()
+	var idle lazyDeadline
+	var rdl time.Time
 	for {
-		c.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
+		if dl := idle.next(time.Now(), s.opts.IdleTimeout); !dl.Equal(rdl) {
+			c.SetReadDeadline(dl)
+			rdl = dl
+		}
 		typ, body, err := fr.Next()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			s.idleClosed.Add(1)

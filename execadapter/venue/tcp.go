@@ -19,9 +19,9 @@ type TCPOptions struct {
 	MinBackoff, MaxBackoff time.Duration
 	// WriteTimeout bounds how long the write of one frame may block (the
 	// venue not reading) before the venue is taken for dead and the
-	// connection is dropped: a write still blocked between WriteTimeout/2
-	// and WriteTimeout after it began (default 10s). A caller's own deadline
-	// never drops the connection.
+	// connection is dropped: a write still blocked WriteTimeout after it
+	// began (at most 3/2 of it; default 10s). A caller's own deadline never
+	// drops the connection.
 	WriteTimeout time.Duration
 }
 

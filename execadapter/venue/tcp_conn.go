@@ -9,17 +9,17 @@ import (
 
 // tcpConn is one connection and the state of writing and reading it.
 type tcpConn struct {
-	conn  net.Conn
-	gen   uint64
-	turn  chan struct{} // the write turn: held (full) by the order writing (capacity 1)
-	wdl   time.Time     // the write deadline set; guarded by the turn
-	wconn bool          // wdl is the connection's write timeout, not a caller's deadline
-	fb    frameBuffer   // used by the reader of the moment only
-	rdl   time.Time     // the read deadline set; the reader of the moment's
-	role  readRole      // guarded by TCP.mu
-	wake  chan struct{} // the watcher is to read (capacity 1)
-	dead  chan struct{} // closed when the connection is dropped or closed
-	idle  *time.Timer   // gives the reading to the watcher after idleGrace
+	conn     net.Conn
+	gen      uint64
+	turn     chan struct{} // the write turn: held (full) by the order writing (capacity 1)
+	wdl      time.Time     // the write deadline set; guarded by the turn
+	wtimeout lazyDeadline  // the write timeout; guarded by the turn
+	fb       frameBuffer   // used by the reader of the moment only
+	rdl      time.Time     // the read deadline set; the reader of the moment's
+	role     readRole      // guarded by TCP.mu
+	wake     chan struct{} // the watcher is to read (capacity 1)
+	dead     chan struct{} // closed when the connection is dropped or closed
+	idle     *time.Timer   // gives the reading to the watcher after idleGrace
 }
 
 func (t *TCP) dial(ctx context.Context) (net.Conn, error) {

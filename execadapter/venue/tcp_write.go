@@ -77,16 +77,11 @@ func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reade
 }
 
 // armWrite sets the write deadline of a write about to start on tc: the
-// caller's deadline dl (if hasDL), or else the connection's, which is
-// between timeout/2 and timeout from now (it is moved only when less than
-// timeout/2 is left, which spares most writes the cost of setting it). It
-// reports whether it set the caller's. The turn is held.
+// caller's deadline dl (if hasDL) or the connection's write timeout
+// (between timeout and 3/2 of it from now, see lazyDeadline), whichever
+// comes first. It reports whether it set the caller's. The turn is held.
 func (tc *tcpConn) armWrite(dl time.Time, hasDL bool, timeout time.Duration) bool {
-	now := time.Now()
-	next := tc.wdl
-	if !tc.wconn || next.Sub(now) < timeout/2 {
-		next = now.Add(timeout)
-	}
+	next := tc.wtimeout.next(time.Now(), timeout)
 	callers := hasDL && dl.Before(next)
 	if callers {
 		next = dl
@@ -95,7 +90,6 @@ func (tc *tcpConn) armWrite(dl time.Time, hasDL bool, timeout time.Duration) boo
 		tc.conn.SetWriteDeadline(next)
 		tc.wdl = next
 	}
-	tc.wconn = !callers
 	return callers
 }
 
