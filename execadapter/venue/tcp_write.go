@@ -38,6 +38,13 @@ func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reade
 			return false, true, nil
 		}
 	}
+	select {
+	case <-tc.dead: // dropped meanwhile
+		<-tc.turn
+		t.forget(key, c)
+		return false, true, nil
+	default:
+	}
 	if err := ctx.Err(); err != nil {
 		<-tc.turn
 		t.abandon(tc, key, c, reader)

@@ -12,7 +12,7 @@ timeout="${LOAD_TIMEOUT:-4m}"
 mod=github.com/tinywindow/tinywindow
 # Package, then the tests (a -run pattern) that exercise concurrency.
 suites=(
-	"$mod/execadapter/venue" '^(TestTCP(MixedLoad|ManyInFlight|OwnAckCancelled|TimeoutThenReconnect|ExpiredDeadlineNotSent|DeadlineDuringBlockedWrite|WriteTimeoutDropsDeadVenue)|TestServer(ConnectionCap|IdleTimeout))$'
+	"$mod/execadapter/venue" '^(TestTCP(MixedLoad|OwnAckCancelled|TimeoutThenReconnect|ExpiredDeadlineNotSent|DeadlineDuringBlockedWrite|WriteTimeoutDropsDeadVenue)|TestServer(ConnectionCap|IdleTimeout))$'
 	"$mod/execadapter" '^(TestSendOrderVenueAnswers|TestSendOrderSignedAck)$'
 	"$mod/execadapter/audit" '^(TestBackPressureKeepsEveryRecord|TestBackPressureDoesNotWaitForFsync|TestCheckpointsCoverOnlySyncedRecords|TestSlowSignerDoesNotBlockAppend)$'
 	"$mod/providers/remote" '^(TestKilledMidLoad|TestWithTimeout)$'
