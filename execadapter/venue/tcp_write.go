@@ -66,9 +66,10 @@ func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reade
 		t.abandon(tc, key, c, reader)
 		return false, false, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: writing to %s: %w", ErrTimeout, t.addr, context.DeadlineExceeded)}
 	case callers && errors.Is(err, os.ErrDeadlineExceeded):
+		size := len(*bp)
 		go t.finish(tc, bp, n) // keeps the turn
 		t.abandon(tc, key, c, reader)
-		return false, false, &DeliveryError{Delivery: Unknown, Err: fmt.Errorf("%w: writing to %s: %w (%d of %d bytes written; the rest follows)", ErrTimeout, t.addr, context.DeadlineExceeded, n, len(*bp))}
+		return false, false, &DeliveryError{Delivery: Unknown, Err: fmt.Errorf("%w: writing to %s: %w (%d of %d bytes written; the rest follows)", ErrTimeout, t.addr, context.DeadlineExceeded, n, size)}
 	}
 	// The venue did not take the frame within the write timeout, or the
 	// connection failed.
