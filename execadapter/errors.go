@@ -27,7 +27,8 @@ var (
 	// not verify); the cause matches venue.ErrProtocol. The answer does not
 	// say what the venue did, so Delivery is Unknown.
 	ErrVenueProtocol = errors.New("venue protocol violation")
-	// ErrTimeout: ctx ended before the venue's ack came.
+	// ErrTimeout: ctx ended before the venue's ack came (Delivery Unknown),
+	// or before the order was written to the venue (NotSent).
 	ErrTimeout = errors.New("timed out waiting for the venue")
 	// ErrVenueRejected: the venue answered with a rejection (Error.Reason).
 	ErrVenueRejected = errors.New("rejected by the venue")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/order"
@@ -102,6 +103,14 @@ func TestSendOrderVenueAnswers(t *testing.T) {
 		{"accepted with a reason", answer(Ack{Status: venue.Accepted, VenueOrderID: 1, Reason: venue.ReasonStale}, nil), ErrVenueProtocol, venue.Unknown, false},
 		{"a bare error", answer(Ack{}, errors.New("connection reset")), ErrVenueUnreachable, venue.Unknown, false},
 		{"not sent", answer(Ack{}, &venue.DeliveryError{Delivery: venue.NotSent, Err: venue.ErrUnreachable}), ErrVenueUnreachable, venue.NotSent, true},
+		{"TCP venue, deadline passed before the write", func(t *testing.T, f *fixture) (venue.Venue, provider.Verifier) {
+			tcp := f.tcpVenue(t, venue.ServerOptions{})
+			return venueFunc(func(ctx context.Context, env, id []byte) (Ack, error) {
+				ctx, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+				defer cancel()
+				return tcp.Submit(ctx, env, id)
+			}), nil
+		}, ErrTimeout, venue.NotSent, true},
 		{"TCP venue answering garbage", func(t *testing.T, f *fixture) (venue.Venue, provider.Verifier) {
 			return f.dial(t, garbageVenue(t)), nil
 		}, ErrVenueProtocol, venue.Unknown, false},

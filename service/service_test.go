@@ -67,7 +67,12 @@ func (e *env) open(t testing.TB, key string, extra ...string) provider.Key {
 	for _, x := range extra {
 		u += "&" + x
 	}
-	k, err := provider.Open(context.Background(), u)
+	// The open gets a deadline of its own: a short timeout= in the URI is
+	// meant for the calls under test, and would otherwise bound the first
+	// connection's handshake too, which a loaded machine can make slower.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	k, err := provider.Open(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}

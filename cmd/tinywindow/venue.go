@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
@@ -25,7 +24,9 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	fs.SetOutput(e.stderr)
 	listen := fs.String("listen", "", "HOST:PORT to listen on, such as 127.0.0.1:9400 (port 0 picks one)")
 	verifier := fs.String("verifier", "", "key URI of the verifier for the orders' signatures (default $"+config.SignerEnv+")")
-	maxSkew := fs.Duration("max-skew", 5*time.Second, "largest difference between an order's timestamp and the venue's clock")
+	maxSkew := fs.Duration("max-skew", venue.DefaultMaxSkew, "largest difference between an order's timestamp and the venue's clock; positive and under half the duplicate window ("+venue.DefaultDedupWindow.String()+")")
+	maxConns := fs.Int("max-conns", venue.DefaultMaxConns, "connections served at once; one beyond is closed at once")
+	idleTimeout := fs.Duration("idle-timeout", venue.DefaultIdleTimeout, "close a connection on which no whole frame arrives for this long")
 	stateDir := fs.String("state", "", "directory keeping the duplicate window across restarts and crashes (default: memory only)")
 	ackSigner := fs.String("signer", "", "key URI of the venue's own key, which signs every ack (default: acks unsigned)")
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +41,15 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	if _, _, err := net.SplitHostPort(*listen); err != nil {
 		return e.errorf("venue: --listen %q: %v; write HOST:PORT", *listen, err)
 	}
+	if err := venue.CheckMaxSkew(*maxSkew, venue.DefaultDedupWindow); err != nil {
+		return e.errorf("venue: --max-skew: %v; pick one under %v", err, venue.DefaultDedupWindow/2)
+	}
+	if *maxConns < 1 {
+		return e.errorf("venue: --max-conns %d: must be at least 1", *maxConns)
+	}
+	if *idleTimeout <= 0 {
+		return e.errorf("venue: --idle-timeout %v: must be positive", *idleTimeout)
+	}
 	uri := signerURI(*verifier, "")
 	if uri == "" {
 		return e.errorf("venue: --verifier URI is required (the key the orders are signed with)")
@@ -53,7 +63,7 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("venue: %v", err)
 	}
-	opts := venue.ServerOptions{StateDir: *stateDir}
+	opts := venue.ServerOptions{StateDir: *stateDir, MaxConns: *maxConns, IdleTimeout: *idleTimeout}
 	signedBy := ""
 	if *ackSigner != "" {
 		s, err := provider.Open(ctx, *ackSigner)
@@ -97,6 +107,7 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	case <-ctx.Done():
 		srv.Close()
 		<-done
+		fmt.Fprintf(e.stdout, "venue stopped: %d connections refused beyond --max-conns %d, %d closed idle\n", srv.Refused(), *maxConns, srv.IdleClosed())
 		return exitOK
 	case err := <-done:
 		srv.Close()

@@ -24,7 +24,9 @@ func TestVenueServesDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("venue printed nothing: %v", err)
 	}
-	go io.Copy(io.Discard, pr)
+	var last strings.Builder
+	copied := make(chan struct{})
+	go func() { io.Copy(&last, pr); close(copied) }()
 	addr := regexp.MustCompile(`127\.0\.0\.1:\d+`).FindString(line)
 	if addr == "" {
 		t.Fatalf("no address in %q", line)
@@ -41,8 +43,12 @@ func TestVenueServesDemo(t *testing.T) {
 	cancel()
 	select {
 	case code := <-done:
+		<-copied
 		if code != exitOK {
 			t.Fatalf("venue exit %d: %s", code, stderr.String())
+		}
+		if !strings.Contains(last.String(), "0 connections refused beyond --max-conns 1024, 0 closed idle") {
+			t.Fatalf("venue's last words: %q; want its connection counters", last.String())
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("venue did not stop")
@@ -58,6 +64,12 @@ func TestVenueBadFlags(t *testing.T) {
 		{[]string{"venue", "--listen", "nonsense", "--verifier", "hmac:seed=42"}, "HOST:PORT"},
 		{[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=x"}, "seed"},
 		{[]string{"venue", "--listen", "256.0.0.1:0", "--verifier", "hmac:seed=42"}, "venue"},
+		{[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42", "--max-skew", "2h"}, "--max-skew"},
+		{[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42", "--max-skew", "-5s"}, "--max-skew"},
+		{[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42", "--max-skew", "5m"}, "--max-skew"},
+		{[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42", "--max-skew", "0s"}, "--max-skew"},
+		{[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42", "--max-conns", "0"}, "--max-conns"},
+		{[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42", "--idle-timeout", "-1s"}, "--idle-timeout"},
 	}
 	t.Setenv("TINYWINDOW_SIGNER", "")
 	for _, tc := range tests {

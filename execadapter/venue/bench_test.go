@@ -35,7 +35,7 @@ func BenchmarkServer(b *testing.B) {
 				case "signed":
 					opts.Signer = hmac.NewFromSeed(9)
 				}
-				sim, _ := NewSim(SimOptions{Keys: keys, MaxSkew: time.Hour})
+				sim, _ := NewSim(SimOptions{Keys: keys, MaxSkew: time.Hour, DedupWindow: 3 * time.Hour})
 				ln, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
 					b.Fatal(err)
@@ -109,7 +109,7 @@ func BenchmarkTCPPaired(b *testing.B) {
 			if signedAcks {
 				opts.Signer = hmac.NewFromSeed(9)
 			}
-			sim, _ := NewSim(SimOptions{Keys: keys, MaxSkew: time.Hour})
+			sim, _ := NewSim(SimOptions{Keys: keys, MaxSkew: time.Hour, DedupWindow: 3 * time.Hour})
 			sim.Prefault()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {

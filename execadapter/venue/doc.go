@@ -12,7 +12,12 @@
 // with a venue order ID; and TCP, a client for a Sim served over TCP by
 // Server, with length-prefixed frames, many orders in flight, reconnection
 // with backoff, and orders whose ack never came reported as Unknown rather
-// than resent.
+// than resent. A caller's deadline ends only its own order on a TCP venue:
+// an order not yet written is NotSent, one cut mid-write Unknown, and the
+// connection stays up for everyone else.
+//
+// A Server serves at most ServerOptions.MaxConns connections at once and
+// closes idle ones (ServerOptions.IdleTimeout), counting both.
 //
 // A Server can keep the duplicate window on disk (ServerOptions.StateDir),
 // durable before each ack, so that a restarted venue still rejects every

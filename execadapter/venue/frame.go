@@ -80,6 +80,16 @@ func ParseAck(body []byte) (Ack, []byte, error) {
 	return a, body[ackFixed:], nil
 }
 
+// frameLength returns the length field at the start of b, or an error
+// matching ErrProtocol when it is 0 or over MaxFrame.
+func frameLength(b []byte) (int, error) {
+	n := binary.BigEndian.Uint32(b)
+	if n == 0 || n > MaxFrame {
+		return 0, fmt.Errorf("%w: frame length %d is outside 1 to %d", ErrProtocol, n, MaxFrame)
+	}
+	return int(n), nil
+}
+
 // FrameReader reads frames into one buffer it reuses; a frame is valid until
 // the next call.
 type FrameReader struct {
@@ -115,12 +125,12 @@ func (f *FrameReader) Next() (byte, []byte, error) {
 		}
 		return 0, nil, err
 	}
-	n := binary.BigEndian.Uint32(lb)
-	if n == 0 || n > MaxFrame {
-		return 0, nil, fmt.Errorf("%w: frame length %d is outside 1 to %d", ErrProtocol, n, MaxFrame)
+	n, err := frameLength(lb)
+	if err != nil {
+		return 0, nil, err
 	}
-	if cap(f.buf) < int(n) {
-		f.buf = make([]byte, 0, max(int(n), 2*cap(f.buf)))
+	if cap(f.buf) < n {
+		f.buf = make([]byte, 0, max(n, 2*cap(f.buf)))
 	}
 	b := f.buf[:n]
 	if got, err := io.ReadFull(f.r, b); err != nil {
@@ -130,4 +140,62 @@ func (f *FrameReader) Next() (byte, []byte, error) {
 		return 0, nil, err
 	}
 	return b[0], b[1:], nil
+}
+
+// frameBuffer reads frames into one buffer it reuses, like FrameReader,
+// except that a read that fails (a read deadline that passed) loses nothing:
+// the bytes read so far stay for the next call, so that goroutines can take
+// turns reading one connection. A frame is valid until the next call.
+type frameBuffer struct {
+	buf  []byte
+	r, w int // buf[r:w] is read and not yet returned
+}
+
+// next returns the next frame's type and body, with FrameReader.Next's
+// errors, or the reader's own error (such as os.ErrDeadlineExceeded), after
+// which it may be called again.
+func (f *frameBuffer) next(rd io.Reader) (byte, []byte, error) {
+	for {
+		need := 4
+		if f.w-f.r >= 4 {
+			n, err := frameLength(f.buf[f.r:])
+			if err != nil {
+				return 0, nil, err
+			}
+			need = 4 + n
+			if f.w-f.r >= need {
+				fr := f.buf[f.r+4 : f.r+need]
+				f.r += need
+				return fr[0], fr[1:], nil
+			}
+		}
+		if f.r == f.w {
+			f.r, f.w = 0, 0
+		}
+		if len(f.buf)-f.r < need {
+			if f.r > 0 {
+				f.w = copy(f.buf, f.buf[f.r:f.w])
+				f.r = 0
+			}
+			if len(f.buf) < need {
+				nb := make([]byte, min(max(need, 2*len(f.buf), 4096), 4+MaxFrame))
+				copy(nb, f.buf[:f.w])
+				f.buf = nb
+			}
+		}
+		m, err := rd.Read(f.buf[f.w:])
+		f.w += m
+		if m > 0 {
+			continue
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, io.EOF) && f.w == f.r:
+			return 0, nil, io.EOF
+		case errors.Is(err, io.EOF):
+			return 0, nil, fmt.Errorf("%w (%d bytes of a frame)", ErrTruncatedFrame, f.w-f.r)
+		default:
+			return 0, nil, err
+		}
+	}
 }

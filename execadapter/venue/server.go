@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -32,7 +35,24 @@ type ServerOptions struct {
 	// venue's signature over the ack and the SHA-256 of the envelope it
 	// answers. Otherwise acks are unsigned (FrameAck).
 	Signer provider.Signer
+	// MaxConns caps the connections served at once (default
+	// DefaultMaxConns): one accepted beyond it is closed at once and
+	// counted (Refused).
+	MaxConns int
+	// IdleTimeout closes a connection on which no whole frame has arrived
+	// IdleTimeout after the server began reading it, or waiting for it (at
+	// most 3/2 of it; default DefaultIdleTimeout), and counts it
+	// (IdleClosed): a client that connects and goes silent, or stops in the
+	// middle of a frame, does not hold a connection longer. Acks owed are
+	// sent first.
+	IdleTimeout time.Duration
 }
+
+// The defaults of ServerOptions.
+const (
+	DefaultMaxConns    = 1024
+	DefaultIdleTimeout = 5 * time.Minute
+)
 
 // Server serves a Sim over TCP: it reads order frames from each connection,
 // processes them in order, and writes an ack frame for each. A connection
@@ -44,6 +64,9 @@ type Server struct {
 	opts     ServerOptions
 	state    *dedupLog
 	recovery Recovery
+
+	refused    atomic.Uint64
+	idleClosed atomic.Uint64
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -60,6 +83,15 @@ type Server struct {
 // opts.StateDir it loads the duplicate window from there; sim must be used
 // by this server only.
 func NewServer(ln net.Listener, sim *Sim, opts ServerOptions) (*Server, error) {
+	if opts.MaxConns < 0 || opts.IdleTimeout < 0 {
+		return nil, fmt.Errorf("%w: venue server: MaxConns %d and IdleTimeout %v must not be negative", provider.ErrInvalidConfig, opts.MaxConns, opts.IdleTimeout)
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = DefaultMaxConns
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
 	s := &Server{sim: sim, ln: ln, opts: opts, conns: map[net.Conn]struct{}{}}
 	if opts.Signer != nil {
 		if _, err := NewAckSigner(opts.Signer); err != nil {
@@ -83,6 +115,21 @@ func (s *Server) Recovery() Recovery { return s.recovery }
 // Addr returns the listening address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
+// Refused returns the number of connections closed at once for being
+// beyond ServerOptions.MaxConns.
+func (s *Server) Refused() uint64 { return s.refused.Load() }
+
+// IdleClosed returns the number of connections closed for
+// ServerOptions.IdleTimeout.
+func (s *Server) IdleClosed() uint64 { return s.idleClosed.Load() }
+
+// Conns returns the number of connections being served.
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 // Serve accepts connections until Close; it returns nil after Close.
 func (s *Server) Serve() error {
 	for {
@@ -98,6 +145,12 @@ func (s *Server) Serve() error {
 			s.mu.Unlock()
 			c.Close()
 			return nil
+		}
+		if len(s.conns) >= s.opts.MaxConns {
+			s.mu.Unlock()
+			c.Close()
+			s.refused.Add(1)
+			continue
 		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
@@ -130,8 +183,21 @@ func (s *Server) serve(c net.Conn) {
 	fr := NewFrameReader(c)
 	var out []byte
 	ctx := context.Background()
+	var idle lazyDeadline
+	var rdl time.Time
 	for {
+		if dl := idle.next(time.Now(), s.opts.IdleTimeout); !dl.Equal(rdl) {
+			c.SetReadDeadline(dl)
+			rdl = dl
+		}
 		typ, body, err := fr.Next()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.idleClosed.Add(1)
+			if ferr := s.flush(c, out); ferr != nil {
+				fail(ferr)
+			}
+			return
+		}
 		if err == nil && typ != FrameOrder {
 			err = fmt.Errorf("%w: frame type %d from the client; want an order (%d)", ErrProtocol, typ, FrameOrder)
 		}

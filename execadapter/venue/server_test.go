@@ -544,7 +544,7 @@ func TestVenueHelperProcess(t *testing.T) {
 		t.Skip("the venue process of TestStateSurvivesSIGKILL")
 	}
 	keys, _ := provider.NewKeyring(hmac.NewFromSeed(42))
-	sim, _ := NewSim(SimOptions{Keys: keys, MaxSkew: time.Hour})
+	sim, _ := NewSim(SimOptions{Keys: keys, MaxSkew: time.Hour, DedupWindow: 3 * time.Hour})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

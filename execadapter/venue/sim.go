@@ -18,15 +18,35 @@ type SimOptions struct {
 	// Keys holds the verifiers of the keys orders are signed with. Required.
 	Keys *provider.Keyring
 	// MaxSkew is the largest difference between an order's timestamp and
-	// the venue's clock (default 5s).
+	// the venue's clock (default DefaultMaxSkew). It must be positive and
+	// less than half of DedupWindow (see CheckMaxSkew).
 	MaxSkew time.Duration
 	// DedupWindow and DedupCapacity bound how long and how many client order
-	// IDs the venue remembers to reject duplicates (default 10 minutes and
-	// 1<<20).
+	// IDs the venue remembers to reject duplicates (default
+	// DefaultDedupWindow and 1<<20).
 	DedupWindow   time.Duration
 	DedupCapacity int
 	// Now is the venue's clock (default time.Now).
 	Now func() time.Time
+}
+
+// The defaults of SimOptions.
+const (
+	DefaultMaxSkew     = 5 * time.Second
+	DefaultDedupWindow = 10 * time.Minute
+)
+
+// CheckMaxSkew returns an error unless maxSkew is positive and less than
+// half of window, the duplicate window: only then is every order the venue
+// accepted either remembered or stale for good. An order stamped t is
+// accepted at the earliest at t-maxSkew, remembered until window after its
+// acceptance, and no longer stale until t+maxSkew; with 2*maxSkew >= window
+// it could be accepted a second time once the window forgot it.
+func CheckMaxSkew(maxSkew, window time.Duration) error {
+	if maxSkew <= 0 || maxSkew >= window-maxSkew { // 2*maxSkew >= window, without overflow
+		return fmt.Errorf("max skew %v is not between 0 and half the duplicate window %v (exclusive): a replay of an accepted order could be accepted again once the window forgot it", maxSkew, window)
+	}
+	return nil
 }
 
 // Sim is an in-process simulated venue: it verifies each order's signature
@@ -50,11 +70,14 @@ func NewSim(opts SimOptions) (*Sim, error) {
 	if opts.Keys == nil {
 		return nil, fmt.Errorf("%w: simulated venue needs a keyring of verifiers", provider.ErrInvalidConfig)
 	}
-	if opts.MaxSkew <= 0 {
-		opts.MaxSkew = 5 * time.Second
+	if opts.MaxSkew == 0 {
+		opts.MaxSkew = DefaultMaxSkew
 	}
 	if opts.DedupWindow <= 0 {
-		opts.DedupWindow = 10 * time.Minute
+		opts.DedupWindow = DefaultDedupWindow
+	}
+	if err := CheckMaxSkew(opts.MaxSkew, opts.DedupWindow); err != nil {
+		return nil, fmt.Errorf("%w: simulated venue: %w", provider.ErrInvalidConfig, err)
 	}
 	if opts.DedupCapacity <= 0 {
 		opts.DedupCapacity = 1 << 20
