@@ -18,7 +18,8 @@ suites=(
 	"$mod/execadapter/venue" '^(TestTCP(MixedLoad|OwnAckCancelled|TimeoutThenReconnect|ExpiredDeadlineNotSent|DeadlineDuringBlockedWrite|WriteTimeoutDropsDeadVenue)|TestServer(ConnectionCap|IdleTimeout))$'
 	"$mod/execadapter" '^TestSendOrder(VenueAnswers|SignedAck)$/^TCP'
 	"$mod/execadapter/audit" '^(TestBackPressureDoesNotWaitForFsync|TestSlowSignerDoesNotBlockAppend)$'
-	"$mod/providers/remote" '^(TestKilledMidLoad|TestWithTimeout)$'
+	"$mod/providers/remote" '^TestWithTimeout$'
+	"$mod/providers/remote/integration" '^TestKilledMidLoad$'
 	"$mod/service" '^(TestShutdownDrains|TestDeadlines|TestDefaultTimeout|TestReloadKeepsCalls)$'
 )
 
