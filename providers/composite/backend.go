@@ -145,4 +145,3 @@ func openPublic(u *provider.URI, src string) (*Key, error) {
 	}
 	return NewVerifier(pub)
 }
-
