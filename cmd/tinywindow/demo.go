@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -33,8 +32,7 @@ func init() {
 }
 
 func runDemo(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "demo", "[--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--no-audit] [--json]")
 	orders := fs.Int("orders", 100000, "number of orders to send")
 	signer := fs.String("signer", "", "key URI of the signer (default $"+config.SignerEnv+", else "+defaultDemoSigner+")")
 	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
@@ -46,7 +44,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	fs.Var(&witnesses, "witness", "a C2SP tlog-witness that cosigns the audit checkpoints, as \"URL KEY\" (its verifier key); repeatable")
 	durability := fs.String("durability", "batch", "audit log durability: batch or always")
 	batchInterval := fs.Duration("batch-interval", 2*time.Millisecond, "group-commit period of batch durability: the loss window on a crash")
-	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
+	limits := fileString(fs, "limits", kindLimits, "YAML file of pre-trade limits (default: the demo's built-in limits)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	traceFile := fs.String("trace", "", "write an execution trace of the run to this file (go tool trace)")

@@ -31,6 +31,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -60,6 +61,9 @@ type command struct {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// flagSets, if not nil, gets every flag set a subcommand makes
+	// (newFlagSet), before it parses its arguments.
+	flagSets func(*flag.FlagSet)
 }
 
 func (e *env) errorf(format string, args ...any) int {
