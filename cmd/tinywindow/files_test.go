@@ -240,3 +240,67 @@ func runMeasured(t *testing.T, helper string, args []string) (code int, maxRSS i
 	}
 	return code, maxRSS << 10, errOut.String() // Linux counts KiB
 }
+
+// TestMessageFromNamedPipe: a message given as a named pipe is read once a
+// writer has opened it, to the writer's end: the pipe is opened without
+// blocking and then waited on, not read as empty before the writer comes.
+func TestMessageFromNamedPipe(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "msg")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for the reader
+		if err != nil {
+			wrote <- err
+			return
+		}
+		time.Sleep(10 * time.Millisecond) // the reader waits for data, not only for a writer
+		_, err = w.Write([]byte(hello))
+		w.Close()
+		wrote <- err
+	}()
+	code, out, stderr := run(t, "", "sign", "--signer", signer, "--in", fifo)
+	if code != exitOK || out != tag42+"\n" {
+		t.Fatalf("sign --in a named pipe: exit %d, %q, %s; want the tag of %q", code, out, stderr, hello)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAuditProveSiblingFiles: audit prove reads the log's index and hashes
+// files beside it; either one replaced by a named pipe is refused at once
+// (status 2, naming it), not waited on.
+func TestAuditProveSiblingFiles(t *testing.T) {
+	for _, ext := range []string{".idx", ".hashes"} {
+		t.Run(ext, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "audit.log")
+			if code, _, stderr := execRun(t, "demo", "--orders", "5", "--audit", log); code != exitOK {
+				t.Fatalf("demo: %s", stderr)
+			}
+			if err := os.Remove(log + ext); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mkfifo(log+ext, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			var code int
+			var stderr string
+			go func() {
+				defer close(done)
+				code, _, stderr = execRun(t, "audit", "prove", log, "--record", "1")
+			}()
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				t.Fatalf("audit prove is still waiting on the named pipe %s", log+ext)
+			}
+			if code != exitError || !strings.Contains(stderr, strconv.Quote(log+ext)) || !strings.Contains(stderr, "named pipe") {
+				t.Fatalf("exit %d, stderr %q; want 2 naming the named pipe %q", code, stderr, log+ext)
+			}
+		})
+	}
+}
