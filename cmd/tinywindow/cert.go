@@ -59,7 +59,7 @@ func runCert(ctx context.Context, e *env, args []string) int {
 	client := fs.Bool("client", false, "a TLS client certificate (extended key usage clientAuth)")
 	server := fs.Bool("server", false, "a TLS server certificate (extended key usage serverAuth)")
 	ca := fs.Bool("ca", false, "a CA certificate (basic constraints CA:TRUE, key usage keyCertSign and cRLSign)")
-	out := fs.String("out", "", "write the PEM CERTIFICATE to FILE (which must not exist)")
+	out := fileString(fs, "out", kindNewFile, "write the PEM CERTIFICATE to FILE (which must not exist)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}

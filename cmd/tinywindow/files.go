@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -28,10 +29,15 @@ import (
 // ends on SIGINT or SIGTERM like every other. No kind is read past its
 // limit: one byte more than the limit is the most read, and the file is
 // then refused.
+//
+// An output file (output set) is written, not read: it is created without
+// blocking, and must be a regular file or a device such as /dev/null; a
+// named pipe, a socket or a directory is refused at once.
 type fileKind struct {
 	name   string
 	limit  int64 // 0 for a file read piece by piece (an audit log), not whole
 	stream bool
+	output bool
 }
 
 // The kinds of file the command line reads, with their limits. Those read
@@ -48,6 +54,11 @@ var (
 	kindLimits      = &fileKind{name: "limits file", limit: risk.MaxConfigSize}
 	kindServeConfig = &fileKind{name: "service config", limit: 1 << 20}
 	kindAuditLog    = &fileKind{name: "audit log"}
+
+	kindReport   = &fileKind{name: "report", output: true}
+	kindProfile  = &fileKind{name: "profile", output: true}
+	kindNewFile  = &fileKind{name: "output file", output: true} // created with O_EXCL: an existing path is refused
+	kindAuditOut = &fileKind{name: "audit file", output: true}  // opened by the audit log's writer
 )
 
 // fileFlag is a flag that names a file the command reads. Its type marks
@@ -151,4 +162,51 @@ func readStream(ctx context.Context, path string, limit int64) ([]byte, error) {
 		size = st.Size()
 	}
 	return regularfile.ReadLimited(f, size, limit)
+}
+
+// createFile creates or truncates the output file of the given kind at
+// path, without blocking: a named pipe (which would wait for a reader), a
+// socket or a directory is refused at once; a regular file or a device
+// (/dev/null) is opened for writing.
+func createFile(kind *fileKind, path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NONBLOCK, 0o644)
+	if errors.Is(err, syscall.ENXIO) {
+		return nil, fmt.Errorf("%s %q: %w: it is a named pipe (FIFO); give the path of a regular file", kind.name, path, regularfile.ErrNotRegular)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", kind.name, path, pathless(err))
+	}
+	if err := checkOutput(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s %q: %w", kind.name, path, err)
+	}
+	return f, nil
+}
+
+// checkExistingOutput refuses, at once, an output path that exists and is
+// neither a regular file nor a device, for a file that another package
+// opens (the audit log's writer): a named pipe there would make it wait.
+func checkExistingOutput(kind *fileKind, path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil // missing: it will be created; other errors come from the opener
+	}
+	if st.Mode()&fs.ModeCharDevice != 0 {
+		return nil
+	}
+	if err := regularfile.Check(st); err != nil {
+		return fmt.Errorf("%s %q: %w", kind.name, path, err)
+	}
+	return nil
+}
+
+func checkOutput(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return pathless(err)
+	}
+	if st.Mode()&fs.ModeCharDevice != 0 {
+		return nil
+	}
+	return regularfile.Check(st)
 }

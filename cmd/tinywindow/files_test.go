@@ -68,7 +68,8 @@ func fileFlags(t *testing.T) []fileArg {
 //     process ends with status 2 within a second of SIGTERM, or at once by
 //     itself when the file must be a regular file, naming the path;
 //   - with /dev/zero, it is refused with status 2, naming the path, and
-//     the process's peak memory (max RSS) stays under 64 MiB.
+//     the process's peak memory (max RSS) stays under 64 MiB (an output
+//     file may be a device, as /dev/null: not tried).
 func TestEveryFileArgument(t *testing.T) {
 	bin := buildTool(t)
 	dir := t.TempDir()
@@ -80,6 +81,12 @@ func TestEveryFileArgument(t *testing.T) {
 	if code, _, stderr := execRun(t, "demo", "--orders", "20", "--audit", log); code != exitOK {
 		t.Fatalf("demo: %s", stderr)
 	}
+	// An asymmetric key, for csr and cert.
+	ecFile := filepath.Join(dir, "ec.pem")
+	if code, _, stderr := run(t, "", "keygen", "--alg", "ECDSA-P256-SHA256", "--out", ecFile); code != exitOK {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	ecKey := "pem:alg=ECDSA-P256-SHA256;key-source=file:" + ecFile
 	// base holds, per subcommand (or per subcommand and flag), arguments
 	// that bring it to read the file under test: every other file it
 	// reads is fine.
@@ -89,11 +96,12 @@ func TestEveryFileArgument(t *testing.T) {
 		"pubkey":                  {"--signer", signer},
 		"bench":                   {"--signer", signer, "--duration", "1ms"},
 		"conformance":             {"--signer", signer},
-		"csr":                     {"--signer", signer, "--subject", "CN=t", "--out", filepath.Join(dir, "t.csr")},
-		"cert":                    {"--signer", signer, "--subject", "CN=t", "--out", filepath.Join(dir, "t.pem")},
-		"cert --ca-cert":          {"--signer", signer, "--subject", "CN=t", "--out", filepath.Join(dir, "t.pem"), "--ca-signer", signer},
+		"csr":                     {"--signer", ecKey, "--subject", "CN=t", "--out", filepath.Join(dir, "t.csr")},
+		"cert":                    {"--signer", ecKey, "--subject", "CN=t", "--out", filepath.Join(dir, "t.pem")},
+		"cert --ca-cert":          {"--signer", ecKey, "--subject", "CN=t", "--out", filepath.Join(dir, "t.pem"), "--ca-signer", ecKey},
 		"demo":                    {"--orders", "1", "--no-audit"},
 		"serve":                   {},
+		"keygen":                  {"--alg", "Ed25519"},
 		"audit verify":            {log, "--signer", signer},
 		"audit verify FILE":       {"--signer", signer},
 		"audit prove FILE":        {"--record", "1"},
@@ -136,11 +144,14 @@ func TestEveryFileArgument(t *testing.T) {
 			if code != exitError || !strings.Contains(stderr, strconv.Quote(fifo)) {
 				t.Fatalf("exit %d, want 2 naming %q; stderr %q", code, fifo, stderr)
 			}
-			if !a.kind.stream && !strings.Contains(stderr, "named pipe") {
+			if !a.kind.stream && a.kind != kindNewFile && !strings.Contains(stderr, "named pipe") {
 				t.Fatalf("a %s must be a regular file, but stderr %q does not say it is a named pipe", a.kind.name, stderr)
 			}
 		})
 		t.Run(a.cmd+" "+a.flag+"/dev zero", func(t *testing.T) {
+			if a.kind.output {
+				t.Skip("an output file may be a device")
+			}
 			code, rss, stderr := runMeasured(t, helper, append([]string{bin}, argv("/dev/zero")...))
 			t.Logf("exit %d, max RSS %d MiB: %s", code, rss>>20, stderr)
 			if code != exitError || !strings.Contains(stderr, `"/dev/zero"`) {

@@ -39,7 +39,7 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 	// opening some devices has side effects.
 	if st, err := os.Stat(path); err != nil {
 		return nil, nil, withoutPath(err)
-	} else if err := check(st); err != nil {
+	} else if err := Check(st); err != nil {
 		return nil, nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -51,7 +51,7 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 		f.Close()
 		return nil, nil, withoutPath(err)
 	}
-	if err := check(st); err != nil {
+	if err := Check(st); err != nil {
 		f.Close()
 		return nil, nil, err
 	}
@@ -112,7 +112,9 @@ func ReadLimited(r io.Reader, size, limit int64) ([]byte, error) {
 	}
 }
 
-func check(st fs.FileInfo) error {
+// Check returns nil if st describes a regular file, else an error matching
+// ErrNotRegular that says what the file is.
+func Check(st fs.FileInfo) error {
 	m := st.Mode()
 	if m.IsRegular() {
 		return nil
