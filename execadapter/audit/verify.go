@@ -99,9 +99,13 @@ type anchor struct {
 // witness's cosigned checkpoint) catch that, down to the last of them.
 //
 // The first problem is a *BadRecordError, or for an outside checkpoint an
-// error, matching ErrCorrupt; a checkpoint signed by a key that Keys does
-// not hold gives an error matching provider.ErrKeyNotFound, and a verifier
-// that cannot decide gives its own error: neither matches ErrCorrupt.
+// error, matching ErrCorrupt; a checkpoint of the log signed by a key that
+// Keys does not hold gives an error matching provider.ErrKeyNotFound, and a
+// verifier that cannot decide gives its own error: neither matches
+// ErrCorrupt. An outside checkpoint signed by no key of Keys (or naming an
+// origin no key can be named by) matches ErrCorrupt once a checkpoint of
+// the log has verified with Keys: it was changed; before that, the log's
+// own error says whether Keys is the log's key.
 func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, error) {
 	if opts.Keys == nil {
 		return nil, fmt.Errorf("%w: verifying an audit log needs its checkpoint key", provider.ErrInvalidConfig)
