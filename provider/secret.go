@@ -3,7 +3,6 @@ package provider
 import (
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -53,16 +52,9 @@ func readSecretFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: secret source %q: mode %04o lets group or others read or write it; run chmod 600 on it",
 			ErrInvalidConfig, src, perm)
 	}
-	if st.Size() > MaxSecretSize {
-		return nil, fmt.Errorf("%w: secret source %q: %d bytes, more than the %d-byte limit for a secret", ErrInvalidConfig, src, st.Size(), MaxSecretSize)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxSecretSize+1))
+	b, err := regularfile.ReadLimited(f, st.Size(), MaxSecretSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: secret source %q: %w", ErrInvalidConfig, src, err)
-	}
-	if len(b) > MaxSecretSize {
-		Zero(b)
-		return nil, fmt.Errorf("%w: secret source %q: more than the %d-byte limit for a secret", ErrInvalidConfig, src, MaxSecretSize)
+		return nil, fmt.Errorf("%w: secret source %q: %w (the limit for a secret)", ErrInvalidConfig, src, err)
 	}
 	return b, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
@@ -53,23 +52,34 @@ func runAudit(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 {
 		return e.errorf("audit: %s", auditUsage)
 	}
-	switch args[0] {
-	case "verify":
-		return runAuditVerify(ctx, e, args[1:])
-	case "prove":
-		return runAuditProve(e, args[1:])
-	case "check-proof":
-		return runAuditCheckProof(ctx, e, args[1:])
+	for _, c := range auditCommands {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
 	}
 	return e.errorf("audit: unknown subcommand %q\n%s", args[0], auditUsage)
 }
 
+// auditCommands are the subcommands of audit.
+var auditCommands = []command{
+	{name: "verify", run: runAuditVerify},
+	{name: "prove", run: runAuditProve},
+	{name: "check-proof", run: runAuditCheckProof},
+}
+
+// openKey opens the key uri names, returning as soon as ctx is done (the
+// key, if it comes later, is closed).
+func openKey(ctx context.Context, uri string) (provider.Key, error) {
+	return waitFor(ctx, "opening the key", func() (provider.Key, error) {
+		return provider.Open(ctx, uri)
+	}, func(k provider.Key) { k.Close() })
+}
+
 func runAuditVerify(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "audit verify", "FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]...")
 	signer := fs.String("signer", "", "key URI of the key that signed the log's checkpoints (default $"+config.SignerEnv+")")
-	ckfile := fs.String("checkpoints", "", "checkpoints file the log must extend (FILE.checkpoints is written beside every log)")
-	since := fs.String("since", "", "file holding one earlier signed checkpoint the log must extend")
+	ckfile := fileString(fs, "checkpoints", kindCheckpoints, "checkpoints file the log must extend (FILE.checkpoints is written beside every log)")
+	since := fileString(fs, "since", kindCheckpoints, "file holding one earlier signed checkpoint the log must extend")
 	var witnesses stringList
 	fs.Var(&witnesses, "witness", "verifier key of a witness that must have cosigned a checkpoint in --checkpoints (repeatable)")
 	files, err := parseInterleaved(fs, args)
@@ -83,7 +93,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	if uri == "" {
 		return e.errorf("audit verify: --signer URI is required")
 	}
-	key, err := provider.Open(ctx, uri)
+	key, err := openKey(ctx, uri)
 	if err != nil {
 		return e.errorf("audit verify: --signer: %v", err)
 	}
@@ -97,7 +107,15 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 		if p == "" {
 			continue
 		}
-		notes, err := audit.ReadCheckpoints(p)
+		notes, err := waitFor(ctx, "reading checkpoints file "+strconv.Quote(p), func() ([][]byte, error) {
+			return audit.ReadCheckpoints(p)
+		}, nil)
+		if errors.Is(err, audit.ErrCorrupt) {
+			// Anything changed in a checkpoints file is a changed log
+			// history: status 1, like a changed log.
+			fmt.Fprintf(e.stderr, "tinywindow: audit verify: %v\n", err)
+			return exitInvalid
+		}
 		if err != nil {
 			return e.errorf("audit verify: %v", err)
 		}
@@ -113,12 +131,14 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 		}
 		opts.Witnesses = append(opts.Witnesses, v)
 	}
-	f, err := os.Open(files[0])
+	f, err := openRegular(kindAuditLog, files[0])
 	if err != nil {
 		return e.errorf("audit verify: %v", err)
 	}
 	defer f.Close()
-	rep, err := audit.Verify(ctx, f, opts)
+	rep, err := waitFor(ctx, "verifying audit log "+strconv.Quote(files[0]), func() (*audit.Report, error) {
+		return audit.Verify(ctx, f, opts)
+	}, nil)
 	if err != nil {
 		if errors.Is(err, audit.ErrCorrupt) {
 			fmt.Fprintf(e.stderr, "tinywindow: audit verify %s: %v\n", files[0], err)
@@ -141,9 +161,8 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-func runAuditProve(e *env, args []string) int {
-	fs := flag.NewFlagSet("audit prove", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+func runAuditProve(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "audit prove", "FILE --record N")
 	record := fs.String("record", "", "sequence number of the record to prove")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -156,7 +175,9 @@ func runAuditProve(e *env, args []string) int {
 	if err != nil || n == 0 {
 		return e.errorf("audit prove: --record %q: give a record number from 1", *record)
 	}
-	p, err := audit.Prove(files[0], n)
+	p, err := waitFor(ctx, "proving record "+*record+" of audit log "+strconv.Quote(files[0]), func() (*audit.Proof, error) {
+		return audit.Prove(files[0], n)
+	}, nil)
 	if err != nil {
 		return e.errorf("audit prove: %v", err)
 	}
@@ -165,8 +186,7 @@ func runAuditProve(e *env, args []string) int {
 }
 
 func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("audit check-proof", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "audit check-proof", "PROOF --verifier URI")
 	verifier := fs.String("verifier", "", "key URI of the log's checkpoint key (a public key is enough)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -175,7 +195,7 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 	if len(files) != 1 || *verifier == "" {
 		return e.errorf("audit check-proof: give one PROOF file and --verifier URI")
 	}
-	b, err := os.ReadFile(files[0])
+	b, err := readFile(ctx, kindProof, files[0])
 	if err != nil {
 		return e.errorf("audit check-proof: %v", err)
 	}
@@ -184,7 +204,7 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "tinywindow: audit check-proof %s: %v\n", files[0], err)
 		return exitInvalid
 	}
-	key, err := provider.Open(ctx, *verifier)
+	key, err := openKey(ctx, *verifier)
 	if err != nil {
 		return e.errorf("audit check-proof: --verifier: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -163,5 +164,71 @@ func TestDemoCheckpointSigner(t *testing.T) {
 	}
 	if code, _, stderr := execRun(t, "audit", "verify", path, "--signer", "hmac:seed=42"); code != exitError || !strings.Contains(stderr, "not signed by the given key") {
 		t.Fatalf("order key: exit %d: %s", code, stderr)
+	}
+}
+
+// TestAuditCheckpointsDamaged: a checkpoints file changed anywhere, by a
+// flipped bit or a cut, makes audit verify exit 1, like a changed log,
+// whatever the damage (a checkpoint key name, a signature, a tree size, a
+// note's frame). A cut between two notes leaves the file as it was
+// earlier: that verifies (exit 0), as far as it goes. A checkpoints file
+// that cannot be read, and a key that is not the log's, exit 2.
+func TestAuditCheckpointsDamaged(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.log")
+	const ckSigner = "hmac:seed=7"
+	if code, _, stderr := execRun(t, "demo", "--orders", "20", "--audit", path, "--checkpoint-signer", ckSigner); code != exitOK {
+		t.Fatalf("demo: %s", stderr)
+	}
+	good, err := os.ReadFile(path + ".checkpoints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.SplitAfter(string(good), "\n\n")
+	// Earlier states of the file: whole notes, with or without the blank
+	// line after the last.
+	earlier := map[int]bool{}
+	for i, end := 0, 0; i+1 < len(notes); i += 2 {
+		end += len(notes[i]) + len(notes[i+1])
+		earlier[end-1], earlier[end] = true, true
+	}
+	if len(earlier) < 4 {
+		t.Fatalf("the checkpoints file holds fewer than two notes:\n%s", good)
+	}
+	bad := filepath.Join(dir, "bad.checkpoints")
+	verify := func(b []byte) (int, string) {
+		if err := os.WriteFile(bad, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := execRun(t, "audit", "verify", path, "--signer", ckSigner, "--checkpoints", bad)
+		return code, stderr
+	}
+	for i := range good {
+		for _, mask := range []byte{1 << (i % 8), 0x20} {
+			b := slices.Clone(good)
+			b[i] ^= mask
+			if code, stderr := verify(b); code != exitInvalid {
+				t.Errorf("bit 0x%02x of byte %d (%q) flipped: exit %d, want 1: %s", mask, i, good[i], code, stderr)
+			}
+		}
+		want := exitInvalid
+		if earlier[i] {
+			want = exitOK
+		}
+		if code, stderr := verify(good[:i]); code != want {
+			t.Errorf("cut at byte %d of %d: exit %d, want %d: %s", i, len(good), code, want, stderr)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"missing", []string{"--signer", ckSigner, "--checkpoints", filepath.Join(dir, "missing")}},
+		{"a directory", []string{"--signer", ckSigner, "--checkpoints", dir}},
+		{"not the log's key", []string{"--signer", "hmac:seed=8", "--checkpoints", path + ".checkpoints"}},
+	} {
+		if code, _, stderr := execRun(t, append([]string{"audit", "verify", path}, tc.args...)...); code != exitError {
+			t.Errorf("%s: exit %d, want 2: %s", tc.name, code, stderr)
+		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"os"
 	"time"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -56,11 +55,11 @@ func runCert(ctx context.Context, e *env, args []string) int {
 	fs.Var(&dns, "dns", "a DNS name for the subject alternative name extension (repeatable)")
 	days := fs.Int("days", 365, "validity in days, 1 to 36500 (cut to the CA certificate's end)")
 	caSigner := fs.String("ca-signer", "", "key URI of the issuing CA (default: self-signed with --signer's key)")
-	caCert := fs.String("ca-cert", "", "PEM certificate of the issuing CA, whose public key must be --ca-signer's")
+	caCert := fileString(fs, "ca-cert", kindCert, "PEM certificate of the issuing CA, whose public key must be --ca-signer's")
 	client := fs.Bool("client", false, "a TLS client certificate (extended key usage clientAuth)")
 	server := fs.Bool("server", false, "a TLS server certificate (extended key usage serverAuth)")
 	ca := fs.Bool("ca", false, "a CA certificate (basic constraints CA:TRUE, key usage keyCertSign and cRLSign)")
-	out := fs.String("out", "", "write the PEM CERTIFICATE to FILE (which must not exist)")
+	out := fileString(fs, "out", kindNewFile, "write the PEM CERTIFICATE to FILE (which must not exist)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -93,7 +92,7 @@ func runCert(ctx context.Context, e *env, args []string) int {
 		return e.errorf("cert: give --out FILE.pem")
 	}
 	if *caCert != "" {
-		if t.parent, err = readCACert(*caCert, time.Now()); err != nil {
+		if t.parent, err = readCACert(ctx, *caCert, time.Now()); err != nil {
 			return e.errorf("cert: --ca-cert: %v", err)
 		}
 	}
@@ -143,18 +142,10 @@ func openURI(ctx context.Context, uri, config string) (provider.Key, error) {
 // readCACert reads the first PEM CERTIFICATE of path and checks that it can
 // issue certificates at now: a CA (basic constraints CA:TRUE) allowed to sign
 // certificates, within its validity period.
-func readCACert(path string, now time.Time) (*x509.Certificate, error) {
-	f, err := os.Open(path)
+func readCACert(ctx context.Context, path string, now time.Time) (*x509.Certificate, error) {
+	data, err := readFile(ctx, kindCert, path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCertFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if len(data) > maxCertFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes; give one PEM certificate", path, maxCertFile)
 	}
 	var block *pem.Block
 	for rest := data; ; {

@@ -18,8 +18,8 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 	var sf signerFlags
 	sf.add(fs)
 	other := fs.String("other", "", "URI of a second key of the same algorithm, for the other-key check (skipped without it)")
-	jsonPath := fs.String("report", "", "write the report as JSON to FILE")
-	mdPath := fs.String("markdown", "", "write the report as Markdown to FILE")
+	jsonPath := fileString(fs, "report", kindReport, "write the report as JSON to FILE")
+	mdPath := fileString(fs, "markdown", kindReport, "write the report as Markdown to FILE")
 	goroutines := fs.Int("goroutines", 64, "goroutines of the concurrency check")
 	ops := fs.Int("ops", 8, "sign and verify pairs per goroutine in the concurrency check")
 	if ok, code := parseFlags(fs, args); !ok {
@@ -80,9 +80,9 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 // writeFile creates path and writes it with write, reporting any error of the
 // write or the close.
 func writeFile(path string, write func(*os.File) error) error {
-	f, err := os.Create(path)
+	f, err := createFile(kindReport, path)
 	if err != nil {
-		return fmt.Errorf("creating %q: %w", path, pathless(err))
+		return err
 	}
 	if err := write(f); err != nil {
 		f.Close()

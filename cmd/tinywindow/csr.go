@@ -26,7 +26,7 @@ func runCSR(ctx context.Context, e *env, args []string) int {
 	subject := fs.String("subject", "", `subject name: comma-separated CN=, O=, OU=, C=, ST=, L= (CN required; write \, for a comma in a value)`)
 	var dns stringList
 	fs.Var(&dns, "dns", "a DNS name for the subject alternative name extension (repeatable)")
-	out := fs.String("out", "", "write the PEM CERTIFICATE REQUEST to FILE (which must not exist)")
+	out := fileString(fs, "out", kindNewFile, "write the PEM CERTIFICATE REQUEST to FILE (which must not exist)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -198,16 +198,16 @@ func writeNewPEM(path, blockType string, der []byte) error {
 	data := pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der})
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("--out: %w (the file must not exist yet; it is never overwritten)", err)
+		return fmt.Errorf("--out %q: %w (the file must not exist yet; it is never overwritten)", path, pathless(err))
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %q: %w", path, pathless(err))
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(path)
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %q: %w", path, pathless(err))
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -34,24 +33,23 @@ func init() {
 }
 
 func runDemo(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "demo", "[--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--no-audit] [--json]")
 	orders := fs.Int("orders", 100000, "number of orders to send")
 	signer := fs.String("signer", "", "key URI of the signer (default $"+config.SignerEnv+", else "+defaultDemoSigner+")")
 	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
-	auditPath := fs.String("audit", "", "audit log file to write and keep (default: a temporary file)")
+	auditPath := fileString(fs, "audit", kindAuditOut, "audit log file to write and keep (default: a temporary file)")
 	noAudit := fs.Bool("no-audit", false, "run without an audit log (the baseline of its cost)")
 	cpSigner := fs.String("checkpoint-signer", "", "key URI of the key that signs the audit log's checkpoints, never the order signer's key (default: an Ed25519 key of its own in the audit file and "+demo.CheckpointKeySuffix+", made on the first run)")
 	sharedKey := fs.Bool("allow-shared-checkpoint-key", false, "let the order signer's key sign the audit checkpoints (alone: it signs them); then whoever can have that key sign bytes of their choosing can forge the log's history")
-	ckPath := fs.String("checkpoints", "", "the audit log's checkpoints file (default: the audit file and .checkpoints)")
+	ckPath := fileString(fs, "checkpoints", kindAuditOut, "the audit log's checkpoints file (default: the audit file and .checkpoints)")
 	var witnesses stringList
 	fs.Var(&witnesses, "witness", "a C2SP tlog-witness that cosigns the audit checkpoints, as \"URL KEY\" (its verifier key); repeatable")
 	durability := fs.String("durability", "batch", "audit log durability: batch or always")
 	batchInterval := fs.Duration("batch-interval", 2*time.Millisecond, "group-commit period of batch durability: the loss window on a crash")
-	limits := fs.String("limits", "", "YAML file of pre-trade limits (default: the demo's built-in limits)")
+	limits := fileString(fs, "limits", kindLimits, "YAML file of pre-trade limits (default: the demo's built-in limits)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the summary")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	traceFile := fs.String("trace", "", "write an execution trace of the run to this file (go tool trace)")
+	cpuProfile := fileString(fs, "cpuprofile", kindProfile, "write a CPU profile of the run to this file")
+	traceFile := fileString(fs, "trace", kindProfile, "write an execution trace of the run to this file (go tool trace)")
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "deadline of each order's wait for the venue")
 	baseline := fs.Bool("baseline", false, "also time, between orders, the raw sign and verify each order needs; print both and their ratios")
 	venueKey := fs.String("venue-key", "", "key URI the in-process venue verifies with: a handle of its own on the signer's key (default: the signer's own handle)")
@@ -74,6 +72,11 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	}
 	if *timeout <= 0 || *timeout > time.Hour {
 		return e.errorf("demo: --timeout %v: must be positive and at most 1h", *timeout)
+	}
+	for _, p := range []string{*auditPath, *ckPath} {
+		if err := checkExistingOutput(kindAuditOut, p); p != "" && err != nil {
+			return e.errorf("demo: %v", err)
+		}
 	}
 	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout,
 		Baseline: *baseline, AllowSharedCheckpointKey: *sharedKey}
@@ -127,7 +130,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		opts.CheckpointKey = ck
 	}
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+		f, err := createFile(kindProfile, *cpuProfile)
 		if err != nil {
 			return e.errorf("demo: --cpuprofile: %v", err)
 		}
@@ -138,7 +141,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		defer pprof.StopCPUProfile()
 	}
 	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
+		f, err := createFile(kindProfile, *traceFile)
 		if err != nil {
 			return e.errorf("demo: --trace: %v", err)
 		}

@@ -20,7 +20,7 @@ func runKeygen(ctx context.Context, e *env, args []string) int {
 	signer := fs.String("signer", "", "create (or import) the key this URI names, in its backend")
 	alg := fs.String("alg", "", "algorithm of the new key (default: the backend's)")
 	imp := fs.String("import", "", "import hex key material from a secret source (env:NAME or file:PATH) instead of generating")
-	out := fs.String("out", "", "write a new key file (HMAC key, PQC seed, or PKCS#8 PEM private key; mode 0600) to FILE")
+	out := fileString(fs, "out", kindNewFile, "write a new key file (HMAC key, PQC seed, or PKCS#8 PEM private key; mode 0600) to FILE")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}

@@ -24,15 +24,18 @@
 //
 // Every subcommand exits 0 on success and 2 on error, with a message on
 // stderr; verify exits 1 for a signature that is invalid, audit verify 1
-// for a log that was tampered with or cut, and audit check-proof 1 for a
-// proof that does not hold. -h or --help prints the usage on stderr and
-// exits 0, for the tool and every subcommand. SIGINT or SIGTERM ends any
-// wait (standard input, a file, a secret, the network) at once with status
-// 2; serve and venue take them as the order to shut down.
+// for a log or a checkpoints file that was tampered with or cut, and audit
+// check-proof 1 for a proof that does not hold. -h or --help prints the
+// usage on stderr and exits 0, for the tool and every subcommand. SIGINT or
+// SIGTERM ends any wait (standard input, a file, a named pipe, a secret, the
+// network) at once with status 2; serve and venue take them as the order to
+// shut down. Every file is read through one reader, with a size cap per
+// kind of file (see fileKind).
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -62,6 +65,9 @@ type command struct {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// flagSets, if not nil, gets every flag set a subcommand makes
+	// (newFlagSet), before it parses its arguments.
+	flagSets func(*flag.FlagSet)
 }
 
 func (e *env) errorf(format string, args ...any) int {

@@ -28,7 +28,7 @@ func init() {
 // the tracing section, if any), reloading the config file on SIGHUP.
 func runServe(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "serve", "--config FILE [--insecure-loopback]")
-	configPath := fs.String("config", "", "service config file (YAML; see docs/service.md)")
+	configPath := fileString(fs, "config", kindServeConfig, "service config file (YAML; see docs/service.md)")
 	insecureLoopback := fs.Bool("insecure-loopback", false, "serve plaintext gRPC without TLS; only on a loopback listen address, for development")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code

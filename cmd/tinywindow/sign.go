@@ -19,7 +19,7 @@ func runSign(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "sign", "--signer URI [--in FILE]")
 	var sf signerFlags
 	sf.add(fs)
-	in := fs.String("in", "", "read the message from FILE instead of standard input")
+	in := fileString(fs, "in", kindMessage, "read the message from FILE (a pipe too, as with <(cmd)) instead of standard input")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -44,7 +44,7 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "verify", "--signer URI --sig HEX [--in FILE]")
 	var sf signerFlags
 	sf.add(fs)
-	in := fs.String("in", "", "read the message from FILE instead of standard input")
+	in := fileString(fs, "in", kindMessage, "read the message from FILE (a pipe too, as with <(cmd)) instead of standard input")
 	sigHex := fs.String("sig", "", "the signature, in hex")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code

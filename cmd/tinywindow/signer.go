@@ -6,19 +6,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/tinywindow/tinywindow/config"
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// maxInput bounds a message read by sign and verify: 64 MiB. A larger message
-// is refused rather than read into memory; sign its digest instead.
-const maxInput = 64 << 20
+// maxInput bounds a message read by sign and verify: 16 MiB. A larger
+// message is refused rather than read into memory (no more than one byte
+// past the limit is read); sign its digest instead.
+const maxInput = 16 << 20
 
 // signerFlags are the flags shared by the subcommands that use a key.
 type signerFlags struct {
@@ -31,7 +31,7 @@ type signerFlags struct {
 
 func (f *signerFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&f.signer, "signer", "", "key URI (overrides "+config.SignerEnv+" and the config file)")
-	fs.StringVar(&f.config, "config", "", "YAML config file holding the signer URI and backend options")
+	fileVar(fs, &f.config, "config", kindConfig, "YAML config file holding the signer URI and backend options")
 }
 
 // uri returns the signer URI as given, for reports: the flag, else the
@@ -70,12 +70,18 @@ func (f *signerFlags) open(ctx context.Context) (provider.Key, error) {
 }
 
 // newFlagSet returns a flag set that reports errors to e.stderr.
+// Every subcommand makes its flags through it, and e.flagSets, if not nil,
+// gets each one: the test that walks every file-taking flag of every
+// subcommand finds them there.
 func newFlagSet(e *env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "usage: tinywindow %s %s\n", name, usage)
 		fs.PrintDefaults()
+	}
+	if e.flagSets != nil {
+		e.flagSets(fs)
 	}
 	return fs
 }
@@ -115,34 +121,28 @@ func isHelpFlag(arg string) bool {
 	return false
 }
 
-// readInput reads the message from path, or from stdin when path is empty or
-// "-", refusing more than maxInput bytes. It returns as soon as ctx is done
-// (a signal), even while standard input stays open with nothing to read.
-// path may name a pipe (--in <(cmd)): a message is not a secret.
+// readInput reads the message from path (a file of kindMessage: it may be
+// a pipe, as with --in <(cmd)), or from stdin when path is empty or "-",
+// refusing more than maxInput bytes. It returns as soon as ctx is done (a
+// signal), even while standard input stays open with nothing to read.
 func readInput(ctx context.Context, e *env, path string) ([]byte, error) {
-	name := "standard input"
+	var data []byte
+	var err error
 	if path != "" && path != "-" {
-		name = strconv.Quote(path)
-	}
-	return waitFor(ctx, "reading "+name, func() ([]byte, error) {
-		r := e.stdin
-		if path != "" && path != "-" {
-			f, err := os.Open(path)
+		data, err = readFile(ctx, kindMessage, path)
+	} else {
+		data, err = waitFor(ctx, "reading standard input", func() ([]byte, error) {
+			b, err := regularfile.ReadLimited(e.stdin, -1, maxInput)
 			if err != nil {
-				return nil, fmt.Errorf("opening %s: %w", name, pathless(err))
+				return nil, fmt.Errorf("standard input: %w", err)
 			}
-			defer f.Close()
-			r = f
-		}
-		data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", name, pathless(err))
-		}
-		if len(data) > maxInput {
-			return nil, fmt.Errorf("%s is larger than the %d MiB limit for a message; sign a digest of it instead", name, maxInput>>20)
-		}
-		return data, nil
-	}, nil)
+			return b, nil
+		}, nil)
+	}
+	if errors.Is(err, regularfile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w; sign a digest of it instead", err)
+	}
+	return data, err
 }
 
 // waitFor runs f and returns its result, or an error as soon as ctx is done

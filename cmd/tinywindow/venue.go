@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 
@@ -20,8 +19,7 @@ func init() {
 }
 
 func runVenue(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("venue", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet(e, "venue", "--listen HOST:PORT --verifier URI [--state DIR] [--signer URI]")
 	listen := fs.String("listen", "", "HOST:PORT to listen on, such as 127.0.0.1:9400 (port 0 picks one)")
 	verifier := fs.String("verifier", "", "key URI of the verifier for the orders' signatures (default $"+config.SignerEnv+")")
 	maxSkew := fs.Duration("max-skew", venue.DefaultMaxSkew, "largest difference between an order's timestamp and the venue's clock; positive and under half the duplicate window ("+venue.DefaultDedupWindow.String()+")")

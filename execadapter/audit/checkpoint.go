@@ -151,7 +151,7 @@ func newNoteKey(ctx context.Context, name string, info provider.KeyInfo, k any) 
 		}
 		v, err := note.NewVerifier(vkey)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: checkpoint key name %q: %w", provider.ErrInvalidConfig, name, err)
 		}
 		nk.hash, nk.pub = v.KeyHash(), pub
 		return nk, nil

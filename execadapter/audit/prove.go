@@ -8,12 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
 // Proof shows that one record is in a log, without the log: the record, an
@@ -26,6 +27,12 @@ type Proof struct {
 }
 
 const proofHeader = "tinywindow audit proof v1\n"
+
+// MaxProofSize bounds a proof: 2 MiB, room for a record of MaxRecord bytes
+// in base64, 64 proof hashes and a checkpoint with its cosignatures.
+// [ParseProof] refuses a larger one, and the command line does not read
+// past it.
+const MaxProofSize = 2 << 20
 
 // Marshal encodes p as text: a header line, "record N", the record in
 // base64, one proof hash per line, a blank line, and the signed checkpoint.
@@ -44,6 +51,9 @@ func (p *Proof) Marshal() []byte {
 // ParseProof decodes a proof that Marshal encoded.
 func ParseProof(b []byte) (*Proof, error) {
 	bad := errors.New("audit: malformed proof")
+	if len(b) > MaxProofSize {
+		return nil, fmt.Errorf("%w: %d bytes, more than the %d-byte limit of a proof", bad, len(b), MaxProofSize)
+	}
 	rest, ok := bytes.CutPrefix(b, []byte(proofHeader))
 	if !ok {
 		return nil, bad
@@ -105,19 +115,21 @@ func (p *Proof) Check(vs note.Verifiers) (Record, Checkpoint, error) {
 // Writer keeps), so it costs a few reads whatever the size of the log, and
 // it checks the proof before returning it.
 func Prove(path string, seq uint64) (*Proof, error) {
-	f, err := os.Open(path)
+	// Each file must be a regular file: a named pipe in the place of one
+	// is refused at once rather than waited on.
+	f, _, err := regularfile.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, fmt.Errorf("audit log %q: %w", path, err)
 	}
 	defer f.Close()
-	xf, err := os.Open(path + ".idx")
+	xf, _, err := regularfile.Open(path + ".idx")
 	if err != nil {
-		return nil, fmt.Errorf("audit log: index file (open the log with a writer to rebuild it): %w", err)
+		return nil, fmt.Errorf("audit log: index file %q (open the log with a writer to rebuild it): %w", path+".idx", err)
 	}
 	defer xf.Close()
-	hf, err := os.Open(path + ".hashes")
+	hf, _, err := regularfile.Open(path + ".hashes")
 	if err != nil {
-		return nil, fmt.Errorf("audit log: hashes file (open the log with a writer to rebuild it): %w", err)
+		return nil, fmt.Errorf("audit log: hashes file %q (open the log with a writer to rebuild it): %w", path+".hashes", err)
 	}
 	defer hf.Close()
 	st, err := xf.Stat()

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -45,24 +45,36 @@ type VerifyOptions struct {
 
 // VerifyFile verifies the log at path against its keys only (see Verify).
 func VerifyFile(ctx context.Context, path string, keys *provider.Keyring) (*Report, error) {
-	f, err := os.Open(path)
+	f, _, err := regularfile.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, fmt.Errorf("audit log %q: %w", path, err)
 	}
 	defer f.Close()
 	return Verify(ctx, f, VerifyOptions{Keys: keys})
 }
 
+// MaxCheckpointsSize bounds a checkpoints file read by [ReadCheckpoints]:
+// 256 MiB, over a million notes signed with an HMAC or ECDSA key, some
+// 60,000 with ML-DSA-65. A larger file is refused rather than read into
+// memory; verify against its latest notes (a file holding them) instead.
+const MaxCheckpointsSize = 256 << 20
+
 // ReadCheckpoints reads the signed notes of a checkpoints file (or of a
-// file holding one checkpoint).
+// file holding one checkpoint), which must be a regular file of at most
+// MaxCheckpointsSize bytes: a named pipe or a device is refused at once.
+// A file that holds no note, or that does not split into notes, gives an
+// error matching ErrCorrupt: a writer's checkpoints file always holds one.
 func ReadCheckpoints(path string) ([][]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := regularfile.ReadFile(path, MaxCheckpointsSize)
 	if err != nil {
-		return nil, fmt.Errorf("audit log: checkpoints: %w", err)
+		return nil, fmt.Errorf("audit log: checkpoints file %q: %w", path, err)
 	}
 	notes, err := splitNotes(b)
 	if err != nil {
-		return nil, fmt.Errorf("audit log: checkpoints %s: %w", path, err)
+		return nil, fmt.Errorf("audit log: checkpoints file %q: %w", path, err)
+	}
+	if len(notes) == 0 {
+		return nil, fmt.Errorf("%w: checkpoints file %q holds no checkpoint", ErrCorrupt, path)
 	}
 	return notes, nil
 }
@@ -87,9 +99,13 @@ type anchor struct {
 // witness's cosigned checkpoint) catch that, down to the last of them.
 //
 // The first problem is a *BadRecordError, or for an outside checkpoint an
-// error, matching ErrCorrupt; a checkpoint signed by a key that Keys does
-// not hold gives an error matching provider.ErrKeyNotFound, and a verifier
-// that cannot decide gives its own error: neither matches ErrCorrupt.
+// error, matching ErrCorrupt; a checkpoint of the log signed by a key that
+// Keys does not hold gives an error matching provider.ErrKeyNotFound, and a
+// verifier that cannot decide gives its own error: neither matches
+// ErrCorrupt. An outside checkpoint signed by no key of Keys (or naming an
+// origin no key can be named by) matches ErrCorrupt once a checkpoint of
+// the log has verified with Keys: it was changed; before that, the log's
+// own error says whether Keys is the log's key.
 func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, error) {
 	if opts.Keys == nil {
 		return nil, fmt.Errorf("%w: verifying an audit log needs its checkpoint key", provider.ErrInvalidConfig)
@@ -117,6 +133,9 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 	rep := &Report{ByType: map[Type]uint64{}, Witnessed: map[string]int64{}}
 	// Outside checkpoints, by size.
 	var anchors []anchor
+	// unsigned is the first outside checkpoint that no key of Keys
+	// signed, returned once a checkpoint of the log shows Keys right.
+	var unsigned error
 	for i, msg := range opts.Checkpoints {
 		text, _, _ := cutNote(msg)
 		c, err := ParseCheckpoint(text)
@@ -125,9 +144,27 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		}
 		vs, err := verifiers(c.Origin)
 		if err != nil {
+			if errors.Is(err, provider.ErrInvalidConfig) {
+				// An origin no signed note can be named by: a changed
+				// checkpoint, or a key Keys cannot use, as above.
+				if unsigned == nil {
+					unsigned = fmt.Errorf("%w: outside checkpoint %d: origin %q: %v", ErrCorrupt, i+1, c.Origin, err)
+				}
+				continue
+			}
 			return nil, err
 		}
 		n, c, err := openCheckpoint(msg, vs)
+		if errors.Is(err, provider.ErrKeyNotFound) {
+			// Signed by no key of Keys: either Keys is not the log's
+			// key, and the log's own first checkpoint says so, or this
+			// checkpoint was changed. Which one is known once a
+			// checkpoint of the log verifies.
+			if unsigned == nil {
+				unsigned = fmt.Errorf("%w: outside checkpoint %d is not signed by the log's checkpoint key: it was changed (%v)", ErrCorrupt, i+1, err)
+			}
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("audit log: outside checkpoint %d (tree size %d): %w", i+1, c.N, err)
 		}
@@ -139,7 +176,7 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		anchors = append(anchors, anchor{c, i + 1})
 	}
 	for _, w := range opts.Witnesses {
-		if _, ok := rep.Witnessed[w.Name()]; !ok {
+		if _, ok := rep.Witnessed[w.Name()]; !ok && unsigned == nil {
 			return nil, fmt.Errorf("%w: no checkpoint is cosigned by witness %s", ErrCorrupt, w.Name())
 		}
 	}
@@ -227,6 +264,9 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 					return nil, bad("signature", err)
 				}
 				return nil, fmt.Errorf("audit log: checkpoint record %d: %w", rec.Seq, err)
+			}
+			if unsigned != nil {
+				return nil, unsigned
 			}
 			if c.N <= lastN || c.N >= int64(rec.Seq) {
 				return nil, bad(fmt.Sprintf("tree size %d, want between %d and %d: an older checkpoint replayed, or one of another log", c.N, lastN+1, rec.Seq-1), nil)

@@ -7,7 +7,8 @@
 // The file is opened with O_NONBLOCK, so that opening a named pipe or a
 // device returns at once, and the decision is taken on the opened
 // descriptor (fstat), so that the path cannot be swapped between the check
-// and the read.
+// and the read. Every read is bounded: [ReadLimited] reads at most one byte
+// more than its limit, whatever the reader, and refuses the rest.
 package regularfile
 
 import (
@@ -26,6 +27,10 @@ import (
 // file.
 var ErrNotRegular = errors.New("not a regular file")
 
+// ErrTooLarge is matched by the error of a file or a stream larger than
+// the limit its reader was given.
+var ErrTooLarge = errors.New("too large")
+
 // Open opens path for reading if it is a regular file (a symbolic link to
 // one is followed) and returns the file and its description. Anything else
 // is refused, with an error matching ErrNotRegular, without waiting.
@@ -34,7 +39,7 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 	// opening some devices has side effects.
 	if st, err := os.Stat(path); err != nil {
 		return nil, nil, withoutPath(err)
-	} else if err := check(st); err != nil {
+	} else if err := Check(st); err != nil {
 		return nil, nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -46,7 +51,7 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 		f.Close()
 		return nil, nil, withoutPath(err)
 	}
-	if err := check(st); err != nil {
+	if err := Check(st); err != nil {
 		f.Close()
 		return nil, nil, err
 	}
@@ -54,27 +59,62 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 }
 
 // ReadFile reads the regular file at path, refusing anything else (see
-// Open) and a file larger than limit bytes, with an error that says so.
+// Open) and a file larger than limit bytes, with an error matching
+// ErrTooLarge.
 func ReadFile(path string, limit int64) ([]byte, error) {
 	f, st, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%d bytes, more than the %d-byte limit", st.Size(), limit)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, withoutPath(err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("more than the %d-byte limit", limit)
-	}
-	return b, nil
+	return ReadLimited(f, st.Size(), limit)
 }
 
-func check(st fs.FileInfo) error {
+// ReadLimited reads r to its end and returns what it read, or an error
+// matching ErrTooLarge as soon as r holds more than limit bytes: it never
+// reads more than limit+1 bytes, so a device that never ends (/dev/zero)
+// costs at most limit+1 bytes of memory. size is what r is expected to
+// hold (a regular file's size; -1 if unknown): a size over limit is refused
+// before reading, and the buffer is allocated once, of that size (or of
+// limit+1 bytes when it is unknown), so that reading a stream never holds
+// two copies of it. The buffer is zeroed before an error is returned, so
+// that a secret refused for its size does not linger.
+func ReadLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	if size > limit {
+		return nil, fmt.Errorf("%w: %d bytes, more than the %d-byte limit", ErrTooLarge, size, limit)
+	}
+	n := limit + 1
+	if size >= 0 {
+		// One byte more than expected, to see the end at once; a file
+		// that grew meanwhile grows the buffer as append does, up to
+		// limit+1.
+		n = size + 1
+	}
+	buf := make([]byte, 0, n)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := min(int64(cap(buf)), limit+1) - int64(len(buf))
+		m, err := r.Read(buf[len(buf) : int64(len(buf))+room])
+		buf = buf[:len(buf)+m]
+		if int64(len(buf)) > limit {
+			clear(buf)
+			return nil, fmt.Errorf("%w: more than the %d-byte limit", ErrTooLarge, limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			clear(buf)
+			return nil, withoutPath(err)
+		}
+	}
+}
+
+// Check returns nil if st describes a regular file, else an error matching
+// ErrNotRegular that says what the file is.
+func Check(st fs.FileInfo) error {
 	m := st.Mode()
 	if m.IsRegular() {
 		return nil

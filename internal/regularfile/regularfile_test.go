@@ -2,6 +2,7 @@ package regularfile
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -96,5 +97,56 @@ func TestReadFileLimit(t *testing.T) {
 	}
 	if _, err := ReadFile(filepath.Join(t.TempDir(), "none"), 5); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+// endless reads zeros for ever and counts what it handed out.
+type endless struct{ n int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	clear(p)
+	e.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestReadLimited: a stream at the limit is read whole, whatever its
+// expected size; one over it, or one that never ends, is refused with
+// ErrTooLarge after at most limit+1 bytes were read; a size over the limit
+// is refused before any read.
+func TestReadLimited(t *testing.T) {
+	const limit = 100
+	for _, tc := range []struct {
+		name    string
+		data    int64 // bytes in the stream; -1 for a stream without end
+		size    int64 // size given to ReadLimited
+		tooBig  bool
+		maxRead int64 // bytes the stream may hand out
+	}{
+		{"empty", 0, 0, false, 0},
+		{"at the limit, size known", limit, limit, false, limit},
+		{"at the limit, size unknown", limit, -1, false, limit},
+		{"grew past its size, within the limit", limit, 10, false, limit},
+		{"one over, size unknown", limit + 1, -1, true, limit + 1},
+		{"grew past the limit", 5 * limit, 10, true, limit + 1},
+		{"without end", -1, -1, true, limit + 1},
+		{"size over the limit", limit + 1, limit + 1, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := &endless{}
+			var r io.Reader = src
+			if tc.data >= 0 {
+				r = io.LimitReader(src, tc.data)
+			}
+			b, err := ReadLimited(r, tc.size, limit)
+			switch {
+			case tc.tooBig && !errors.Is(err, ErrTooLarge):
+				t.Fatalf("got %d bytes, %v; want ErrTooLarge", len(b), err)
+			case !tc.tooBig && (err != nil || int64(len(b)) != tc.data):
+				t.Fatalf("got %d bytes, %v; want %d", len(b), err, tc.data)
+			}
+			if src.n > tc.maxRead {
+				t.Fatalf("read %d bytes from the stream, more than %d", src.n, tc.maxRead)
+			}
+		})
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/tinywindow/tinywindow/config"
@@ -134,7 +132,7 @@ func openPublic(u *provider.URI, src string) (*Key, error) {
 			return nil, fmt.Errorf("%w: composite URI has both pub-source= and %s=; a verify-only key is named by its public key alone", provider.ErrInvalidConfig, a)
 		}
 	}
-	data, err := readPublicSource(src)
+	data, err := provider.ReadPublic(src, MaxPublicKeyPEMSize)
 	if err != nil {
 		return nil, err
 	}
@@ -146,43 +144,4 @@ func openPublic(u *provider.URI, src string) (*Key, error) {
 		return nil, fmt.Errorf("%w: composite pub-source holds a %s key, not %s; drop alg= or make it match", provider.ErrInvalidConfig, pub.Algorithm, alg)
 	}
 	return NewVerifier(pub)
-}
-
-// readPublicSource reads a PEM public key from env:NAME or file:PATH. A
-// public key is no secret: the file may be readable by anyone.
-func readPublicSource(src string) ([]byte, error) {
-	kind, name, ok := strings.Cut(src, ":")
-	if !ok || name == "" {
-		return nil, fmt.Errorf("%w: composite pub-source=%q: write env:NAME or file:PATH", provider.ErrInvalidConfig, src)
-	}
-	switch kind {
-	case "env":
-		v := os.Getenv(name)
-		if v == "" {
-			return nil, fmt.Errorf("%w: composite pub-source=env:%s: the variable is not set or empty", provider.ErrInvalidConfig, name)
-		}
-		return []byte(v), nil
-	case "file":
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
-		}
-		if !st.Mode().IsRegular() {
-			return nil, fmt.Errorf("%w: composite pub-source=file:%s is not a regular file", provider.ErrInvalidConfig, name)
-		}
-		data, err := io.ReadAll(io.LimitReader(f, MaxPublicKeyPEMSize+1))
-		if err != nil {
-			return nil, fmt.Errorf("%w: composite pub-source: %w", provider.ErrInvalidConfig, err)
-		}
-		if len(data) > MaxPublicKeyPEMSize {
-			return nil, fmt.Errorf("%w: composite pub-source=file:%s is larger than the %d-byte limit for a PEM public key", provider.ErrInvalidConfig, name, MaxPublicKeyPEMSize)
-		}
-		return data, nil
-	}
-	return nil, fmt.Errorf("%w: composite pub-source=%q: unknown kind %q; write env:NAME or file:PATH", provider.ErrInvalidConfig, src, kind)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -26,6 +27,11 @@ func TestPubSource(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "orders.pub.pem")
 	if err := os.WriteFile(path, pemBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A named pipe nobody writes to is refused at once, not waited on.
+	fifo := filepath.Join(dir, "fifo.pem")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	v, err := provider.Open(ctx, "composite:pub-source=file:"+path)
@@ -53,7 +59,8 @@ func TestPubSource(t *testing.T) {
 		{"composite:pub-source=file:" + filepath.Join(dir, "missing"), "no such file"},
 		{"composite:pub-source=env:TW_COMPOSITE_UNSET", "not set"},
 		{"composite:pub-source=" + path, "write env:NAME or file:PATH"},
-		{"composite:pub-source=http:" + path, "unknown kind"},
+		{"composite:pub-source=http:" + path, "write env:NAME or file:PATH"},
+		{"composite:pub-source=file:" + fifo, "named pipe"},
 		{"composite:pub-source=file:" + path + ";trad=x", "pub-source= and trad="},
 	} {
 		_, err := provider.Open(ctx, tc.uri)
