@@ -5,14 +5,24 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 )
 
 // latestCheckpoint returns the checkpoint of largest size in a checkpoints
 // file (its signatures are checked by Verify, not here).
 func latestCheckpoint(path string) (Checkpoint, error) {
-	b, err := os.ReadFile(path)
+	// The log's own checkpoints file: a regular file (never a pipe that a
+	// read would wait on), read whole whatever its size, since a log that
+	// runs for months keeps adding to it.
+	f, err := recordfile.OpenExisting(path, os.O_RDONLY)
 	if errors.Is(err, os.ErrNotExist) {
 		return Checkpoint{}, nil
+	}
+	var b []byte
+	if err == nil {
+		b, err = io.ReadAll(f)
+		f.Close()
 	}
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit log: checkpoints file: %w", err)

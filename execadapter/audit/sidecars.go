@@ -3,6 +3,8 @@ package audit
 import (
 	"fmt"
 	"os"
+
+	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 )
 
 // openSidecars creates the hashes file (the tlog stored hashes of the
@@ -13,10 +15,10 @@ import (
 // lose them, and the next Open rebuilds them.
 func (w *Writer) openSidecars() error {
 	var err error
-	if w.hf, err = os.OpenFile(w.path+".hashes.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+	if w.hf, err = recordfile.OpenExisting(w.path+".hashes.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC); err != nil {
 		return fmt.Errorf("audit log %s: hashes file: %w", w.path, err)
 	}
-	if w.xf, err = os.OpenFile(w.path+".idx.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+	if w.xf, err = recordfile.OpenExisting(w.path+".idx.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC); err != nil {
 		return fmt.Errorf("audit log %s: index file: %w", w.path, err)
 	}
 	return nil

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
+	"syscall"
+
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 
 // SyncDir fsyncs the directory dir, so that a file created, renamed or
@@ -43,9 +46,10 @@ func SetSyncDirHook(hook func(dir string)) (restore func()) {
 
 // OpenFile opens the record file at path with flag (os.O_RDWR, os.O_WRONLY,
 // plus os.O_APPEND or os.O_TRUNC), creating it with mode 0600 if it does
-// not exist and then syncing its directory. An existing file that group or
-// others can write is refused with a [ModeError]. With os.O_EXCL in flag, an
-// existing file is an error.
+// not exist and then syncing its directory. An existing file that is not a
+// regular file (a named pipe, a device, a directory) is refused at once
+// without waiting on it, and one that group or others can write is refused
+// with a [ModeError]. With os.O_EXCL in flag, an existing file is an error.
 func OpenFile(path string, flag int) (*os.File, error) {
 	f, err := os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL, 0o600)
 	if err == nil {
@@ -58,7 +62,7 @@ func OpenFile(path string, flag int) (*os.File, error) {
 	if flag&os.O_EXCL != 0 || !errors.Is(err, fs.ErrExist) {
 		return nil, err
 	}
-	f, err = os.OpenFile(path, flag, 0)
+	f, err = OpenExisting(path, flag)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +73,27 @@ func OpenFile(path string, flag int) (*os.File, error) {
 	if err != nil {
 		f.Close()
 		return nil, err
+	}
+	return f, nil
+}
+
+// OpenExisting opens path with flag, without blocking (a named pipe with no
+// peer, a device that would wait) and refuses anything but a regular file:
+// a file derived from a record file, or one about to be replaced, is read
+// and written like one and must never be a pipe that a read or a write
+// waits on forever.
+func OpenExisting(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = regularfile.Check(st)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
 }
