@@ -62,7 +62,6 @@ func TestOpenBadInput(t *testing.T) {
 		{"two sources", "pqc:seed-source=file:" + seed32 + ";pub-source=file:" + pub44, provider.ErrInvalidConfig, "exactly one"},
 		{"unknown alg", "pqc:alg=ML-DSA-99;seed-source=file:" + seed32, provider.ErrUnsupported, "ML-DSA-99"},
 		{"alg of another backend", "pqc:alg=Ed25519;seed-source=file:" + seed32, provider.ErrUnsupported, "SLH-DSA-SHA2-128s"},
-		{"lowercase alg", "pqc:alg=ml-dsa-65;seed-source=file:" + seed32, provider.ErrUnsupported, "ml-dsa-65"},
 		{"unknown attribute", "pqc:seed-source=file:" + seed32 + ";hash=sha512", provider.ErrInvalidConfig, "hash"},
 		{"bad mode", "pqc:seed-source=file:" + seed32 + ";mode=fast", provider.ErrInvalidConfig, "mode=deterministic"},
 		{"context of 256 bytes", "pqc:seed-source=file:" + seed32 + ";ctx=" + strings.Repeat("c", 256), provider.ErrInvalidConfig, "at most 255"},
@@ -515,5 +514,25 @@ func TestPublicAfterClose(t *testing.T) {
 	}
 	if err := k.Verify(ctx, msg, sig); !errors.Is(err, provider.ErrClosed) {
 		t.Fatalf("Verify after Close: %v", err)
+	}
+}
+
+// TestOpenAlgorithmAnyCase: alg= matches the algorithm's name in any case,
+// and the key reports it in its one spelling.
+func TestOpenAlgorithmAnyCase(t *testing.T) {
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "seed")
+	if err := os.WriteFile(seed, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, alg := range []string{"ml-dsa-65", "Ml-Dsa-65", "ML-DSA-65"} {
+		k, err := provider.Open(context.Background(), "pqc:alg="+alg+";seed-source=file:"+seed)
+		if err != nil {
+			t.Fatalf("alg=%s: %v", alg, err)
+		}
+		if got := k.Info().Algorithm; got != provider.MLDSA65 {
+			t.Errorf("alg=%s: the key says %q", alg, got)
+		}
+		k.Close()
 	}
 }

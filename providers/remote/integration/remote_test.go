@@ -265,7 +265,7 @@ func TestRefusedClients(t *testing.T) {
 	if !strings.Contains(f.log.String(), "no client certificate") {
 		t.Errorf("the service did not log the refusal: %s", f.log.String())
 	}
-	for _, want := range []string{"identities=[stranger]", "client=risk-only", "client=verifier"} {
+	for _, want := range []string{"identities=[cn:stranger]", "client=risk-only", "client=verifier"} {
 		if !strings.Contains(f.log.String(), want) {
 			t.Errorf("the service did not log the refusal of %s", want)
 		}
