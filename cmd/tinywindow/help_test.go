@@ -50,3 +50,42 @@ func TestHelpEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpSaysWhatAndHow: every subcommand's -h (and each audit
+// subcommand's) says what it does and gives an example before its flags,
+// and the help table names no subcommand that does not exist.
+func TestHelpSaysWhatAndHow(t *testing.T) {
+	t.Setenv("TINYWINDOW_SIGNER", "")
+	var names []string
+	for _, c := range commands {
+		if c.name == "audit" {
+			for _, a := range auditCommands {
+				names = append(names, "audit "+a.name)
+			}
+			continue
+		}
+		names = append(names, c.name)
+	}
+	for _, name := range names {
+		code, _, errOut := run(t, "", append(strings.Fields(name), "-h")...)
+		if code != exitOK {
+			t.Errorf("tinywindow %s -h: exit %d", name, code)
+		}
+		h, ok := help[name]
+		if !ok {
+			t.Errorf("tinywindow %s has no entry in help", name)
+			continue
+		}
+		if !strings.Contains(h.example, "tinywindow "+name+" ") {
+			t.Errorf("the example of tinywindow %s does not run it: %s", name, h.example)
+		}
+		for _, want := range []string{h.what, "example:\n  " + h.example + "\n", "flags:\n"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("tinywindow %s -h lacks %q:\n%s", name, want, errOut)
+			}
+		}
+	}
+	if len(help) != len(names) {
+		t.Errorf("help has %d entries for %d subcommands: %v", len(help), len(names), names)
+	}
+}

@@ -78,6 +78,9 @@ func newFlagSet(e *env, name, usage string) *flag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "usage: tinywindow %s %s\n", name, usage)
+		if h, ok := help[name]; ok {
+			fmt.Fprintf(e.stderr, "\n%s\n\nexample:\n  %s\n\nflags:\n", h.what, h.example)
+		}
 		fs.PrintDefaults()
 	}
 	if e.flagSets != nil {

@@ -65,7 +65,7 @@ func (v versionInfo) write(w io.Writer) {
 }
 
 func runVersion(_ context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "version", "[--json]\n\nPrints the module version (a release such as v0.1.0, or (devel) for a build\nfrom a work tree), the commit, the Go version and the FIPS 140-3 mode.\n\nExample:\n  tinywindow version --json")
+	fs := newFlagSet(e, "version", "[--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code

@@ -1,0 +1,86 @@
+package main
+
+// help is what each subcommand's -h says before its flags: what it does and
+// an example to copy. newFlagSet prints it; TestHelpSaysWhatAndHow holds
+// every subcommand to having one.
+var help = map[string]struct{ what, example string }{
+	"keygen": {
+		"Prints the MVP's key for a seed, makes a random key file (mode 0600), or makes or imports\n" +
+			"a key in an HSM or KMS named by --signer.",
+		"tinywindow keygen --alg ECDSA-P256-SHA256 --out orders.pem",
+	},
+	"sign": {
+		"Signs standard input (or --in FILE, at most 16 MiB) with the key and prints the signature\n" +
+			"in hex.",
+		"echo 'order 1' | tinywindow sign --signer hmac:seed=42",
+	},
+	"verify": {
+		"Verifies a hex signature over standard input (or --in FILE). Exit 0: valid; 1: invalid;\n" +
+			"2: could not decide (a missing key, a backend down).",
+		"echo 'order 1' | tinywindow verify --signer hmac:seed=42 --sig \"$(echo 'order 1' | tinywindow sign --signer hmac:seed=42)\"",
+	},
+	"pubkey": {
+		"Prints the key's public key as PEM (SPKI), which pem:pub-source= opens as a verify-only key.",
+		"tinywindow pubkey --signer pem:key-source=file:orders.pem > orders.pub.pem",
+	},
+	"providers": {
+		"Lists the registered backends, the algorithms each offers, and the FIPS 140-3 mode.",
+		"tinywindow providers --json",
+	},
+	"bench": {
+		"Measures signing and verifying with the key: operations a second and latency percentiles.",
+		"tinywindow bench --signer 'pqc:alg=ML-DSA-65;seed-source=file:seed' --duration 5s",
+	},
+	"conformance": {
+		"Runs the conformance suite against the key (an auditor's check of a production HSM or KMS\n" +
+			"key) and writes JSON and Markdown reports. Exit 0 when every check passes.",
+		"tinywindow conformance --signer 'pkcs11:token=prod;object=orders' --report report.json --markdown report.md",
+	},
+	"demo": {
+		"The main job: sends orders through the pre-trade checks, signs each, sends it to a venue\n" +
+			"(in-process, or tinywindow venue over TCP), records orders and acks in a Merkle-tree audit\n" +
+			"log with signed checkpoints, verifies the log, and prints throughput and latency beside\n" +
+			"the MVP's targets. A few percent of the orders are rejected on purpose.",
+		"tinywindow demo --orders 100000 --audit orders.log",
+	},
+	"venue": {
+		"Serves a simulated venue over TCP: it verifies every order's signature with --verifier (a\n" +
+			"public key is enough), refuses replays within its duplicate window (kept in --state DIR\n" +
+			"across restarts), and signs its acks with --signer. SIGINT or SIGTERM stops it.",
+		"tinywindow venue --listen 127.0.0.1:9400 --verifier pem:pub-source=file:orders.pub.pem --state venue-state",
+	},
+	"audit verify": {
+		"Checks an audit log: every record, the Merkle tree and every signed checkpoint, and, with\n" +
+			"--checkpoints, that the log was neither cut nor forked. Exit 0: intact; 1: changed or cut\n" +
+			"(naming the first bad record); 2: could not check.",
+		"tinywindow audit verify orders.log --signer pem:pub-source=file:orders.log.checkpoint-key.pub.pem",
+	},
+	"audit prove": {
+		"Prints one record of an audit log with its inclusion proof and the signed checkpoint it\n" +
+			"is proved against, for someone who does not hold the log.",
+		"tinywindow audit prove orders.log --record 5 > 5.proof",
+	},
+	"audit check-proof": {
+		"Checks a proof from audit prove offline, with the checkpoint key alone. Exit 0: the record\n" +
+			"is in the log; 1: the proof does not hold; 2: could not check.",
+		"tinywindow audit check-proof 5.proof --verifier pem:pub-source=file:orders.log.checkpoint-key.pub.pem",
+	},
+	"csr": {
+		"Writes a PKCS #10 certificate request signed by the key, for a CA to issue a certificate.",
+		"tinywindow csr --signer 'pkcs11:token=prod;object=tls' --subject CN=signer.internal --dns signer.internal --out tls.csr",
+	},
+	"cert": {
+		"Writes an X.509 certificate for the key: self-signed, or issued by --ca-signer and --ca-cert.",
+		"tinywindow cert --signer pem:key-source=file:client.pem --subject CN=trader-1 --client --ca-signer pem:key-source=file:ca.pem --ca-cert ca.pem --out client.crt",
+	},
+	"serve": {
+		"Runs the signing service: the keys of a config file over gRPC with mutual TLS, per-client\n" +
+			"authorisation and rate limits, Prometheus metrics. SIGHUP reloads; SIGTERM drains and stops.",
+		"tinywindow serve --config /etc/tinywindow/service.yaml",
+	},
+	"version": {
+		"Prints the module version (a release such as v0.1.0, or (devel) for a build from a work\n" +
+			"tree), the commit, the Go version and the FIPS 140-3 mode.",
+		"tinywindow version --json",
+	},
+}
