@@ -33,6 +33,9 @@
 // options that key services and HSMs (awskms, gcpkms, vaulttransit, azurekv)
 // accept for each algorithm, so that a caller gets one answer whichever
 // backend holds the key.
+//
+// [CheckSize] is the shape check of the same rule that backends run before a
+// service call, with the signature size of the key ([Size] for a public key).
 package stdverify
 
 import (

@@ -2,10 +2,6 @@ package composite
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha512"
 	"errors"
 	"fmt"
@@ -32,8 +28,9 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 		return fmt.Errorf("%w: %s signature is %d bytes, not longer than its %d-byte ML-DSA half", provider.ErrInvalidSignature, k.c.name, len(sig), k.c.mldsaSignatureSize)
 	}
 	pqSig, tradSig := sig[:k.c.mldsaSignatureSize], sig[k.c.mldsaSignatureSize:]
-	if err := k.c.checkClassicalSize(k.pub.Classical, tradSig); err != nil {
-		return err
+	alg := k.c.classical.alg
+	if err := stdverify.CheckSize(alg, stdverify.Size(alg, k.pub.Classical), tradSig); err != nil {
+		return fmt.Errorf("%s: classical component: %w", k.c.name, err)
 	}
 	var buf [len(prefix) + 64 + 1 + sha512.Size]byte
 	mp := k.c.messageRepresentative(buf[:0], msg)
@@ -60,25 +57,4 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	default:
 		return fmt.Errorf("%s: classical component could not verify: %w", k.c.name, tradErr)
 	}
-}
-
-// checkClassicalSize refuses a classical signature of a length the key
-// cannot produce.
-func (c *combination) checkClassicalSize(pub crypto.PublicKey, sig []byte) error {
-	var ok bool
-	switch p := pub.(type) {
-	case ed25519.PublicKey:
-		ok = len(sig) == ed25519.SignatureSize
-	case *rsa.PublicKey:
-		ok = len(sig) == p.Size()
-	case *ecdsa.PublicKey:
-		// A DER Ecdsa-Sig-Value: at least 8 bytes, at most two INTEGERs of
-		// one byte more than the order plus headers.
-		n := (p.Curve.Params().N.BitLen() + 7) / 8
-		ok = len(sig) >= 8 && len(sig) <= 2*(n+1+3)+3
-	}
-	if !ok {
-		return fmt.Errorf("%w: %s: classical signature of %d bytes cannot be a %s signature of this key", provider.ErrInvalidSignature, c.name, len(sig), c.classical.alg)
-	}
-	return nil
 }
