@@ -30,6 +30,13 @@ func (s *Sample) RecordValue(v int64) {
 	s.sorted = false
 }
 
+// Add records every value of o in s, as when goroutines that each kept a
+// sample of their own are done.
+func (s *Sample) Add(o *Sample) {
+	s.values = append(s.values, o.values...)
+	s.sorted = false
+}
+
 // Count is the number of values recorded.
 func (s *Sample) Count() int { return len(s.values) }
 

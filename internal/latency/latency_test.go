@@ -69,3 +69,24 @@ func TestCompare(t *testing.T) {
 		t.Errorf("%d metrics, want %d: %v", len(got), len(want), got)
 	}
 }
+
+func TestAdd(t *testing.T) {
+	a, b := New(2), New(2)
+	a.RecordValue(300)
+	a.RecordValue(100)
+	_ = a.ValueAtQuantile(50) // sorts a; Add must unsort it
+	b.RecordValue(50)
+	b.RecordValue(200)
+	a.Add(b)
+	for _, tc := range []struct {
+		q    float64
+		want int64
+	}{{0, 50}, {50, 100}, {75, 200}, {100, 300}} {
+		if got := a.ValueAtQuantile(tc.q); got != tc.want {
+			t.Errorf("p%v = %d, want %d", tc.q, got, tc.want)
+		}
+	}
+	if a.Count() != 4 || b.Count() != 2 {
+		t.Errorf("counts %d, %d; want 4, 2", a.Count(), b.Count())
+	}
+}

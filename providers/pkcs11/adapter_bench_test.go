@@ -85,9 +85,7 @@ func BenchmarkAdapterPaired(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, m := range latency.Compare("order", orders, fmt.Sprintf("%dxC_Sign", calls), base) {
-				b.ReportMetric(m.Value, m.Unit)
-			}
+			latency.ReportCompare(b, "order", orders, fmt.Sprintf("%dxC_Sign", calls), base)
 		})
 	}
 }
