@@ -1,6 +1,6 @@
 // Package latency records latencies and reports exact percentiles.
 //
-// A Sample keeps every value it is given, so its percentiles are exact
+// A [Sample] keeps every value it is given, so its percentiles are exact
 // (nearest rank) rather than bucketed; it suits runs of a known, bounded
 // length such as the demo and benchmarks. Streaming measurements of unbounded
 // length (tinywindow bench) use an HDR histogram instead.

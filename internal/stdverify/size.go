@@ -12,7 +12,7 @@ import (
 
 // CheckSize returns nil if sig has the shape of an alg signature of a key
 // whose signatures are size bytes long ([Size] gives it for a public key),
-// and an error wrapping provider.ErrInvalidSignature otherwise: an ECDSA
+// and an error wrapping [provider.ErrInvalidSignature] otherwise: an ECDSA
 // signature must be a strict DER SEQUENCE of two positive INTEGERs no longer
 // than the curve's coordinates, of 8 to size bytes; any other signature must
 // be exactly size bytes. A backend calls it before a service call, so that a

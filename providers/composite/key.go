@@ -14,7 +14,7 @@ import (
 // component, each a provider.Key of any backend, used as one key of a
 // composite algorithm. It signs with both components at once and its
 // signature is the ML-DSA signature followed by the classical one. A Key made
-// by NewVerifier only verifies. Its methods are safe for concurrent use.
+// by [NewVerifier] only verifies. Its methods are safe for concurrent use.
 type Key struct {
 	c    *combination
 	info provider.KeyInfo

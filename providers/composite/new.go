@@ -11,7 +11,7 @@ import (
 
 // New returns the composite key of algorithm alg made of two open component
 // keys: pq, an ML-DSA key of the combination's parameter set that signs with
-// the combination's label as its FIPS 204 context string (see Label), and
+// the combination's label as its FIPS 204 context string (see [Label]), and
 // trad, a classical key of the combination's algorithm, curve and size. The
 // composite key owns both handles and closes them on Close.
 //

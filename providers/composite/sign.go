@@ -42,15 +42,17 @@ func (o *offeredSign) run(ctx context.Context, key provider.Key, msg []byte) {
 }
 
 // SignAppend appends the composite signature of msg to dst: the ML-DSA
-// signature of M' followed by the classical signature of M'. The calling
-// goroutine signs with the classical component while the ML-DSA signature
-// is offered to a new goroutine (see offeredSign), so signing takes about
-// as long as the slower component when a second thread starts at once or
-// the classical component waits on I/O. Where no second thread takes the
-// offer up in time (idle cores that wake slowly), the key signs the halves
-// in turn, offering only now and then to notice a change (see overlapGate). If either fails, the error names the
-// component and wraps its error, so an outage stays ErrUnavailable.
+// signature of M' followed by the classical signature of M'. If either
+// component fails, the error names the component and wraps its error, so
+// an outage stays [provider.ErrUnavailable]. The two components sign at
+// once where a second thread is free, so signing takes about as long as
+// the slower one.
 func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
+	// The calling goroutine signs with the classical component while the
+	// ML-DSA signature is offered to a new goroutine (offeredSign). Where no
+	// second thread takes the offer up in time (idle cores that wake
+	// slowly), the key signs the halves in turn, offering only now and then
+	// to notice a change (overlapGate).
 	if err := ctx.Err(); err != nil {
 		return dst, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
 	}

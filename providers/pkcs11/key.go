@@ -22,8 +22,8 @@ import (
 // Key is a key held in a PKCS#11 token. Its methods are safe for concurrent
 // use: every operation borrows a session of its own from the key's pool.
 //
-// An HMAC-SHA256 key is a *Key; an asymmetric key is an *AsymmetricKey, which
-// adds its public key and a digest signer.
+// An HMAC-SHA256 key is a *Key; an asymmetric key is an [AsymmetricKey],
+// which adds its public key and a digest signer.
 type Key struct {
 	cfg  *Config
 	mod  *module
@@ -62,7 +62,7 @@ type handles struct {
 // AsymmetricKey is an ECDSA, Ed25519 or RSA key held in a token. Besides
 // signing in the token, it offers its public key (read from CKA_EC_POINT or
 // CKA_MODULUS and CKA_PUBLIC_EXPONENT when the key is opened), and a digest
-// signer, so that provider.CryptoSigner makes a crypto.Signer of it.
+// signer, so that [provider.CryptoSigner] makes a [crypto.Signer] of it.
 type AsymmetricKey struct {
 	*Key
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// SignDigest signs a digest computed by the caller, as crypto.Signer does:
+// SignDigest signs a digest computed by the caller, as [crypto.Signer] does:
 // ECDSA keys sign any digest whose length matches opts.HashFunc(); RSA-PSS keys
 // take *rsa.PSSOptions (salt length equal to the hash, or auto); Ed25519 keys
 // want opts.HashFunc() == 0 and the whole message as digest.
