@@ -66,9 +66,7 @@ func BenchmarkAuditPaired(b *testing.B) {
 	if f1, _ := minorFaults(); haveFaults {
 		b.ReportMetric(float64(f1-f0)/float64(b.N), "page-faults/op")
 	}
-	for _, m := range latency.Compare("audit", sa, "noaudit", sn) {
-		b.ReportMetric(m.Value, m.Unit)
-	}
+	latency.ReportCompare(b, "audit", sa, "noaudit", sn)
 	b.ReportMetric(float64(b.N)/ta.Seconds(), "audit-orders/s")
 	b.ReportMetric(float64(b.N)/tn.Seconds(), "noaudit-orders/s")
 	b.ReportMetric(tn.Seconds()/ta.Seconds(), "tput-ratio")

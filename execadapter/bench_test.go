@@ -73,13 +73,6 @@ func setup(b *testing.B, venueKind string) *benchSetup {
 	return &benchSetup{a: a, key: key, keys: keys}
 }
 
-// reportPercentiles adds the sample's percentiles to the benchmark.
-func reportPercentiles(b *testing.B, h *latency.Sample) {
-	b.ReportMetric(float64(h.ValueAtQuantile(50)), "p50-ns")
-	b.ReportMetric(float64(h.ValueAtQuantile(99)), "p99-ns")
-	b.ReportMetric(float64(h.ValueAtQuantile(99.9)), "p999-ns")
-}
-
 // BenchmarkSendOrder measures SendOrder end to end (decode, pre-trade checks,
 // HMAC signing, batch audit records, venue verification and ack) on the
 // demo's order mix, one goroutine. The Baseline benchmarks below give the
@@ -103,7 +96,7 @@ func BenchmarkSendOrder(b *testing.B) {
 				s.a.SendOrder(ctx, buf)
 				h.RecordValue(time.Since(t0).Nanoseconds())
 			}
-			reportPercentiles(b, h)
+			latency.Report(b, "", h)
 		})
 	}
 }
@@ -171,7 +164,7 @@ func BenchmarkBaseline(b *testing.B) {
 			io.ReadFull(c, in)
 			h.RecordValue(time.Since(t0).Nanoseconds())
 		}
-		reportPercentiles(b, h)
+		latency.Report(b, "", h)
 	})
 	b.Run("time.Now", func(b *testing.B) {
 		for b.Loop() {
@@ -229,7 +222,5 @@ func benchPaired(b *testing.B, prefault bool) {
 	if f1, _ := minorFaults(); haveFaults {
 		b.ReportMetric(float64(f1-f0)/float64(b.N), "page-faults/op")
 	}
-	for _, m := range latency.Compare("order", orders, "sign+verify", base) {
-		b.ReportMetric(m.Value, m.Unit)
-	}
+	latency.ReportCompare(b, "order", orders, "sign+verify", base)
 }

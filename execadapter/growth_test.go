@@ -1,5 +1,3 @@
-//go:build !race
-
 package execadapter
 
 import (
@@ -12,11 +10,13 @@ import (
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
-// TestSendOrderDoesNotAllocate: sync.Pool drops items at random under the
-// race detector, so this file is left out of race builds.
+// TestSendOrderDoesNotAllocate checks that an order through the adapter
+// allocates nothing once warm.
 func TestSendOrderDoesNotAllocate(t *testing.T) {
+	testenv.SkipAllocations(t)
 	f := newFixture(t, options{audit: audit.Options{Durability: audit.Batch}})
 	orders := make([][]byte, 1<<12)
 	for i := range orders {
@@ -50,6 +50,7 @@ func TestSendOrderDoesNotAllocate(t *testing.T) {
 // grow from the first 100k orders to the millionth. It is left out of race
 // builds, where it would take minutes.
 func TestMillionOrdersNoAllocationGrowth(t *testing.T) {
+	testenv.SkipAllocations(t)
 	if testing.Short() {
 		t.Skip("sends a million orders")
 	}

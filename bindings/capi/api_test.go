@@ -12,17 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
-
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func mustOpen(t *testing.T, uri string) uint64 {
 	t.Helper()
@@ -59,13 +51,13 @@ func TestMVPKnownAnswers(t *testing.T) {
 			continue
 		}
 		var tag [mvpSigSize]byte
-		if err := mvpSign(key[:], unhex(t, v.Payload), &tag); err != nil {
+		if err := mvpSign(key[:], testenv.Hex(t, v.Payload), &tag); err != nil {
 			t.Fatal(err)
 		}
 		if got := hex.EncodeToString(tag[:]); got != v.Tag {
 			t.Errorf("sign(keygen(%d), %s) = %s, want %s", seed, v.Payload, got, v.Tag)
 		}
-		if ok, err := mvpVerify(key[:], unhex(t, v.Payload), tag[:]); !ok || err != nil {
+		if ok, err := mvpVerify(key[:], testenv.Hex(t, v.Payload), tag[:]); !ok || err != nil {
 			t.Errorf("verify of a good tag: %v, %v", ok, err)
 		}
 	}
@@ -338,9 +330,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestHotPathsAllocateNothing(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector makes sync.Pool drop items, so allocation counts mean nothing under -race")
-	}
+	testenv.SkipAllocations(t)
 	h := mustOpen(t, "hmac:seed=42")
 	key := mvpKeygen(42)
 	msg := make([]byte, 1024)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -395,6 +396,7 @@ func TestFullDiskAlways(t *testing.T) {
 }
 
 func TestAppendDoesNotAllocate(t *testing.T) {
+	testenv.SkipAllocations(t)
 	k, _ := key(t, 42)
 	w, _, err := Open(filepath.Join(t.TempDir(), "a.log"), Options{Signer: k, Durability: Batch})
 	if err != nil {

@@ -212,19 +212,20 @@ func (w *Writer) Sync() error {
 	return w.flushLocked(true)
 }
 
-// flusher group-commits in Batch durability: every BatchInterval it hashes
-// the pending records and writes them under flushMu, then fsyncs outside
-// it, so that an Append under back-pressure never waits for the disk. A
-// checkpoint, if one is due, covers the tree as it was when the fsync
-// started, every leaf of which the fsync made durable. The flusher runs on
-// a thread of its own at the lowest scheduling priority: its hashing,
-// write and fsync then yield the CPU to the goroutines that sign and send
-// orders, which on a small machine cuts the adapter's p99 latency by about
-// two thirds. Its fsync needs no goroutine of its own, whose wake-up every
-// period would cost a thread wake-up too. The thread ends with the
-// goroutine.
+// flusher group-commits in Batch durability until stop closes: every
+// BatchInterval it hashes the pending records and writes them under
+// flushMu, then fsyncs outside it, so that an Append under back-pressure
+// never waits for the disk. A checkpoint, if one is due, covers the tree as
+// it was when the fsync started, every leaf of which the fsync made
+// durable. It runs on a thread of its own at the lowest scheduling
+// priority, which ends with it.
 func (w *Writer) flusher() {
 	defer close(w.done)
+	// At the lowest priority the hashing, write and fsync yield the CPU to
+	// the goroutines that sign and send orders: on a small machine the
+	// adapter's p99 falls by about two thirds (docs/performance.md, "Where
+	// the CPU and the tail go"). The fsync needs no goroutine of its own,
+	// whose wake-up every period would cost a thread wake-up too.
 	runtime.LockOSThread() // never unlocked: the lowered thread exits with us
 	lowerThreadPriority()
 	t := time.NewTicker(w.opts.BatchInterval)

@@ -88,13 +88,10 @@ type Options struct {
 	// than BatchBytes pending while the flusher is idle hashes and writes
 	// them itself; while the flusher is busy hashing and writing, Appends
 	// go on buffering up to twice BatchBytes, and past that wait for it and
-	// write the rest. No Append waits for an fsync. Stats counts these
+	// write the rest. No Append waits for an fsync. [Writer.Stats] counts these
 	// Appends. The default is 1 MiB for each 2ms of BatchInterval (1 MiB
-	// at least, 16 MiB at most): two periods of records at 250 MB/s, so
-	// that a longer period does not turn every flush into back-pressure.
-	// Open allocates two buffers of twice BatchBytes and 64 KiB and maps
-	// their pages (they stay resident), so that Append never grows one (a
-	// record over 64 KiB still may) nor takes a page fault in it.
+	// at least, 16 MiB at most). A [Writer] holds two buffers of twice
+	// BatchBytes and 64 KiB, resident from [Open] to [Writer.Close].
 	BatchBytes int
 	// CheckpointEvery is the largest number of records between two
 	// checkpoints (default 65536); CheckpointInterval the longest time
@@ -127,6 +124,9 @@ type Options struct {
 // defaultBatchBytes is BatchBytes's default for a group-commit period: 1
 // MiB for each 2ms, between 1 and 16 MiB.
 func defaultBatchBytes(interval time.Duration) int {
+	// Two periods of records at 250 MB/s, so that a longer period does not
+	// turn every flush into back-pressure (docs/performance.md, "The audit
+	// log's share").
 	return int(min(max(interval/(2*time.Millisecond), 1), 16)) << 20
 }
 

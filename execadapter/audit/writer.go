@@ -143,6 +143,8 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		// Append copies into a buffer that never grows.
 		bufSize += 2 * opts.BatchBytes
 	}
+	// Both buffers are mapped now, so that Append never grows one (a record
+	// over 64 KiB still may) nor takes a page fault in it.
 	w := &Writer{opts: opts, f: f, path: path, log: opts.Logger, lock: lock, fh: sha256.New(), cpTime: time.Now(),
 		buf: prefaulted(bufSize), spare: prefaulted(bufSize)}
 	w.store = func(h tlog.Hash) { w.hbuf = append(w.hbuf, h[:]...) }

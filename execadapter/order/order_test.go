@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 func sample() Order {
@@ -280,6 +282,7 @@ func TestPrice(t *testing.T) {
 }
 
 func TestParseDoesNotAllocate(t *testing.T) {
+	testenv.SkipAllocations(t)
 	o := sample()
 	b, _ := o.MarshalBinary()
 	var v View

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 func load(t testing.TB) *Checker {
@@ -282,6 +283,7 @@ func TestThrottleLimits(t *testing.T) {
 }
 
 func TestReserveDoesNotAllocate(t *testing.T) {
+	testenv.SkipAllocations(t)
 	cfg, _ := LoadConfig("testdata/limits.yaml")
 	cfg.Throttle.OrdersPerSecond, cfg.Throttle.Burst = 0, 0
 	cfg.CreditLimits.Default = "10000000000"

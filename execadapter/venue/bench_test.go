@@ -215,7 +215,5 @@ func startEcho(b *testing.B, in, out int) net.Conn {
 // reportPaired reports the percentiles of a path and of its baseline
 // measured in the same run, and their ratios.
 func reportPaired(b *testing.B, name string, got *latency.Sample, baseName string, base *latency.Sample) {
-	for _, m := range latency.Compare(name, got, baseName, base) {
-		b.ReportMetric(m.Value, m.Unit)
-	}
+	latency.ReportCompare(b, name, got, baseName, base)
 }

@@ -49,9 +49,9 @@ func BenchPaired(b *testing.B, k *composite.Key) {
 	b.Run("sign", func(b *testing.B) {
 		comp, p, c, wake := latency.New(b.N), latency.New(b.N), latency.New(b.N), latency.New(b.N)
 		for b.Loop() {
-			comp.RecordValue(timed(b, func() error { _, err := k.Sign(ctx, msg); return err }))
-			p.RecordValue(timed(b, func() error { _, err := pq.Sign(ctx, mp); return err }))
-			c.RecordValue(timed(b, func() error { _, err := trad.Sign(ctx, mp); return err }))
+			comp.RecordValue(latency.Time(b, func() error { _, err := k.Sign(ctx, msg); return err }))
+			p.RecordValue(latency.Time(b, func() error { _, err := pq.Sign(ctx, mp); return err }))
+			c.RecordValue(latency.Time(b, func() error { _, err := trad.Sign(ctx, mp); return err }))
 			wake.RecordValue(threadStart())
 		}
 		report(b, "composite", comp)
@@ -69,8 +69,8 @@ func BenchPaired(b *testing.B, k *composite.Key) {
 		sig, pqSig, tradSig := sign(b, k, msg), sign(b, pq, mp), sign(b, trad, mp)
 		comp, sum := latency.New(b.N), latency.New(b.N)
 		for b.Loop() {
-			comp.RecordValue(timed(b, func() error { return k.Verify(ctx, msg, sig) }))
-			sum.RecordValue(timed(b, func() error { return verifyBoth(ctx, pq, trad, mp, pqSig, tradSig) }))
+			comp.RecordValue(latency.Time(b, func() error { return k.Verify(ctx, msg, sig) }))
+			sum.RecordValue(latency.Time(b, func() error { return verifyBoth(ctx, pq, trad, mp, pqSig, tradSig) }))
 		}
 		report(b, "composite", comp)
 		report(b, "sum", sum)
@@ -91,15 +91,6 @@ func verifyBoth(ctx context.Context, pq, trad provider.Key, mp, pqSig, tradSig [
 		return err
 	}
 	return trad.Verify(ctx, mp, tradSig)
-}
-
-// timed runs op and returns how long it took in nanoseconds.
-func timed(b *testing.B, op func() error) int64 {
-	t0 := time.Now()
-	if err := op(); err != nil {
-		b.Fatal(err)
-	}
-	return int64(time.Since(t0))
 }
 
 // threadStart starts a goroutine and keeps this one busy until it runs (or

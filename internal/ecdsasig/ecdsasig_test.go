@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 // stdDER is the DER of r‖s by encoding/asn1, an encoder independent of ours.
@@ -30,15 +32,6 @@ func half(size int, prefix string, fill byte) []byte {
 		panic(err)
 	}
 	copy(b, p)
-	return b
-}
-
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return b
 }
 
@@ -101,7 +94,7 @@ func TestVectors(t *testing.T) {
 	}
 	for _, v := range file.Tests {
 		t.Run(v.Comment, func(t *testing.T) {
-			raw, want := unhex(t, v.Raw), unhex(t, v.DER)
+			raw, want := testenv.Hex(t, v.Raw), testenv.Hex(t, v.DER)
 			got, err := AppendDER(nil, raw, v.Size)
 			if err != nil {
 				t.Fatal(err)
@@ -159,7 +152,7 @@ func TestParseDERRejects(t *testing.T) {
 		{"wrong tag", "3006030101020101"},
 		{"r longer than the curve", "3027022201" + strings.Repeat("01", 32) + "020101"},
 	} {
-		if raw, ok := ParseDER(unhex(t, c.der), 32); ok {
+		if raw, ok := ParseDER(testenv.Hex(t, c.der), 32); ok {
 			t.Errorf("%s: ParseDER(%s) accepted it as %x", c.name, c.der, raw)
 		}
 	}

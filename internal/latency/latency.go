@@ -1,6 +1,6 @@
 // Package latency records latencies and reports exact percentiles.
 //
-// A Sample keeps every value it is given, so its percentiles are exact
+// A [Sample] keeps every value it is given, so its percentiles are exact
 // (nearest rank) rather than bucketed; it suits runs of a known, bounded
 // length such as the demo and benchmarks. Streaming measurements of unbounded
 // length (tinywindow bench) use an HDR histogram instead.
@@ -27,6 +27,13 @@ func New(n int) *Sample {
 // RecordValue adds v to the sample.
 func (s *Sample) RecordValue(v int64) {
 	s.values = append(s.values, v)
+	s.sorted = false
+}
+
+// Add records every value of o in s, as when goroutines that each kept a
+// sample of their own are done.
+func (s *Sample) Add(o *Sample) {
+	s.values = append(s.values, o.values...)
 	s.sorted = false
 }
 

@@ -3,6 +3,8 @@ package latency
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 func TestValueAtQuantile(t *testing.T) {
@@ -39,6 +41,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestRecordWithinCapacityDoesNotAllocate(t *testing.T) {
+	testenv.SkipAllocations(t)
 	s := New(1000)
 	if n := testing.AllocsPerRun(10, func() { s.RecordValue(7) }); n != 0 {
 		t.Errorf("RecordValue allocates %v times within capacity", n)
@@ -67,5 +70,26 @@ func TestCompare(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d metrics, want %d: %v", len(got), len(want), got)
+	}
+}
+
+func TestAdd(t *testing.T) {
+	a, b := New(2), New(2)
+	a.RecordValue(300)
+	a.RecordValue(100)
+	_ = a.ValueAtQuantile(50) // sorts a; Add must unsort it
+	b.RecordValue(50)
+	b.RecordValue(200)
+	a.Add(b)
+	for _, tc := range []struct {
+		q    float64
+		want int64
+	}{{0, 50}, {50, 100}, {75, 200}, {100, 300}} {
+		if got := a.ValueAtQuantile(tc.q); got != tc.want {
+			t.Errorf("p%v = %d, want %d", tc.q, got, tc.want)
+		}
+	}
+	if a.Count() != 4 || b.Count() != 2 {
+		t.Errorf("counts %d, %d; want 4, 2", a.Count(), b.Count())
 	}
 }

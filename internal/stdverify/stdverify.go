@@ -2,8 +2,9 @@
 // signature algorithms with a public key: ECDSA-P256-SHA256,
 // ECDSA-P384-SHA384, ECDSA-P521-SHA512, Ed25519, RSA-PSS-SHA256 and
 // RSA-PKCS1-SHA256. Every backend that verifies such signatures in process
-// (awskms, azurekv, pkcs11, pem, remote) and the conformance suite call Verify, so that one signature gets
-// one verdict whichever backend holds the key.
+// (awskms, azurekv, pkcs11, pem, remote) and the conformance suite call
+// [Verify], so that one signature gets one verdict whichever backend holds
+// the key.
 //
 // The rule is strict, as the key services and HSMs that make the signatures
 // are:
@@ -29,10 +30,13 @@
 // libraries tolerate) are invalid here. The shared table in
 // internal/stdverify/stdverifytest checks this for every backend.
 //
-// The signing side of the same rule is CheckSignerOpts: the crypto.Signer
+// The signing side of the same rule is [CheckSignerOpts]: the crypto.Signer
 // options that key services and HSMs (awskms, gcpkms, vaulttransit, azurekv)
 // accept for each algorithm, so that a caller gets one answer whichever
 // backend holds the key.
+//
+// [CheckSize] is the shape check of the same rule that backends run before a
+// service call, with the signature size of the key ([Size] for a public key).
 package stdverify
 
 import (
@@ -68,10 +72,10 @@ func Supports(alg provider.Algorithm) bool {
 }
 
 // Verify checks sig over msg with pub under the rule for alg. It returns nil
-// for a valid signature and an error wrapping provider.ErrInvalidSignature
+// for a valid signature and an error wrapping [provider.ErrInvalidSignature]
 // for any other. An algorithm without a rule here, or a public key that does
 // not fit alg (another type or curve), is an error wrapping
-// provider.ErrUnsupported, never ErrInvalidSignature: the signature was not
+// [provider.ErrUnsupported], never ErrInvalidSignature: the signature was not
 // checked.
 func Verify(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) error {
 	if err := CheckKey(alg, pub); err != nil {

@@ -5,43 +5,27 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"errors"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
 // Benchmarks against the shared local-kms on loopback. Sign through the
 // backend is measured against the same KMS call made with the raw SDK
 // (hashing included in both); local Verify against KMS's Verify and against
-// crypto/ecdsa alone. Each
-// reports its p50 and p99 latency besides ns/op.
+// crypto/ecdsa alone. Each reports its latency percentiles besides ns/op
+// (latency.Measure).
 //
 //	go test -run '^$' -bench . -benchtime 2s -count 5 ./providers/awskms/
 
 func latencies(b *testing.B, op func() error) {
-	b.Helper()
-	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		start := time.Now()
-		if err := op(); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	slices.Sort(lat)
-	if n := len(lat); n > 0 {
-		b.ReportMetric(float64(lat[n/2].Microseconds()), "p50-µs")
-		b.ReportMetric(float64(lat[n*99/100].Microseconds()), "p99-µs")
-	}
+	latency.Measure(b, op)
 }
 
 func BenchmarkSign(b *testing.B) {
@@ -110,7 +94,7 @@ func BenchmarkVerify(b *testing.B) {
 
 // BenchmarkSignInterleaved alternates a Sign through the backend with the
 // same raw SDK call, so that both meet the same load on a shared machine, and
-// reports each one's p50 and p99 and the ratio of the p50s.
+// reports each one's percentiles and their ratios (latency.Interleave).
 func BenchmarkSignInterleaved(b *testing.B) {
 	l := needKMS(b)
 	ctx := context.Background()
@@ -121,29 +105,16 @@ func BenchmarkSignInterleaved(b *testing.B) {
 	}
 	defer k.Close()
 	c := l.Client()
-	var ours, raw []time.Duration
 	b.ReportAllocs()
-	for b.Loop() {
-		start := time.Now()
-		if _, err := k.Sign(ctx, msg); err != nil {
-			b.Fatal(err)
-		}
-		mid := time.Now()
+	latency.Interleave(b, "awskms", func() error {
+		_, err := k.Sign(ctx, msg)
+		return err
+	}, "raw", func() error {
 		d := sha256.Sum256(msg)
-		if _, err := c.Sign(ctx, &kms.SignInput{
+		_, err := c.Sign(ctx, &kms.SignInput{
 			KeyId: aws.String("alias/tw-p256-a"), Message: d[:],
 			MessageType: types.MessageTypeDigest, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256,
-		}); err != nil {
-			b.Fatal(err)
-		}
-		ours, raw = append(ours, mid.Sub(start)), append(raw, time.Since(mid))
-	}
-	slices.Sort(ours)
-	slices.Sort(raw)
-	n := len(ours)
-	b.ReportMetric(float64(ours[n/2].Microseconds()), "awskms-p50-µs")
-	b.ReportMetric(float64(raw[n/2].Microseconds()), "raw-p50-µs")
-	b.ReportMetric(float64(ours[n*99/100].Microseconds()), "awskms-p99-µs")
-	b.ReportMetric(float64(raw[n*99/100].Microseconds()), "raw-p99-µs")
-	b.ReportMetric(float64(ours[n/2])/float64(raw[n/2]), "p50-ratio")
+		})
+		return err
+	})
 }

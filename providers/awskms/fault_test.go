@@ -18,17 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
-
-// notInvalid fails the test unless err is of kind want and is not
-// ErrInvalidSignature: an outage must never read as a forgery.
-func notInvalid(t *testing.T, what string, err, want error) {
-	t.Helper()
-	if err == nil || !errors.Is(err, want) || errors.Is(err, provider.ErrInvalidSignature) {
-		t.Errorf("%s = %v; want %v and not ErrInvalidSignature", what, err, want)
-	}
-}
 
 // TestKMSStoppedMidRun stops a local-kms of the test's own between calls.
 func TestKMSStoppedMidRun(t *testing.T) {
@@ -57,21 +49,21 @@ func TestKMSStoppedMidRun(t *testing.T) {
 	l.Stop()
 
 	_, err = ecLocal.Sign(ctx, msg)
-	notInvalid(t, "Sign with KMS stopped", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Sign with KMS stopped", err, provider.ErrUnavailable)
 	var maxAttempts *retry.MaxAttemptsError
 	if !errors.As(err, &maxAttempts) || maxAttempts.Attempt != 2 {
 		t.Errorf("Sign with KMS stopped: want the SDK to give up after max-attempts=2, got %v", err)
 	}
-	notInvalid(t, "remote Verify with KMS stopped", ecRemote.Verify(ctx, msg, sig), provider.ErrUnavailable)
-	notInvalid(t, "VerifyMac of a valid tag with KMS stopped", mac.Verify(ctx, msg, tag), provider.ErrUnavailable)
+	testenv.NotInvalid(t, "remote Verify with KMS stopped", ecRemote.Verify(ctx, msg, sig), provider.ErrUnavailable)
+	testenv.NotInvalid(t, "VerifyMac of a valid tag with KMS stopped", mac.Verify(ctx, msg, tag), provider.ErrUnavailable)
 	bad := append([]byte(nil), tag...)
 	bad[0] ^= 1
-	notInvalid(t, "VerifyMac of a forged tag with KMS stopped", mac.Verify(ctx, msg, bad), provider.ErrUnavailable)
+	testenv.NotInvalid(t, "VerifyMac of a forged tag with KMS stopped", mac.Verify(ctx, msg, bad), provider.ErrUnavailable)
 	if err := ecLocal.Verify(ctx, msg, sig); err != nil {
 		t.Errorf("local Verify needs no KMS, but with KMS stopped it returned %v", err)
 	}
 	_, err = provider.Open(ctx, l.URI("alias/tw-p256-a", "max-attempts=1"))
-	notInvalid(t, "Open with KMS stopped", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Open with KMS stopped", err, provider.ErrUnavailable)
 }
 
 // TestDisabledKey disables a key under open handles.
@@ -102,17 +94,17 @@ func TestDisabledKey(t *testing.T) {
 	defer c.EnableKey(context.WithoutCancel(ctx), &kms.EnableKeyInput{KeyId: aws.String(id)})
 
 	_, err = local.Sign(ctx, msg)
-	notInvalid(t, "Sign with a disabled key", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Sign with a disabled key", err, provider.ErrUnavailable)
 	var disabled *types.DisabledException
 	if !errors.As(err, &disabled) {
 		t.Errorf("Sign with a disabled key: the SDK's DisabledException is not reachable in %v", err)
 	}
-	notInvalid(t, "remote Verify with a disabled key", remote.Verify(ctx, msg, sig), provider.ErrUnavailable)
+	testenv.NotInvalid(t, "remote Verify with a disabled key", remote.Verify(ctx, msg, sig), provider.ErrUnavailable)
 	if err := local.Verify(ctx, msg, sig); err != nil {
 		t.Errorf("local Verify with the cached public key of a disabled key: %v", err)
 	}
 	_, err = provider.Open(ctx, l.URI(alias))
-	notInvalid(t, "Open of a disabled key", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Open of a disabled key", err, provider.ErrUnavailable)
 	if err != nil && !strings.Contains(err.Error(), "Disabled") {
 		t.Errorf("Open of a disabled key does not say it is disabled: %v", err)
 	}
@@ -214,7 +206,7 @@ func TestDeadlineShorterThanCall(t *testing.T) {
 			cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 			defer cancel()
 			err := tc.call(cctx)
-			notInvalid(t, tc.name+" past its deadline", err, provider.ErrUnavailable)
+			testenv.NotInvalid(t, tc.name+" past its deadline", err, provider.ErrUnavailable)
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("%s past its deadline: context.DeadlineExceeded is not reachable in %v", tc.name, err)
 			}
@@ -252,7 +244,7 @@ func TestRetriesAndErrorMapping(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				notInvalid(t, "Sign answered "+tc.mode, err, tc.kind)
+				testenv.NotInvalid(t, "Sign answered "+tc.mode, err, tc.kind)
 			}
 			if got := p.requests.Load(); got != tc.attempts {
 				t.Errorf("KMS saw %d requests, want %d", got, tc.attempts)

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/tinywindow/tinywindow/internal/cloudkey"
-	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
@@ -108,7 +107,11 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.Check(ctx); err != nil {
 		return err
 	}
-	if err := k.checkSize(sig); err != nil {
+	// Remote verification needs this check before the call, so that a
+	// malformed signature is invalid whatever the service makes of it
+	// (local-kms answers some with InvalidKeyUsageException and ignores
+	// trailing bytes).
+	if err := stdverify.CheckSize(k.spec.alg, k.spec.sigSize, sig); err != nil {
 		return err
 	}
 	if k.opts.RemoteVerify {
@@ -126,29 +129,6 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	}
 	if err := stdverify.Verify(k.spec.alg, pub.key, msg, sig); err != nil {
 		return fmt.Errorf("awskms key %s: %w", k.opts.keyID, err)
-	}
-	return nil
-}
-
-func (k *SignatureKey) checkSize(sig []byte) error {
-	n := len(sig)
-	switch k.spec.alg {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		if n < 8 || n > k.spec.sigSize {
-			return fmt.Errorf("%w: %s signature is %d bytes; a DER signature of this key is 8 to %d bytes", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
-		}
-		// Remote verification needs this check before the call, so that a
-		// malformed signature is invalid whatever the service makes of it
-		// (local-kms answers some with InvalidKeyUsageException and ignores
-		// trailing bytes). P-256 goes with SHA-256 and P-384 with SHA-384:
-		// a coordinate is as long as the hash.
-		if _, ok := ecdsasig.ParseDER(sig, k.spec.hash.Size()); !ok {
-			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive INTEGERs of at most %d bytes", provider.ErrInvalidSignature, k.spec.alg, k.spec.hash.Size())
-		}
-	default:
-		if n != k.spec.sigSize {
-			return fmt.Errorf("%w: %s signature is %d bytes; this key's signatures are exactly %d", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
-		}
 	}
 	return nil
 }

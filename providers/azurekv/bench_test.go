@@ -3,10 +3,9 @@ package azurekv_test
 import (
 	"crypto"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/providers/azurekv"
 )
 
@@ -21,13 +20,6 @@ var benchCases = []struct {
 	{"ES384", "p384", "", azkeys.SignatureAlgorithmES384, crypto.SHA384},
 	{"PS256", "rsa2048", "alg=RSA-PSS-SHA256", azkeys.SignatureAlgorithmPS256, crypto.SHA256},
 	{"RS256", "rsa2048", "alg=RSA-PKCS1-SHA256", azkeys.SignatureAlgorithmRS256, crypto.SHA256},
-}
-
-func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, int64(10*time.Second), 3) }
-
-func reportPercentiles(b *testing.B, h *hdrhistogram.Histogram, prefix string) {
-	b.ReportMetric(float64(h.ValueAtQuantile(50)), prefix+"p50-ns")
-	b.ReportMetric(float64(h.ValueAtQuantile(99)), prefix+"p99-ns")
 }
 
 func openBench(b *testing.B, v *vaultDouble, key string, extra ...string) *azurekv.Key {
@@ -61,40 +53,22 @@ func BenchmarkSign(b *testing.B) {
 			b.Fatal(err)
 		}
 		version := k.Info().Version
-		rawSign := func() {
+		rawSign := func() error {
 			alg := bc.azAlg
-			if _, err := raw.Sign(b.Context(), bc.key, version, azkeys.SignParameters{Algorithm: &alg, Value: hashMsg(bc.hash, msg)}, nil); err != nil {
-				b.Fatal(err)
-			}
+			_, err := raw.Sign(b.Context(), bc.key, version, azkeys.SignParameters{Algorithm: &alg, Value: hashMsg(bc.hash, msg)}, nil)
+			return err
 		}
-		ourSign := func() {
-			if _, err := k.Sign(b.Context(), msg); err != nil {
-				b.Fatal(err)
-			}
+		ourSign := func() error {
+			_, err := k.Sign(b.Context(), msg)
+			return err
 		}
-		rawSign() // the challenge round trip
+		if err := rawSign(); err != nil { // the challenge round trip
+			b.Fatal(err)
+		}
 		b.Run(bc.name+"/azurekv", func(b *testing.B) { timed(b, ourSign) })
 		b.Run(bc.name+"/raw-azkeys", func(b *testing.B) { timed(b, rawSign) })
 		b.Run(bc.name+"/overhead", func(b *testing.B) {
-			ours, base := newHist(), newHist()
-			for i := 0; b.Loop(); i++ {
-				// Alternate which goes first, so neither gets a warmer connection.
-				first, second, h1, h2 := ourSign, rawSign, ours, base
-				if i%2 == 1 {
-					first, second, h1, h2 = rawSign, ourSign, base, ours
-				}
-				t0 := time.Now()
-				first()
-				t1 := time.Now()
-				second()
-				t2 := time.Now()
-				_ = h1.RecordValue(int64(t1.Sub(t0)))
-				_ = h2.RecordValue(int64(t2.Sub(t1)))
-			}
-			reportPercentiles(b, ours, "azurekv-")
-			reportPercentiles(b, base, "raw-")
-			b.ReportMetric(float64(ours.ValueAtQuantile(50))/float64(base.ValueAtQuantile(50)), "p50-ratio")
-			b.ReportMetric(float64(ours.ValueAtQuantile(99))/float64(base.ValueAtQuantile(99)), "p99-ratio")
+			latency.Interleave(b, "azurekv", ourSign, "raw", rawSign)
 		})
 	}
 }
@@ -113,24 +87,15 @@ func BenchmarkVerify(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Run(bc.name+"/"+mode, func(b *testing.B) {
-				timed(b, func() {
-					if err := k.Verify(b.Context(), msg, sig); err != nil {
-						b.Fatal(err)
-					}
-				})
+				timed(b, func() error { return k.Verify(b.Context(), msg, sig) })
 			})
 		}
 	}
 }
 
-// timed runs f in the benchmark loop and reports its latency percentiles.
-func timed(b *testing.B, f func()) {
-	h := newHist()
+// timed runs op in the benchmark loop and reports its allocations and
+// latency percentiles.
+func timed(b *testing.B, op func() error) {
 	b.ReportAllocs()
-	for b.Loop() {
-		t0 := time.Now()
-		f()
-		_ = h.RecordValue(int64(time.Since(t0)))
-	}
-	reportPercentiles(b, h, "")
+	latency.Measure(b, op)
 }

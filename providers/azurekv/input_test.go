@@ -121,9 +121,9 @@ func TestBadSignatures(t *testing.T) {
 		sig            func(good []byte) []byte
 		says           string
 	}{
-		{"RSA signature one byte short", "rsa2048", "alg=RSA-PSS-SHA256", func(g []byte) []byte { return g[:255] }, "is 255 bytes; this 2048-bit key's signatures are exactly 256"},
+		{"RSA signature one byte short", "rsa2048", "alg=RSA-PSS-SHA256", func(g []byte) []byte { return g[:255] }, "is 255 bytes; this key's signatures are exactly 256"},
 		{"RSA signature one byte long", "rsa2048", "alg=RSA-PKCS1-SHA256", func(g []byte) []byte { return append(g, 0) }, "is 257 bytes"},
-		{"ECDSA signature too long", "p256", "", func(g []byte) []byte { return make([]byte, 200) }, "DER signatures of this key are 8 to 72 bytes"},
+		{"ECDSA signature too long", "p256", "", func(g []byte) []byte { return make([]byte, 200) }, "a DER signature of this key is 8 to 72 bytes"},
 		{"ECDSA signature too short", "p384", "", func(g []byte) []byte { return g[:5] }, "8 to 104 bytes"},
 		{"raw r‖s instead of DER", "p256", "", func(g []byte) []byte { return rawFromDERForTest(g, 32) }, "raw r‖s"},
 		{"DER missing its last byte", "p384", "", func(g []byte) []byte { return g[:len(g)-1] }, "not a DER SEQUENCE"},

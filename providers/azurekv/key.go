@@ -309,7 +309,7 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := st.checkShape(sig); err != nil {
+	if err := stdverify.CheckSize(st.info.Algorithm, stdverify.Size(st.info.Algorithm, st.pub), sig); err != nil {
 		return err
 	}
 	if k.cfg.Verify == VerifyRemote {
@@ -322,35 +322,10 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	return nil
 }
 
-// checkShape rejects, as invalid, a signature whose size or encoding no
-// valid signature of the key has, with a message that says what was wrong.
-func (st *keyState) checkShape(sig []byte) error {
-	if !st.ec {
-		if len(sig) != st.size {
-			return fmt.Errorf("%w: %s signature is %d bytes; this %d-bit key's signatures are exactly %d",
-				provider.ErrInvalidSignature, st.info.Algorithm, len(sig), st.size*8, st.size)
-		}
-		return nil
-	}
-	if maxLen := 2 + 2*(3+st.size); len(sig) < 8 || len(sig) > maxLen {
-		return fmt.Errorf("%w: %s signature is %d bytes; DER signatures of this key are 8 to %d bytes",
-			provider.ErrInvalidSignature, st.info.Algorithm, len(sig), maxLen)
-	}
-	if _, ok := ecdsasig.ParseDER(sig, st.size); !ok {
-		if len(sig) == 2*st.size {
-			return fmt.Errorf("%w: %s signature is not ASN.1 DER (it has the size of a raw r‖s; azurekv signatures are DER)",
-				provider.ErrInvalidSignature, st.info.Algorithm)
-		}
-		return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive integers of at most %d bytes",
-			provider.ErrInvalidSignature, st.info.Algorithm, st.size)
-	}
-	return nil
-}
-
 func (k *Key) verifyRemote(ctx context.Context, st *keyState, d, sig []byte) error {
 	value := sig
 	if st.ec {
-		value, _ = ecdsasig.ParseDER(sig, st.size) // checkShape accepted it
+		value, _ = ecdsasig.ParseDER(sig, st.size) // CheckSize accepted it
 	}
 	alg := st.alg
 	resp, err := k.client.Verify(ctx, st.ref.name, st.ref.version, azkeys.VerifyParameters{Algorithm: &alg, Digest: d, Signature: value}, nil)

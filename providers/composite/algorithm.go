@@ -201,3 +201,14 @@ func (c *combination) messageRepresentative(dst, msg []byte) []byte {
 	dst = append(dst, 0)
 	return h.Sum(dst)
 }
+
+// Label returns the draft's label of the composite algorithm alg: the
+// domain separator bound into the message representative and the FIPS 204
+// context string of the ML-DSA component.
+func Label(alg provider.Algorithm) (string, error) {
+	c, err := lookup(string(alg))
+	if err != nil {
+		return "", err
+	}
+	return c.label, nil
+}

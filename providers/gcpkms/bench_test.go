@@ -3,12 +3,11 @@ package gcpkms_test
 import (
 	"context"
 	"crypto/sha256"
-	"slices"
 	"testing"
-	"time"
 
 	kms "cloud.google.com/go/kms/apiv1"
 	"cloud.google.com/go/kms/apiv1/kmspb"
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -36,7 +35,7 @@ func rawClient(b *testing.B, d *kmsDouble) *kms.KeyManagementClient {
 
 // BenchmarkSignInterleaved alternates a Sign through the backend with the
 // raw client's AsymmetricSign, so that both meet the same load, and reports
-// each one's p50 and the ratio of the p50s.
+// each one's percentiles and their ratios (latency.Interleave).
 func BenchmarkSignInterleaved(b *testing.B) {
 	d := sharedDouble()
 	ctx := context.Background()
@@ -49,26 +48,15 @@ func BenchmarkSignInterleaved(b *testing.B) {
 	c := rawClient(b, d)
 	version := key + "/cryptoKeyVersions/1"
 	msg := make([]byte, 64)
-	var ours, raw []time.Duration
 	b.ReportAllocs()
-	for b.Loop() {
-		start := time.Now()
-		if _, err := k.Sign(ctx, msg); err != nil {
-			b.Fatal(err)
-		}
-		mid := time.Now()
+	latency.Interleave(b, "gcpkms", func() error {
+		_, err := k.Sign(ctx, msg)
+		return err
+	}, "raw", func() error {
 		dg := sha256.Sum256(msg)
-		if _, err := c.AsymmetricSign(ctx, &kmspb.AsymmetricSignRequest{Name: version, Digest: &kmspb.Digest{Digest: &kmspb.Digest_Sha256{Sha256: dg[:]}}}); err != nil {
-			b.Fatal(err)
-		}
-		ours, raw = append(ours, mid.Sub(start)), append(raw, time.Since(mid))
-	}
-	slices.Sort(ours)
-	slices.Sort(raw)
-	n := len(ours)
-	b.ReportMetric(float64(ours[n/2].Microseconds()), "gcpkms-p50-µs")
-	b.ReportMetric(float64(raw[n/2].Microseconds()), "raw-p50-µs")
-	b.ReportMetric(float64(ours[n/2])/float64(raw[n/2]), "p50-ratio")
+		_, err := c.AsymmetricSign(ctx, &kmspb.AsymmetricSignRequest{Name: version, Digest: &kmspb.Digest{Digest: &kmspb.Digest_Sha256{Sha256: dg[:]}}})
+		return err
+	})
 }
 
 func BenchmarkVerify(b *testing.B) {

@@ -2,25 +2,16 @@ package gcpkms_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"cloud.google.com/go/kms/apiv1/kmspb"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/tinywindow/tinywindow/provider"
 )
-
-// notInvalid fails the test unless err is of kind want and is not
-// ErrInvalidSignature: an outage must never read as a forgery.
-func notInvalid(t *testing.T, what string, err, want error) {
-	t.Helper()
-	if err == nil || !errors.Is(err, want) || errors.Is(err, provider.ErrInvalidSignature) {
-		t.Errorf("%s = %v; want %v and not ErrInvalidSignature", what, err, want)
-	}
-}
 
 func failWith(c codes.Code) func(context.Context, string) error {
 	return func(context.Context, string) error { return status.Error(c, "injected by the test") }
@@ -69,19 +60,19 @@ func TestFaults(t *testing.T) {
 			defer d.setFault(nil)
 			before := d.count("AsymmetricSign")
 			_, err := eck.Sign(ctx, msg)
-			notInvalid(t, "Sign", err, tc.want)
+			testenv.NotInvalid(t, "Sign", err, tc.want)
 			if s, ok := status.FromError(err); !ok || s.Code() != tc.code {
 				t.Errorf("the gRPC status %v is not reachable from %v", tc.code, err)
 			}
 			if n := d.count("AsymmetricSign") - before; n != tc.attempts {
 				t.Errorf("AsymmetricSign made %d attempts, want %d", n, tc.attempts)
 			}
-			notInvalid(t, "MacVerify of a valid tag", mack.Verify(ctx, msg, tag), tc.want)
+			testenv.NotInvalid(t, "MacVerify of a valid tag", mack.Verify(ctx, msg, tag), tc.want)
 			bad := append([]byte(nil), tag...)
 			bad[0] ^= 1
-			notInvalid(t, "MacVerify of a forged tag", mack.Verify(ctx, msg, bad), tc.want)
+			testenv.NotInvalid(t, "MacVerify of a forged tag", mack.Verify(ctx, msg, bad), tc.want)
 			_, err = provider.Open(ctx, d.uri(ec, "max-attempts=3", "max-backoff=5ms"))
-			notInvalid(t, "Open", err, tc.want)
+			testenv.NotInvalid(t, "Open", err, tc.want)
 		})
 	}
 	// Local verification needs no service.
@@ -115,14 +106,14 @@ func TestDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	_, err = k.Sign(ctx, []byte("order"))
-	notInvalid(t, "Sign past the deadline", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Sign past the deadline", err, provider.ErrUnavailable)
 	if n := d.count("AsymmetricSign"); n != 1 {
 		t.Errorf("AsymmetricSign made %d attempts; after the caller's deadline there must be no more", n)
 	}
 	// A deadline already past fails before any call.
 	before := d.count("AsymmetricSign")
 	_, err = k.Sign(ctx, []byte("order"))
-	notInvalid(t, "Sign with the deadline past", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Sign with the deadline past", err, provider.ErrUnavailable)
 	if d.count("AsymmetricSign") != before {
 		t.Error("Sign with the deadline past made a call")
 	}
@@ -186,7 +177,7 @@ func TestCorruptedCRC32C(t *testing.T) {
 			}
 			d.setCorrupt(every)
 			before := d.count(tc.method)
-			notInvalid(t, tc.method, tc.call(), provider.ErrUnavailable)
+			testenv.NotInvalid(t, tc.method, tc.call(), provider.ErrUnavailable)
 			if n := d.count(tc.method) - before; n != 2 {
 				t.Errorf("%s made %d attempts, want max-attempts=2", tc.method, n)
 			}
@@ -226,5 +217,5 @@ func TestRequestCRC32C(t *testing.T) {
 		return nil
 	})
 	tag := make([]byte, 32)
-	notInvalid(t, "MacVerify refused for its checksum", k.Verify(t.Context(), []byte("m"), tag), provider.ErrInvalidConfig)
+	testenv.NotInvalid(t, "MacVerify refused for its checksum", k.Verify(t.Context(), []byte("m"), tag), provider.ErrInvalidConfig)
 }

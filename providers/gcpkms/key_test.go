@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"cloud.google.com/go/kms/apiv1/kmspb"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"google.golang.org/grpc/codes"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -99,17 +100,17 @@ func TestVersions(t *testing.T) {
 		t.Errorf("version=1 after rotation: %v", err)
 	}
 	_, err = provider.Open(ctx, d.uri(key+";version=3"))
-	notInvalid(t, "Open of a disabled version", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Open of a disabled version", err, provider.ErrUnavailable)
 	_, err = provider.Open(ctx, d.uri(key+";version=9"))
-	notInvalid(t, "Open of a missing version", err, provider.ErrKeyNotFound)
+	testenv.NotInvalid(t, "Open of a missing version", err, provider.ErrKeyNotFound)
 	_, err = provider.Open(ctx, d.uri(testRing+"/cryptoKeys/missing"))
-	notInvalid(t, "Open of a missing key", err, provider.ErrKeyNotFound)
+	testenv.NotInvalid(t, "Open of a missing key", err, provider.ErrKeyNotFound)
 	d.setState(key+"/cryptoKeyVersions/1", kmspb.CryptoKeyVersion_DISABLED)
 	d.setState(v2name, kmspb.CryptoKeyVersion_DISABLED)
 	_, err = provider.Open(ctx, d.uri(key))
-	notInvalid(t, "Open of a key without enabled versions", err, provider.ErrKeyNotFound)
+	testenv.NotInvalid(t, "Open of a key without enabled versions", err, provider.ErrKeyNotFound)
 	_, err = v1.Sign(ctx, msg)
-	notInvalid(t, "Sign with a version disabled under the handle", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Sign with a version disabled under the handle", err, provider.ErrUnavailable)
 }
 
 // TestPublicKeyTTL: the public key is fetched again once pubkey-ttl has run
@@ -216,7 +217,7 @@ func TestExternalMu(t *testing.T) {
 			}
 			// A message the test did not allow: the double refuses the mu.
 			_, err = k.Sign(t.Context(), []byte("not allowed"))
-			notInvalid(t, "Sign of a mu the double cannot sign", err, provider.ErrInvalidConfig)
+			testenv.NotInvalid(t, "Sign of a mu the double cannot sign", err, provider.ErrInvalidConfig)
 		})
 	}
 }
@@ -232,7 +233,7 @@ func TestDataLimit(t *testing.T) {
 		}
 		before := d.count("AsymmetricSign") + d.count("MacSign")
 		_, err = k.Sign(t.Context(), make([]byte, gcpkms.DataLimit+1))
-		notInvalid(t, id+" Sign over the limit", err, provider.ErrUnsupported)
+		testenv.NotInvalid(t, id+" Sign over the limit", err, provider.ErrUnsupported)
 		if d.count("AsymmetricSign")+d.count("MacSign") != before {
 			t.Errorf("%s: a message over the limit reached the service", id)
 		}

@@ -11,7 +11,6 @@ import (
 	"cloud.google.com/go/kms/apiv1/kmspb"
 
 	"github.com/tinywindow/tinywindow/internal/cloudkey"
-	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
@@ -159,7 +158,7 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.Check(ctx); err != nil {
 		return err
 	}
-	if err := k.checkSize(sig); err != nil {
+	if err := stdverify.CheckSize(k.spec.alg, k.spec.sigSize, sig); err != nil {
 		return err
 	}
 	pub, err := k.publicKey(ctx)
@@ -177,23 +176,6 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	}
 	if err := stdverify.Verify(k.spec.alg, pub.key, msg, sig); err != nil {
 		return fmt.Errorf("gcpkms key %s: %w", k.version, err)
-	}
-	return nil
-}
-
-func (k *SignatureKey) checkSize(sig []byte) error {
-	n := len(sig)
-	if k.isECDSA() {
-		if n < 8 || n > k.spec.sigSize {
-			return fmt.Errorf("%w: %s signature is %d bytes; a DER signature of this key is 8 to %d bytes", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
-		}
-		if _, ok := ecdsasig.ParseDER(sig, k.spec.hash.Size()); !ok {
-			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive INTEGERs of at most %d bytes", provider.ErrInvalidSignature, k.spec.alg, k.spec.hash.Size())
-		}
-		return nil
-	}
-	if n != k.spec.sigSize {
-		return fmt.Errorf("%w: %s signature is %d bytes; this key's signatures are exactly %d", provider.ErrInvalidSignature, k.spec.alg, n, k.spec.sigSize)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
 )
@@ -132,9 +133,7 @@ func TestKeyIDRevealsNothing(t *testing.T) {
 }
 
 func TestSignAppendAllocatesNothing(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector makes sync.Pool drop items, so allocation counts mean nothing under -race")
-	}
+	testenv.SkipAllocations(t)
 	ctx := context.Background()
 	k := hmac.NewFromSeed(42)
 	msg := make([]byte, 64)

@@ -13,15 +13,6 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex in vector: %v", err)
-	}
-	return b
-}
-
 func readJSON(t *testing.T, path string, v any) {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -70,14 +61,14 @@ func TestMVPReferenceVectors(t *testing.T) {
 			continue
 		}
 		k := NewFromSeed(seed)
-		tag, err := k.Sign(ctx, unhex(t, v.Payload))
+		tag, err := k.Sign(ctx, testenv.Hex(t, v.Payload))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := hex.EncodeToString(tag); got != v.Tag {
 			t.Errorf("seed %d payload %s: tag %s, want %s", seed, v.Payload, got, v.Tag)
 		}
-		if err := k.Verify(ctx, unhex(t, v.Payload), unhex(t, v.Tag)); err != nil {
+		if err := k.Verify(ctx, testenv.Hex(t, v.Payload), testenv.Hex(t, v.Tag)); err != nil {
 			t.Errorf("seed %d: Verify of the MVP's tag: %v", seed, err)
 		}
 	}
@@ -98,8 +89,8 @@ func TestRFC4231(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range file.Cases {
 		t.Run(strconv.Itoa(c.Case), func(t *testing.T) {
-			k := newKey(unhex(t, c.Key))
-			data, want := unhex(t, c.Data), unhex(t, c.MAC)
+			k := newKey(testenv.Hex(t, c.Key))
+			data, want := testenv.Hex(t, c.Data), testenv.Hex(t, c.MAC)
 			tag, err := k.Sign(ctx, data)
 			if err != nil {
 				t.Fatal(err)
@@ -140,8 +131,8 @@ func TestWycheproof(t *testing.T) {
 	for _, g := range file.TestGroups {
 		for _, tc := range g.Tests {
 			ran++
-			k := newKey(unhex(t, tc.Key))
-			msg, want := unhex(t, tc.Msg), unhex(t, tc.Tag)
+			k := newKey(testenv.Hex(t, tc.Key))
+			msg, want := testenv.Hex(t, tc.Msg), testenv.Hex(t, tc.Tag)
 			tag, err := k.Sign(ctx, msg)
 			if err != nil {
 				t.Fatal(err)

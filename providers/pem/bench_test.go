@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkSign(b *testing.B) {
 			}
 		})
 		b.Run(string(alg)+"/pem", func(b *testing.B) {
-			k := mustOpen(b, "pem:key-source=file:"+writeKeyFile(b, "k.pem", pkcs8(b, priv)))
+			k := testenv.MustOpen(b, "pem:key-source=file:"+writeKeyFile(b, "k.pem", pkcs8(b, priv)))
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := k.Sign(b.Context(), msg); err != nil {

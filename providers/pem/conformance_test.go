@@ -9,6 +9,7 @@ import (
 	stdpem "encoding/pem"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tinywindow/tinywindow/conformance"
@@ -84,10 +85,10 @@ func TestForms(t *testing.T) {
 		{provider.RSAPKCS1SHA256, []string{"PKCS1", "OpenSSH"}, ";alg=RSA-PKCS1-SHA256"},
 	} {
 		priv := sharedKey(t, tc.alg, 0)
-		ref := mustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "ref.pem", pkcs8(t, priv))+tc.extra)
+		ref := testenv.MustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "ref.pem", pkcs8(t, priv))+tc.extra)
 		for _, form := range tc.forms {
 			t.Run(string(tc.alg)+"/"+form, func(t *testing.T) {
-				k := mustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "key.pem", encodings[form](t, priv))+tc.extra)
+				k := testenv.MustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "key.pem", encodings[form](t, priv))+tc.extra)
 				if k.Info() != ref.Info() {
 					t.Fatalf("Info %+v, want %+v as from PKCS#8", k.Info(), ref.Info())
 				}
@@ -102,16 +103,6 @@ func TestForms(t *testing.T) {
 			})
 		}
 	}
-}
-
-func mustOpen(t testing.TB, uri string) provider.Key {
-	t.Helper()
-	k, err := provider.Open(t.Context(), uri)
-	if err != nil {
-		t.Fatalf("Open(%s): %v", uri, err)
-	}
-	t.Cleanup(func() { k.Close() })
-	return k
 }
 
 var sharedKeys = map[string]crypto.Signer{}

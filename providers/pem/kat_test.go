@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -22,7 +23,7 @@ func TestRFC8032KnownAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := mustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "k.pem", data))
+	k := testenv.MustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "k.pem", data))
 	sig, err := k.Sign(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)

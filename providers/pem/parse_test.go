@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -106,11 +107,11 @@ func TestOpenErrors(t *testing.T) {
 func TestEnvSource(t *testing.T) {
 	priv := sharedKey(t, provider.ECDSAP256SHA256, 0)
 	t.Setenv("TW_PEM_KEY", string(pkcs8(t, priv)))
-	k := mustOpen(t, "pem:key-source=env:TW_PEM_KEY")
+	k := testenv.MustOpen(t, "pem:key-source=env:TW_PEM_KEY")
 	der, _ := x509.MarshalECPrivateKey(priv.(*ecdsa.PrivateKey))
 	withParams := append(stdpem.EncodeToMemory(&stdpem.Block{Type: "EC PARAMETERS", Bytes: []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}}),
 		stdpem.EncodeToMemory(&stdpem.Block{Type: "EC PRIVATE KEY", Bytes: der})...)
-	k2 := mustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "k.pem", withParams))
+	k2 := testenv.MustOpen(t, "pem:key-source=file:"+writeKeyFile(t, "k.pem", withParams))
 	if k.Info() != k2.Info() {
 		t.Fatalf("env key %+v, file key %+v", k.Info(), k2.Info())
 	}
@@ -147,7 +148,7 @@ func TestGenerate(t *testing.T) {
 			if alg == provider.RSAPKCS1SHA256 {
 				uri += ";alg=RSA-PKCS1-SHA256"
 			}
-			if k := mustOpen(t, uri); k.Info() != info {
+			if k := testenv.MustOpen(t, uri); k.Info() != info {
 				t.Fatalf("opened %+v, keygen said %+v", k.Info(), info)
 			}
 			if _, err := provider.Generate(t.Context(), uri, provider.GenerateRequest{Algorithm: alg}); !errors.Is(err, provider.ErrInvalidConfig) || !strings.Contains(err.Error(), "never overwrites") {
@@ -169,7 +170,7 @@ func TestGenerateImportAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := mustOpen(t, "pem:key-source=file:"+src); k.Info() != info {
+	if k := testenv.MustOpen(t, "pem:key-source=file:"+src); k.Info() != info {
 		t.Fatalf("imported key %+v, source key %+v", info, k.Info())
 	}
 	for _, tc := range []struct {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/internal/stdverify/stdverifytest"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pem"
 	_ "github.com/tinywindow/tinywindow/providers/pqc"
@@ -81,7 +82,7 @@ func TestPublicKeyVerifies(t *testing.T) {
 	}
 	for name, uri := range signers {
 		t.Run(name, func(t *testing.T) {
-			signer := mustOpen(t, uri)
+			signer := testenv.MustOpen(t, uri)
 			pubPEM := publicPEM(t, signer)
 			alg := ""
 			if signer.Info().Algorithm == provider.RSAPKCS1SHA256 {
@@ -92,7 +93,7 @@ func TestPublicKeyVerifies(t *testing.T) {
 				"pem:pub-source=file:" + writePublicFile(t, pubPEM) + alg,
 				"pem:pub-source=env:TW_PEM_PUB" + alg,
 			} {
-				public := mustOpen(t, pubURI)
+				public := testenv.MustOpen(t, pubURI)
 				if got, want := public.Info().ID, signer.Info().ID; got != want {
 					t.Errorf("%s: key ID %s, the signing key's is %s", pubURI, got, want)
 				}

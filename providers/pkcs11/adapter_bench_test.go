@@ -12,6 +12,7 @@ import (
 	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/internal/latency"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
 )
@@ -38,11 +39,11 @@ func BenchmarkAdapterPaired(b *testing.B) {
 	for _, venueKey := range []string{"shared", "own-handle", "software"} {
 		b.Run("venue="+venueKey, func(b *testing.B) {
 			ctx := context.Background()
-			signer := mustOpen(b, uri)
+			signer := testenv.MustOpen(b, uri)
 			var verifier provider.Key = signer
 			switch venueKey {
 			case "own-handle":
-				verifier = mustOpen(b, uri)
+				verifier = testenv.MustOpen(b, uri)
 			case "software":
 				verifier = hmac.NewFromSeed(42)
 			}
@@ -85,9 +86,7 @@ func BenchmarkAdapterPaired(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, m := range latency.Compare("order", orders, fmt.Sprintf("%dxC_Sign", calls), base) {
-				b.ReportMetric(m.Value, m.Unit)
-			}
+			latency.ReportCompare(b, "order", orders, fmt.Sprintf("%dxC_Sign", calls), base)
 		})
 	}
 }

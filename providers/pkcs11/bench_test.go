@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/miekg/pkcs11"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 // The benchmarks compare the backend with a raw miekg/pkcs11 loop
@@ -25,7 +26,7 @@ func BenchmarkECDSAP256(b *testing.B) { benchKey(b, "p256") }
 
 func benchKey(b *testing.B, object string) {
 	needKeys(b)
-	k := inner(b, mustOpen(b, keyURI(object)))
+	k := inner(b, testenv.MustOpen(b, keyURI(object)))
 	mech, data := k.signMech, benchMsg
 	if k.coordSize > 0 {
 		d := sha256.Sum256(benchMsg)
@@ -132,7 +133,7 @@ func reportOps(b *testing.B) {
 // module's own time varies far more than this.
 func BenchmarkOverhead(b *testing.B) {
 	needKeys(b)
-	k := inner(b, mustOpen(b, keyURI("hmac")))
+	k := inner(b, testenv.MustOpen(b, keyURI("hmac")))
 	noop := func(pkcs11.SessionHandle, *handles) error { return nil }
 	b.Run("1goroutine", func(b *testing.B) {
 		ctx := b.Context()
@@ -159,7 +160,7 @@ func BenchmarkOverhead(b *testing.B) {
 		})
 	})
 	b.Run("ecdsa-p256-digest-and-der", func(b *testing.B) {
-		p := inner(b, mustOpen(b, keyURI("p256")))
+		p := inner(b, testenv.MustOpen(b, keyURI("p256")))
 		raw := make([]byte, 64)
 		raw[0], raw[32] = 0x80, 0x01
 		b.ReportAllocs()

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tinywindow/tinywindow/conformance"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -32,7 +33,7 @@ func TestConformance(t *testing.T) {
 		{"RSA-PKCS1-SHA256", "rsa", "rsa-other", []string{"alg=RSA-PKCS1-SHA256"}, provider.RSAPKCS1SHA256},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			k := mustOpen(t, keyURI(tc.object, tc.extra...))
+			k := testenv.MustOpen(t, keyURI(tc.object, tc.extra...))
 			if got := k.Info().Algorithm; got != tc.alg {
 				t.Fatalf("key %s has algorithm %s, want %s", tc.object, got, tc.alg)
 			}

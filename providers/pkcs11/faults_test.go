@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miekg/pkcs11"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -77,7 +78,7 @@ func TestFaults(t *testing.T) {
 // outside TinyWindow, is refused when opened.
 func TestShortHMACKey(t *testing.T) {
 	needKeys(t)
-	k := mustOpen(t, keyURI("hmac"))
+	k := testenv.MustOpen(t, keyURI("hmac"))
 	ik := inner(t, k)
 	sh, err := ik.mod.ctx.OpenSession(ik.slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
 	if err != nil {
@@ -135,7 +136,7 @@ func TestKeygenRefusesExisting(t *testing.T) {
 // session is borrowed gives an error that is not ErrInvalidSignature.
 func TestCancelWhileWaitingForSession(t *testing.T) {
 	needKeys(t)
-	k := mustOpen(t, keyURI("hmac", "max-sessions=1"))
+	k := testenv.MustOpen(t, keyURI("hmac", "max-sessions=1"))
 	ik := inner(t, k)
 	msg := []byte("order")
 	tag, err := k.Sign(t.Context(), msg)

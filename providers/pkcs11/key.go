@@ -9,8 +9,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -24,8 +22,8 @@ import (
 // Key is a key held in a PKCS#11 token. Its methods are safe for concurrent
 // use: every operation borrows a session of its own from the key's pool.
 //
-// An HMAC-SHA256 key is a *Key; an asymmetric key is an *AsymmetricKey, which
-// adds its public key and a digest signer.
+// An HMAC-SHA256 key is a *Key; an asymmetric key is an [AsymmetricKey],
+// which adds its public key and a digest signer.
 type Key struct {
 	cfg  *Config
 	mod  *module
@@ -64,7 +62,7 @@ type handles struct {
 // AsymmetricKey is an ECDSA, Ed25519 or RSA key held in a token. Besides
 // signing in the token, it offers its public key (read from CKA_EC_POINT or
 // CKA_MODULUS and CKA_PUBLIC_EXPONENT when the key is opened), and a digest
-// signer, so that provider.CryptoSigner makes a crypto.Signer of it.
+// signer, so that [provider.CryptoSigner] makes a [crypto.Signer] of it.
 type AsymmetricKey struct {
 	*Key
 }
@@ -241,66 +239,6 @@ func (k *Key) verifyLocal(msg, sig []byte) error {
 	return nil
 }
 
-// do runs fn on a session borrowed from the pool and gives the session back,
-// whatever fn does. A session that broke is closed and the operation runs
-// once more on a fresh one; a token that logged out is logged in to once; a
-// stale key handle (a session copy that died with its session) is looked up
-// again once.
-func (k *Key) do(ctx context.Context, fn func(pkcs11.SessionHandle, *handles) error) error {
-	var retried, relogged, reloaded bool
-	for {
-		sh, err := k.pool.borrow(ctx, retried)
-		if err != nil {
-			return err
-		}
-		h := k.handles.Load()
-		err = fn(sh, h)
-		if err == nil {
-			k.pool.put(sh)
-			return nil
-		}
-		if sessionBroken(err) {
-			k.pool.discard(sh)
-			if retried {
-				return err
-			}
-			retried = true
-		} else {
-			code := rv(err)
-			k.pool.put(sh)
-			switch {
-			case code == pkcs11.CKR_USER_NOT_LOGGED_IN && !relogged && k.pin != nil:
-				relogged = true
-				if lerr := k.relogin(ctx); lerr != nil {
-					return lerr
-				}
-			case keyHandleStale(err) && !reloaded:
-				reloaded = true
-				if rerr := k.reload(h); rerr != nil {
-					return rerr
-				}
-			default:
-				return err
-			}
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("%w: %w (after %w)", provider.ErrUnavailable, cerr, err)
-		}
-	}
-}
-
-// relogin logs the user in again on a session of the pool.
-func (k *Key) relogin(ctx context.Context) error {
-	k.relogins.Add(1)
-	sh, err := k.pool.get(ctx)
-	if err != nil {
-		return err
-	}
-	err = k.mod.login(sh, k.slot, k.pin)
-	k.pool.put(sh)
-	return err
-}
-
 // Close closes the key's sessions (which destroys its session-object copies),
 // zeroes its copy of the PIN and releases the module. It waits for operations
 // in flight to finish. It is idempotent; later calls fail with ErrClosed.
@@ -318,100 +256,4 @@ func (k *Key) Close() error {
 		k.mod.release()
 	})
 	return nil
-}
-
-// Public returns the public key: *ecdsa.PublicKey, ed25519.PublicKey or
-// *rsa.PublicKey.
-func (k *AsymmetricKey) Public() crypto.PublicKey { return k.pub }
-
-// PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block.
-func (k *AsymmetricKey) PublicKeyPEM() ([]byte, error) {
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.spki}), nil
-}
-
-// SignDigest signs a digest computed by the caller, as crypto.Signer does:
-// ECDSA keys sign any digest whose length matches opts.HashFunc(); RSA-PSS keys
-// take *rsa.PSSOptions (salt length equal to the hash, or auto); Ed25519 keys
-// want opts.HashFunc() == 0 and the whole message as digest.
-func (k *AsymmetricKey) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if err := k.check(ctx); err != nil {
-		return nil, err
-	}
-	if opts == nil {
-		return nil, fmt.Errorf("%w: SignDigest: nil SignerOpts", provider.ErrInvalidConfig)
-	}
-	h := opts.HashFunc()
-	alg := k.info.Algorithm
-	if alg != provider.Ed25519 {
-		if h == 0 || !h.Available() {
-			return nil, fmt.Errorf("%w: SignDigest: %s needs a hash in SignerOpts", provider.ErrInvalidConfig, alg)
-		}
-		if len(digest) != h.Size() {
-			return nil, fmt.Errorf("%w: SignDigest: digest is %d bytes, %v wants %d", provider.ErrInvalidConfig, len(digest), h, h.Size())
-		}
-	}
-	var mech []*pkcs11.Mechanism
-	data := digest
-	switch alg {
-	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
-		mech = k.digestMech
-	case provider.Ed25519:
-		if h != 0 {
-			return nil, fmt.Errorf("%w: SignDigest: Ed25519 signs the message itself (crypto.Hash(0)), not a %v digest; Ed25519ph is not offered", provider.ErrUnsupported, h)
-		}
-		mech = k.signMech
-	case provider.RSAPSSSHA256:
-		salt := h.Size()
-		if po, ok := opts.(*rsa.PSSOptions); ok && po.SaltLength != rsa.PSSSaltLengthAuto && po.SaltLength != rsa.PSSSaltLengthEqualsHash && po.SaltLength != h.Size() {
-			return nil, fmt.Errorf("%w: SignDigest: RSA-PSS salt length %d; this key signs with a salt as long as the hash (%d)", provider.ErrUnsupported, po.SaltLength, h.Size())
-		}
-		hm, mgf, err := pssHash(h)
-		if err != nil {
-			return nil, err
-		}
-		mech = []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS_PSS, pkcs11.NewPSSParams(hm, mgf, uint(salt)))}
-	case provider.RSAPKCS1SHA256:
-		prefix, err := digestInfoPrefix(h)
-		if err != nil {
-			return nil, err
-		}
-		data = append(append([]byte(nil), prefix...), digest...)
-		mech = []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS, nil)}
-	}
-	sig, err := k.signRaw(ctx, mech, data)
-	if err != nil {
-		return nil, err
-	}
-	return k.encode(nil, sig)
-}
-
-func pssHash(h crypto.Hash) (hashMech, mgf uint, err error) {
-	switch h {
-	case crypto.SHA256:
-		return pkcs11.CKM_SHA256, pkcs11.CKG_MGF1_SHA256, nil
-	case crypto.SHA384:
-		return pkcs11.CKM_SHA384, pkcs11.CKG_MGF1_SHA384, nil
-	case crypto.SHA512:
-		return pkcs11.CKM_SHA512, pkcs11.CKG_MGF1_SHA512, nil
-	}
-	return 0, 0, fmt.Errorf("%w: SignDigest: RSA-PSS with %v; use SHA-256, SHA-384 or SHA-512", provider.ErrUnsupported, h)
-}
-
-// digestInfoPrefix returns the DER DigestInfo header that PKCS#1 v1.5 puts
-// before a digest (RFC 8017, section 9.2, note 1).
-func digestInfoPrefix(h crypto.Hash) ([]byte, error) {
-	switch h {
-	case crypto.SHA256:
-		return []byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, nil
-	case crypto.SHA384:
-		return []byte{0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30}, nil
-	case crypto.SHA512:
-		return []byte{0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40}, nil
-	}
-	return nil, fmt.Errorf("%w: SignDigest: RSA PKCS#1 v1.5 with %v; use SHA-256, SHA-384 or SHA-512", provider.ErrUnsupported, h)
-}
-
-// marshalSPKI encodes pub as a DER SubjectPublicKeyInfo.
-func marshalSPKI(pub crypto.PublicKey) ([]byte, error) {
-	return x509.MarshalPKIXPublicKey(pub)
 }

@@ -162,16 +162,6 @@ func needKeys(t testing.TB) {
 	}
 }
 
-func mustOpen(t testing.TB, uri string) provider.Key {
-	t.Helper()
-	k, err := provider.Open(t.Context(), uri)
-	if err != nil {
-		t.Fatalf("Open(%s): %v", uri, err)
-	}
-	t.Cleanup(func() { k.Close() })
-	return k
-}
-
 // inner returns the *Key behind a provider.Key of this backend.
 func inner(t testing.TB, k provider.Key) *Key {
 	t.Helper()

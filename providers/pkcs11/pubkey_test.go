@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tinywindow/tinywindow/internal/stdverify/stdverifytest"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	_ "github.com/tinywindow/tinywindow/providers/pem"
 )
@@ -28,7 +29,7 @@ func TestPublicKeyAgreesWithToken(t *testing.T) {
 				extra = append(extra, "alg="+tc.alg)
 				algAttr = ";alg=" + tc.alg
 			}
-			signer := mustOpen(t, keyURI(tc.object, extra...))
+			signer := testenv.MustOpen(t, keyURI(tc.object, extra...))
 			pemText, err := signer.(provider.PublicKeyPEMer).PublicKeyPEM()
 			if err != nil {
 				t.Fatal(err)
@@ -37,7 +38,7 @@ func TestPublicKeyAgreesWithToken(t *testing.T) {
 			if err := os.WriteFile(path, pemText, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			public := mustOpen(t, "pem:pub-source=file:"+path+algAttr)
+			public := testenv.MustOpen(t, "pem:pub-source=file:"+path+algAttr)
 			if public.Info().ID != signer.Info().ID {
 				t.Errorf("the public key's ID is %s, the token key's %s", public.Info().ID, signer.Info().ID)
 			}

@@ -78,7 +78,7 @@ func TestP11toolURIs(t *testing.T) {
 			if detailed && !strings.Contains(url, "library-manufacturer=") {
 				t.Errorf("p11tool --detailed-url printed %s, without library-manufacturer", url)
 			}
-			k := mustOpen(t, pasted(url))
+			k := testenv.MustOpen(t, pasted(url))
 			if k.Info() != keyInfos[object] {
 				t.Errorf("%s opened %+v, want %+v", url, k.Info(), keyInfos[object])
 			}
@@ -103,7 +103,7 @@ func TestRFC7512Constraints(t *testing.T) {
 	url := p11toolURLs(t, true)["p256 private"]
 	u := provider.MustParseURI(url)
 	serial, _ := u.Get("serial")
-	k := mustOpen(t, keyURI("p256"))
+	k := testenv.MustOpen(t, keyURI("p256"))
 	slot := inner(t, k).slot
 	ident, err := k.(provider.Identifier).Identity(t.Context())
 	if err != nil {
@@ -123,10 +123,10 @@ func TestRFC7512Constraints(t *testing.T) {
 		";library-version=" + a["library-version"] + ";slot-manufacturer=" + esc(a["slot-manufacturer"]) +
 		";slot-description=" + esc(a["slot-description"]) + ";slot-id=" + a["slot-id"] + ";token=" + testToken +
 		";manufacturer=" + esc(a["manufacturer"]) + ";model=" + esc(a["model"]) + ";serial=" + serial + ";object=p256;type=private"
-	if k2 := mustOpen(t, pasted("pkcs11:"+all)+"&module-name=softhsm2"); k2.Info() != k.Info() || inner(t, k2).slot != slot {
+	if k2 := testenv.MustOpen(t, pasted("pkcs11:"+all)+"&module-name=softhsm2"); k2.Info() != k.Info() || inner(t, k2).slot != slot {
 		t.Fatalf("every attribute at once opened %+v", k2.Info())
 	}
-	if k2 := mustOpen(t, pasted("pkcs11:token="+testToken+";serial="+serial+";slot-id="+a["slot-id"]+";object=p256")); k2.Info() != k.Info() {
+	if k2 := testenv.MustOpen(t, pasted("pkcs11:token="+testToken+";serial="+serial+";slot-id="+a["slot-id"]+";object=p256")); k2.Info() != k.Info() {
 		t.Fatalf("token, serial and slot-id together opened %+v", k2.Info())
 	}
 	for _, tc := range []struct {
@@ -159,7 +159,7 @@ func TestRFC7512Constraints(t *testing.T) {
 			}
 		})
 	}
-	if k2 := mustOpen(t, pasted("pkcs11:token="+testToken+";object=hmac;type=secret-key")); k2.Info() != keyInfos["hmac"] {
+	if k2 := testenv.MustOpen(t, pasted("pkcs11:token="+testToken+";object=hmac;type=secret-key")); k2.Info() != keyInfos["hmac"] {
 		t.Errorf("type=secret-key opened %+v", k2.Info())
 	}
 }
@@ -190,8 +190,8 @@ func TestAmbiguousObject(t *testing.T) {
 		!strings.Contains(err.Error(), `{object="`+label+`" id=%A1 type=private}`) || !strings.Contains(err.Error(), `{object="`+label+`" id=%A2 type=private}`) {
 		t.Fatalf("two keys labelled %s: %v", label, err)
 	}
-	k1 := mustOpen(t, pasted("pkcs11:token="+testToken+";object="+label+";id=%a1"))
-	k2 := mustOpen(t, pasted("pkcs11:token="+testToken+";object="+label+";id=%A2"))
+	k1 := testenv.MustOpen(t, pasted("pkcs11:token="+testToken+";object="+label+";id=%a1"))
+	k2 := testenv.MustOpen(t, pasted("pkcs11:token="+testToken+";object="+label+";id=%A2"))
 	if k1.Info().ID == k2.Info().ID {
 		t.Fatal("id= did not pick two different keys")
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
 )
@@ -26,7 +27,7 @@ import (
 // the same key ID.
 func TestHMACImportMatchesHMACBackend(t *testing.T) {
 	needKeys(t)
-	hsm := mustOpen(t, keyURI("hmac-mvp42"))
+	hsm := testenv.MustOpen(t, keyURI("hmac-mvp42"))
 	soft := hmac.NewFromSeed(42)
 	defer soft.Close()
 	if hsm.Info().ID != soft.Info().ID {
@@ -68,7 +69,7 @@ func TestStress32(t *testing.T) {
 	const goroutines, ops, max = 32, 40, 4
 	var keys []provider.Key
 	for _, obj := range []string{"hmac", "p256", "p384", "ed25519", "rsa"} {
-		keys = append(keys, mustOpen(t, keyURI(obj, fmt.Sprintf("max-sessions=%d", max))))
+		keys = append(keys, testenv.MustOpen(t, keyURI(obj, fmt.Sprintf("max-sessions=%d", max))))
 	}
 	var wg sync.WaitGroup
 	var failures atomic.Int64
@@ -114,7 +115,7 @@ func TestSessionInvalidatedUnderLoad(t *testing.T) {
 	needKeys(t)
 	for _, obj := range []string{"hmac", "p256"} {
 		t.Run(obj, func(t *testing.T) {
-			k := mustOpen(t, keyURI(obj, "max-sessions=4", "verify=hsm"))
+			k := testenv.MustOpen(t, keyURI(obj, "max-sessions=4", "verify=hsm"))
 			ik := inner(t, k)
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
@@ -191,7 +192,7 @@ func TestLogoutAndSessionLossRecover(t *testing.T) {
 		{"p256/token-object", "p256", []string{"session-keys=off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			k := mustOpen(t, keyURI(tc.obj, tc.extra...))
+			k := testenv.MustOpen(t, keyURI(tc.obj, tc.extra...))
 			ik := inner(t, k)
 			msg := []byte("before")
 			sig, err := k.Sign(t.Context(), msg)
@@ -236,7 +237,7 @@ func TestLogoutRecovers(t *testing.T) {
 		{"p256/token-object", "p256", []string{"session-keys=off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			k := mustOpen(t, keyURI(tc.obj, tc.extra...))
+			k := testenv.MustOpen(t, keyURI(tc.obj, tc.extra...))
 			ik := inner(t, k)
 			sh, err := ik.pool.get(t.Context())
 			if err != nil {
@@ -294,7 +295,7 @@ func TestModuleRefcount(t *testing.T) {
 	if got := refs(); got != base {
 		t.Fatalf("refs = %d after closing both, want %d", got, base)
 	}
-	c := mustOpen(t, keyURI("hmac"))
+	c := testenv.MustOpen(t, keyURI("hmac"))
 	if _, err := c.Sign(t.Context(), []byte("again")); err != nil {
 		t.Fatalf("Sign after the module was finalised and initialised again: %v", err)
 	}
@@ -304,7 +305,7 @@ func TestModuleRefcount(t *testing.T) {
 // token's P-256 key through crypto/x509, unchanged.
 func TestCryptoSignerCertificate(t *testing.T) {
 	needKeys(t)
-	k := mustOpen(t, keyURI("p256"))
+	k := testenv.MustOpen(t, keyURI("p256"))
 	cs, err := provider.CryptoSigner(t.Context(), k)
 	if err != nil {
 		t.Fatal(err)
@@ -329,7 +330,7 @@ func TestCryptoSignerCertificate(t *testing.T) {
 	if !cert.PublicKey.(*ecdsa.PublicKey).Equal(k.(provider.PublicKeyer).Public()) {
 		t.Fatal("the certificate holds another public key")
 	}
-	if _, err := provider.CryptoSigner(t.Context(), mustOpen(t, keyURI("hmac"))); !errors.Is(err, provider.ErrUnsupported) {
+	if _, err := provider.CryptoSigner(t.Context(), testenv.MustOpen(t, keyURI("hmac"))); !errors.Is(err, provider.ErrUnsupported) {
 		t.Fatalf("CryptoSigner of an HMAC key: %v, want ErrUnsupported", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tinywindow/tinywindow/internal/ecdsasig"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 // TestECDSALeadingZerosFromToken signs in SoftHSM until it has seen raw
@@ -16,7 +17,7 @@ func TestECDSALeadingZerosFromToken(t *testing.T) {
 	needKeys(t)
 	for _, obj := range []string{"p256", "p384"} {
 		t.Run(obj, func(t *testing.T) {
-			ak := mustOpen(t, keyURI(obj)).(*AsymmetricKey)
+			ak := testenv.MustOpen(t, keyURI(obj)).(*AsymmetricKey)
 			k := ak.Key
 			pub := ak.Public().(*ecdsa.PublicKey)
 			n := k.coordSize

@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/tinywindow/tinywindow/internal/stdverify/stdverifytest"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -35,8 +36,8 @@ func TestLocalVerifyWycheproof(t *testing.T) {
 // the same verdict: only a salt as long as the hash verifies.
 func TestPSSSaltInToken(t *testing.T) {
 	needKeys(t)
-	local := mustOpen(t, keyURI("rsa"))
-	hsm := mustOpen(t, keyURI("rsa", "verify=hsm"))
+	local := testenv.MustOpen(t, keyURI("rsa"))
+	hsm := testenv.MustOpen(t, keyURI("rsa", "verify=hsm"))
 	k := inner(t, local)
 	msg := []byte("order 42")
 	d := sha256.Sum256(msg)
@@ -71,7 +72,7 @@ func TestPSSSaltInToken(t *testing.T) {
 func TestKeyHashIsAlgorithmHash(t *testing.T) {
 	needKeys(t)
 	for _, obj := range []string{"p256", "p384", "rsa"} {
-		k := inner(t, mustOpen(t, keyURI(obj)))
+		k := inner(t, testenv.MustOpen(t, keyURI(obj)))
 		if alg := k.info.Algorithm; k.hash != alg.Hash() {
 			t.Errorf("%s: hash %v, but %s hashes with %v", obj, k.hash, alg, alg.Hash())
 		}

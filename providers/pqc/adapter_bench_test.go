@@ -56,9 +56,7 @@ func BenchmarkAdapterPaired(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, m := range latency.Compare("order", orders, "circl-"+baseline, base) {
-				b.ReportMetric(m.Value, m.Unit)
-			}
+			latency.ReportCompare(b, "order", orders, "circl-"+baseline, base)
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/mldsa"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
 )
@@ -14,8 +15,8 @@ import (
 // BenchmarkPairedStd times the std engine against the raw crypto/mldsa call
 // ("std/raw": the backend's overhead on the standard library) and against
 // the circl engine ("std/circl": what choosing std costs), each pair
-// alternately in one loop like BenchmarkPaired, for every ML-DSA parameter
-// set. Messages are 64 bytes, the context string empty.
+// alternately in one loop like BenchmarkPaired (latency.Interleave: "std/raw"
+// and "std/circl" are its p50-ratio), for every ML-DSA parameter set. Messages are 64 bytes, the context string empty.
 func BenchmarkPairedStd(b *testing.B) {
 	ctx := context.Background()
 	msg := benchMessage()
@@ -89,10 +90,7 @@ func BenchmarkPairedStd(b *testing.B) {
 							theirs = func() { mldsa.NewPrivateKey(params, seed) }
 						}
 					}
-					mOurs, mTheirs := pairedMedians(b, ours, theirs)
-					b.ReportMetric(float64(mOurs.Nanoseconds()), "std-ns/op")
-					b.ReportMetric(float64(mTheirs.Nanoseconds()), against+"-ns/op")
-					b.ReportMetric(float64(mOurs)/float64(mTheirs), "std/"+against)
+					latency.Interleave(b, "std", func() error { ours(); return nil }, against, func() error { theirs(); return nil })
 				})
 			}
 		}

@@ -3,15 +3,15 @@ package pqc_test
 import (
 	"context"
 	"crypto/rand"
-	"slices"
+	"errors"
 	"testing"
-	"time"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 	"github.com/cloudflare/circl/sign/slhdsa"
 
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
 )
@@ -164,10 +164,11 @@ func BenchmarkKeygen(b *testing.B) {
 }
 
 // BenchmarkPaired times the backend and the raw circl call alternately in one
-// loop, so that both see the same machine load, and reports each one's time
-// and their ratio (pqc/circl), from the median of each: a median ignores the
-// operations that other processes slowed down. On a busy machine this is the figure to trust;
-// the separate benchmarks above give allocations and absolute times.
+// loop, so that both see the same machine load, and reports each one's
+// percentiles and their ratios (latency.Interleave): p50-ratio is pqc/circl
+// from the median of each, which ignores the operations that other processes
+// slowed down. On a busy machine this is the figure to trust; the separate
+// benchmarks above give allocations and absolute times.
 func BenchmarkPaired(b *testing.B) {
 	ctx := context.Background()
 	msg := benchMessage()
@@ -182,69 +183,36 @@ func BenchmarkPaired(b *testing.B) {
 					b.Fatal(err)
 				}
 				buf := make([]byte, 0, size)
-				var ours, theirs func()
+				var ours, theirs func() error
 				switch op {
 				case "sign-hedged", "sign-deterministic":
-					ours = func() {
-						if buf, err = k.SignAppend(ctx, buf[:0], msg); err != nil {
-							b.Fatal(err)
-						}
+					ours = func() (err error) {
+						buf, err = k.SignAppend(ctx, buf[:0], msg)
+						return err
 					}
 					rawSig := make([]byte, size)
-					theirs = func() { raw.sign(msg, rawSig, det) }
+					theirs = func() error { raw.sign(msg, rawSig, det); return nil }
 				case "verify":
-					ours = func() {
-						if err := k.Verify(ctx, msg, sig); err != nil {
-							b.Fatal(err)
-						}
-					}
-					theirs = func() {
+					ours = func() error { return k.Verify(ctx, msg, sig) }
+					theirs = func() error {
 						if !raw.verify(msg, sig) {
-							b.Fatal("circl rejects the signature")
+							return errors.New("circl rejects the signature")
 						}
+						return nil
 					}
 				case "keygen":
-					ours = func() {
+					ours = func() error {
 						k, err := pqc.NewFromSeed(seed, pqc.Options{Algorithm: alg})
 						if err != nil {
-							b.Fatal(err)
+							return err
 						}
 						k.Close()
+						return nil
 					}
-					theirs = func() { raw.keygen(seed) }
+					theirs = func() error { raw.keygen(seed); return nil }
 				}
-				mOurs, mTheirs := pairedMedians(b, ours, theirs)
-				b.ReportMetric(float64(mOurs.Nanoseconds()), "pqc-ns/op")
-				b.ReportMetric(float64(mTheirs.Nanoseconds()), "circl-ns/op")
-				b.ReportMetric(float64(mOurs)/float64(mTheirs), "pqc/circl")
+				latency.Interleave(b, "pqc", ours, "circl", theirs)
 			})
 		}
 	}
-}
-
-// pairedMedians calls ours and theirs alternately, each first every other
-// time, for the benchmark's iterations, and returns the median time of each.
-func pairedMedians(b *testing.B, ours, theirs func()) (time.Duration, time.Duration) {
-	var tOurs, tTheirs []time.Duration
-	i := 0
-	for b.Loop() {
-		first, second, t1, t2 := ours, theirs, &tOurs, &tTheirs
-		if i%2 == 1 {
-			first, second, t1, t2 = theirs, ours, &tTheirs, &tOurs
-		}
-		start := time.Now()
-		first()
-		mid := time.Now()
-		second()
-		*t1 = append(*t1, mid.Sub(start))
-		*t2 = append(*t2, time.Since(mid))
-		i++
-	}
-	return median(tOurs), median(tTheirs)
-}
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

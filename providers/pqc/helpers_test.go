@@ -34,15 +34,6 @@ func testSeed(n int, salt byte) []byte {
 
 func bytesReaderOf(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex in test data: %v", err)
-	}
-	return b
-}
-
 // withAlgorithmParameters re-encodes a SubjectPublicKeyInfo with a NULL as
 // the algorithm parameters.
 func withAlgorithmParameters(t *testing.T, der []byte) []byte {

@@ -125,7 +125,7 @@ func (l *liboqs) call(t testing.TB, req map[string]any, a *liboqsAnswer) {
 func (l *liboqs) keygen(t testing.TB, alg provider.Algorithm, seed []byte) (pk, sk []byte, drawn int) {
 	var a liboqsAnswer
 	l.call(t, map[string]any{"op": "keygen", "alg": alg, "rand": hex.EncodeToString(seed)}, &a)
-	return mustHex(t, a.PK), mustHex(t, a.SK), *a.Drawn
+	return testenv.Hex(t, a.PK), testenv.Hex(t, a.SK), *a.Drawn
 }
 
 // sign signs with liboqs; rnd, if not nil, replaces its randomness.
@@ -139,7 +139,7 @@ func (l *liboqs) sign(t testing.TB, alg provider.Algorithm, sk, msg, rnd []byte)
 	if a.Drawn != nil {
 		drawn = *a.Drawn
 	}
-	return mustHex(t, a.Sig), drawn
+	return testenv.Hex(t, a.Sig), drawn
 }
 
 func (l *liboqs) verify(t testing.TB, alg provider.Algorithm, pk, msg, sig []byte) bool {

@@ -137,22 +137,22 @@ func runWycheproof(t *testing.T, alg provider.Algorithm, kind, pubHex, seedHex, 
 	ctx := context.Background()
 	opts := pqc.Options{Algorithm: alg, Deterministic: true}
 	if ctxHex != nil {
-		opts.Context = mustHex(t, *ctxHex)
+		opts.Context = testenv.Hex(t, *ctxHex)
 	}
-	msg, sig := mustHex(t, msgHex), mustHex(t, sigHex)
+	msg, sig := testenv.Hex(t, msgHex), testenv.Hex(t, sigHex)
 	var key *pqc.Key
 	var err error
 	switch kind {
 	case "verify":
 		var spki []byte
-		spki, err = pqc.MarshalPublicKey(alg, mustHex(t, pubHex))
+		spki, err = pqc.MarshalPublicKey(alg, testenv.Hex(t, pubHex))
 		if err == nil {
 			key, err = pqc.NewVerifier(spki, opts)
 		}
 	case "sign_seed":
-		key, err = pqc.NewFromSeed(mustHex(t, seedHex), opts)
+		key, err = pqc.NewFromSeed(testenv.Hex(t, seedHex), opts)
 	case "sign_noseed":
-		key, err = pqc.NewFromPrivateKey(mustHex(t, skHex), opts)
+		key, err = pqc.NewFromPrivateKey(testenv.Hex(t, skHex), opts)
 	}
 	if err != nil {
 		if result == "valid" {

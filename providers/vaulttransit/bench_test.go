@@ -4,12 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -22,7 +21,7 @@ import (
 
 // BenchmarkSignInterleaved alternates a Sign through the backend with the
 // raw client's write to transit/sign, so that both meet the same load, and
-// reports each one's p50 and the ratio of the p50s.
+// reports each one's percentiles and their ratios (latency.Interleave).
 func BenchmarkSignInterleaved(b *testing.B) {
 	d := sharedVault()
 	ctx := context.Background()
@@ -39,29 +38,18 @@ func BenchmarkSignInterleaved(b *testing.B) {
 	}
 	c.SetToken(doubleToken)
 	msg := make([]byte, 64)
-	var ours, raw []time.Duration
 	b.ReportAllocs()
-	for b.Loop() {
-		start := time.Now()
-		if _, err := k.Sign(ctx, msg); err != nil {
-			b.Fatal(err)
-		}
-		mid := time.Now()
+	latency.Interleave(b, "vault", func() error {
+		_, err := k.Sign(ctx, msg)
+		return err
+	}, "raw", func() error {
 		dg := sha256.Sum256(msg)
-		if _, err := c.Logical().WriteWithContext(ctx, "transit/sign/ecdsa-p256-a", map[string]any{
+		_, err := c.Logical().WriteWithContext(ctx, "transit/sign/ecdsa-p256-a", map[string]any{
 			"input": base64.StdEncoding.EncodeToString(dg[:]), "prehashed": true, "hash_algorithm": "sha2-256",
 			"key_version": 1, "marshaling_algorithm": "asn1",
-		}); err != nil {
-			b.Fatal(err)
-		}
-		ours, raw = append(ours, mid.Sub(start)), append(raw, time.Since(mid))
-	}
-	slices.Sort(ours)
-	slices.Sort(raw)
-	n := len(ours)
-	b.ReportMetric(float64(ours[n/2].Microseconds()), "vault-p50-µs")
-	b.ReportMetric(float64(raw[n/2].Microseconds()), "raw-p50-µs")
-	b.ReportMetric(float64(ours[n/2])/float64(raw[n/2]), "p50-ratio")
+		})
+		return err
+	})
 }
 
 func BenchmarkVerify(b *testing.B) {
@@ -90,8 +78,8 @@ func BenchmarkVerify(b *testing.B) {
 }
 
 // BenchmarkVerifyInterleaved alternates a local Verify with a remote one
-// (verify=remote) of the same signature and reports the ratio of the p50s,
-// remote / local.
+// (verify=remote) of the same signature and reports each one's percentiles
+// and their ratios, remote / local (latency.Interleave).
 func BenchmarkVerifyInterleaved(b *testing.B) {
 	d := sharedVault()
 	ctx := context.Background()
@@ -110,22 +98,6 @@ func BenchmarkVerifyInterleaved(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var l, r []time.Duration
-	for b.Loop() {
-		start := time.Now()
-		if err := local.Verify(ctx, msg, sig); err != nil {
-			b.Fatal(err)
-		}
-		mid := time.Now()
-		if err := remote.Verify(ctx, msg, sig); err != nil {
-			b.Fatal(err)
-		}
-		l, r = append(l, mid.Sub(start)), append(r, time.Since(mid))
-	}
-	slices.Sort(l)
-	slices.Sort(r)
-	n := len(l)
-	b.ReportMetric(float64(l[n/2].Microseconds()), "local-p50-µs")
-	b.ReportMetric(float64(r[n/2].Microseconds()), "remote-p50-µs")
-	b.ReportMetric(float64(r[n/2])/float64(l[n/2]), "remote/local")
+	latency.Interleave(b, "remote", func() error { return remote.Verify(ctx, msg, sig) },
+		"local", func() error { return local.Verify(ctx, msg, sig) })
 }

@@ -9,17 +9,9 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
-
-// notInvalid fails the test unless err is of kind want and is not
-// ErrInvalidSignature: an outage must never read as a forgery.
-func notInvalid(t *testing.T, what string, err, want error) {
-	t.Helper()
-	if err == nil || !errors.Is(err, want) || errors.Is(err, provider.ErrInvalidSignature) {
-		t.Errorf("%s = %v; want %v and not ErrInvalidSignature", what, err, want)
-	}
-}
 
 // TestFaults makes the double answer with Vault's error statuses and checks
 // the sentinel, that the *api.ResponseError stays reachable, and how many
@@ -69,7 +61,7 @@ func TestFaults(t *testing.T) {
 			defer d.setFault(nil)
 			before := d.count("sign")
 			_, err := ec.Sign(ctx, msg)
-			notInvalid(t, "Sign", err, tc.want)
+			testenv.NotInvalid(t, "Sign", err, tc.want)
 			var re *api.ResponseError
 			if !errors.As(err, &re) || re.StatusCode != tc.status {
 				t.Errorf("*api.ResponseError with status %d not reachable from %v", tc.status, err)
@@ -77,20 +69,20 @@ func TestFaults(t *testing.T) {
 			if n := d.count("sign") - before; n != tc.attempts {
 				t.Errorf("sign made %d attempts, want %d", n, tc.attempts)
 			}
-			notInvalid(t, "remote Verify of a valid signature", ecRemote.Verify(ctx, msg, sig), tc.want)
-			notInvalid(t, "HMAC Verify of a valid tag", mac.Verify(ctx, msg, tag), tc.want)
+			testenv.NotInvalid(t, "remote Verify of a valid signature", ecRemote.Verify(ctx, msg, sig), tc.want)
+			testenv.NotInvalid(t, "HMAC Verify of a valid tag", mac.Verify(ctx, msg, tag), tc.want)
 			bad := append([]byte(nil), tag...)
 			bad[0] ^= 1
-			notInvalid(t, "HMAC Verify of a forged tag", mac.Verify(ctx, msg, bad), tc.want)
+			testenv.NotInvalid(t, "HMAC Verify of a forged tag", mac.Verify(ctx, msg, bad), tc.want)
 			_, err = provider.Open(ctx, d.uri("ec", "max-attempts=3", "max-backoff=5ms"))
-			notInvalid(t, "Open", err, tc.want)
+			testenv.NotInvalid(t, "Open", err, tc.want)
 			if err := ec.Verify(ctx, msg, sig); err != nil {
 				t.Errorf("local Verify needs no Vault, but returned %v", err)
 			}
 		})
 	}
 	_, err = provider.Open(ctx, d.uri("missing"))
-	notInvalid(t, "Open of a missing key", err, provider.ErrKeyNotFound)
+	testenv.NotInvalid(t, "Open of a missing key", err, provider.ErrKeyNotFound)
 }
 
 // TestDeadline: a Vault that does not answer ends the call at the caller's
@@ -116,7 +108,7 @@ func TestDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	_, err = k.Sign(ctx, []byte("order"))
-	notInvalid(t, "Sign past the deadline", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Sign past the deadline", err, provider.ErrUnavailable)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Sign past the deadline: %v does not wrap context.DeadlineExceeded", err)
 	}
@@ -141,7 +133,7 @@ func TestServerGone(t *testing.T) {
 	}
 	d.srv.Close()
 	_, err = k.Sign(t.Context(), []byte("m"))
-	notInvalid(t, "Sign with Vault gone", err, provider.ErrUnavailable)
+	testenv.NotInvalid(t, "Sign with Vault gone", err, provider.ErrUnavailable)
 	if err := k.Verify(t.Context(), []byte("m"), sig); err != nil {
 		t.Errorf("local Verify with Vault gone: %v", err)
 	}
@@ -170,7 +162,7 @@ func TestMalformedAnswers(t *testing.T) {
 				writeJSON(w, 200, map[string]any{"data": map[string]any{"signature": tc.sig, "key_version": 1}})
 			})
 			_, err = k.Sign(t.Context(), []byte("m"))
-			notInvalid(t, "Sign", err, provider.ErrUnavailable)
+			testenv.NotInvalid(t, "Sign", err, provider.ErrUnavailable)
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -98,7 +99,7 @@ func TestNamespace(t *testing.T) {
 	}
 	k.Close()
 	_, err = provider.Open(t.Context(), d.uri("ec"))
-	notInvalid(t, "Open without the namespace", err, provider.ErrPermissionDenied)
+	testenv.NotInvalid(t, "Open without the namespace", err, provider.ErrPermissionDenied)
 }
 
 // TestWireForm: signatures are the bare bytes of Vault's vault:vN:BASE64
@@ -199,10 +200,10 @@ func TestVersions(t *testing.T) {
 		}
 	}
 	_, err := provider.Open(ctx, d.uri("ed25519-local", "version=9"))
-	notInvalid(t, "Open of a missing version", err, provider.ErrKeyNotFound)
+	testenv.NotInvalid(t, "Open of a missing version", err, provider.ErrKeyNotFound)
 	d.setMinDecrypt("transit", "ed25519-local", 2)
 	_, err = provider.Open(ctx, d.uri("ed25519-local", "version=1"))
-	notInvalid(t, "Open of a version below min_decryption_version", err, provider.ErrKeyNotFound)
+	testenv.NotInvalid(t, "Open of a version below min_decryption_version", err, provider.ErrKeyNotFound)
 }
 
 func TestKeyTypes(t *testing.T) {

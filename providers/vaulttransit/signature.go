@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/tinywindow/tinywindow/internal/cloudkey"
-	"github.com/tinywindow/tinywindow/internal/ecdsasig"
 	"github.com/tinywindow/tinywindow/internal/pubcache"
 	"github.com/tinywindow/tinywindow/internal/stdverify"
 	"github.com/tinywindow/tinywindow/provider"
@@ -121,7 +120,9 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.Check(ctx); err != nil {
 		return err
 	}
-	if err := k.checkSize(sig); err != nil {
+	// Vault answers a signature it cannot parse with an error, not
+	// valid=false: check the DER here, so that it is invalid either way.
+	if err := stdverify.CheckSize(k.kt.alg, k.kt.sigSize, sig); err != nil {
 		return err
 	}
 	if k.opts.RemoteVerify {
@@ -133,25 +134,6 @@ func (k *SignatureKey) Verify(ctx context.Context, msg, sig []byte) error {
 	}
 	if err := stdverify.Verify(k.kt.alg, pub.key, msg, sig); err != nil {
 		return fmt.Errorf("vault key %s version %d: %w", k.opts.key, k.version, err)
-	}
-	return nil
-}
-
-func (k *SignatureKey) checkSize(sig []byte) error {
-	n := len(sig)
-	if k.isECDSA() {
-		if n < 8 || n > k.kt.sigSize {
-			return fmt.Errorf("%w: %s signature is %d bytes; a DER signature of this key is 8 to %d bytes", provider.ErrInvalidSignature, k.kt.alg, n, k.kt.sigSize)
-		}
-		// Vault answers a signature it cannot parse with an error, not
-		// valid=false: check the DER here, so that it is invalid either way.
-		if _, ok := ecdsasig.ParseDER(sig, k.kt.hash.Size()); !ok {
-			return fmt.Errorf("%w: %s signature is not a DER SEQUENCE of two positive INTEGERs of at most %d bytes", provider.ErrInvalidSignature, k.kt.alg, k.kt.hash.Size())
-		}
-		return nil
-	}
-	if n != k.kt.sigSize {
-		return fmt.Errorf("%w: %s signature is %d bytes; this key's signatures are exactly %d", provider.ErrInvalidSignature, k.kt.alg, n, k.kt.sigSize)
 	}
 	return nil
 }

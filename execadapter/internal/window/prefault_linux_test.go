@@ -1,19 +1,17 @@
-//go:build !race
-
-// The race detector maps shadow memory on first access, page faults that
-// Prefault does not cover, so this test runs without it.
-
 package window
 
 import (
 	"fmt"
 	"syscall"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 // TestPrefault checks that after Prefault, filling a set takes (almost) no
 // page faults, against many without it, and that it changes no contents.
 func TestPrefault(t *testing.T) {
+	testenv.SkipAllocations(t)
 	const capacity = 1 << 16 // a 4 MiB ring: 1024 pages, 256 more of table
 	faults := func(prefault bool) int64 {
 		s := New(1e12, capacity)

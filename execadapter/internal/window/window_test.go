@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/internal/testenv"
 )
 
 func TestAgainstMap(t *testing.T) {
@@ -46,6 +48,7 @@ func TestAgainstMap(t *testing.T) {
 }
 
 func TestNoAllocs(t *testing.T) {
+	testenv.SkipAllocations(t)
 	s := New(1e9, 1024)
 	keys := make([][]byte, 4096)
 	for i := range keys {

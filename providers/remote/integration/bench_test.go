@@ -2,11 +2,11 @@ package remote_test
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/remote"
 )
@@ -16,9 +16,10 @@ import (
 // echo of the same sizes over the same mTLS set-up (see
 // BenchmarkRemotePaired), without a deadline and with one of the URI's
 // default timeout (a timer on each side and a grpc-timeout header, as a call
-// whose caller set a deadline carries), one caller at a time and with parallel callers
-// (GOMAXPROCS×4 goroutines sharing one connection). Each reports p50 and p99
-// latency besides ns/op and allocations.
+// whose caller set a deadline carries), one caller at a time and with
+// parallel callers (GOMAXPROCS×4 goroutines sharing one connection). Each
+// reports its latency percentiles (latency.Report) besides ns/op and
+// allocations.
 func BenchmarkSign(b *testing.B) {
 	ctx := context.Background()
 	p := newPair(b)
@@ -49,53 +50,35 @@ func BenchmarkSign(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			msg := make([]byte, 64)
-			lat := make([]time.Duration, 0, 1<<16)
 			b.ReportAllocs()
-			for b.Loop() {
-				t0 := time.Now()
-				if err := tc.call(ctx, msg); err != nil {
-					b.Fatal(err)
-				}
-				if len(lat) < cap(lat) {
-					lat = append(lat, time.Since(t0))
-				}
-			}
-			reportPercentiles(b, lat)
+			latency.Measure(b, func() error { return tc.call(ctx, msg) })
 		})
 		b.Run(tc.name+"-parallel", func(b *testing.B) {
 			var mu sync.Mutex
-			var all []time.Duration
+			all := latency.New(0)
 			b.SetParallelism(4)
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				msg := make([]byte, 64)
-				lat := make([]time.Duration, 0, 1<<14)
+				const most = 1 << 14
+				lat := latency.New(most)
 				for pb.Next() {
 					t0 := time.Now()
 					if err := tc.call(ctx, msg); err != nil {
 						b.Error(err)
 						return
 					}
-					if len(lat) < cap(lat) {
-						lat = append(lat, time.Since(t0))
+					if lat.Count() < most {
+						lat.RecordValue(time.Since(t0).Nanoseconds())
 					}
 				}
 				mu.Lock()
-				all = append(all, lat...)
+				all.Add(lat)
 				mu.Unlock()
 			})
-			reportPercentiles(b, all)
+			latency.Report(b, "", all)
 		})
 	}
-}
-
-func reportPercentiles(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
 }
 
 // BenchmarkFleetSign compares one handle signing through one service with

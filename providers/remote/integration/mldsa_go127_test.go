@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -27,7 +28,7 @@ func TestCryptoSignerMLDSA(t *testing.T) {
 		"circl": "pqc:alg=ML-DSA-65;engine=circl;seed-source=env:TW_TEST_PQC_SEED_B;ctx=orders-v1",
 	})
 	msg := []byte("order 42")
-	std := mustOpen(t, f.uri("std", f.trader))
+	std := testenv.MustOpen(t, f.uri("std", f.trader))
 	cs, err := provider.CryptoSigner(ctx, std)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func TestCryptoSignerMLDSA(t *testing.T) {
 	}
 
 	// circl signs no external μ; its key binds a context string.
-	circl := mustOpen(t, f.uri("circl", f.trader))
+	circl := testenv.MustOpen(t, f.uri("circl", f.trader))
 	if got := string(circl.(interface{ SignatureContext() []byte }).SignatureContext()); got != "orders-v1" {
 		t.Errorf("SignatureContext() = %q", got)
 	}

@@ -78,34 +78,7 @@ func (p *pair) callEcho(ctx context.Context) error {
 func BenchmarkRemotePaired(b *testing.B) {
 	p := newPair(b)
 	ctx := context.Background()
-	signLat, echoLat := latency.New(b.N), latency.New(b.N)
-	i := 0
-	for b.Loop() {
-		i++
-		var ts, te time.Duration
-		if i%2 == 0 {
-			ts = timed(b, ctx, p.sign)
-			te = timed(b, ctx, p.callEcho)
-		} else {
-			te = timed(b, ctx, p.callEcho)
-			ts = timed(b, ctx, p.sign)
-		}
-		signLat.RecordValue(ts.Nanoseconds())
-		echoLat.RecordValue(te.Nanoseconds())
-	}
-	for _, m := range latency.Compare("sign", signLat, "echo", echoLat) {
-		b.ReportMetric(m.Value, m.Unit)
-	}
-}
-
-func timed(b *testing.B, ctx context.Context, call func(context.Context) error) time.Duration {
-	t0 := time.Now()
-	err := call(ctx)
-	d := time.Since(t0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
+	latency.Interleave(b, "sign", func() error { return p.sign(ctx) }, "echo", func() error { return p.callEcho(ctx) })
 }
 
 // concurrentCallers is how many goroutines BenchmarkRemoteConcurrent runs
@@ -173,9 +146,7 @@ func concurrent(b *testing.B, sign, echo func(context.Context) error) {
 	// machine busy with other work, what each path costs.
 	b.ReportMetric(float64(signCPU.Nanoseconds())/float64(per*rounds), "sign-cpu-ns/call")
 	b.ReportMetric(float64(echoCPU.Nanoseconds())/float64(per*rounds), "echo-cpu-ns/call")
-	for _, m := range latency.Compare("sign", signLat, "echo", echoLat) {
-		b.ReportMetric(m.Value, m.Unit)
-	}
+	latency.ReportCompare(b, "sign", signLat, "echo", echoLat)
 }
 
 // burst makes n calls from concurrentCallers goroutines at once, records

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -41,19 +42,9 @@ func TestCryptoSigner(t *testing.T) {
 	if err := k.Verify(ctx, []byte("order 42"), sig); err != nil {
 		t.Errorf("the key's Verify rejects the digest signature: %v", err)
 	}
-	if _, ok := mustOpen(t, f.uri("orders-mac", f.trader)).(provider.DigestSigner); ok {
+	if _, ok := testenv.MustOpen(t, f.uri("orders-mac", f.trader)).(provider.DigestSigner); ok {
 		t.Error("a remote HMAC key is a DigestSigner")
 	}
-}
-
-func mustOpen(t *testing.T, uri string) provider.Key {
-	t.Helper()
-	k, err := provider.Open(context.Background(), uri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
-	return k
 }
 
 // TestSignDigestAuthorised: SignDigest is authorised as Sign, and the
