@@ -120,7 +120,7 @@ func TestServePostQuantumTLS(t *testing.T) {
 		t.Errorf("crypto/mldsa rejects the remote crypto.Signer's signature: %v", err)
 	}
 
-	for _, want := range []string{"msg=serving", "require-post-quantum=true", "tls handshake", "group=X25519MLKEM768", "post-quantum-group=true", "client-signature=mldsa65", "server-signature=mldsa65", "identities=[desk-7]"} {
+	for _, want := range []string{"msg=serving", "require-post-quantum=true", "tls handshake", "group=X25519MLKEM768", "post-quantum-group=true", "client-signature=mldsa65", "server-signature=mldsa65", "identities=[cn:desk-7]"} {
 		if !strings.Contains(p.log.String(), want) {
 			t.Errorf("the service's log lacks %q:\n%s", want, p.log.String())
 		}
