@@ -62,7 +62,14 @@ func OpenFile(path string, flag int) (*os.File, error) {
 	if flag&os.O_EXCL != 0 || !errors.Is(err, fs.ErrExist) {
 		return nil, err
 	}
-	f, err = OpenExisting(path, flag)
+	return openChecked(path, flag)
+}
+
+// openChecked opens the existing file at path with flag through
+// [OpenExisting] and refuses it with a [ModeError] if group or others can
+// write it.
+func openChecked(path string, flag int) (*os.File, error) {
+	f, err := OpenExisting(path, flag)
 	if err != nil {
 		return nil, err
 	}

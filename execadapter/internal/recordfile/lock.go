@@ -39,22 +39,15 @@ func (e *LockedError) Unwrap() error { return e.Err }
 
 // Acquire takes the exclusive lock at path, creating the lock file (mode
 // 0600) if needed, and writes the caller's process ID into it. A lock file
-// that group or others can write is refused with a [ModeError]. If another
+// that is not a regular file is refused at once, and one that group or
+// others can write with a [ModeError]. If another
 // writer holds it, in this process or another, it fails at once with a
 // *[LockedError] naming the holder. Outside Unix it takes no lock.
 func Acquire(path string) (*Lock, error) {
 	// The lock file holds no records: a crash that loses it loses nothing,
 	// so its directory is not synced after creating it.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openChecked(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err == nil {
-		err = CheckMode(path, st)
-	}
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	if err := flock(f); errors.Is(err, errLocked) {
