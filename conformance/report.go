@@ -47,6 +47,16 @@ type Report struct {
 	KeyID        string `json:"key_id"`
 	Algorithm    string `json:"algorithm"`
 	KeyVersion   string `json:"key_version,omitempty"`
+	// PublicKeySHA256 is the SHA-256 of the key's DER SubjectPublicKeyInfo
+	// in lowercase hex, and PublicKeyPEM the public key as a PEM "PUBLIC
+	// KEY" block, for a key that exports one (none for a MAC);
+	// PublicKeyError says why an asymmetric key's could not be read.
+	PublicKeySHA256 string `json:"public_key_sha256,omitempty"`
+	PublicKeyPEM    string `json:"public_key_pem,omitempty"`
+	PublicKeyError  string `json:"public_key_error,omitempty"`
+	// Findings are what an auditor must weigh beyond the checks: each a
+	// warning about the key with its reason.
+	Findings []Finding `json:"findings"`
 	// Signer is the URI of the key under test with its secrets redacted
 	// (see provider.URI.Redacted), when the subject names one.
 	Signer string `json:"signer,omitempty"`
@@ -104,57 +114,22 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteMarkdown writes the report as a Markdown document for people.
+// WriteMarkdown writes the report as a Markdown document for people: the
+// summary first (verdict, counts and the key under test), then the findings,
+// the checks, the public key and the provenance, and the modules last.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# TinyWindow conformance report\n\n")
-	verdict := "PASS"
-	if !r.OK() {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(&b, "**%s**: %d passed, %d failed, %d skipped.\n\n", verdict, r.Passed, r.Failed, r.Skipped)
-	fmt.Fprintf(&b, "| | |\n|---|---|\n")
-	fmt.Fprintf(&b, "| Backend | `%s` |\n| Key ID | `%s` |\n| Algorithm | `%s` |\n", r.Backend, r.KeyID, r.Algorithm)
-	if r.KeyVersion != "" {
-		fmt.Fprintf(&b, "| Key version | `%s` |\n", r.KeyVersion)
-	}
-	fmt.Fprintf(&b, "| Suite | %s version %s |\n\n", r.Suite, r.SuiteVersion)
-	fmt.Fprintf(&b, "## Provenance\n\n| | |\n|---|---|\n")
-	if r.Signer != "" {
-		fmt.Fprintf(&b, "| Signer URI | `%s` |\n", mdCode(r.Signer))
-	}
-	if r.VerifyMode != "" {
-		fmt.Fprintf(&b, "| Verify mode | `%s` |\n", r.VerifyMode)
-	}
-	names := make([]string, 0, len(r.BackendIdentity))
-	for n := range r.BackendIdentity {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		fmt.Fprintf(&b, "| %s | `%s` |\n", mdEscape(n), mdCode(r.BackendIdentity[n]))
-	}
-	if r.IdentityError != "" {
-		fmt.Fprintf(&b, "| Backend identity | unavailable: %s |\n", mdEscape(r.IdentityError))
-	}
-	rev := "unknown (built without VCS information; build with `make build`)"
-	if r.Build.Revision != "" {
-		rev = fmt.Sprintf("`%s` (from %s)", r.Build.Revision, r.Build.RevisionSource)
-		if r.Build.Modified {
-			rev += ", with uncommitted changes"
-		}
-	}
-	fmt.Fprintf(&b, "| Build | `%s` `%s` |\n| Revision | %s |\n", r.Build.Path, r.Build.Version, rev)
-	fips := "off"
-	if r.FIPS140 {
-		fips = "on"
-	}
-	fmt.Fprintf(&b, "| Go | %s |\n| FIPS 140-3 mode | %s |\n", r.GoVersion, fips)
-	fmt.Fprintf(&b, "| Started | %s |\n| Duration | %s |\n\n", r.Time.Format(time.RFC3339Nano), r.Duration.Round(time.Millisecond))
+	r.writeMarkdownSummary(&b)
+	r.writeMarkdownFindings(&b)
 	fmt.Fprintf(&b, "## Checks\n\n| Check | Status | Time | Reason |\n|---|---|---:|---|\n")
 	for _, c := range r.Checks {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Status, c.Duration.Round(time.Microsecond), mdEscape(c.Reason))
 	}
+	if r.PublicKeyPEM != "" {
+		fmt.Fprintf(&b, "\n## Public key\n\nSHA-256 of the SubjectPublicKeyInfo: `%s`\n\n```\n%s```\n", r.PublicKeySHA256, r.PublicKeyPEM)
+	}
+	r.writeMarkdownProvenance(&b)
 	if len(r.Modules) > 0 {
 		fmt.Fprintf(&b, "\n## Modules\n\n| Module | Version |\n|---|---|\n")
 		for _, m := range r.Modules {
@@ -163,6 +138,77 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMarkdownSummary writes the verdict with the counts and the key under
+// test.
+func (r *Report) writeMarkdownSummary(b *strings.Builder) {
+	verdict := "PASS"
+	if !r.OK() {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(b, "**%s**: %d passed, %d failed, %d skipped; %d findings.\n\n", verdict, r.Passed, r.Failed, r.Skipped, len(r.Findings))
+	fmt.Fprintf(b, "| | |\n|---|---|\n")
+	fmt.Fprintf(b, "| Backend | `%s` |\n| Key ID | `%s` |\n| Algorithm | `%s` |\n", r.Backend, r.KeyID, r.Algorithm)
+	if r.KeyVersion != "" {
+		fmt.Fprintf(b, "| Key version | `%s` |\n", r.KeyVersion)
+	}
+	switch {
+	case r.PublicKeySHA256 != "":
+		fmt.Fprintf(b, "| Public key SHA-256 | `%s` |\n", r.PublicKeySHA256)
+	case r.PublicKeyError != "":
+		fmt.Fprintf(b, "| Public key | unavailable: %s |\n", mdEscape(r.PublicKeyError))
+	}
+	fmt.Fprintf(b, "| Suite | %s version %s |\n\n", r.Suite, r.SuiteVersion)
+}
+
+// writeMarkdownFindings writes the findings, or says there are none.
+func (r *Report) writeMarkdownFindings(b *strings.Builder) {
+	fmt.Fprintf(b, "## Findings\n\n")
+	if len(r.Findings) == 0 {
+		fmt.Fprintf(b, "None.\n\n")
+		return
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(b, "- **%s**: %s. %s.\n", strings.ToUpper(string(f.Level)), mdEscape(f.Finding), mdEscape(f.Reason))
+	}
+	fmt.Fprintf(b, "\n")
+}
+
+// writeMarkdownProvenance writes which build judged which key where.
+func (r *Report) writeMarkdownProvenance(b *strings.Builder) {
+	fmt.Fprintf(b, "\n## Provenance\n\n| | |\n|---|---|\n")
+	if r.Signer != "" {
+		fmt.Fprintf(b, "| Signer URI | `%s` |\n", mdCode(r.Signer))
+	}
+	if r.VerifyMode != "" {
+		fmt.Fprintf(b, "| Verify mode | `%s` |\n", r.VerifyMode)
+	}
+	names := make([]string, 0, len(r.BackendIdentity))
+	for n := range r.BackendIdentity {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		fmt.Fprintf(b, "| %s | `%s` |\n", mdEscape(n), mdCode(r.BackendIdentity[n]))
+	}
+	if r.IdentityError != "" {
+		fmt.Fprintf(b, "| Backend identity | unavailable: %s |\n", mdEscape(r.IdentityError))
+	}
+	rev := "unknown (built without VCS information; build with `make build`)"
+	if r.Build.Revision != "" {
+		rev = fmt.Sprintf("`%s` (from %s)", r.Build.Revision, r.Build.RevisionSource)
+		if r.Build.Modified {
+			rev += ", with uncommitted changes"
+		}
+	}
+	fmt.Fprintf(b, "| Build | `%s` `%s` |\n| Revision | %s |\n", r.Build.Path, r.Build.Version, rev)
+	fips := "off"
+	if r.FIPS140 {
+		fips = "on"
+	}
+	fmt.Fprintf(b, "| Go | %s |\n| FIPS 140-3 mode | %s |\n", r.GoVersion, fips)
+	fmt.Fprintf(b, "| Started | %s |\n| Duration | %s |\n", r.Time.Format(time.RFC3339Nano), r.Duration.Round(time.Millisecond))
 }
 
 // mdCode makes s safe inside a Markdown code span in a table cell.

@@ -26,6 +26,7 @@ func Run(ctx context.Context, s Subject) (*Report, error) {
 	rep := newReport(start)
 	info := key.Info()
 	rep.Backend, rep.KeyID, rep.Algorithm, rep.KeyVersion = info.Backend, info.ID, string(info.Algorithm), info.Version
+	rep.Findings = keyFindings(key, rep.setPublicKey(key))
 	if s.URI != "" {
 		if u, err := provider.ParseURI(s.URI); err == nil {
 			rep.Signer = u.Redacted()

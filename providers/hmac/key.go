@@ -29,6 +29,7 @@ type Key struct {
 	closed atomic.Bool
 	mu     sync.RWMutex // guards secret against Close while a state is keyed
 	secret []byte       // the pool keys new states with it; zeroed by Close
+	seeded bool         // made by NewFromSeed: the secret follows from a public seed
 }
 
 // macState is a keyed HMAC with a scratch buffer for its tag, reused through
@@ -75,8 +76,14 @@ func NewFromSeed(seed uint64) *Key {
 	secret := Keygen(seed)
 	k, _ := New(secret[:]) // 32 bytes: cannot fail
 	provider.Zero(secret[:])
+	k.seeded = true
 	return k
 }
+
+// PublicSeed reports whether the key was made by [NewFromSeed] (the URI
+// hmac:seed=N): its secret follows from the seed, which is public, so anyone
+// can make its tags. Conformance reports warn of such a key.
+func (k *Key) PublicSeed() bool { return k.seeded }
 
 // keyID derives the key's ID with a one-way function of the key, so the ID
 // reveals nothing of it: the first 8 bytes of HMAC-SHA256(key, label), in hex.
