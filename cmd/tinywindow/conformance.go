@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/tinywindow/tinywindow/conformance"
 	"github.com/tinywindow/tinywindow/provider"
@@ -71,6 +72,9 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stdout, line)
 	}
 	fmt.Fprintf(e.stdout, "%d passed, %d failed, %d skipped\n", rep.Passed, rep.Failed, rep.Skipped)
+	for _, f := range rep.Findings {
+		fmt.Fprintf(e.stdout, "%s: %s: %s\n", strings.ToUpper(string(f.Level)), f.Finding, f.Reason)
+	}
 	if !rep.OK() {
 		return e.errorf("conformance: %d check(s) failed", rep.Failed)
 	}

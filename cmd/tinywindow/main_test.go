@@ -158,6 +158,9 @@ func TestConformanceReports(t *testing.T) {
 			RevisionSource string `json:"revision_source"`
 		} `json:"build"`
 		Duration int64 `json:"duration_ns"`
+		Findings []struct {
+			Level string `json:"level"`
+		} `json:"findings"`
 	}
 	data, _ := os.ReadFile(js)
 	if err := json.Unmarshal(data, &rep); err != nil || rep.Backend != "hmac" {
@@ -165,6 +168,10 @@ func TestConformanceReports(t *testing.T) {
 	}
 	if rep.Signer != "hmac:seed=REDACTED" || rep.VerifyMode != "local" || rep.Duration <= 0 || rep.Build.RevisionSource == "" {
 		t.Errorf("JSON provenance: %+v", rep)
+	}
+	// hmac:seed=42 is public and a MAC: two warnings, which leave the exit status 0.
+	if len(rep.Findings) != 2 || rep.Findings[0].Level != "warn" || !strings.Contains(out, "WARN: the key is made from a public seed") {
+		t.Errorf("findings %+v; output:\n%s", rep.Findings, out)
 	}
 	if bytes.Contains(data, []byte("seed=42")) {
 		t.Errorf("the JSON report holds the seed: %s", data)
