@@ -170,7 +170,7 @@ func (r *Report) writeMarkdownFindings(b *strings.Builder) {
 		return
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(b, "- **%s**: %s. %s.\n", strings.ToUpper(string(f.Level)), mdEscape(f.Finding), mdEscape(f.Reason))
+		fmt.Fprintf(b, "- **%s**: %s: %s.\n", strings.ToUpper(string(f.Level)), mdEscape(f.Finding), mdEscape(f.Reason))
 	}
 	fmt.Fprintf(b, "\n")
 }
