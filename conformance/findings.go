@@ -38,9 +38,11 @@ type publicSeeder interface {
 }
 
 // keyFindings returns the findings about k, whose public key crypto/x509
-// parsed as pub (nil where it has none or crypto/x509 does not know it): a
-// key made from a public seed, a MAC key, an RSA key below MinRSABits.
-func keyFindings(k provider.Signer, pub crypto.PublicKey) []Finding {
+// parsed as pub (nil where it has none or crypto/x509 does not know it) and
+// whose holder reported prov: a key made from a public seed, a MAC key, an
+// RSA key below MinRSABits, a key that can or could be extracted, an
+// imported key.
+func keyFindings(k provider.Signer, pub crypto.PublicKey, prov provider.Provenance) []Finding {
 	findings := []Finding{}
 	info := k.Info()
 	if s, ok := k.(publicSeeder); ok && s.PublicSeed() {
@@ -59,6 +61,31 @@ func keyFindings(k provider.Signer, pub crypto.PublicKey) []Finding {
 		findings = append(findings, Finding{Level: Warn,
 			Finding: fmt.Sprintf("the RSA key is %d bits, below %d", rk.N.BitLen(), MinRSABits),
 			Reason:  fmt.Sprintf("RSA below %d bits gives less than 128-bit security (NIST SP 800-57 part 1) and is not acceptable beyond 2030; make a key of %d bits or more", MinRSABits, MinRSABits),
+		})
+	}
+	return append(findings, provenanceFindings(prov)...)
+}
+
+// provenanceFindings returns the findings about where a key was made and
+// whether it can leave, from what its device or service reported.
+func provenanceFindings(p provider.Provenance) []Finding {
+	var findings []Finding
+	switch p.Extractable {
+	case provider.ExtractableYes:
+		findings = append(findings, Finding{Level: Warn,
+			Finding: "the key can be extracted from where it is held",
+			Reason:  "whoever may use the token or service can export or read the key, so a signature does not prove the device made it; make a key that can never leave (PKCS#11: CKA_EXTRACTABLE false, CKA_SENSITIVE true)",
+		})
+	case provider.ExtractableOnce:
+		findings = append(findings, Finding{Level: Warn,
+			Finding: "the key could be extracted before",
+			Reason:  "it cannot leave now, but was once extractable or not sensitive (PKCS#11: CKA_NEVER_EXTRACTABLE or CKA_ALWAYS_SENSITIVE false), so copies may exist outside; make a new key in the device",
+		})
+	}
+	if p.Origin == provider.OriginImported {
+		findings = append(findings, Finding{Level: Warn,
+			Finding: "the key was imported, not made where it is held",
+			Reason:  "a key made elsewhere may have copies outside the device or service (PKCS#11: CKA_LOCAL false; KMS: origin external); generate the key in the device or service",
 		})
 	}
 	return findings

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,13 +28,28 @@ type pemFailing struct{ *pemkey.Key }
 
 func (pemFailing) PublicKeyPEM() ([]byte, error) { return nil, errors.New("token removed") }
 
+// held is a key whose device reports its provenance.
+type held struct {
+	*pemkey.Key
+	prov provider.Provenance
+}
+
+func (k held) Identity(context.Context) (provider.Identity, error) {
+	return provider.Identity{VerifyMode: "local", Provenance: k.prov}, nil
+}
+
 // TestReportKeyIdentityAndFindings checks the key's identity (the SHA-256 of
 // its SubjectPublicKeyInfo and its PEM) and the findings of a report, in
 // JSON: two warnings for hmac:seed=42 (a public seed, a MAC), one for a MAC
-// with a secret key, none for Ed25519, one for RSA-2048, and the reason
-// when the public key cannot be read.
+// with a secret key, none for Ed25519, one for RSA-2048, one for a key its
+// device says can be extracted, two for an imported key that could once be
+// extracted, and the reason when the public key cannot be read.
 func TestReportKeyIdentityAndFindings(t *testing.T) {
 	_, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heldPub, heldPriv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +59,12 @@ func TestReportKeyIdentityAndFindings(t *testing.T) {
 	}
 	pemOf := func(priv crypto.Signer) func(context.Context) (provider.Key, error) {
 		return func(context.Context) (provider.Key, error) { return pemkey.New(priv, "") }
+	}
+	heldAs := func(origin, extractable string) func(context.Context) (provider.Key, error) {
+		return func(context.Context) (provider.Key, error) {
+			k, err := pemkey.New(slices.Clone(heldPriv), "") // Close zeroes the key it takes
+			return held{k, provider.Provenance{Origin: origin, Extractable: extractable}}, err
+		}
 	}
 	tests := []struct {
 		name     string
@@ -58,6 +80,12 @@ func TestReportKeyIdentityAndFindings(t *testing.T) {
 		{name: "ed25519", open: pemOf(edPriv), pub: edPriv.Public()},
 		{name: "rsa-2048", open: pemOf(rsaPriv), pub: rsaPriv.Public(),
 			findings: []string{"RSA key is 2048 bits, below 3072"}},
+		{name: "held, generated and never extractable", open: heldAs(provider.OriginGenerated, provider.ExtractableNo), pub: heldPub},
+		{name: "held, extractable", open: heldAs(provider.OriginGenerated, provider.ExtractableYes), pub: heldPub,
+			findings: []string{"can be extracted"}},
+		{name: "held, imported, once extractable", open: heldAs(provider.OriginImported, provider.ExtractableOnce), pub: heldPub,
+			findings: []string{"could be extracted before", "imported"}},
+		{name: "held, provenance unknown", open: heldAs("", ""), pub: heldPub},
 		{name: "public key unreadable", open: func(context.Context) (provider.Key, error) {
 			k, err := pemkey.New(edPriv, "")
 			return pemFailing{k}, err

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tinywindow/tinywindow/provider"
 )
 
 // Version is the version of the suite: the list of checks and what each
@@ -65,6 +68,10 @@ type Report struct {
 	// signature, and what device or service holds the key.
 	VerifyMode      string            `json:"verify_mode,omitempty"`
 	BackendIdentity map[string]string `json:"backend_identity,omitempty"`
+	// KeyProvenance says whether the device or service holding the key
+	// made it and whether it can leave, where the key's
+	// provider.Identifier reports it.
+	KeyProvenance provider.Provenance `json:"key_provenance,omitzero"`
 	// IdentityError says why the key could not describe itself.
 	IdentityError string   `json:"identity_error,omitempty"`
 	Build         Build    `json:"build"`
@@ -129,6 +136,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.PublicKeyPEM != "" {
 		fmt.Fprintf(&b, "\n## Public key\n\nSHA-256 of the SubjectPublicKeyInfo: `%s`\n\n```\n%s```\n", r.PublicKeySHA256, r.PublicKeyPEM)
 	}
+	r.writeMarkdownKeyProvenance(&b)
 	r.writeMarkdownProvenance(&b)
 	if len(r.Modules) > 0 {
 		fmt.Fprintf(&b, "\n## Modules\n\n| Module | Version |\n|---|---|\n")
@@ -159,7 +167,31 @@ func (r *Report) writeMarkdownSummary(b *strings.Builder) {
 	case r.PublicKeyError != "":
 		fmt.Fprintf(b, "| Public key | unavailable: %s |\n", mdEscape(r.PublicKeyError))
 	}
+	if p := r.KeyProvenance; p.Origin != "" || p.Extractable != "" {
+		fmt.Fprintf(b, "| Made where it is held | %s |\n| Can leave | %s |\n", orUnknown(p.Origin), orUnknown(p.Extractable))
+	}
 	fmt.Fprintf(b, "| Suite | %s version %s |\n\n", r.Suite, r.SuiteVersion)
+}
+
+// writeMarkdownKeyProvenance writes the attributes behind the key's
+// provenance, in the backend's own words, if its holder reported any.
+func (r *Report) writeMarkdownKeyProvenance(b *strings.Builder) {
+	p := r.KeyProvenance
+	if p.Origin == "" && p.Extractable == "" && len(p.Attributes) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Key provenance\n\n| | |\n|---|---|\n| Origin | %s |\n| Extractable | %s |\n", orUnknown(p.Origin), orUnknown(p.Extractable))
+	for _, n := range slices.Sorted(maps.Keys(p.Attributes)) {
+		fmt.Fprintf(b, "| %s | `%s` |\n", mdEscape(n), mdCode(p.Attributes[n]))
+	}
+}
+
+// orUnknown returns s, or "unknown" when s is empty.
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 // writeMarkdownFindings writes the findings, or says there are none.

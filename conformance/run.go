@@ -26,7 +26,7 @@ func Run(ctx context.Context, s Subject) (*Report, error) {
 	rep := newReport(start)
 	info := key.Info()
 	rep.Backend, rep.KeyID, rep.Algorithm, rep.KeyVersion = info.Backend, info.ID, string(info.Algorithm), info.Version
-	rep.Findings = keyFindings(key, rep.setPublicKey(key))
+	pub := rep.setPublicKey(key)
 	if s.URI != "" {
 		if u, err := provider.ParseURI(s.URI); err == nil {
 			rep.Signer = u.Redacted()
@@ -40,7 +40,9 @@ func Run(ctx context.Context, s Subject) (*Report, error) {
 			rep.IdentityError = err.Error()
 		}
 		rep.VerifyMode, rep.BackendIdentity = ident.VerifyMode, ident.Attributes
+		rep.KeyProvenance = ident.Provenance
 	}
+	rep.Findings = keyFindings(key, pub, rep.KeyProvenance)
 	for _, c := range checks {
 		rep.add(runCheck(ctx, c, r))
 	}

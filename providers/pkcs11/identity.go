@@ -19,7 +19,10 @@ import (
 // the slot (slot-id; slot-description, slot-manufacturer from C_GetSlotInfo),
 // the token (token, manufacturer, model, serial, firmware-version,
 // hardware-version from C_GetTokenInfo) and the key (object, id). Verify mode
-// is "hsm" for HMAC keys and with verify=hsm, else "local".
+// is "hsm" for HMAC keys and with verify=hsm, else "local". Its Provenance
+// gives the key object's CKA_LOCAL, CKA_SENSITIVE, CKA_ALWAYS_SENSITIVE,
+// CKA_EXTRACTABLE, CKA_NEVER_EXTRACTABLE and CKA_PRIVATE, read from the token
+// object, and what follows from them (see [provider.Provenance]).
 func (k *Key) Identity(ctx context.Context) (provider.Identity, error) {
 	if err := k.check(ctx); err != nil {
 		return provider.Identity{}, err
@@ -63,7 +66,11 @@ func (k *Key) Identity(ctx context.Context) (provider.Identity, error) {
 		a["firmware-version"] = version(ti.FirmwareVersion)
 		a["hardware-version"] = version(ti.HardwareVersion)
 	}
-	return provider.Identity{VerifyMode: mode, Attributes: a}, errors.Join(errs...)
+	prov, err := k.provenance(ctx)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("reading the key's provenance attributes: %w", err))
+	}
+	return provider.Identity{VerifyMode: mode, Attributes: a, Provenance: prov}, errors.Join(errs...)
 }
 
 func version(v pkcs11.Version) string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
