@@ -60,7 +60,9 @@ func TestConformance(t *testing.T) {
 }
 
 // TestIdentity checks what an audit report learns of a KMS key: its ARN,
-// region, key ID and verify mode.
+// region, key ID and verify mode, and its provenance as local-kms reports
+// it: its state, creation date and rotation, and an origin local-kms does not
+// report, which leaves where it was made unknown rather than assumed.
 func TestIdentity(t *testing.T) {
 	l := needKMS(t)
 	for _, tc := range []struct {
@@ -82,6 +84,11 @@ func TestIdentity(t *testing.T) {
 		if rep.VerifyMode != tc.mode || !strings.HasPrefix(id["key-arn"], "arn:aws:kms:") || id["key-id"] != tc.key ||
 			!strings.Contains(id["key-arn"], ":"+id["region"]+":") || id["endpoint"] == "" || rep.IdentityError != "" {
 			t.Errorf("%s: verify mode %q, identity %v (%s)", uri, rep.VerifyMode, id, rep.IdentityError)
+		}
+		p := rep.KeyProvenance
+		if p.Origin != "" || p.Extractable != "" || p.Attributes["origin"] != "not reported" || p.Attributes["key-state"] != "Enabled" ||
+			p.Attributes["rotation"] != "disabled" || p.Attributes["creation-date"] == "" || p.Attributes["key-manager"] != "CUSTOMER" {
+			t.Errorf("%s: provenance %+v", uri, p)
 		}
 	}
 }

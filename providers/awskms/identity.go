@@ -9,8 +9,10 @@ import (
 // Identity describes the key for an audit report: its key ARN (as DescribeKey
 // returned it when the key was opened), its region, the key ID of the URI,
 // the endpoint when the URI names one, and where Verify checks signatures
-// ("remote" for HMAC keys and with verify=remote, else "local").
-func (b *base) Identity(context.Context) (provider.Identity, error) {
+// ("remote" for HMAC keys and with verify=remote, else "local"). Its
+// Provenance comes from DescribeKey and GetKeyRotationStatus, asked when
+// Identity is called (see provenance).
+func (b *base) Identity(ctx context.Context) (provider.Identity, error) {
 	mode := "local"
 	if b.opts.RemoteVerify || b.spec.alg.Symmetric() {
 		mode = "remote"
@@ -26,7 +28,8 @@ func (b *base) Identity(context.Context) (provider.Identity, error) {
 	if b.opts.endpoint != "" {
 		attrs["endpoint"] = b.opts.endpoint
 	}
-	return provider.Identity{VerifyMode: mode, Attributes: attrs}, nil
+	prov, err := b.provenance(ctx)
+	return provider.Identity{VerifyMode: mode, Attributes: attrs, Provenance: prov}, err
 }
 
 var _ provider.Identifier = (*base)(nil)
