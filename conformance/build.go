@@ -29,6 +29,13 @@ type Build struct {
 	// RevisionSource says where Revision came from: "buildinfo" (recorded
 	// by the Go toolchain), "ldflags" (set at link time), or "unknown".
 	RevisionSource string `json:"revision_source"`
+	// BinarySHA256 is the SHA-256, in lowercase hex, of the executable
+	// file that ran the suite (on Linux the file the process started from,
+	// even if its path has since been replaced); BinaryError says why it
+	// could not be read. ReadBuild leaves both empty: only a report pays
+	// for reading the executable.
+	BinarySHA256 string `json:"binary_sha256,omitempty"`
+	BinaryError  string `json:"binary_error,omitempty"`
 }
 
 // ReadBuild returns the Build of the running program: its main module's path

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/fips140"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -57,6 +60,17 @@ func TestReportProvenance(t *testing.T) {
 	if rep.Build.Path == "" || rep.Build.RevisionSource == "" {
 		t.Errorf("build %+v", rep.Build)
 	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(bin); rep.Build.BinarySHA256 != hex.EncodeToString(sum[:]) || rep.Build.BinaryError != "" {
+		t.Errorf("binary SHA-256 %q (%s), want %x, that of %s", rep.Build.BinarySHA256, rep.Build.BinaryError, sum, exe)
+	}
 	if rep.Duration <= 0 || rep.Time.Before(before.Add(-time.Second)) || rep.Time.After(time.Now()) {
 		t.Errorf("time %v, duration %v", rep.Time, rep.Duration)
 	}
@@ -94,7 +108,7 @@ func TestReportProvenance(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"## Provenance", "| Signer URI | `hmac:seed=REDACTED", "| Verify mode | `hsm` |", "| serial | `abc123` |",
-		"| firmware-version | `7.8` |", "| Revision |", "| Go | " + runtime.Version(), "| FIPS 140-3 mode |", "| Started |", "| Duration |"} {
+		"| firmware-version | `7.8` |", "| Revision |", "| Binary SHA-256 | `" + rep.Build.BinarySHA256 + "` |", "| Go | " + runtime.Version(), "| FIPS 140-3 mode |", "| Started |", "| Duration |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("Markdown report lacks %q:\n%s", want, md.String())
 		}

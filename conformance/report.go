@@ -17,6 +17,9 @@ import (
 // asserts. It changes whenever a check is added or made stricter.
 const Version = "1"
 
+// suiteName names the suite in every report.
+const suiteName = "tinywindow-conformance"
+
 // Status is the outcome of one check.
 type Status string
 
@@ -44,12 +47,14 @@ type Module struct {
 // Report is the outcome of one run of the suite against one key. Besides the
 // checks it records their provenance: which build judged which key, where.
 type Report struct {
-	Suite        string `json:"suite"`
-	SuiteVersion string `json:"suite_version"`
-	Backend      string `json:"backend"`
-	KeyID        string `json:"key_id"`
-	Algorithm    string `json:"algorithm"`
-	KeyVersion   string `json:"key_version,omitempty"`
+	Suite string `json:"suite"`
+	// SchemaVersion is the version of the JSON layout (SchemaVersion).
+	SchemaVersion int    `json:"schema_version"`
+	SuiteVersion  string `json:"suite_version"`
+	Backend       string `json:"backend"`
+	KeyID         string `json:"key_id"`
+	Algorithm     string `json:"algorithm"`
+	KeyVersion    string `json:"key_version,omitempty"`
 	// PublicKeySHA256 is the SHA-256 of the key's DER SubjectPublicKeyInfo
 	// in lowercase hex, and PublicKeyPEM the public key as a PEM "PUBLIC
 	// KEY" block, for a key that exports one (none for a MAC);
@@ -92,13 +97,19 @@ func (r *Report) OK() bool { return r.Failed == 0 }
 
 func newReport(start time.Time) *Report {
 	r := &Report{
-		Suite:        "tinywindow-conformance",
-		SuiteVersion: Version,
-		GoVersion:    runtime.Version(),
-		FIPS140:      fipsMode(),
-		Time:         start.UTC().Truncate(time.Millisecond),
+		Suite:         suiteName,
+		SchemaVersion: SchemaVersion,
+		SuiteVersion:  Version,
+		GoVersion:     runtime.Version(),
+		FIPS140:       fipsMode(),
+		Time:          start.UTC().Truncate(time.Millisecond),
 	}
 	r.Build, r.Modules = readBuild()
+	if sum, err := binarySHA256(); err != nil {
+		r.Build.BinaryError = err.Error()
+	} else {
+		r.Build.BinarySHA256 = sum
+	}
 	return r
 }
 
@@ -235,6 +246,12 @@ func (r *Report) writeMarkdownProvenance(b *strings.Builder) {
 		}
 	}
 	fmt.Fprintf(b, "| Build | `%s` `%s` |\n| Revision | %s |\n", r.Build.Path, r.Build.Version, rev)
+	switch {
+	case r.Build.BinarySHA256 != "":
+		fmt.Fprintf(b, "| Binary SHA-256 | `%s` |\n", r.Build.BinarySHA256)
+	case r.Build.BinaryError != "":
+		fmt.Fprintf(b, "| Binary SHA-256 | unavailable: %s |\n", mdEscape(r.Build.BinaryError))
+	}
 	fips := "off"
 	if r.FIPS140 {
 		fips = "on"

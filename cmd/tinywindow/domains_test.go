@@ -140,6 +140,7 @@ func signedKinds(t *testing.T) []*signedKind {
 		{name: "conformance probe"},
 		{name: "witness cosignature", domain: cosignatureDomain},
 		{name: "benchmark and baseline"},
+		{name: "conformance report signature", domain: conformance.ReportDomain},
 	}
 	for _, k := range kinds[:3] {
 		k.form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(k.domain)) }
@@ -150,6 +151,7 @@ func signedKinds(t *testing.T) []*signedKind {
 	}
 	kinds[6].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(tls13Context)) }
 	kinds[8].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(cosignatureDomain)) }
+	kinds[10].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(conformance.ReportDomain)) }
 
 	// Orders, through the sealer the adapter uses.
 	sealer, err := venue.NewSealer(hk)
@@ -251,6 +253,14 @@ func signedKinds(t *testing.T) []*signedKind {
 		t.Fatal(err)
 	}
 	kinds[9].msgs = append(kinds[9].msgs, canonical)
+
+	// Report signatures, as conformance --sign-with makes them.
+	for _, format := range []string{conformance.FormatJSON, conformance.FormatMarkdown} {
+		if _, err := conformance.SignReport(ctx, hk, format, []byte(`{"suite":"tinywindow-conformance"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kinds[10].msgs = rec.take()
 
 	for _, k := range kinds {
 		if len(k.msgs) == 0 {

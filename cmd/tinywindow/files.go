@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/config"
+	"github.com/tinywindow/tinywindow/conformance"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
@@ -46,14 +47,16 @@ type fileKind struct {
 // index by audit.Prove) go through the same reader,
 // internal/regularfile, with the limit their package states.
 var (
-	kindMessage     = &fileKind{name: "message", limit: maxInput, stream: true}
-	kindProof       = &fileKind{name: "proof", limit: audit.MaxProofSize}
-	kindCheckpoints = &fileKind{name: "checkpoints file", limit: audit.MaxCheckpointsSize}
-	kindCert        = &fileKind{name: "certificate", limit: maxCertFile}
-	kindConfig      = &fileKind{name: "config file", limit: config.MaxSize}
-	kindLimits      = &fileKind{name: "limits file", limit: risk.MaxConfigSize}
-	kindServeConfig = &fileKind{name: "service config", limit: 1 << 20}
-	kindAuditLog    = &fileKind{name: "audit log"}
+	kindMessage         = &fileKind{name: "message", limit: maxInput, stream: true}
+	kindProof           = &fileKind{name: "proof", limit: audit.MaxProofSize}
+	kindCheckpoints     = &fileKind{name: "checkpoints file", limit: audit.MaxCheckpointsSize}
+	kindCert            = &fileKind{name: "certificate", limit: maxCertFile}
+	kindConfig          = &fileKind{name: "config file", limit: config.MaxSize}
+	kindLimits          = &fileKind{name: "limits file", limit: risk.MaxConfigSize}
+	kindServeConfig     = &fileKind{name: "service config", limit: 1 << 20}
+	kindAuditLog        = &fileKind{name: "audit log"}
+	kindReportIn        = &fileKind{name: "report", limit: conformance.MaxReportSize}
+	kindReportSignature = &fileKind{name: "report signature", limit: conformance.MaxSignatureFile}
 
 	kindReport   = &fileKind{name: "report", output: true}
 	kindProfile  = &fileKind{name: "profile", output: true}

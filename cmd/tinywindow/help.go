@@ -34,7 +34,14 @@ var help = map[string]struct{ what, example string }{
 	"conformance": {
 		"Runs the conformance suite against the key (an auditor's check of a production HSM or KMS\n" +
 			"key) and writes JSON and Markdown reports. Exit 0 when every check passes.",
-		"tinywindow conformance --signer 'pkcs11:token=prod;object=orders' --report report.json --markdown report.md",
+		"tinywindow conformance --signer 'pkcs11:token=prod;object=orders' --report report.json --markdown report.md --sign-with pem:key-source=file:auditor.pem",
+	},
+	"conformance verify-report": {
+		"Checks a report's detached signature (REPORT.sig, written by conformance --sign-with) with\n" +
+			"the signer's key; a public key is enough. Exit 0: the key signed this very report, of a\n" +
+			"schema this program knows; 1: it did not (edited, another report, another key); 2: could\n" +
+			"not check (unreadable files, a malformed signature file, an unknown schema version).",
+		"tinywindow conformance verify-report report.json --verifier pem:pub-source=file:auditor.pub.pem",
 	},
 	"demo": {
 		"The main job: sends orders through the pre-trade checks, signs each, sends it to a venue\n" +

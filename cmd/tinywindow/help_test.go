@@ -65,6 +65,9 @@ func TestHelpSaysWhatAndHow(t *testing.T) {
 			continue
 		}
 		names = append(names, c.name)
+		if c.name == "conformance" {
+			names = append(names, "conformance verify-report")
+		}
 	}
 	for _, name := range names {
 		code, _, errOut := run(t, "", append(strings.Fields(name), "-h")...)
