@@ -23,7 +23,10 @@ type checkFunc func(ctx context.Context, r *run) (Status, string)
 type Check struct {
 	Name        string
 	Description string
-	run         checkFunc
+	// Basis says what the check holds the key to; each result names it
+	// for the key's algorithm (Result.Standard).
+	Basis Basis
+	run   checkFunc
 }
 
 // run is the state shared by the checks of one run: the subject and one open
@@ -31,34 +34,38 @@ type Check struct {
 type run struct {
 	subject *Subject
 	key     provider.Key
+	alg     provider.Algorithm
+	// vectors is set by a known-answer check to the number of vectors it
+	// judged, for its result.
+	vectors int
 }
 
 // Checks returns the checks of the suite, in the order they run.
 func Checks() []Check { return append([]Check(nil), checks...) }
 
 var checks = []Check{
-	{"info/complete", "KeyInfo has an ID, a known algorithm and a backend", checkInfoComplete},
-	{"info/stable", "KeyInfo is the same on every call and on every handle to the key", checkInfoStable},
-	{"roundtrip/0B", "a signature of the empty message verifies", roundTrip(0)},
-	{"roundtrip/1B", "a signature of a 1-byte message verifies", roundTrip(1)},
-	{"roundtrip/64B", "a signature of a 64-byte message verifies", roundTrip(64)},
-	{"roundtrip/1MiB", "a signature of a 1 MiB message verifies", roundTrip(1 << 20)},
-	{"reject/tampered", "bit flips spread over the signature are each rejected as invalid", checkTampered},
-	{"reject/truncated", "a signature missing its last byte, or half of it, is rejected as invalid", checkTruncated},
-	{"reject/extended", "a signature with an extra byte is rejected as invalid", checkExtended},
-	{"reject/empty", "an empty signature is rejected as invalid", checkEmpty},
-	{"reject/nil", "a nil signature is rejected as invalid", checkNil},
-	{"reject/changed-message", "a signature does not verify for another message", checkChangedMessage},
-	{"reject/other-key", "a signature by another key of the same algorithm is rejected as invalid", checkOtherKey},
-	{"determinism", "the key signs deterministically or not, as it declares", checkDeterminism},
-	{"sign-append", "SignAppend keeps dst and appends a valid signature", checkSignAppend},
-	{"concurrency", "goroutines signing and verifying at once all succeed", checkConcurrency},
-	{"context/cancelled", "a cancelled context gives an error that is not ErrInvalidSignature", checkCancelled},
-	{"close/idempotent", "Close may be called twice", checkCloseIdempotent},
-	{"close/use-after-close", "Sign and Verify after Close fail with ErrClosed", checkUseAfterClose},
-	{"publickey/stdlib", "the standard library verifies the key's signatures with its public key, under the rule every backend shares", checkPublicKeyStdlib},
-	{"publickey/pem", "the exported PEM holds the same public key", checkPublicKeyPEM},
-	{"publickey/crypto-signer", "the crypto.Signer adapter signs digests that the shared rule verifies", checkCryptoSigner},
+	{"info/complete", "KeyInfo has an ID, a known algorithm and a backend", BasisContract, checkInfoComplete},
+	{"info/stable", "KeyInfo is the same on every call and on every handle to the key", BasisContract, checkInfoStable},
+	{"roundtrip/0B", "a signature of the empty message verifies", BasisAlgorithm, roundTrip(0)},
+	{"roundtrip/1B", "a signature of a 1-byte message verifies", BasisAlgorithm, roundTrip(1)},
+	{"roundtrip/64B", "a signature of a 64-byte message verifies", BasisAlgorithm, roundTrip(64)},
+	{"roundtrip/1MiB", "a signature of a 1 MiB message verifies", BasisAlgorithm, roundTrip(1 << 20)},
+	{"reject/tampered", "bit flips spread over the signature are each rejected as invalid", BasisAlgorithm, checkTampered},
+	{"reject/truncated", "a signature missing its last byte, or half of it, is rejected as invalid", BasisAlgorithm, checkTruncated},
+	{"reject/extended", "a signature with an extra byte is rejected as invalid", BasisAlgorithm, checkExtended},
+	{"reject/empty", "an empty signature is rejected as invalid", BasisContract, checkEmpty},
+	{"reject/nil", "a nil signature is rejected as invalid", BasisContract, checkNil},
+	{"reject/changed-message", "a signature does not verify for another message", BasisAlgorithm, checkChangedMessage},
+	{"reject/other-key", "a signature by another key of the same algorithm is rejected as invalid", BasisAlgorithm, checkOtherKey},
+	{"determinism", "the key signs deterministically or not, as it declares", BasisAlgorithm, checkDeterminism},
+	{"sign-append", "SignAppend keeps dst and appends a valid signature", BasisContract, checkSignAppend},
+	{"concurrency", "goroutines signing and verifying at once all succeed", BasisContract, checkConcurrency},
+	{"context/cancelled", "a cancelled context gives an error that is not ErrInvalidSignature", BasisContract, checkCancelled},
+	{"close/idempotent", "Close may be called twice", BasisContract, checkCloseIdempotent},
+	{"close/use-after-close", "Sign and Verify after Close fail with ErrClosed", BasisContract, checkUseAfterClose},
+	{"publickey/stdlib", "the standard library verifies the key's signatures with its public key, under the rule every backend shares", BasisAlgorithm, checkPublicKeyStdlib},
+	{"publickey/pem", "the exported PEM holds the same public key", BasisSPKI, checkPublicKeyPEM},
+	{"publickey/crypto-signer", "the crypto.Signer adapter signs digests that the shared rule verifies", BasisAlgorithm, checkCryptoSigner},
 }
 
 func message(n int, salt byte) []byte {

@@ -32,9 +32,17 @@ const (
 
 // Result is the outcome of one check.
 type Result struct {
-	Name     string        `json:"name"`
-	Status   Status        `json:"status"`
-	Reason   string        `json:"reason,omitempty"`
+	Name string `json:"name"`
+	// Description says in one line what the check asserts, and Standard
+	// what it holds the key to: the provider.Key contract, or the
+	// standard of the key's algorithm (AlgorithmStandard).
+	Description string `json:"description"`
+	Standard    string `json:"standard"`
+	Status      Status `json:"status"`
+	Reason      string `json:"reason,omitempty"`
+	// Vectors is how many known-answer vectors a known-answer check
+	// judged; the reason names the set and the counts.
+	Vectors  int           `json:"vectors,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
 }
 
@@ -140,9 +148,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "# TinyWindow conformance report\n\n")
 	r.writeMarkdownSummary(&b)
 	r.writeMarkdownFindings(&b)
-	fmt.Fprintf(&b, "## Checks\n\n| Check | Status | Time | Reason |\n|---|---|---:|---|\n")
+	fmt.Fprintf(&b, "## Checks\n\n| Check | Status | What it checks | Standard | Time | Reason |\n|---|---|---|---|---:|---|\n")
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Status, c.Duration.Round(time.Microsecond), mdEscape(c.Reason))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", c.Name, c.Status, mdEscape(c.Description), mdEscape(c.Standard), c.Duration.Round(time.Microsecond), mdEscape(c.Reason))
 	}
 	if r.PublicKeyPEM != "" {
 		fmt.Fprintf(&b, "\n## Public key\n\nSHA-256 of the SubjectPublicKeyInfo: `%s`\n\n```\n%s```\n", r.PublicKeySHA256, r.PublicKeyPEM)

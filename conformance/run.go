@@ -22,7 +22,7 @@ func Run(ctx context.Context, s Subject) (*Report, error) {
 		return nil, fmt.Errorf("conformance: opening the key under test: %w", err)
 	}
 	defer key.Close()
-	r := &run{subject: &s, key: key}
+	r := &run{subject: &s, key: key, alg: key.Info().Algorithm}
 	rep := newReport(start)
 	info := key.Info()
 	rep.Backend, rep.KeyID, rep.Algorithm, rep.KeyVersion = info.Backend, info.ID, string(info.Algorithm), info.Version
@@ -53,7 +53,9 @@ func Run(ctx context.Context, s Subject) (*Report, error) {
 func runCheck(ctx context.Context, c Check, r *run) (res Result) {
 	start := time.Now()
 	defer func() {
-		res.Name, res.Duration = c.Name, time.Since(start)
+		res.Name, res.Description, res.Standard = c.Name, c.Description, c.standard(r.alg)
+		res.Vectors, r.vectors = r.vectors, 0
+		res.Duration = time.Since(start)
 		if p := recover(); p != nil {
 			res.Status, res.Reason = Fail, fmt.Sprintf("panic: %v", p)
 		}
@@ -78,7 +80,7 @@ func Test(t *testing.T, s Subject) {
 		t.Fatalf("conformance: opening the key under test: %v", err)
 	}
 	t.Cleanup(func() { key.Close() })
-	r := &run{subject: &s, key: key}
+	r := &run{subject: &s, key: key, alg: key.Info().Algorithm}
 	for _, c := range checks {
 		t.Run(c.Name, func(t *testing.T) {
 			res := runCheck(ctx, c, r)
