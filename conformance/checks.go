@@ -66,6 +66,8 @@ var checks = []Check{
 	{"publickey/stdlib", "the standard library verifies the key's signatures with its public key, under the rule every backend shares", BasisAlgorithm, checkPublicKeyStdlib},
 	{"publickey/pem", "the exported PEM holds the same public key", BasisSPKI, checkPublicKeyPEM},
 	{"publickey/crypto-signer", "the crypto.Signer adapter signs digests that the shared rule verifies", BasisAlgorithm, checkCryptoSigner},
+	{"kat/wycheproof", "the rule that judges the key's signatures (internal/stdverify) accepts Wycheproof's valid signatures for its algorithm and rejects all others", BasisKnownAnswers, checkWycheproof},
+	{"kat/mvp", "an HMAC key derived from one of the MVP's seeds makes the MVP's tags, byte for byte", BasisKnownAnswers, checkMVP},
 }
 
 func message(n int, salt byte) []byte {

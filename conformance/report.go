@@ -15,7 +15,7 @@ import (
 
 // Version is the version of the suite: the list of checks and what each
 // asserts. It changes whenever a check is added or made stricter.
-const Version = "1"
+const Version = "2"
 
 // suiteName names the suite in every report.
 const suiteName = "tinywindow-conformance"

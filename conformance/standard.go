@@ -61,7 +61,7 @@ func (c Check) standard(alg provider.Algorithm) string {
 	case BasisAlgorithm:
 		return AlgorithmStandard(alg)
 	case BasisKnownAnswers:
-		return "known-answer vectors for " + string(alg)
+		return knownAnswerSet(c.Name, alg)
 	case BasisSPKI:
 		return "RFC 5280 SubjectPublicKeyInfo, RFC 7468 PEM"
 	}

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/tinywindow/tinywindow/internal/wycheproof"
 )
 
 // WycheproofVersion is the pinned version of the Wycheproof test vectors,
 // fetched through the Go module proxy as Go's own crypto tests do.
-const WycheproofVersion = "github.com/C2SP/wycheproof@v0.0.0-20250901140545-b51abcfb8daf"
+const WycheproofVersion = wycheproof.Module
 
-var wycheproof struct {
+var wycheproofDownload struct {
 	once sync.Once
 	dir  string
 	err  error
@@ -22,27 +24,27 @@ var wycheproof struct {
 // folder, downloading the pinned module on first use.
 func WycheproofFile(t testing.TB, name string) string {
 	t.Helper()
-	wycheproof.once.Do(func() {
+	wycheproofDownload.once.Do(func() {
 		out, err := exec.Command("go", "mod", "download", "-json", WycheproofVersion).Output()
 		if err != nil {
-			wycheproof.err = err
+			wycheproofDownload.err = err
 			return
 		}
 		var m struct{ Dir, Error string }
 		if err := json.Unmarshal(out, &m); err != nil {
-			wycheproof.err = err
+			wycheproofDownload.err = err
 			return
 		}
 		if m.Dir == "" {
-			wycheproof.err = &exec.Error{Name: "go mod download", Err: errString(m.Error)}
+			wycheproofDownload.err = &exec.Error{Name: "go mod download", Err: errString(m.Error)}
 			return
 		}
-		wycheproof.dir = m.Dir
+		wycheproofDownload.dir = m.Dir
 	})
-	if wycheproof.err != nil {
-		Need(t, "the Wycheproof test vectors ("+wycheproof.err.Error()+")", "run go mod download -json "+WycheproofVersion+" with the Go module proxy reachable")
+	if wycheproofDownload.err != nil {
+		Need(t, "the Wycheproof test vectors ("+wycheproofDownload.err.Error()+")", "run go mod download -json "+WycheproofVersion+" with the Go module proxy reachable")
 	}
-	return filepath.Join(wycheproof.dir, "testvectors_v1", name)
+	return filepath.Join(wycheproofDownload.dir, "testvectors_v1", name)
 }
 
 type errString string

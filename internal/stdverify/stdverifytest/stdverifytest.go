@@ -10,50 +10,20 @@
 package stdverifytest
 
 import (
-	"crypto"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"testing"
 
 	"github.com/tinywindow/tinywindow/internal/testenv"
+	"github.com/tinywindow/tinywindow/internal/wycheproof"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
 // Case is one Wycheproof vector.
-type Case struct {
-	File    string // the Wycheproof file, in testvectors_v1
-	TcID    int
-	Comment string
-	Flags   []string
-	Result  string // "valid", "invalid" or "acceptable", as Wycheproof says
-	Alg     provider.Algorithm
-	Pub     crypto.PublicKey
-	Msg     []byte
-	Sig     []byte
-}
-
-// Valid reports whether the signature must verify: Wycheproof's "valid"
-// vectors only. Its "acceptable" vectors (the PKCS #1 v1.5 DigestInfo
-// without NULL parameters, for one) are invalid under TinyWindow's rule.
-func (c *Case) Valid() bool { return c.Result == "valid" }
-
-func (c *Case) String() string {
-	return fmt.Sprintf("%s #%d (%s, %s %v)", c.File, c.TcID, c.Result, c.Comment, c.Flags)
-}
+type Case = wycheproof.Case
 
 // Files names the Wycheproof file of each algorithm in the table.
-var Files = map[provider.Algorithm]string{
-	provider.ECDSAP256SHA256: "ecdsa_secp256r1_sha256_test.json",
-	provider.ECDSAP384SHA384: "ecdsa_secp384r1_sha384_test.json",
-	provider.ECDSAP521SHA512: "ecdsa_secp521r1_sha512_test.json",
-	provider.Ed25519:         "ed25519_test.json",
-	provider.RSAPSSSHA256:    "rsa_pss_2048_sha256_mgf1_32_test.json",
-	provider.RSAPKCS1SHA256:  "rsa_signature_2048_sha256_test.json",
-}
+var Files = wycheproof.Files
 
 // Algorithms lists the algorithms of the table that every backend with
 // local verification holds, in a fixed order.
@@ -65,50 +35,6 @@ var Algorithms = []provider.Algorithm{
 // AllAlgorithms is Algorithms and ECDSA-P521-SHA512, which only some
 // backends (pem) hold.
 var AllAlgorithms = append(append([]provider.Algorithm(nil), Algorithms...), provider.ECDSAP521SHA512)
-
-type hexBytes []byte
-
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := hex.DecodeString(s)
-	*h = v
-	return err
-}
-
-type file struct {
-	Algorithm  string
-	TestGroups []struct {
-		Sha          string
-		MgfSha       string
-		SLen         *int
-		PublicKeyDer hexBytes
-		Tests        []struct {
-			TcID    int
-			Comment string
-			Flags   []string
-			Msg     hexBytes
-			Sig     hexBytes
-			Result  string
-		}
-	}
-}
-
-// wantParams are the group parameters each file must have, so that a file
-// of other parameters is never judged under the wrong rule.
-var wantParams = map[provider.Algorithm]struct {
-	algorithm, sha, mgfSha string
-	sLen                   int
-}{
-	provider.ECDSAP256SHA256: {"ECDSA", "SHA-256", "", -1},
-	provider.ECDSAP384SHA384: {"ECDSA", "SHA-384", "", -1},
-	provider.ECDSAP521SHA512: {"ECDSA", "SHA-512", "", -1},
-	provider.Ed25519:         {"EDDSA", "", "", -1},
-	provider.RSAPSSSHA256:    {"RSASSA-PSS", "SHA-256", "SHA-256", 32},
-	provider.RSAPKCS1SHA256:  {"RSASSA-PKCS1-v1_5", "SHA-256", "", -1},
-}
 
 // Cases returns the vectors of alg, or skips t (fails it under CI) when
 // the Wycheproof module cannot be fetched.
@@ -122,37 +48,9 @@ func Cases(t testing.TB, alg provider.Algorithm) []Case {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f file
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	want := wantParams[alg]
-	if f.Algorithm != want.algorithm {
-		t.Fatalf("%s holds %s vectors, want %s", name, f.Algorithm, want.algorithm)
-	}
-	var cases []Case
-	for _, g := range f.TestGroups {
-		if g.Sha != want.sha || g.MgfSha != want.mgfSha || (g.SLen == nil) != (want.sLen < 0) || g.SLen != nil && *g.SLen != want.sLen {
-			t.Fatalf("%s: a group has sha %q, mgfSha %q, sLen %v; %s wants %q, %q, %d", name, g.Sha, g.MgfSha, g.SLen, alg, want.sha, want.mgfSha, want.sLen)
-		}
-		pub, err := x509.ParsePKIXPublicKey(g.PublicKeyDer)
-		if err != nil {
-			t.Fatalf("%s: public key: %v", name, err)
-		}
-		for _, tc := range g.Tests {
-			switch tc.Result {
-			case "valid", "invalid", "acceptable":
-			default:
-				t.Fatalf("%s #%d: result %q", name, tc.TcID, tc.Result)
-			}
-			cases = append(cases, Case{
-				File: name, TcID: tc.TcID, Comment: tc.Comment, Flags: tc.Flags, Result: tc.Result,
-				Alg: alg, Pub: pub, Msg: tc.Msg, Sig: tc.Sig,
-			})
-		}
-	}
-	if len(cases) == 0 {
-		t.Fatalf("%s holds no vectors", name)
+	cases, err := wycheproof.Parse(alg, data)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return cases
 }
@@ -160,7 +58,7 @@ func Cases(t testing.TB, alg provider.Algorithm) []Case {
 // Verifier is a backend's local verification of sig over msg, with a key of
 // algorithm alg whose public key is pub, built the way the backend builds
 // its keys.
-type Verifier func(alg provider.Algorithm, pub crypto.PublicKey, msg, sig []byte) error
+type Verifier = wycheproof.Verifier
 
 // Run judges every vector of the given algorithms with verify, one subtest
 // per algorithm: a valid vector must give nil, any other an error wrapping
@@ -173,21 +71,9 @@ func Run(t *testing.T, verify Verifier, algs ...provider.Algorithm) {
 	}
 	for _, alg := range algs {
 		t.Run(string(alg), func(t *testing.T) {
-			var valid, invalid int
-			for _, c := range Cases(t, alg) {
-				err := verify(c.Alg, c.Pub, c.Msg, c.Sig)
-				switch {
-				case c.Valid() && err != nil:
-					t.Errorf("%v: rejected: %v", &c, err)
-				case !c.Valid() && err == nil:
-					t.Errorf("%v: accepted", &c)
-				case !c.Valid() && !errors.Is(err, provider.ErrInvalidSignature):
-					t.Errorf("%v: error %v is not ErrInvalidSignature", &c, err)
-				case c.Valid():
-					valid++
-				default:
-					invalid++
-				}
+			valid, invalid, errs := wycheproof.Judge(Cases(t, alg), wycheproof.Verifier(verify))
+			for _, err := range errs {
+				t.Error(err)
 			}
 			t.Logf("%s: %d valid vectors verify, %d others are rejected as invalid", alg, valid, invalid)
 		})
