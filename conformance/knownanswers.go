@@ -84,21 +84,41 @@ func knownAnswerSet(name string, alg provider.Algorithm) string {
 	return ""
 }
 
+// wycheproofVerdict is the outcome of judging one algorithm's vectors.
+type wycheproofVerdict struct {
+	status  Status
+	reason  string
+	vectors int
+}
+
+// wycheproofVerdicts keeps each algorithm's verdict: the rule judged does
+// not depend on the key, so a process judges each set once.
+var wycheproofVerdicts sync.Map // provider.Algorithm → wycheproofVerdict
+
 // checkWycheproof judges the embedded Wycheproof vectors of the key's
 // algorithm with internal/stdverify, the rule publickey/stdlib and every
 // local verifier use: each valid vector must verify and every other be
 // rejected as invalid.
 func checkWycheproof(_ context.Context, r *run) (Status, string) {
-	cases, ok := wycheproofCases()[r.alg]
+	v, ok := wycheproofVerdicts.Load(r.alg)
 	if !ok {
-		return Skip, fmt.Sprintf("the suite carries no Wycheproof vectors for %s", r.alg)
+		v, _ = wycheproofVerdicts.LoadOrStore(r.alg, judgeWycheproof(r.alg))
+	}
+	verdict := v.(wycheproofVerdict)
+	r.vectors = verdict.vectors
+	return verdict.status, verdict.reason
+}
+
+func judgeWycheproof(alg provider.Algorithm) wycheproofVerdict {
+	cases, ok := wycheproofCases()[alg]
+	if !ok {
+		return wycheproofVerdict{Skip, fmt.Sprintf("the suite carries no Wycheproof vectors for %s", alg), 0}
 	}
 	valid, invalid, errs := wycheproof.Judge(cases, stdverify.Verify)
-	r.vectors = len(cases)
 	if len(errs) > 0 {
-		return failf("%d of %d vectors judged wrongly; first: %v", len(errs), len(cases), errs[0])
+		return wycheproofVerdict{Fail, fmt.Sprintf("%d of %d vectors judged wrongly; first: %v", len(errs), len(cases), errs[0]), len(cases)}
 	}
-	return Pass, fmt.Sprintf("%d vectors: %d valid verify, %d invalid or merely acceptable are rejected", len(cases), valid, invalid)
+	return wycheproofVerdict{Pass, fmt.Sprintf("%d vectors: %d valid verify, %d invalid or merely acceptable are rejected", len(cases), valid, invalid), len(cases)}
 }
 
 // mvpVector is one of the MVP's HMAC vectors.
