@@ -29,7 +29,8 @@ func signedReport(t *testing.T, dir, signer, auditor string) {
 // key alone (exit 0); an edited report, another report's signature, a
 // signature file whose format was changed, another key are refused as not
 // signed (exit 1); an unreadable, truncated, oversized or malformed
-// signature file, a report of an unknown schema version and a missing
+// signature file, a report over 16 MiB, a report of an unknown schema
+// version and a missing
 // --verifier cannot be checked (exit 2).
 func TestConformanceVerifyReport(t *testing.T) {
 	dir := t.TempDir()
@@ -109,6 +110,7 @@ func TestConformanceVerifyReport(t *testing.T) {
 		{"truncated signature", []string{report, "--signature", write("trunc.sig", jsonSig[:len(jsonSig)-10]), "--verifier", auditorPub}, exitError, "newline"},
 		{"oversized signature", []string{report, "--signature", write("big.sig", bytes.Repeat([]byte("x"), conformance.MaxSignatureFile+1)), "--verifier", auditorPub}, exitError, "limit"},
 		{"malformed signature", []string{report, "--signature", write("bad.sig", bytes.Replace(jsonSig, []byte("\nsignature "), []byte("\nsignature !"), 1)), "--verifier", auditorPub}, exitError, "base64"},
+		{"oversized report", []string{write("huge.json", make([]byte, conformance.MaxReportSize+1)), "--signature", filepath.Join(dir, "r.json.sig"), "--verifier", auditorPub}, exitError, "limit"},
 		{"no verifier", []string{report}, exitError, "--verifier"},
 		{"a directory as report", []string{dir, "--signature", filepath.Join(dir, "r.json.sig"), "--verifier", auditorPub}, exitError, "regular"},
 	} {
