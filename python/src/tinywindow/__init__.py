@@ -25,6 +25,7 @@ from ._bytes import as_bytes as _as_bytes
 
 __all__ = [
     "Signer",
+    "Verifier",
     "KeyInfo",
     "Provider",
     "providers",
@@ -151,17 +152,9 @@ def providers() -> List[Provider]:
     ]
 
 
-_CLOSED_MESSAGE = "Signer is closed; open a new one with tinywindow.Signer(uri)"
-
-
-class Signer:
-    """A handle to one key, opened from its key URI.
-
-    sign(payload) -> bytes, verify(payload, sig) -> bool, public_key() -> PEM
-    bytes, key_info() -> KeyInfo, close(). A Signer is a context manager that
-    closes on exit; after close() every call raises ClosedError. Payloads and
-    signatures are bytes (bytearray and memoryview are accepted and copied).
-    """
+class _Key:
+    """What Signer and Verifier share: a handle to one key, opened from its
+    key URI."""
 
     __slots__ = ("_h", "_uri_scheme")
 
@@ -181,26 +174,9 @@ class Signer:
             raise _error(rc, s.message())
         self._h = h.value
 
-    def sign(self, payload: bytes) -> bytes:
-        """Returns the signature of payload."""
-        if type(payload) is not bytes:
-            payload = _as_bytes(payload, "payload")
-        h = self._h
-        if not h:
-            raise ClosedError(_CLOSED_MESSAGE)
-        try:
-            s = _native._tls.s
-        except AttributeError:
-            s = _native.scratch()
-        rc = _native.tw_sign(h, payload, len(payload), s.out, s.out_cap, s.out_len_ref, s.err, _native.ERR_CAP)
-        if rc == _native.ERR_BUFFER_TOO_SMALL:
-            # The first signature of a larger size on this thread: grow the
-            # thread's buffer once, and sign again.
-            s.grow(s.out_len.value)
-            rc = _native.tw_sign(h, payload, len(payload), s.out, s.out_cap, s.out_len_ref, s.err, _native.ERR_CAP)
-        if rc != _native.OK:
-            raise self._exception(rc, s)
-        return s.out.raw[: s.out_len.value]
+    def _closed_message(self):
+        name = type(self).__name__
+        return f"{name} is closed; open a new one with tinywindow.{name}(uri)"
 
     def verify(self, payload: bytes, sig: bytes) -> bool:
         """Returns True when sig is a valid signature of payload, False when it
@@ -211,7 +187,7 @@ class Signer:
             sig = _as_bytes(sig, "sig")
         h = self._h
         if not h:
-            raise ClosedError(_CLOSED_MESSAGE)
+            raise ClosedError(self._closed_message())
         try:
             s = _native._tls.s
         except AttributeError:
@@ -255,7 +231,7 @@ class Signer:
 
     def __enter__(self):
         if not self._h:
-            raise ClosedError(_CLOSED_MESSAGE)
+            raise ClosedError(self._closed_message())
         return self
 
     def __exit__(self, *exc):
@@ -270,12 +246,12 @@ class Signer:
 
     def __repr__(self):
         state = "closed" if not self._h else "open"
-        return f"<tinywindow.Signer {self._uri_scheme}: {state}>"
+        return f"<tinywindow.{type(self).__name__} {self._uri_scheme}: {state}>"
 
     def _out(self, fn):
         h = self._h
         if not h:
-            raise ClosedError(_CLOSED_MESSAGE)
+            raise ClosedError(self._closed_message())
         rc, data, msg = _native.call_out(fn, h)
         if rc != _native.OK:
             raise self._exception(rc, None, msg)
@@ -285,5 +261,50 @@ class Signer:
         if msg is None:
             msg = s.message()
         if rc == _native.ERR_CLOSED:
-            return ClosedError(_CLOSED_MESSAGE + f" ({msg})")
+            return ClosedError(self._closed_message() + f" ({msg})")
         return _error(rc, msg)
+
+
+class Signer(_Key):
+    """A handle to one key, opened from its key URI.
+
+    sign(payload) -> bytes, verify(payload, sig) -> bool, public_key() -> PEM
+    bytes, key_info() -> KeyInfo, close(). A Signer is a context manager that
+    closes on exit; after close() every call raises ClosedError. Payloads and
+    signatures are bytes (bytearray and memoryview are accepted and copied).
+    """
+
+    __slots__ = ()
+
+    def sign(self, payload: bytes) -> bytes:
+        """Returns the signature of payload."""
+        if type(payload) is not bytes:
+            payload = _as_bytes(payload, "payload")
+        h = self._h
+        if not h:
+            raise ClosedError(self._closed_message())
+        try:
+            s = _native._tls.s
+        except AttributeError:
+            s = _native.scratch()
+        rc = _native.tw_sign(h, payload, len(payload), s.out, s.out_cap, s.out_len_ref, s.err, _native.ERR_CAP)
+        if rc == _native.ERR_BUFFER_TOO_SMALL:
+            # The first signature of a larger size on this thread: grow the
+            # thread's buffer once, and sign again.
+            s.grow(s.out_len.value)
+            rc = _native.tw_sign(h, payload, len(payload), s.out, s.out_cap, s.out_len_ref, s.err, _native.ERR_CAP)
+        if rc != _native.OK:
+            raise self._exception(rc, s)
+        return s.out.raw[: s.out_len.value]
+
+
+class Verifier(_Key):
+    """A handle that only verifies, opened from a key URI: typically a public
+    key alone, pem:pub-source=file:PUB.pem with what `tinywindow pubkey` or
+    Signer.public_key() gives (a public key file needs no 0600).
+
+    verify(payload, sig) -> bool, public_key() -> PEM bytes, key_info() ->
+    KeyInfo, close(); a context manager like Signer. It has no sign().
+    """
+
+    __slots__ = ()
