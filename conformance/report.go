@@ -148,10 +148,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "# TinyWindow conformance report\n\n")
 	r.writeMarkdownSummary(&b)
 	r.writeMarkdownFindings(&b)
-	fmt.Fprintf(&b, "## Checks\n\n| Check | Status | What it checks | Standard | Time | Reason |\n|---|---|---|---|---:|---|\n")
-	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", c.Name, c.Status, mdEscape(c.Description), mdEscape(c.Standard), c.Duration.Round(time.Microsecond), mdEscape(c.Reason))
-	}
+	r.writeMarkdownChecks(&b)
 	if r.PublicKeyPEM != "" {
 		fmt.Fprintf(&b, "\n## Public key\n\nSHA-256 of the SubjectPublicKeyInfo: `%s`\n\n```\n%s```\n", r.PublicKeySHA256, r.PublicKeyPEM)
 	}
@@ -165,6 +162,25 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMarkdownChecks writes the checks as a table whose Standard column
+// refers by number to the list of standards below it, each written once.
+func (r *Report) writeMarkdownChecks(b *strings.Builder) {
+	var standards []string
+	fmt.Fprintf(b, "## Checks\n\n| Check | Status | What it checks | Standard | Time | Notes |\n|---|---|---|---|---:|---|\n")
+	for _, c := range r.Checks {
+		n := slices.Index(standards, c.Standard)
+		if n < 0 {
+			standards = append(standards, c.Standard)
+			n = len(standards) - 1
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | [%d] | %s | %s |\n", c.Name, c.Status, mdEscape(c.Description), n+1, c.Duration.Round(time.Microsecond), mdEscape(c.Reason))
+	}
+	fmt.Fprintf(b, "\nStandards:\n\n")
+	for i, s := range standards {
+		fmt.Fprintf(b, "%d. %s\n", i+1, mdEscape(s))
+	}
 }
 
 // writeMarkdownSummary writes the verdict with the counts and the key under
@@ -228,7 +244,7 @@ func (r *Report) writeMarkdownFindings(b *strings.Builder) {
 
 // writeMarkdownProvenance writes which build judged which key where.
 func (r *Report) writeMarkdownProvenance(b *strings.Builder) {
-	fmt.Fprintf(b, "\n## Provenance\n\n| | |\n|---|---|\n")
+	fmt.Fprintf(b, "\n## Provenance\n\n### Where the key is held\n\n| | |\n|---|---|\n")
 	if r.Signer != "" {
 		fmt.Fprintf(b, "| Signer URI | `%s` |\n", mdCode(r.Signer))
 	}
@@ -246,6 +262,7 @@ func (r *Report) writeMarkdownProvenance(b *strings.Builder) {
 	if r.IdentityError != "" {
 		fmt.Fprintf(b, "| Backend identity | unavailable: %s |\n", mdEscape(r.IdentityError))
 	}
+	fmt.Fprintf(b, "\n### The program that judged it\n\n| | |\n|---|---|\n")
 	rev := "unknown (built without VCS information; build with `make build`)"
 	if r.Build.Revision != "" {
 		rev = fmt.Sprintf("`%s` (from %s)", r.Build.Revision, r.Build.RevisionSource)

@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -57,8 +58,16 @@ func TestReportDescribesChecks(t *testing.T) {
 		if res.Standard == "" {
 			t.Errorf("%s: no standard", res.Name)
 		}
-		if row := "| `" + res.Name + "` | " + string(res.Status) + " | " + res.Description + " | " + res.Standard + " |"; !strings.Contains(md.String(), row) {
+		row := "| `" + res.Name + "` | " + string(res.Status) + " | " + res.Description + " | ["
+		i := strings.Index(md.String(), row)
+		if i < 0 {
 			t.Errorf("Markdown lacks the row %q", row)
+			continue
+		}
+		var n int
+		fmt.Sscanf(md.String()[i+len(row):], "%d]", &n)
+		if !strings.Contains(md.String(), fmt.Sprintf("\n%d. %s\n", n, res.Standard)) {
+			t.Errorf("Markdown's check %s refers to standard [%d], which is not %q", res.Name, n, res.Standard)
 		}
 	}
 }
