@@ -46,9 +46,23 @@ func (w *Writer) startCheckpoint(n int64, root tlog.Hash) {
 		return
 	}
 	w.cpBusy = true
-	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: root}, Time: checkpointTime()}
+	c := w.newCheckpoint(n, root)
 	w.cpWG.Add(1)
 	w.cpReq <- c // never blocks: at most one is outstanding
+}
+
+// newCheckpoint returns the checkpoint of the tree of n leaves with root
+// hash root, with the time and, read right after it, the clock's state
+// (Options.Clock). A state no clock line can carry is logged and written
+// as "clock unknown".
+func (w *Writer) newCheckpoint(n int64, root tlog.Hash) Checkpoint {
+	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: root}, Time: checkpointTime()}
+	c.Clock = w.opts.Clock()
+	if err := c.Clock.check(); err != nil {
+		w.log.Error("audit log: the clock reader gave a state no clock line can carry; the checkpoint says clock unknown", "path", w.path, "err", err)
+		c.Clock = Clock{State: ClockUnknown}
+	}
+	return c
 }
 
 // signer signs the checkpoints maybeCheckpoint asks for, one at a time,
@@ -115,7 +129,7 @@ func (w *Writer) checkpointNow() error {
 		return err
 	}
 	w.cpMu.Lock()
-	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: w.tree.n, Hash: w.tree.root()}, Time: checkpointTime()}
+	c := w.newCheckpoint(w.tree.n, w.tree.root())
 	w.cpMu.Unlock()
 	if _, err := w.signAndAppend(c); err != nil {
 		w.mu.Lock()
