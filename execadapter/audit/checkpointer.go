@@ -52,15 +52,19 @@ func (w *Writer) startCheckpoint(n int64, root tlog.Hash) {
 }
 
 // newCheckpoint returns the checkpoint of the tree of n leaves with root
-// hash root, with the time and, read right after it, the clock's state
-// (Options.Clock). A state no clock line can carry is logged and written
-// as "clock unknown".
+// hash root, stamped with the time; signAndAppend adds the clock's state.
 func (w *Writer) newCheckpoint(n int64, root tlog.Hash) Checkpoint {
-	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: root}, Time: checkpointTime()}
-	c.Clock = w.opts.Clock()
-	if err := c.Clock.check(); err != nil {
+	return Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: root}, Time: checkpointTime()}
+}
+
+// readClock returns the clock's state for a checkpoint's clock line
+// (Options.Clock). A state no clock line can carry is logged and given as
+// ClockUnknown.
+func (w *Writer) readClock() Clock {
+	c := w.opts.Clock()
+	if err := c.check(); err != nil {
 		w.log.Error("audit log: the clock reader gave a state no clock line can carry; the checkpoint says clock unknown", "path", w.path, "err", err)
-		c.Clock = Clock{State: ClockUnknown}
+		return Clock{State: ClockUnknown}
 	}
 	return c
 }
@@ -81,9 +85,13 @@ func (w *Writer) signer() {
 	}
 }
 
-// signAndAppend signs c with a deadline, appends its record, writes it to
-// the checkpoints file and hands it to the witnesses.
+// signAndAppend reads the clock's state into c, signs c with a deadline,
+// appends its record, writes it to the checkpoints file and hands it to the
+// witnesses. The clock is read here, off the path of Append, just after
+// the time newCheckpoint read: nothing but the hand-over to the signer
+// runs between them.
 func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
+	c.Clock = w.readClock()
 	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CheckpointTimeout)
 	msg, sig, err := appendSignedCheckpoint(ctx, w.noteBuf[:0], w.sigBuf, c, w.key)
 	if err == nil && ctx.Err() != nil {

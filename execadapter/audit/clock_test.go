@@ -100,12 +100,16 @@ func TestClockCheck(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "a.log")
 	k, keys := key(t, 42)
-	w, _, err := Open(path, Options{Signer: k, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	var logged bytes.Buffer
+	w, _, err := Open(path, Options{Signer: k, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
 		Clock: func() Clock { return Clock{State: ClockSynced, MaxError: -1, Source: "chrony"} }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
+	if !strings.Contains(logged.String(), "the checkpoint says clock unknown") {
+		t.Fatalf("nothing logged: %q", logged.String())
+	}
 	rep, err := verifyPath(path, VerifyOptions{Keys: keys})
 	if err != nil {
 		t.Fatal(err)

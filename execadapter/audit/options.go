@@ -112,8 +112,9 @@ type Options struct {
 	// for it and is sent when it answers.
 	Witnesses []Witness
 	// Clock reads the host clock's state for each checkpoint's clock line
-	// (default ReadClock); it is called right after the checkpoint's time
-	// is read. A reader returning the zero Clock writes checkpoints without
+	// (default ReadClock); it is called just before the checkpoint is
+	// signed, off the path of Append, and must be safe to call from any
+	// goroutine. A reader returning the zero Clock writes checkpoints without
 	// a clock line, as logs written before clock lines are; one returning
 	// a Clock no line can carry (a negative error, a source with a space)
 	// is logged and written as "clock unknown".
