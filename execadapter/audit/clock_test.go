@@ -210,6 +210,7 @@ func TestMaxClockError(t *testing.T) {
 		{"unsynchronised", []Clock{synced(time.Millisecond), {State: ClockUnsynced, MaxError: time.Millisecond, Source: SourceUnknown}}, time.Second, 2, "unsynchronised"},
 		{"unknown", []Clock{{State: ClockUnknown}}, time.Second, 1, "clock unknown"},
 		{"no clock line (old log)", []Clock{{}}, time.Hour, 1, "no clock line"},
+		{"old log continued with clock lines", []Clock{{}, {}, synced(time.Millisecond)}, time.Hour, 1, "no clock line"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -440,5 +441,19 @@ func FuzzParseCheckpoint(f *testing.F) {
 func BenchmarkReadClock(b *testing.B) {
 	for b.Loop() {
 		ReadClock()
+	}
+}
+
+// TestClockCheckedAfterIntegrity: with MaxClockError, a changed log is
+// reported as changed (ErrCorrupt), not as failing the clock bound, even
+// when its first checkpoint states an unsynchronised clock.
+func TestClockCheckedAfterIntegrity(t *testing.T) {
+	path := writeClockLog(t, 10, clockSeq(Clock{State: ClockUnsynced, MaxError: 16 * time.Second, Source: SourceUnknown}))
+	b := mustRead(t, path)
+	b[len(b)-40] ^= 1
+	_, keys := key(t, 42)
+	_, err := Verify(t.Context(), bytes.NewReader(b), VerifyOptions{Keys: keys, MaxClockError: time.Second})
+	if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrClockEvidence) {
+		t.Fatalf("got %v, want ErrCorrupt alone", err)
 	}
 }
