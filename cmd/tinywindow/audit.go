@@ -257,5 +257,6 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "record %d (%s, time %s, %d-byte payload) is in log %s at tree size %d, root %s\n",
 		rec.Seq, rec.Type, time.Unix(0, rec.Time).UTC().Format(time.RFC3339Nano), len(rec.Payload), c.Origin, c.N, c.Hash)
+	fmt.Fprintf(e.stdout, "  the checkpoint (time %s) states the clock %v\n", time.Unix(0, c.Time).UTC().Format(time.RFC3339Nano), c.Clock)
 	return exitOK
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +92,24 @@ func TestAuditVerifyShowsKernelClock(t *testing.T) {
 	}
 	if !strings.Contains(out, want) {
 		t.Fatalf("audit verify does not say %q: %s", want, out)
+	}
+}
+
+// TestAuditCheckProofShowsClock: check-proof prints the clock state the
+// proof's checkpoint states.
+func TestAuditCheckProofShowsClock(t *testing.T) {
+	path := clockLog(t, audit.Clock{State: audit.ClockSynced, MaxError: 20 * time.Millisecond, EstError: time.Millisecond, TAI: 37, Source: "chrony"})
+	code, proof, stderr := execRun(t, "audit", "prove", path, "--record", "3")
+	if code != exitOK {
+		t.Fatalf("prove: exit %d: %s", code, stderr)
+	}
+	pf := filepath.Join(t.TempDir(), "3.proof")
+	if err := os.WriteFile(pf, []byte(proof), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := execRun(t, "audit", "check-proof", pf, "--verifier", "hmac:seed=42")
+	want := "states the clock synced, maximum error 20ms, estimated error 1ms, offset 0s, TAI-UTC 37s, source chrony"
+	if code != exitOK || !strings.Contains(out, want) {
+		t.Fatalf("check-proof: exit %d: %s%s; want %q", code, out, stderr, want)
 	}
 }

@@ -70,6 +70,17 @@ func (s ClockState) String() string {
 	return fmt.Sprintf("clockstate(%d)", uint8(s))
 }
 
+// String describes c for people: "synced, maximum error 1.834ms, estimated
+// error 112µs, offset -2.031µs, TAI-UTC 37s, source chrony", "unsynced,
+// …", "unknown" or "absent".
+func (c Clock) String() string {
+	if c.State != ClockSynced && c.State != ClockUnsynced {
+		return c.State.String()
+	}
+	return fmt.Sprintf("%v, maximum error %v, estimated error %v, offset %v, TAI-UTC %ds, source %s",
+		c.State, c.MaxError, c.EstError, c.Offset, c.TAI, c.Source)
+}
+
 // SourceUnknown is the Source of a Clock whose time source ReadClock could
 // not name.
 const SourceUnknown = "unknown"

@@ -81,6 +81,27 @@ func TestClockLine(t *testing.T) {
 	}
 }
 
+// TestClockString: each state reads as its name; a reading, with its
+// numbers.
+func TestClockString(t *testing.T) {
+	tests := []struct {
+		c    Clock
+		want string
+	}{
+		{Clock{}, "absent"},
+		{Clock{State: ClockUnknown}, "unknown"},
+		{Clock{State: ClockSynced, MaxError: 1834 * time.Microsecond, EstError: 112 * time.Microsecond, Offset: -2031, TAI: 37, Source: "chrony"},
+			"synced, maximum error 1.834ms, estimated error 112µs, offset -2.031µs, TAI-UTC 37s, source chrony"},
+		{Clock{State: ClockUnsynced, MaxError: 16 * time.Second, EstError: 16 * time.Second, Source: SourceUnknown},
+			"unsynced, maximum error 16s, estimated error 16s, offset 0s, TAI-UTC 0s, source unknown"},
+	}
+	for _, tc := range tests {
+		if got := tc.c.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
 // TestClockCheck: check refuses a Clock no line can carry, which the
 // writer then records as "clock unknown".
 func TestClockCheck(t *testing.T) {
