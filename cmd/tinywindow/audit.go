@@ -152,7 +152,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 		}
 		if errors.Is(err, audit.ErrClockEvidence) {
 			// The log is intact; its clock evidence fails the bound.
-			fmt.Fprintf(e.stderr, "tinywindow: audit verify %s: %v (--max-clock-error %v)\n", files[0], err, *maxClockError)
+			fmt.Fprintf(e.stderr, "tinywindow: audit verify %s: %v (--max-clock-error %v); the log is intact: the host that wrote it must keep its clock synchronised (chrony, ntpd or PTP) within the bound\n", files[0], err, *maxClockError)
 			return exitInvalid
 		}
 		return e.errorf("audit verify %s: %v", files[0], err)
