@@ -205,12 +205,12 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		return nil, err
 	}
 	var (
-		t        tree
-		pending  []tlog.Hash      // leaves not yet in t
-		lastCP   uint64           // seq of the last checkpoint record
-		lastN    int64       = -1 // its tree size
-		clockErr error            // the first checkpoint outside MaxClockError
+		t       tree
+		pending []tlog.Hash      // leaves not yet in t
+		lastCP  uint64           // seq of the last checkpoint record
+		lastN   int64       = -1 // its tree size
 	)
+	var clockErr error // the first checkpoint outside opts.MaxClockError
 	// foldTo adds leaves to t until it has n.
 	foldTo := func(n int64) {
 		k := int(n - t.n)
