@@ -105,7 +105,7 @@ var ErrClockEvidence = errors.New("clock evidence does not meet the bound")
 func (c Clock) within(bound time.Duration) error {
 	switch c.State {
 	case ClockAbsent:
-		return errors.New("no clock line (the log was written before checkpoints carried one)")
+		return errors.New("no clock line (written before checkpoints carried one, or by a writer told to write none)")
 	case ClockUnknown:
 		return errors.New("clock unknown (the writer could not read the kernel's clock state)")
 	case ClockUnsynced:
