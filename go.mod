@@ -8,6 +8,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.59.0
 	golang.org/x/mod v0.43.0
+	golang.org/x/sys v0.50.0
 )
-
-require golang.org/x/sys v0.50.0 // indirect

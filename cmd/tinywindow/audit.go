@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tinywindow/tinywindow/config"
@@ -22,7 +24,7 @@ func init() {
 }
 
 const auditUsage = `usage:
-  tinywindow audit verify FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]...
+  tinywindow audit verify FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]... [--max-clock-error D]
   tinywindow audit prove FILE --record N
   tinywindow audit check-proof PROOF --verifier URI`
 
@@ -76,15 +78,19 @@ func openKey(ctx context.Context, uri string) (provider.Key, error) {
 }
 
 func runAuditVerify(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "audit verify", "FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]...")
+	fs := newFlagSet(e, "audit verify", "FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]... [--max-clock-error D]")
 	signer := fs.String("signer", "", "key URI of the key that signed the log's checkpoints (default $"+config.SignerEnv+")")
 	ckfile := fileString(fs, "checkpoints", kindCheckpoints, "checkpoints file the log must extend (FILE.checkpoints is written beside every log)")
 	since := fileString(fs, "since", kindCheckpoints, "file holding one earlier signed checkpoint the log must extend")
 	var witnesses stringList
 	fs.Var(&witnesses, "witness", "verifier key of a witness that must have cosigned a checkpoint in --checkpoints (repeatable)")
+	maxClockError := fs.Duration("max-clock-error", 0, "fail the log unless every checkpoint states a synchronised clock with at most this maximum error, such as 50ms or 100us (default: no bound)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return parseStatus(err)
+	}
+	if *maxClockError < 0 {
+		return e.errorf("audit verify: --max-clock-error %v: give a positive duration such as 50ms or 100us", *maxClockError)
 	}
 	if len(files) != 1 {
 		return e.errorf("audit verify: give exactly one FILE (got %d)", len(files))
@@ -102,7 +108,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("audit verify: %v", err)
 	}
-	opts := audit.VerifyOptions{Keys: keys}
+	opts := audit.VerifyOptions{Keys: keys, MaxClockError: *maxClockError}
 	for _, p := range []string{*ckfile, *since} {
 		if p == "" {
 			continue
@@ -144,6 +150,11 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "tinywindow: audit verify %s: %v\n", files[0], err)
 			return exitInvalid
 		}
+		if errors.Is(err, audit.ErrClockEvidence) {
+			// The log is intact; its clock evidence fails the bound.
+			fmt.Fprintf(e.stderr, "tinywindow: audit verify %s: %v (--max-clock-error %v); the log is intact: the host that wrote it must keep its clock synchronised (chrony, ntpd or PTP) within the bound\n", files[0], err, *maxClockError)
+			return exitInvalid
+		}
 		return e.errorf("audit verify %s: %v", files[0], err)
 	}
 	fmt.Fprintf(e.stdout, "%s: intact: %d records, %d signed checkpoints, %d recoveries from a crash\n",
@@ -158,7 +169,30 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	for name, n := range rep.Witnessed {
 		fmt.Fprintf(e.stdout, "  witness %s cosigned tree size %d\n", name, n)
 	}
+	printClockSummary(e.stdout, rep.Clock, *maxClockError)
 	return exitOK
+}
+
+// printClockSummary prints what the checkpoints' clock lines state: how
+// many show each clock state, the largest maximum error of a synchronised
+// clock, the first unsynchronised checkpoint and the time sources named.
+func printClockSummary(w io.Writer, c audit.ClockSummary, bound time.Duration) {
+	fmt.Fprintf(w, "  clock: %d checkpoints synchronised", c.Synced)
+	if c.Synced > 0 {
+		fmt.Fprintf(w, " (largest maximum error %v, record %d)", c.MaxError, c.MaxErrorRecord)
+	}
+	fmt.Fprintf(w, ", %d unsynchronised", c.Unsynced)
+	if c.Unsynced > 0 {
+		fmt.Fprintf(w, " (first: record %d)", c.FirstUnsynced)
+	}
+	fmt.Fprintf(w, ", %d unknown, %d without a clock line", c.Unknown, c.Absent)
+	if len(c.Sources) > 0 {
+		fmt.Fprintf(w, "; time source %s", strings.Join(c.Sources, ", "))
+	}
+	fmt.Fprintln(w)
+	if bound > 0 {
+		fmt.Fprintf(w, "  clock: every checkpoint synchronised within --max-clock-error %v\n", bound)
+	}
 }
 
 func runAuditProve(ctx context.Context, e *env, args []string) int {
@@ -223,5 +257,6 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "record %d (%s, time %s, %d-byte payload) is in log %s at tree size %d, root %s\n",
 		rec.Seq, rec.Type, time.Unix(0, rec.Time).UTC().Format(time.RFC3339Nano), len(rec.Payload), c.Origin, c.N, c.Hash)
+	fmt.Fprintf(e.stdout, "  the checkpoint (time %s) states the clock %v\n", time.Unix(0, c.Time).UTC().Format(time.RFC3339Nano), c.Clock)
 	return exitOK
 }

@@ -58,9 +58,11 @@ var help = map[string]struct{ what, example string }{
 	},
 	"audit verify": {
 		"Checks an audit log: every record, the Merkle tree and every signed checkpoint, and, with\n" +
-			"--checkpoints, that the log was neither cut nor forked. Exit 0: intact; 1: changed or cut\n" +
-			"(naming the first bad record); 2: could not check.",
-		"tinywindow audit verify orders.log --signer pem:pub-source=file:orders.log.checkpoint-key.pub.pem",
+			"--checkpoints, that the log was neither cut nor forked. It shows the clock state each\n" +
+			"checkpoint states; --max-clock-error D requires each to show a synchronised clock with at\n" +
+			"most D of maximum error. Exit 0: intact; 1: changed or cut (naming the first bad record),\n" +
+			"or a checkpoint outside --max-clock-error (naming it); 2: could not check.",
+		"tinywindow audit verify orders.log --signer pem:pub-source=file:orders.log.checkpoint-key.pub.pem --max-clock-error 50ms",
 	},
 	"audit prove": {
 		"Prints one record of an audit log with its inclusion proof and the signed checkpoint it\n" +

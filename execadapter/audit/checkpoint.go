@@ -27,13 +27,17 @@ import (
 //	<tree size>
 //	<root hash, base64>
 //	time <Unix nanoseconds>
+//	clock <the host clock's state> (see [Clock])
 //
-// The time line is an extension line; every line is covered by the
-// signature.
+// The time and clock lines are extension lines, which C2SP tlog-checkpoint
+// allows after the root hash; every line is covered by the signature and by
+// a witness's Ed25519 cosignature. Checkpoints written before clock lines
+// have none: their Clock's State is ClockAbsent.
 type Checkpoint struct {
 	Origin string
 	tlog.Tree
-	Time int64
+	Time  int64
+	Clock Clock
 }
 
 // Text returns the checkpoint's note text.
@@ -44,10 +48,12 @@ func (c Checkpoint) appendText(dst []byte) []byte {
 	dst = append(strconv.AppendInt(dst, c.N, 10), '\n')
 	dst = append(base64.StdEncoding.AppendEncode(dst, c.Hash[:]), '\n')
 	dst = append(dst, "time "...)
-	return append(strconv.AppendInt(dst, c.Time, 10), '\n')
+	dst = append(strconv.AppendInt(dst, c.Time, 10), '\n')
+	return c.Clock.appendLine(dst)
 }
 
-// ParseCheckpoint parses a checkpoint's note text, as Text formats it. Like
+// ParseCheckpoint parses a checkpoint's note text, as Text formats it, with
+// or without a clock line, and no other extension line. Like
 // note.Open, it refuses text that is not UTF-8 or holds an ASCII control
 // character other than the newline, so that no byte string signed under a
 // domain of the project's (each ends in a zero byte) is a checkpoint.
@@ -62,8 +68,8 @@ func ParseCheckpoint(text string) (Checkpoint, error) {
 		}
 	}
 	lines := strings.Split(text, "\n")
-	if len(lines) != 5 || lines[4] != "" {
-		return bad(fmt.Sprintf("%d lines, want 4", len(lines)-1))
+	if len(lines) < 5 || len(lines) > 6 || lines[len(lines)-1] != "" {
+		return bad(fmt.Sprintf("%d lines, want 4, or 5 with a clock line", len(lines)-1))
 	}
 	c.Origin = lines[0]
 	if c.Origin == "" {
@@ -85,6 +91,11 @@ func ParseCheckpoint(text string) (Checkpoint, error) {
 		return bad(fmt.Sprintf("time line %q", lines[3]))
 	}
 	c.Time = t
+	if len(lines) == 6 {
+		if c.Clock, err = parseClockLine(lines[4]); err != nil {
+			return bad(err.Error())
+		}
+	}
 	return c, nil
 }
 

@@ -46,9 +46,27 @@ func (w *Writer) startCheckpoint(n int64, root tlog.Hash) {
 		return
 	}
 	w.cpBusy = true
-	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: root}, Time: checkpointTime()}
+	c := w.newCheckpoint(n, root)
 	w.cpWG.Add(1)
 	w.cpReq <- c // never blocks: at most one is outstanding
+}
+
+// newCheckpoint returns the checkpoint of the tree of n leaves with root
+// hash root, stamped with the time; signAndAppend adds the clock's state.
+func (w *Writer) newCheckpoint(n int64, root tlog.Hash) Checkpoint {
+	return Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: n, Hash: root}, Time: checkpointTime()}
+}
+
+// readClock returns the clock's state for a checkpoint's clock line
+// (Options.Clock). A state no clock line can carry is logged and given as
+// ClockUnknown.
+func (w *Writer) readClock() Clock {
+	c := w.opts.Clock()
+	if err := c.check(); err != nil {
+		w.log.Error("audit log: the clock reader gave a state no clock line can carry; the checkpoint says clock unknown", "path", w.path, "err", err)
+		return Clock{State: ClockUnknown}
+	}
+	return c
 }
 
 // signer signs the checkpoints maybeCheckpoint asks for, one at a time,
@@ -67,9 +85,13 @@ func (w *Writer) signer() {
 	}
 }
 
-// signAndAppend signs c with a deadline, appends its record, writes it to
-// the checkpoints file and hands it to the witnesses.
+// signAndAppend reads the clock's state into c, signs c with a deadline,
+// appends its record, writes it to the checkpoints file and hands it to the
+// witnesses. The clock is read here, off the path of Append, just after
+// the time newCheckpoint read: nothing but the hand-over to the signer
+// runs between them.
 func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
+	c.Clock = w.readClock()
 	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CheckpointTimeout)
 	msg, sig, err := appendSignedCheckpoint(ctx, w.noteBuf[:0], w.sigBuf, c, w.key)
 	if err == nil && ctx.Err() != nil {
@@ -115,7 +137,7 @@ func (w *Writer) checkpointNow() error {
 		return err
 	}
 	w.cpMu.Lock()
-	c := Checkpoint{Origin: w.key.name, Tree: tlog.Tree{N: w.tree.n, Hash: w.tree.root()}, Time: checkpointTime()}
+	c := w.newCheckpoint(w.tree.n, w.tree.root())
 	w.cpMu.Unlock()
 	if _, err := w.signAndAppend(c); err != nil {
 		w.mu.Lock()

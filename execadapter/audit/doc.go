@@ -19,6 +19,13 @@
 // checkpoint; the checkpoints file and the witnesses can, up to the last
 // checkpoint they hold (see Verify).
 //
+// Each checkpoint also states, in a signed clock line, the host clock's
+// state as the kernel reported it (ReadClock: on Linux adjtimex's
+// synchronisation, maximum and estimated error, offset and TAI offset);
+// Verify sums these up in Report.Clock, and VerifyOptions.MaxClockError
+// fails a log whose checkpoints state a larger error or no synchronised
+// clock.
+//
 // Prove gives, for one record, an inclusion proof against the latest
 // checkpoint, which Proof.Check verifies without the log.
 //

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,10 +33,11 @@ func Example() {
 	b[len(b)-40] ^= 1
 	os.WriteFile(path, b, 0o600)
 	_, err = audit.VerifyFile(context.Background(), path, keys)
-	fmt.Println(err)
+	var bad *audit.BadRecordError
+	fmt.Println(errors.As(err, &bad), errors.Is(err, audit.ErrCorrupt), bad.Record, bad.Reason)
 	// Output:
 	// 4 2 <nil>
-	// audit log: record 4 at byte 386: leaf hash does not match: the record was changed
+	// true true 4 leaf hash does not match: the record was changed
 }
 
 func ExampleProve() {

@@ -111,6 +111,14 @@ type Options struct {
 	// that is down or slow never delays Append: the latest checkpoint waits
 	// for it and is sent when it answers.
 	Witnesses []Witness
+	// Clock reads the host clock's state for each checkpoint's clock line
+	// (default ReadClock); it is called just before the checkpoint is
+	// signed, off the path of Append, and must be safe to call from any
+	// goroutine. A reader returning the zero Clock writes checkpoints without
+	// a clock line, as logs written before clock lines are; one returning
+	// a Clock no line can carry (a negative error, a source with a space)
+	// is logged and written as "clock unknown".
+	Clock func() Clock
 	// Logger receives a line for each failed checkpoint signature and
 	// witness request (default slog.Default()).
 	Logger *slog.Logger
@@ -162,6 +170,9 @@ func (o Options) withDefaults(path string) (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = ReadClock
 	}
 	if o.OpenFile == nil {
 		o.OpenFile = func(p string) (File, error) { return recordfile.OpenFile(p, os.O_RDWR) }

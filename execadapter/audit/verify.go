@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -27,6 +28,8 @@ type Report struct {
 	// Witnessed is, for each witness required, the largest tree size it
 	// cosigned.
 	Witnessed map[string]int64
+	// Clock sums up the clock lines of the log's checkpoints.
+	Clock ClockSummary
 }
 
 // VerifyOptions say what a log is verified against.
@@ -41,6 +44,14 @@ type VerifyOptions struct {
 	// Witnesses are witness verifier keys (ParseWitnessKey): each must
 	// have cosigned at least one of Checkpoints.
 	Witnesses []note.Verifier
+	// MaxClockError, when positive, requires every checkpoint of the log
+	// to state a synchronised clock with a maximum error of at most
+	// MaxClockError. A checkpoint that states a larger error, an
+	// unsynchronised or unknown clock, or no clock line at all (a log
+	// written before clock lines) fails Verify with an error matching
+	// ErrClockEvidence that names the first such checkpoint, once the rest
+	// of the log has verified. Zero checks no clock.
+	MaxClockError time.Duration
 }
 
 // VerifyFile verifies the log at path against its keys only (see Verify).
@@ -91,7 +102,9 @@ type anchor struct {
 // RFC 6962 tree hash of the records it covers; that the log ends with a
 // checkpoint covering every record before it; and that the log extends
 // every checkpoint in opts.Checkpoints, with the cosignatures
-// opts.Witnesses require.
+// opts.Witnesses require. It sums up the checkpoints' clock lines in the
+// report and, with opts.MaxClockError, requires each to show a clock
+// synchronised within it.
 //
 // A log cannot prove it is complete: records cut off after a checkpoint,
 // with the checkpoints after them, leave a shorter log that verifies on
@@ -105,7 +118,9 @@ type anchor struct {
 // ErrCorrupt. An outside checkpoint signed by no key of Keys (or naming an
 // origin no key can be named by) matches ErrCorrupt once a checkpoint of
 // the log has verified with Keys: it was changed; before that, the log's
-// own error says whether Keys is the log's key.
+// own error says whether Keys is the log's key. A log that passes all of
+// this but not opts.MaxClockError gives an error matching
+// ErrClockEvidence, not ErrCorrupt.
 func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, error) {
 	if opts.Keys == nil {
 		return nil, fmt.Errorf("%w: verifying an audit log needs its checkpoint key", provider.ErrInvalidConfig)
@@ -195,6 +210,7 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		lastCP  uint64           // seq of the last checkpoint record
 		lastN   int64       = -1 // its tree size
 	)
+	var clockErr error // the first checkpoint outside opts.MaxClockError
 	// foldTo adds leaves to t until it has n.
 	foldTo := func(n int64) {
 		k := int(n - t.n)
@@ -283,6 +299,13 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 			}
 			rep.Checkpoints++
 			lastCP, lastN = rec.Seq, c.N
+			rep.Clock.add(rec.Seq, c.Clock)
+			if opts.MaxClockError > 0 && clockErr == nil {
+				if err := c.Clock.within(opts.MaxClockError); err != nil {
+					clockErr = fmt.Errorf("audit log: checkpoint record %d (tree size %d, time %s): %v: %w",
+						rec.Seq, c.N, time.Unix(0, c.Time).UTC().Format(time.RFC3339Nano), err, ErrClockEvidence)
+				}
+			}
 		}
 		pending = append(pending, rec.Hash)
 	}
@@ -302,6 +325,9 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 	if len(anchors) > 0 {
 		a := anchors[0]
 		return nil, &BadRecordError{Record: ra.seq, Offset: ra.off, Reason: fmt.Sprintf("outside checkpoint %d covers %d records, including this log's final checkpoint record, which no checkpoint covers", a.i, a.N)}
+	}
+	if clockErr != nil {
+		return nil, clockErr
 	}
 	rep.Records = ra.seq
 	rep.Root = t.root()
