@@ -56,13 +56,18 @@ func startAgent(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for range 100 {
-		if _, err := os.Stat(sock); err == nil {
+	// The socket file appears at bind, before the agent listens: wait until
+	// a connection is accepted, not until the file exists. The bound is
+	// generous for an oversubscribed machine.
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var c net.Conn
+		if c, err = net.Dial("unix", sock); err == nil {
+			c.Close()
 			return sock
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("ssh-agent did not create its socket")
+	t.Fatalf("ssh-agent does not accept connections on %s: %v", sock, err)
 	return ""
 }
 
