@@ -22,6 +22,7 @@ type scanner struct {
 	f   *auditFrame
 	seq uint64 // of the last record read
 	off int64  // offset of the next record
+	raw []byte // the last record read, length to leaf hash; valid until the next call
 	// The first result, read by newScanner to tell an empty file.
 	first    []byte
 	firstErr error
@@ -126,6 +127,7 @@ func (s *scanner) next() (Record, error) {
 	}
 	s.seq = want
 	s.off = rec.Offset + int64(len(b))
+	s.raw = b
 	return rec, nil
 }
 
