@@ -22,17 +22,20 @@ type ExportOptions struct {
 
 // ExportReport says what [Export] did.
 type ExportReport struct {
-	Origin string // the log's origin
+	Origin string `json:"origin"` // the log's origin
 	// Size is the number of entries exported: the tree size of the log's
 	// latest checkpoint, now the export's checkpoint.
-	Size int64
+	Size int64 `json:"size"`
 	// Previous is the tree size of the export's checkpoint before the run
 	// (0 for none).
-	Previous int64
-	Written  int   // files written: new ones, and those an interrupted run left different
-	Restored int   // of them, files that Previous's export holds but that were missing
-	Kept     int   // files already there, byte for byte what the log gives
-	Bytes    int64 // bytes written
+	Previous int64 `json:"previous"`
+	// Written counts the files written: new ones, and those an
+	// interrupted run left different; Restored, of them, the files that
+	// Previous's export holds but that were missing.
+	Written  int   `json:"written"`
+	Restored int   `json:"restored"`
+	Kept     int   `json:"kept"`  // files already there, byte for byte what the log gives
+	Bytes    int64 `json:"bytes"` // bytes written
 }
 
 // ExportConflictError reports an export target that holds something other
