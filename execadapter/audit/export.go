@@ -1,8 +1,11 @@
 package audit
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -146,29 +149,83 @@ type logCheckpoint struct {
 	c   Checkpoint
 }
 
-// logCheckpoints reads the log at path through to its end (or its torn
+// logCheckpoints walks the log at path through to its end (or its torn
 // tail, the record a writer is appending) and returns its latest
-// checkpoint and its checkpoint of tree size n, if it has one.
+// checkpoint and its checkpoint of tree size n, if it has one. It checks
+// the length and sequence number of every record but the leaf hashes of
+// the checkpoint records only: the records Export exports are checked as
+// it reads them again, and those after them are not exported.
 func logCheckpoints(path string, n int64) (last, atN logCheckpoint, err error) {
-	err = scanLog(path, func(s *scanner, rec Record) (bool, error) {
-		if rec.Type != TypeCheckpoint {
-			return true, nil
+	file, _, err := regularfile.Open(path)
+	if err != nil {
+		return last, atN, fmt.Errorf("audit log %q: %w", path, err)
+	}
+	defer file.Close()
+	r := bufio.NewReaderSize(file, 1<<20)
+	head := make([]byte, len(Magic))
+	if _, err := io.ReadFull(r, head); err != nil || string(head) != Magic {
+		if errors.Is(err, io.EOF) {
+			return last, atN, &BadRecordError{Record: 0, Offset: 0, Reason: "the file is empty; an audit log starts with its header"}
 		}
-		text, _, ok := cutNote(rec.Payload)
+		if err == nil || errors.Is(err, io.ErrUnexpectedEOF) {
+			return last, atN, &BadRecordError{Record: 0, Offset: 0, Reason: fmt.Sprintf("the file does not start with the audit log header %q", Magic)}
+		}
+		return last, atN, fmt.Errorf("audit log %q: %w", path, err)
+	}
+	h := sha256.New()
+	off := int64(len(Magic))
+	var rec []byte
+	for seq := uint64(1); ; seq++ {
+		b, err := r.Peek(lenSize + headSize)
+		if len(b) < lenSize+headSize {
+			if err == io.EOF {
+				break // the end, or a torn tail
+			}
+			return last, atN, fmt.Errorf("audit log %q: %w", path, err)
+		}
+		size, err := recordSize(binary.BigEndian.Uint32(b))
+		if err != nil {
+			return last, atN, &BadRecordError{Record: seq, Offset: off, Reason: err.Error()}
+		}
+		if got := binary.BigEndian.Uint64(b[lenSize+1:]); got != seq {
+			return last, atN, badSeq(got, seq, off)
+		}
+		if Type(b[lenSize]) != TypeCheckpoint {
+			if k, err := r.Discard(size); k < size {
+				if err == io.EOF {
+					break
+				}
+				return last, atN, fmt.Errorf("audit log %q: %w", path, err)
+			}
+			off += int64(size)
+			continue
+		}
+		rec = append(rec[:0], make([]byte, size)...)
+		if _, err := io.ReadFull(r, rec); err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				break
+			}
+			return last, atN, fmt.Errorf("audit log %q: %w", path, err)
+		}
+		got, err := decodeRecord(h, rec, seq, off)
+		if err != nil {
+			return last, atN, err
+		}
+		text, _, ok := cutNote(got.Payload)
 		c, err := ParseCheckpoint(text)
 		if !ok || err != nil {
-			return false, &BadRecordError{Record: rec.Seq, Offset: rec.Offset, Reason: "checkpoint: not a signed checkpoint", Err: err}
+			return last, atN, &BadRecordError{Record: seq, Offset: off, Reason: "checkpoint: not a signed checkpoint", Err: err}
 		}
-		last = logCheckpoint{seq: rec.Seq, msg: bytes.Clone(rec.Payload), c: c}
+		last = logCheckpoint{seq: seq, msg: bytes.Clone(got.Payload), c: c}
 		if c.N == n {
 			atN = last
 		}
-		return true, nil
-	})
-	if err == nil && last.msg == nil {
-		err = fmt.Errorf("audit export: audit log %q holds no checkpoint yet: nothing to export", path)
+		off += int64(size)
 	}
-	return last, atN, err
+	if last.msg == nil {
+		return last, atN, fmt.Errorf("audit export: audit log %q holds no checkpoint yet: nothing to export", path)
+	}
+	return last, atN, nil
 }
 
 // scanLog calls f with each record of the log at path, in order, until f
@@ -247,7 +304,6 @@ func (x *exporter) run(ctx context.Context, path string, last logCheckpoint, par
 // produce reads records 1 to last.c.N and emits every file of the export.
 func (x *exporter) produce(ctx context.Context, path string, last logCheckpoint, emit func(tileFile) error) error {
 	var b tileBuilder
-	var t tree
 	n := last.c.N
 	err := scanLog(path, func(s *scanner, rec Record) (bool, error) {
 		if int64(rec.Seq) > n {
@@ -257,7 +313,6 @@ func (x *exporter) produce(ctx context.Context, path string, last logCheckpoint,
 		if len(entry) > MaxExportEntry {
 			return false, fmt.Errorf("audit export: record %d is %d bytes long, more than the %d of an entry of a C2SP entry bundle: the log cannot be exported", rec.Seq, len(entry), MaxExportEntry)
 		}
-		t.append(rec.Hash, nil)
 		if err := b.add(entry, rec.Hash, emit); err != nil {
 			return false, err
 		}
@@ -278,7 +333,7 @@ func (x *exporter) produce(ctx context.Context, path string, last logCheckpoint,
 	if b.n != n {
 		return &BadRecordError{Record: uint64(b.n) + 1, Reason: fmt.Sprintf("the log ends after %d records, before the %d its checkpoint record %d covers", b.n, n, last.seq)}
 	}
-	if t.root() != last.c.Hash {
+	if b.treeHash() != last.c.Hash {
 		return &BadRecordError{Record: last.seq, Reason: fmt.Sprintf("checkpoint: root hash is not that of records 1 to %d: a record before it was changed", n)}
 	}
 	return b.partials(emit)

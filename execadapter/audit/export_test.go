@@ -132,6 +132,40 @@ func TestTilePath(t *testing.T) {
 	}
 }
 
+// TestTileBuilderTreeHash checks the tile builder's root against
+// tlog.TreeHash at every size to past two full level-1 tiles' worth of
+// level-0 tiles.
+func TestTileBuilderTreeHash(t *testing.T) {
+	var b tileBuilder
+	var stored []tlog.Hash
+	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
+	emit := func(tileFile) error { return nil }
+	for n := int64(0); n < 2*256*256+300; n++ {
+		if n%97 == 0 || n < 1100 || n%65536 < 3 {
+			want, err := tlog.TreeHash(n, hr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := b.treeHash(); got != want {
+				t.Fatalf("size %d: %v, tlog %v", n, got, want)
+			}
+		}
+		e := []byte(strconv.FormatInt(n, 10))
+		hs, err := tlog.StoredHashes(n, e, hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, hs...)
+		b.add(e, tlog.RecordHash(e), emit)
+	}
+}
+
 // TestExportIsTlogTiles checks an export file by file against x/mod's
 // tlog: the set of hash tiles is tlog.NewTiles's, each tile holds
 // tlog.ReadTileData's bytes, each entry bundle holds the log's records and
@@ -648,6 +682,22 @@ func TestExportBadInput(t *testing.T) {
 			flipByte(t, log, 200)
 		},
 		is: ErrCorrupt,
+	}, {
+		name: "record length out of bounds",
+		setup: func(t *testing.T, log, dir string) {
+			b, _ := os.ReadFile(log)
+			copy(b[len(Magic):], []byte{0xff, 0xff, 0xff, 0xff})
+			os.WriteFile(log, b, 0o600)
+		},
+		is:   ErrCorrupt,
+		want: "record 1 at byte 8: length",
+	}, {
+		name: "not an audit log",
+		setup: func(t *testing.T, log, dir string) {
+			os.WriteFile(log, []byte("TWAUDIT\x01 and more"), 0o600)
+		},
+		is:   ErrCorrupt,
+		want: "does not start with the audit log header",
 	}, {
 		name: "log without records",
 		setup: func(t *testing.T, log, dir string) {

@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -154,7 +156,30 @@ func (b *tileBuilder) partials(emit func(tileFile) error) error {
 	return nil
 }
 
-// root returns the RFC 6962 root of a full tile's hashes.
+// treeHash returns the RFC 6962 root of the entries added so far, which
+// tlog.TreeHash computes too: the open tiles hold the roots of the
+// complete subtrees, the higher levels' to the left.
+func (b *tileBuilder) treeHash() tlog.Hash {
+	var roots []tlog.Hash
+	for l := len(b.levels) - 1; l >= 0; l-- {
+		for hs := b.levels[l]; len(hs) > 0; {
+			k := 1 << (bits.Len(uint(len(hs))) - 1)
+			roots = append(roots, b.root(hs[:k]))
+			hs = hs[k:]
+		}
+	}
+	if len(roots) == 0 {
+		return sha256.Sum256(nil) // RFC 6962's hash of the empty tree
+	}
+	h := roots[len(roots)-1]
+	for i := len(roots) - 2; i >= 0; i-- {
+		h = tlog.NodeHash(roots[i], h)
+	}
+	return h
+}
+
+// root returns the RFC 6962 root of a power-of-two number of hashes, at
+// most a full tile's.
 func (b *tileBuilder) root(hs []tlog.Hash) tlog.Hash {
 	s := b.scratch[:copy(b.scratch[:], hs)]
 	for len(s) > 1 {
