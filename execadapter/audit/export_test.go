@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -382,6 +384,15 @@ type countingTarget struct {
 	mu     sync.Mutex
 	puts   []string
 	failAt int
+	// synced[i] is the number of Puts before the i-th Sync.
+	synced []int
+}
+
+func (c *countingTarget) Sync(ctx context.Context) error {
+	c.mu.Lock()
+	c.synced = append(c.synced, len(c.puts))
+	c.mu.Unlock()
+	return c.DirTarget.Sync(ctx)
 }
 
 func (c *countingTarget) Put(ctx context.Context, p string, data []byte) error {
@@ -404,6 +415,14 @@ func exportCounting(t *testing.T, path, dir string, failAt int) (*ExportReport, 
 	defer d.Close()
 	c := &countingTarget{DirTarget: d, failAt: failAt}
 	rep, err := Export(context.Background(), path, c, ExportOptions{Parallel: 4})
+	if err == nil && len(c.puts) > 0 {
+		// The checkpoint is put last, after a Sync of every other file,
+		// and synced itself.
+		n := len(c.puts)
+		if c.puts[n-1] != "checkpoint" || !slices.Contains(c.synced, n-1) || c.synced[len(c.synced)-1] != n {
+			t.Errorf("puts %v, syncs after %v: want the checkpoint last, between two Syncs", c.puts, c.synced)
+		}
+	}
 	return rep, c.puts, err
 }
 
@@ -776,6 +795,50 @@ func TestExportBadInput(t *testing.T) {
 	})
 }
 
+// TestDirTarget: a Put is in place, mode 0644 in directories of mode 0755
+// (with umask 022), once Sync returns and not before; Get of a missing file
+// matches fs.ErrNotExist, of one larger than MaxExportFile is refused.
+func TestDirTarget(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "export")
+	d, err := OpenDirTarget(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Get(ctx, "tile/0/000"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Get of a missing file: %v", err)
+	}
+	if err := d.Put(ctx, "tile/0/000", []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Get(ctx, "tile/0/000"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Get before Sync: %v, want no file yet", err)
+	}
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := d.Get(ctx, "tile/0/000"); err != nil || string(b) != "new" {
+		t.Fatalf("Get after Sync: %q, %v", b, err)
+	}
+	for p, mode := range map[string]fs.FileMode{"tile/0/000": 0o644, "tile/0": fs.ModeDir | 0o755, "tile": fs.ModeDir | 0o755} {
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
+		if err != nil || st.Mode() != mode {
+			t.Errorf("%s: mode %v, %v; want %v", p, st.Mode(), err, mode)
+		}
+	}
+	big := filepath.Join(dir, "tile", "entries", "000")
+	os.MkdirAll(filepath.Dir(big), 0o755)
+	if err := os.WriteFile(big, make([]byte, MaxExportFile+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Get(ctx, "tile/entries/000"); !errors.Is(err, regularfile.ErrTooLarge) {
+		t.Errorf("Get of a file larger than MaxExportFile: %v", err)
+	}
+}
+
 // TestExportLiveLog: a log a writer is appending to, cut anywhere (at a
 // record's end, or in the middle of a record or of a checkpoint record),
 // exports up to its latest complete checkpoint record.
@@ -787,6 +850,7 @@ func TestExportLiveLog(t *testing.T) {
 	appendNotes(t, path, k, 100, 30, 0)
 	after, _ := os.ReadFile(path)
 	live := filepath.Join(t.TempDir(), "live.log")
+	dir := t.TempDir()
 	for _, cut := range []int{len(before), len(before) + 7, len(before) + 200, len(after) - 1} {
 		if err := os.WriteFile(live, after[:cut], 0o600); err != nil {
 			t.Fatal(err)
@@ -803,4 +867,30 @@ func TestExportLiveLog(t *testing.T) {
 			t.Errorf("log cut at byte %d: exported %d entries, want the latest checkpoint's %d", cut, rep.Size, last.c.N)
 		}
 	}
+
+	// A log whose writer is appending as it is exported.
+	w, _, err := Open(path, Options{Signer: k, Origin: exportOrigin, CheckpointEvery: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 3000 {
+			if w.Append(TypeNote, int64(i), []byte("live")) != nil {
+				return
+			}
+		}
+	}()
+	for range 3 {
+		rep, err := exportTo(t, path, dir)
+		if err != nil {
+			t.Fatalf("export of a log being appended to: %v", err)
+		}
+		if rep.Size < rep.Previous {
+			t.Fatalf("export of a log being appended to: %+v", rep)
+		}
+	}
+	<-done
 }
