@@ -102,7 +102,10 @@ func Export(ctx context.Context, path string, to ExportTarget, opts ExportOption
 	if prev != nil {
 		text, _, ok := cutNote(prev)
 		if prevC, err = ParseCheckpoint(text); !ok || err != nil {
-			return nil, &ExportConflictError{Path: "checkpoint", Reason: fmt.Sprintf("not a signed checkpoint (%v)", err)}
+			if err == nil {
+				err = errors.New("no signature lines")
+			}
+			return nil, &ExportConflictError{Path: "checkpoint", Reason: fmt.Sprintf("not a signed checkpoint: %v", err)}
 		}
 	}
 	last, atPrev, err := logCheckpoints(path, prevC.N)
