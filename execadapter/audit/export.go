@@ -101,11 +101,11 @@ func Export(ctx context.Context, path string, to ExportTarget, opts ExportOption
 	var prevC Checkpoint
 	if prev != nil {
 		text, _, ok := cutNote(prev)
-		if prevC, err = ParseCheckpoint(text); !ok || err != nil {
-			if err == nil {
-				err = errors.New("no signature lines")
-			}
-			return nil, &ExportConflictError{Path: "checkpoint", Reason: fmt.Sprintf("not a signed checkpoint: %v", err)}
+		if !ok {
+			return nil, &ExportConflictError{Path: "checkpoint", Reason: "not a signed note (no blank line before signatures): the file was changed"}
+		}
+		if prevC, err = ParseCheckpoint(text); err != nil {
+			return nil, &ExportConflictError{Path: "checkpoint", Reason: fmt.Sprintf("not a checkpoint (%v): the file was changed", err)}
 		}
 	}
 	last, atPrev, err := logCheckpoints(path, prevC.N)

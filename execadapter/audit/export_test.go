@@ -580,6 +580,22 @@ func TestExportRefuses(t *testing.T) {
 			return p
 		},
 	}, {
+		name: "tile cut short",
+		change: func(t *testing.T, log, dir string, size int64) string {
+			if err := os.Truncate(filepath.Join(dir, "tile", "0", "001"), 4096); err != nil {
+				t.Fatal(err)
+			}
+			return "tile/0/001"
+		},
+	}, {
+		name: "empty checkpoint",
+		change: func(t *testing.T, log, dir string, size int64) string {
+			if err := os.Truncate(filepath.Join(dir, "checkpoint"), 0); err != nil {
+				t.Fatal(err)
+			}
+			return "checkpoint"
+		},
+	}, {
 		name: "changed checkpoint",
 		change: func(t *testing.T, log, dir string, size int64) string {
 			flipByte(t, filepath.Join(dir, "checkpoint"), 30)
