@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 func init() {
 	register(command{
 		name:    "audit",
-		summary: "audit verify|prove|check-proof: check an audit log, prove one of its records, check a proof offline",
+		summary: "audit verify|prove|check-proof|export: check an audit log, prove one of its records, check a proof offline, export the log as C2SP tlog-tiles",
 		run:     runAudit,
 	})
 }
@@ -26,7 +27,8 @@ func init() {
 const auditUsage = `usage:
   tinywindow audit verify FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]... [--max-clock-error D]
   tinywindow audit prove FILE --record N
-  tinywindow audit check-proof PROOF --verifier URI`
+  tinywindow audit check-proof PROOF --verifier URI
+  tinywindow audit export FILE --to DIR [--json]`
 
 // parseInterleaved parses flags and positional arguments in any order.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -67,6 +69,7 @@ var auditCommands = []command{
 	{name: "verify", run: runAuditVerify},
 	{name: "prove", run: runAuditProve},
 	{name: "check-proof", run: runAuditCheckProof},
+	{name: "export", run: runAuditExport},
 }
 
 // openKey opens the key uri names, returning as soon as ctx is done (the
@@ -258,5 +261,57 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "record %d (%s, time %s, %d-byte payload) is in log %s at tree size %d, root %s\n",
 		rec.Seq, rec.Type, time.Unix(0, rec.Time).UTC().Format(time.RFC3339Nano), len(rec.Payload), c.Origin, c.N, c.Hash)
 	fmt.Fprintf(e.stdout, "  the checkpoint (time %s) states the clock %v\n", time.Unix(0, c.Time).UTC().Format(time.RFC3339Nano), c.Clock)
+	return exitOK
+}
+
+func runAuditExport(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "audit export", "FILE --to DIR [--json]")
+	to := fs.String("to", "", "directory to write the C2SP tlog-tiles log to (created if missing; a directory exported before gets what is new)")
+	asJSON := fs.Bool("json", false, "print the result as JSON, with the time taken")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return parseStatus(err)
+	}
+	if len(files) != 1 {
+		return e.errorf("audit export: give exactly one FILE (got %d)", len(files))
+	}
+	switch {
+	case *to == "":
+		return e.errorf("audit export: --to DIR is required")
+	case strings.Contains(*to, "://"):
+		return e.errorf("audit export: --to %q: only a local directory is supported so far; give a directory path (and copy it to object storage)", *to)
+	}
+	start := time.Now()
+	target, err := audit.OpenDirTarget(*to)
+	if err != nil {
+		return e.errorf("audit export: %v", err)
+	}
+	defer target.Close()
+	rep, err := audit.Export(ctx, files[0], target, audit.ExportOptions{})
+	var conflict *audit.ExportConflictError
+	switch {
+	case errors.As(err, &conflict):
+		return e.errorf("%v\n  %s is not an export of this log as it stands: export to a new directory to start over, and keep the old one as evidence", err, *to)
+	case errors.Is(err, audit.ErrCorrupt):
+		return e.errorf("audit export %s: %v\n  run tinywindow audit verify %s --signer URI for the whole report", files[0], err, files[0])
+	case err != nil:
+		return e.errorf("audit export %s: %v", files[0], err)
+	}
+	elapsed := time.Since(start)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(struct {
+			*audit.ExportReport
+			Dir     string  `json:"dir"`
+			Seconds float64 `json:"seconds"`
+		}{rep, *to, elapsed.Seconds()})
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "%s: exported log %s to %s: tree size %d (the export had %d)\n", files[0], rep.Origin, *to, rep.Size, rep.Previous)
+	fmt.Fprintf(e.stdout, "  %d files written (%d bytes), %d kept as they were\n", rep.Written, rep.Bytes, rep.Kept)
+	if rep.Restored > 0 {
+		fmt.Fprintf(e.stdout, "  %d files of the earlier export were missing and were written again\n", rep.Restored)
+	}
 	return exitOK
 }

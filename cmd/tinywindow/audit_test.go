@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -229,6 +231,65 @@ func TestAuditCheckpointsDamaged(t *testing.T) {
 	} {
 		if code, _, stderr := execRun(t, append([]string{"audit", "verify", path}, tc.args...)...); code != exitError {
 			t.Errorf("%s: exit %d, want 2: %s", tc.name, code, stderr)
+		}
+	}
+}
+
+// TestAuditExport: audit export writes the log's C2SP tlog-tiles in DIR,
+// a second run writes nothing, --json gives the counts, and a tile changed
+// in DIR, a missing --to, an S3 URL or a log that is not a regular file is
+// refused with exit 2 and a message that says what to do.
+func TestAuditExport(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "300", "--audit", path, "--allow-shared-checkpoint-key"); code != exitOK {
+		t.Fatalf("demo: %s", stderr)
+	}
+	out := filepath.Join(dir, "tiles")
+	code, stdout, stderr := execRun(t, "audit", "export", path, "--to", out)
+	if code != exitOK || !strings.Contains(stdout, "exported log ") || !strings.Contains(stdout, "(the export had 0)") {
+		t.Fatalf("audit export: exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, p := range []string{"checkpoint", "tile/0/000", "tile/entries/000"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("export: %v", err)
+		}
+	}
+	code, stdout, stderr = execRun(t, "audit", "export", "--json", "--to", out, path)
+	var rep struct {
+		Origin                  string
+		Size, Previous          int64
+		Written, Kept, Restored int
+		Seconds                 float64
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); code != exitOK || err != nil {
+		t.Fatalf("audit export --json: exit %d, %v: %s%s", code, err, stdout, stderr)
+	}
+	if rep.Written != 0 || rep.Kept == 0 || rep.Size != rep.Previous || rep.Size < 300 || !strings.HasPrefix(rep.Origin, "tinywindow.dev/audit/") {
+		t.Errorf("second export: %+v, want nothing written", rep)
+	}
+
+	tile := filepath.Join(out, "tile", "0", "001")
+	b, _ := os.ReadFile(tile)
+	b[7] ^= 1
+	os.WriteFile(tile, b, 0o644)
+	fifo := filepath.Join(dir, "fifo")
+	syscall.Mkfifo(fifo, 0o600)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit", "export", path, "--to", out}, "tile/0/001: differs from the log's bytes"},
+		{[]string{"audit", "export", path, "--to", out}, "export to a new directory"},
+		{[]string{"audit", "export", path}, "--to DIR is required"},
+		{[]string{"audit", "export", path, "--to", "s3://bucket/prefix?endpoint=http://127.0.0.1:9000"}, "only a local directory"},
+		{[]string{"audit", "export", "--to", out}, "exactly one FILE"},
+		{[]string{"audit", "export", fifo, "--to", filepath.Join(dir, "t2")}, "not a regular file"},
+		{[]string{"audit", "export", path, "--to", path}, "not a directory"},
+	} {
+		code, _, stderr := execRun(t, tc.args...)
+		if code != exitError || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d: %s; want exit 2 and %q", tc.args, code, stderr, tc.want)
 		}
 	}
 }

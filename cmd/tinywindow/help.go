@@ -74,6 +74,13 @@ var help = map[string]struct{ what, example string }{
 			"is in the log; 1: the proof does not hold; 2: could not check.",
 		"tinywindow audit check-proof 5.proof --verifier pem:pub-source=file:orders.log.checkpoint-key.pub.pem",
 	},
+	"audit export": {
+		"Writes an audit log as a C2SP tlog-tiles log in DIR (checkpoint, tile/…, tile/entries/…),\n" +
+			"up to its latest checkpoint: any tlog-tiles client that knows the checkpoint key verifies\n" +
+			"records and checkpoints from it. A directory exported before gets only what is new; a file\n" +
+			"changed in it, or a log that does not extend it, is refused (exit 2).",
+		"tinywindow audit export orders.log --to /srv/tlog/orders && (cd /srv/tlog/orders && python3 -m http.server)",
+	},
 	"csr": {
 		"Writes a PKCS #10 certificate request signed by the key, for a CA to issue a certificate.",
 		"tinywindow csr --signer 'pkcs11:token=prod;object=tls' --subject CN=signer.internal --dns signer.internal --out tls.csr",

@@ -29,6 +29,11 @@
 // Prove gives, for one record, an inclusion proof against the latest
 // checkpoint, which Proof.Check verifies without the log.
 //
+// Export writes the log, up to its latest checkpoint, as a C2SP tlog-tiles
+// log (entry bundles of its records, the tiles of its tree, the signed
+// checkpoint) to an ExportTarget such as a DirTarget, incrementally and the
+// same bytes for the same log, for any tlog-tiles client to verify.
+//
 // A Writer offers two durabilities: Always (fsync before Append returns,
 // nothing acknowledged is lost) and Batch (group commit every BatchInterval;
 // the records after Durable(), appended since the last fsync, are lost in a

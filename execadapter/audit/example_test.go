@@ -69,3 +69,35 @@ func ExampleProve() {
 	// Output:
 	// 3 order 1 example.com/orders 5 <nil>
 }
+
+func ExampleExport() {
+	dir, _ := os.MkdirTemp("", "audit")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "audit.log")
+
+	w, _, err := audit.Open(path, audit.Options{Signer: hmac.NewFromSeed(42), Origin: "example.com/orders"})
+	if err != nil {
+		panic(err)
+	}
+	for range 300 {
+		w.Append(audit.TypeNote, 1, []byte("order"))
+	}
+	w.Close()
+
+	to, err := audit.OpenDirTarget(filepath.Join(dir, "tiles"))
+	if err != nil {
+		panic(err)
+	}
+	defer to.Close()
+	rep, err := audit.Export(context.Background(), path, to, audit.ExportOptions{})
+	fmt.Println(rep.Size, rep.Written, err)
+	// Again: nothing new.
+	rep, err = audit.Export(context.Background(), path, to, audit.ExportOptions{})
+	fmt.Println(rep.Size, rep.Written, rep.Kept, err)
+	_, err = os.Stat(filepath.Join(dir, "tiles", "tile", "entries", "001.p", "46"))
+	fmt.Println(err)
+	// Output:
+	// 302 6 <nil>
+	// 302 0 5 <nil>
+	// <nil>
+}

@@ -22,6 +22,7 @@ type scanner struct {
 	f   *auditFrame
 	seq uint64 // of the last record read
 	off int64  // offset of the next record
+	raw []byte // the last record read, length to leaf hash; valid until the next call
 	// The first result, read by newScanner to tell an empty file.
 	first    []byte
 	firstErr error
@@ -52,11 +53,10 @@ func (a *auditFrame) frame(b []byte) (int, error) {
 	if len(b) < lenSize {
 		return 0, nil
 	}
-	l := binary.BigEndian.Uint32(b)
-	if l < headSize || l > MaxRecord {
-		return 0, fmt.Errorf("length %d is outside %d to %d", l, headSize, MaxRecord)
+	total, err := recordSize(binary.BigEndian.Uint32(b))
+	if err != nil {
+		return 0, err
 	}
-	total := lenSize + int(l) + HashSize
 	if len(b) < total {
 		return 0, nil
 	}
@@ -64,6 +64,15 @@ func (a *auditFrame) frame(b []byte) (int, error) {
 		return 0, err
 	}
 	return total, nil
+}
+
+// recordSize returns the size of a record, length field to leaf hash, whose
+// length field is l, or an error if l is out of bounds.
+func recordSize(l uint32) (int, error) {
+	if l < headSize || l > MaxRecord {
+		return 0, fmt.Errorf("length %d is outside %d to %d", l, headSize, MaxRecord)
+	}
+	return lenSize + int(l) + HashSize, nil
 }
 
 // relength reports whether tail is a valid record whose length field was
@@ -126,6 +135,7 @@ func (s *scanner) next() (Record, error) {
 	}
 	s.seq = want
 	s.off = rec.Offset + int64(len(b))
+	s.raw = b
 	return rec, nil
 }
 
