@@ -74,32 +74,40 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// TestShortHMACKey checks that a generic secret shorter than 32 bytes, made
-// outside TinyWindow, is refused when opened.
-func TestShortHMACKey(t *testing.T) {
-	needKeys(t)
-	k := testenv.MustOpen(t, keyURI("hmac"))
-	ik := inner(t, k)
+// createSecretKey creates a generic secret of size bytes (all zero), labelled
+// label, in the test token with the given attributes besides, as a key made
+// outside TinyWindow would be; it is destroyed when the test ends, since the
+// token outlives the test (-count=N).
+func createSecretKey(t *testing.T, label string, size int, attrs ...*pkcs11.Attribute) {
+	t.Helper()
+	ik := inner(t, testenv.MustOpen(t, keyURI("hmac")))
 	sh, err := ik.mod.ctx.OpenSession(ik.slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ik.mod.ctx.CloseSession(sh)
-	obj, err := ik.mod.ctx.CreateObject(sh, []*pkcs11.Attribute{
+	t.Cleanup(func() { ik.mod.ctx.CloseSession(sh) })
+	obj, err := ik.mod.ctx.CreateObject(sh, append([]*pkcs11.Attribute{
 		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
 		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_GENERIC_SECRET),
 		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
 		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
 		pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
 		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, "hmac-short"),
-		pkcs11.NewAttribute(pkcs11.CKA_VALUE, make([]byte, 16)),
-	})
+		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
+		pkcs11.NewAttribute(pkcs11.CKA_VALUE, make([]byte, size)),
+	}, attrs...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ik.mod.ctx.DestroyObject(sh, obj) // the token outlives the test: -count=N
-	_, err = provider.Open(t.Context(), keyURI("hmac-short"))
+	t.Cleanup(func() { ik.mod.ctx.DestroyObject(sh, obj) })
+}
+
+// TestShortHMACKey checks that a generic secret shorter than 32 bytes, made
+// outside TinyWindow, is refused when opened.
+func TestShortHMACKey(t *testing.T) {
+	needKeys(t)
+	createSecretKey(t, "hmac-short", 16)
+	_, err := provider.Open(t.Context(), keyURI("hmac-short"))
 	if !errors.Is(err, provider.ErrUnsupported) || !strings.Contains(err.Error(), "16 bytes") {
 		t.Fatalf("Open of a 16-byte HMAC key: %v; want ErrUnsupported naming its size", err)
 	}
