@@ -26,8 +26,8 @@ type Report struct {
 	ByType      map[Type]uint64 // records by type
 	// Kills are the kill switch events of the log's kill records, in
 	// order, each at its record's time.
-	Kills []killswitch.Event
-	Anchors     int             // outside checkpoints the log was checked against
+	Kills   []killswitch.Event
+	Anchors int // outside checkpoints the log was checked against
 	// Witnessed is, for each witness required, the largest tree size it
 	// cosigned.
 	Witnessed map[string]int64
