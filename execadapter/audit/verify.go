@@ -24,13 +24,13 @@ type Report struct {
 	Checkpoints uint64          // signed checkpoints among them
 	Recoveries  uint64          // torn tails truncated by a writer
 	ByType      map[Type]uint64 // records by type
-	// Kills are the kill switch events of the log's kill records, in
-	// order, each at its record's time.
-	Kills   []killswitch.Event
-	Anchors int // outside checkpoints the log was checked against
+	Anchors     int             // outside checkpoints the log was checked against
 	// Witnessed is, for each witness required, the largest tree size it
 	// cosigned.
 	Witnessed map[string]int64
+	// Kills are the kill switch events of the log's kill records, in
+	// order, each at its record's time.
+	Kills []killswitch.Event
 }
 
 // VerifyOptions say what a log is verified against.
