@@ -236,6 +236,16 @@ func checkRequest(scope Scope, identity, reason string) error {
 	return checkText("reason", reason, MaxReason)
 }
 
+// Stops returns the kill in force that stops an order of account and
+// symbol, or nil, without counting a refusal: a dry run of Enter, for
+// checks that change nothing. The returned kill must not be changed.
+func (s *Switch) Stops(account, symbol []byte) *Kill {
+	if sn := s.snap.Load(); sn != nil {
+		return sn.match(account, symbol)
+	}
+	return nil
+}
+
 // Active returns the kills in force, by ID.
 func (s *Switch) Active() []Kill { return s.snap.Load().list() }
 
