@@ -9,8 +9,52 @@ import (
 // published: a change publishes a new one.
 type snapshot struct {
 	all      *Kill
-	accounts map[string]*Kill
-	symbols  map[string]*Kill
+	accounts scopeSet
+	symbols  scopeSet
+}
+
+// scopeSet holds the kills of one kind of scope. A few are searched in a
+// slice, which costs less than hashing the order's account or symbol; more
+// than maxLinear, in a map.
+type scopeSet struct {
+	list []*Kill
+	m    map[string]*Kill // when len(list) > maxLinear
+}
+
+const maxLinear = 8
+
+func (s *scopeSet) get(v []byte) *Kill {
+	if s.m != nil {
+		return s.m[string(v)]
+	}
+	for _, k := range s.list {
+		if k.Scope.Value == string(v) {
+			return k
+		}
+	}
+	return nil
+}
+
+// with returns a copy of s in which k replaces the kill of its value, if
+// any; without returns a copy without k, if k is in s.
+func (s *scopeSet) with(k *Kill) scopeSet {
+	list := slices.DeleteFunc(slices.Clone(s.list), func(o *Kill) bool { return o.Scope.Value == k.Scope.Value })
+	return newScopeSet(append(list, k))
+}
+
+func (s *scopeSet) without(k *Kill) scopeSet {
+	return newScopeSet(slices.DeleteFunc(slices.Clone(s.list), func(o *Kill) bool { return o == k }))
+}
+
+func newScopeSet(list []*Kill) scopeSet {
+	s := scopeSet{list: list}
+	if len(list) > maxLinear {
+		s.m = make(map[string]*Kill, len(list))
+		for _, k := range list {
+			s.m[k.Scope.Value] = k
+		}
+	}
+	return s
 }
 
 // match returns the kill that stops an order of account and symbol, or
@@ -19,10 +63,10 @@ func (sn *snapshot) match(account, symbol []byte) *Kill {
 	if sn.all != nil {
 		return sn.all
 	}
-	if k := sn.accounts[string(account)]; k != nil {
+	if k := sn.accounts.get(account); k != nil {
 		return k
 	}
-	return sn.symbols[string(symbol)]
+	return sn.symbols.get(symbol)
 }
 
 // with returns a copy of sn (which may be nil) in which k is the kill of
@@ -33,9 +77,9 @@ func (sn *snapshot) with(k *Kill) *snapshot {
 	case All:
 		n.all = k
 	case Account:
-		n.accounts[k.Scope.Value] = k
+		n.accounts = n.accounts.with(k)
 	case Symbol:
-		n.symbols[k.Scope.Value] = k
+		n.symbols = n.symbols.with(k)
 	}
 	return n
 }
@@ -50,32 +94,24 @@ func (sn *snapshot) without(k *Kill) *snapshot {
 			n.all = nil
 		}
 	case Account:
-		if n.accounts[k.Scope.Value] == k {
-			delete(n.accounts, k.Scope.Value)
-		}
+		n.accounts = n.accounts.without(k)
 	case Symbol:
-		if n.symbols[k.Scope.Value] == k {
-			delete(n.symbols, k.Scope.Value)
-		}
+		n.symbols = n.symbols.without(k)
 	}
-	if n.all == nil && len(n.accounts) == 0 && len(n.symbols) == 0 {
+	if n.all == nil && len(n.accounts.list) == 0 && len(n.symbols.list) == 0 {
 		return nil
 	}
 	return n
 }
 
+// clone returns a copy of sn (a new empty snapshot for nil); the sets are
+// shared until with or without makes new ones.
 func (sn *snapshot) clone() *snapshot {
-	n := &snapshot{accounts: map[string]*Kill{}, symbols: map[string]*Kill{}}
-	if sn != nil {
-		n.all = sn.all
-		for v, k := range sn.accounts {
-			n.accounts[v] = k
-		}
-		for v, k := range sn.symbols {
-			n.symbols[v] = k
-		}
+	if sn == nil {
+		return &snapshot{}
 	}
-	return n
+	n := *sn
+	return &n
 }
 
 // list returns the kills of sn, by ID.
@@ -87,10 +123,8 @@ func (sn *snapshot) list() []Kill {
 	if sn.all != nil {
 		out = append(out, *sn.all)
 	}
-	for _, m := range []map[string]*Kill{sn.accounts, sn.symbols} {
-		for _, k := range m {
-			out = append(out, *k)
-		}
+	for _, k := range slices.Concat(sn.accounts.list, sn.symbols.list) {
+		out = append(out, *k)
 	}
 	slices.SortFunc(out, func(a, b Kill) int { return cmp.Compare(a.ID, b.ID) })
 	return out
