@@ -3,6 +3,7 @@ package killswitch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -408,5 +409,33 @@ func TestEnterDoesNotAllocate(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Fatalf("Enter and Leave allocate %v times", n)
+	}
+}
+
+// TestManyKills: kills of many accounts (past the few kept in a slice)
+// each stop their own account's orders only, and lifting one leaves the
+// others in force.
+func TestManyKills(t *testing.T) {
+	for _, n := range []int{1, 8, 9, 20} {
+		s := killswitch.New(killswitch.Options{})
+		for i := range n {
+			s.Kill(ctx, killswitch.Scope{Kind: killswitch.Account, Value: fmt.Sprintf("ACC-%d", i)}, "alice", "r")
+		}
+		for i := range n {
+			if !stopped(s, fmt.Sprintf("ACC-%d", i), "S") {
+				t.Fatalf("%d kills: ACC-%d is not stopped", n, i)
+			}
+		}
+		if stopped(s, fmt.Sprintf("ACC-%d", n), "S") || stopped(s, "ACC", "ACC-0") {
+			t.Fatalf("%d kills: an account not killed is stopped", n)
+		}
+		sc := killswitch.Scope{Kind: killswitch.Account, Value: "ACC-0"}
+		s.Resume(ctx, sc, "bob", "ok")
+		if r, err := s.Resume(ctx, sc, "carol", "ok"); err != nil || !r.Lifted {
+			t.Fatalf("%d kills: Resume = %+v, %v", n, r, err)
+		}
+		if stopped(s, "ACC-0", "S") || (n > 1 && !stopped(s, fmt.Sprintf("ACC-%d", n-1), "S")) || len(s.Active()) != n-1 {
+			t.Fatalf("%d kills: after lifting ACC-0's kill, Active = %v", n, s.Active())
+		}
 	}
 }
