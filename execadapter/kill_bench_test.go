@@ -135,6 +135,7 @@ func BenchmarkKillTakeEffect(b *testing.B) {
 			}
 			stop.Store(true)
 			wg.Wait()
+			b.ReportMetric(float64(sent.Load())/float64(took.Count()), "orders/kill")
 			latency.Report(b, "take-effect-", took)
 			b.ReportMetric(float64(inFlight)/float64(took.Count()), "in-flight/kill")
 		})

@@ -158,6 +158,9 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	for name, n := range rep.Witnessed {
 		fmt.Fprintf(e.stdout, "  witness %s cosigned tree size %d\n", name, n)
 	}
+	for _, k := range rep.Kills {
+		fmt.Fprintf(e.stdout, "  %s %v\n", k.Time.Format(time.RFC3339Nano), k)
+	}
 	return exitOK
 }
 
