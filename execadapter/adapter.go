@@ -50,6 +50,11 @@ type Config struct {
 	VenueVerifier provider.Verifier
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// KillSwitch holds the kills (Adapter.Kill) that stop this adapter's
+	// orders; adapters that sign for the same orders share one, made by
+	// NewKillSwitch. Nil: the adapter makes its own, with NewKillSwitch
+	// and its Risk, Audit and Now.
+	KillSwitch *killswitch.Switch
 }
 
 // Adapter is the execution adapter. It is safe for concurrent use.
@@ -78,7 +83,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.Now = time.Now
 	}
 	a := &Adapter{cfg: cfg}
-	a.kills = newKillSwitch(a)
+	a.kills = newKillSwitch(&cfg)
 	a.sealers.New = func() any { s, _ := venue.NewSealer(cfg.Signer); return s }
 	return a, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/killswitch"
@@ -17,10 +18,28 @@ import (
 // scope's account or symbol through.
 var errCannotTrade = errors.New("no order of it can pass the pre-trade checks")
 
-// newKillSwitch returns the adapter's kill switch: it vets scopes against
-// the pre-trade checks and records every event in the audit log.
-func newKillSwitch(a *Adapter) *killswitch.Switch {
-	return killswitch.New(killswitch.Options{Known: a.knownScope, Record: a.recordKill, Now: a.cfg.Now})
+// NewKillSwitch returns a kill switch for adapters that use the pre-trade
+// checks r and the audit log log (either may be nil) and the clock now (nil:
+// time.Now): it refuses a kill of an account or a symbol that r lets no
+// order of through (killswitch.ErrUnknownScope), and records every event in
+// log as a kill record followed at once by a signed checkpoint. Give it to
+// every adapter that signs for the same orders (Config.KillSwitch), so
+// that a kill stops them all, such as the old and the new adapter of a key
+// rotation.
+func NewKillSwitch(r *risk.Checker, log *audit.Writer, now func() time.Time) *killswitch.Switch {
+	return killswitch.New(killswitch.Options{
+		Known:  func(s killswitch.Scope) error { return knownScope(r, s) },
+		Record: func(ctx context.Context, e killswitch.Event) error { return recordKill(ctx, log, e) },
+		Now:    now,
+	})
+}
+
+// newKillSwitch returns cfg.KillSwitch, or a kill switch of the adapter's own.
+func newKillSwitch(cfg *Config) *killswitch.Switch {
+	if cfg.KillSwitch != nil {
+		return cfg.KillSwitch
+	}
+	return NewKillSwitch(cfg.Risk, cfg.Audit, cfg.Now)
 }
 
 // Kill brings a kill of scope into force, asked for by identity (the
@@ -38,8 +57,9 @@ func newKillSwitch(a *Adapter) *killswitch.Switch {
 // that the pre-trade checks let no order of through, which is most likely
 // mistyped (killswitch.ErrUnknownScope; see risk.Checker.AccountCanTrade
 // and SymbolCanTrade). Without pre-trade checks every account and symbol
-// is known. Kills are the adapter's own: the risk configuration's
-// kill_switch and risk.Checker.SetKillSwitch neither see nor lift them.
+// is known. The kills are those of Config.KillSwitch, shared with every
+// adapter that has it; the risk configuration's kill_switch and
+// risk.Checker.SetKillSwitch neither see nor lift them.
 func (a *Adapter) Kill(ctx context.Context, scope killswitch.Scope, identity, reason string) (killswitch.Kill, killswitch.Effect, error) {
 	k, eff, err := a.kills.Kill(ctx, scope, identity, reason)
 	if err != nil {
@@ -70,10 +90,9 @@ func (a *Adapter) Kills() []killswitch.Kill { return a.kills.Active() }
 // orders refused under a kill, and the time kills took to take effect.
 func (a *Adapter) KillStats() killswitch.Stats { return a.kills.Stats() }
 
-// knownScope refuses a kill of an account or a symbol that the pre-trade
-// checks let no order of through.
-func (a *Adapter) knownScope(s killswitch.Scope) error {
-	r := a.cfg.Risk
+// knownScope refuses a kill of an account or a symbol that r lets no order
+// of through.
+func knownScope(r *risk.Checker, s killswitch.Scope) error {
 	switch {
 	case r == nil:
 		return nil
@@ -85,20 +104,20 @@ func (a *Adapter) knownScope(s killswitch.Scope) error {
 	return nil
 }
 
-// recordKill appends a kill switch event to the audit log and has the log
-// sign a checkpoint of it at once.
-func (a *Adapter) recordKill(ctx context.Context, e killswitch.Event) error {
-	if a.cfg.Audit == nil {
+// recordKill appends a kill switch event to log (if not nil) and has the
+// log sign a checkpoint of it at once.
+func recordKill(ctx context.Context, log *audit.Writer, e killswitch.Event) error {
+	if log == nil {
 		return nil
 	}
 	p, err := e.AppendBinary(nil)
 	if err != nil {
 		return err
 	}
-	if err := a.cfg.Audit.Append(audit.TypeKill, e.Time.UnixNano(), p); err != nil {
+	if err := log.Append(audit.TypeKill, e.Time.UnixNano(), p); err != nil {
 		return err
 	}
-	return a.cfg.Audit.Checkpoint(ctx)
+	return log.Checkpoint(ctx)
 }
 
 // enterKillSwitch checks the order v (bytes b) against the kills in force.

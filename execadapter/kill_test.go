@@ -351,3 +351,36 @@ func TestKillNotRecorded(t *testing.T) {
 		t.Fatal("a resume that could not be recorded changed the kill")
 	}
 }
+
+// TestKillSharedAcrossAdapters: adapters that share a kill switch (the old
+// and the new adapter of a key rotation) are stopped by a kill made through
+// either, and released by a resume made through either.
+func TestKillSharedAcrossAdapters(t *testing.T) {
+	f := newFixture(t, options{})
+	ctx := context.Background()
+	ks := NewKillSwitch(f.a.Risk(), f.log, nil)
+	var as [2]*Adapter
+	for i := range as {
+		var err error
+		if as[i], err = New(Config{Signer: f.key, Venue: f.sim, Risk: f.a.Risk(), Audit: f.log, KillSwitch: ks}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := scope(t, "all")
+	if _, _, err := as[0].Kill(ctx, all, "alice", "halt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := as[1].SendOrder(ctx, f.order(t, "c-1", nil)); !errors.Is(err, ErrRiskRejected) {
+		t.Fatalf("the other adapter's order under the kill: %v, want a kill_switch rejection", err)
+	}
+	as[1].Resume(ctx, all, "bob", "ok")
+	if r, err := as[0].Resume(ctx, all, "carol", "ok"); err != nil || !r.Lifted {
+		t.Fatalf("Resume through the first adapter = %+v, %v", r, err)
+	}
+	if _, err := as[0].SendOrder(ctx, f.order(t, "c-2", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if rep := f.verifyAudit(t); len(rep.Kills) != 3 {
+		t.Fatalf("the shared audit log holds %d kill events, want 3", len(rep.Kills))
+	}
+}
