@@ -1,6 +1,7 @@
 package killswitch_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -438,4 +439,29 @@ func TestManyKills(t *testing.T) {
 			t.Fatalf("%d kills: after lifting ACC-0's kill, Active = %v", n, s.Active())
 		}
 	}
+}
+
+// FuzzParseEvent: ParseEvent never panics, and what it accepts encodes back
+// to the same bytes (one encoding per event).
+func FuzzParseEvent(f *testing.F) {
+	for _, e := range []killswitch.Event{
+		{Action: killswitch.ActionKill, Kill: 1, Scope: killswitch.Scope{Kind: killswitch.All}, Identity: "alice", Reason: "halt"},
+		{Action: killswitch.ActionResume, Kill: 9, Scope: killswitch.Scope{Kind: killswitch.Symbol, Value: "GME"}, Identity: "CN=ops", Reason: "ok"},
+	} {
+		b, _ := e.AppendBinary(nil)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := killswitch.ParseEvent(b)
+		if err != nil {
+			if !errors.Is(err, killswitch.ErrInvalid) {
+				t.Fatalf("ParseEvent error %v does not match ErrInvalid", err)
+			}
+			return
+		}
+		out, err := e.AppendBinary(nil)
+		if err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("ParseEvent accepted %x as %v, which encodes as %x (%v)", b, e, out, err)
+		}
+	})
 }

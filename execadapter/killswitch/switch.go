@@ -114,8 +114,11 @@ func New(opts Options) *Switch {
 // order in scope passes Enter until the kill is lifted, and every order
 // that passed Enter before has left. Killing a scope that is already killed
 // replaces its kill with the new one, which needs resume approvals of its
-// own. The kill is then recorded (Options.Record, with ctx); if that fails,
-// Kill returns the kill in force and an error matching ErrNotRecorded.
+// own. An order being signed when the kill is published delays Kill's
+// return until its signature is made or fails (as long as the order's own
+// context allows), never the kill's effect on later orders. The kill is then
+// recorded (Options.Record, with ctx); if that fails, Kill returns the kill
+// in force and an error matching ErrNotRecorded.
 //
 // An invalid scope, an empty identity or reason (see ErrInvalid) and a
 // scope that Options.Known refuses (ErrUnknownScope) are refused before
