@@ -25,12 +25,12 @@ type Report struct {
 	Recoveries  uint64          // torn tails truncated by a writer
 	ByType      map[Type]uint64 // records by type
 	Anchors     int             // outside checkpoints the log was checked against
-	// Witnessed is, for each witness required, the largest tree size it
-	// cosigned.
-	Witnessed map[string]int64
 	// Kills are the kill switch events of the log's kill records, in
 	// order, each at its record's time.
 	Kills []killswitch.Event
+	// Witnessed is, for each witness required, the largest tree size it
+	// cosigned.
+	Witnessed map[string]int64
 }
 
 // VerifyOptions say what a log is verified against.
