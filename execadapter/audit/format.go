@@ -48,8 +48,9 @@ const (
 	TypeRecovery   Type = 7 // a writer truncated a torn tail; payload: offset, bytes and records cut
 	TypeNote       Type = 8 // free text
 	// TypeKill is a kill switch event: a kill, a resume approval or a
-	// resume; payload: the event's binary form (killswitch.Event).
-	TypeKill Type = 9
+	// resume; payload: the event's binary form (killswitch.Event). (9 is
+	// the batch signature's.)
+	TypeKill Type = 10
 )
 
 func (t Type) String() string {
@@ -76,7 +77,7 @@ func (t Type) String() string {
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
-func (t Type) known() bool { return t >= TypeOpen && t <= TypeKill }
+func (t Type) known() bool { return t >= TypeOpen && t <= TypeNote || t == TypeKill }
 
 var leafPrefix = []byte{0}
 
