@@ -465,3 +465,70 @@ func FuzzParseEvent(f *testing.F) {
 		}
 	})
 }
+
+// TestRecordOneAtATime: under concurrent kills and resumes of many scopes,
+// Record is never called concurrently, and each kill's event comes before
+// the approval and resume events of that kill.
+func TestRecordOneAtATime(t *testing.T) {
+	var (
+		busy    atomic.Bool
+		overlap atomic.Int64
+		mu      sync.Mutex
+		seen    = map[uint64]bool{} // kill IDs whose kill event was recorded
+		early   []killswitch.Event
+	)
+	s := killswitch.New(killswitch.Options{Record: func(_ context.Context, e killswitch.Event) error {
+		if !busy.CompareAndSwap(false, true) {
+			overlap.Add(1)
+		}
+		defer busy.Store(false)
+		runtime.Gosched()
+		mu.Lock()
+		defer mu.Unlock()
+		if e.Action == killswitch.ActionKill {
+			seen[e.Kill] = true
+		} else if !seen[e.Kill] {
+			early = append(early, e)
+		}
+		return nil
+	}})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := killswitch.Scope{Kind: killswitch.Symbol, Value: fmt.Sprintf("S%d", g%4)}
+			for range 50 {
+				s.Kill(ctx, sc, fmt.Sprintf("k%d", g), "r")
+				s.Resume(ctx, sc, fmt.Sprintf("a%d", g), "r")
+				s.Resume(ctx, sc, fmt.Sprintf("b%d", g), "r")
+			}
+		}()
+	}
+	wg.Wait()
+	if n := overlap.Load(); n != 0 {
+		t.Fatalf("Record was called %d times while another call ran", n)
+	}
+	if len(early) != 0 {
+		t.Fatalf("recorded before their kill: %v", early)
+	}
+	if st := s.Stats(); st.Kills != 400 {
+		t.Fatalf("Stats = %+v, want 400 kills", st)
+	}
+}
+
+// TestStopsCountsNothing: Stops answers as Enter does, without counting a
+// refusal or taking a pass.
+func TestStopsCountsNothing(t *testing.T) {
+	s := killswitch.New(killswitch.Options{})
+	s.Kill(ctx, mustScope(t, "symbol=GME"), "alice", "r")
+	if k := s.Stops([]byte("A"), []byte("GME")); k == nil || k.ID != 1 {
+		t.Fatalf("Stops(A, GME) = %v, want kill 1", k)
+	}
+	if k := s.Stops([]byte("A"), []byte("AAPL")); k != nil {
+		t.Fatalf("Stops(A, AAPL) = %v, want nil", k)
+	}
+	if st := s.Stats(); st.Refused != 0 {
+		t.Fatalf("Stops counted %d refusals", st.Refused)
+	}
+}
