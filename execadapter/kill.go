@@ -27,11 +27,12 @@ var errCannotTrade = errors.New("no order of it can pass the pre-trade checks")
 // that a kill stops them all, such as the old and the new adapter of a key
 // rotation.
 func NewKillSwitch(r *risk.Checker, log *audit.Writer, now func() time.Time) *killswitch.Switch {
-	return killswitch.New(killswitch.Options{
-		Known:  func(s killswitch.Scope) error { return knownScope(r, s) },
-		Record: func(ctx context.Context, e killswitch.Event) error { return recordKill(ctx, log, e) },
-		Now:    now,
-	})
+	opts := killswitch.Options{Known: func(s killswitch.Scope) error { return knownScope(r, s) }, Now: now}
+	if log != nil {
+		opts.Record = func(_ context.Context, e killswitch.Event) error { return recordKill(log, e) }
+		opts.Witness = log.Checkpoint
+	}
+	return killswitch.New(opts)
 }
 
 // newKillSwitch returns cfg.KillSwitch, or a kill switch of the adapter's own.
@@ -47,10 +48,12 @@ func newKillSwitch(cfg *Config) *killswitch.Switch {
 // in scope is signed until the kill is lifted (Resume), and every order
 // that had passed the check before it has been signed or has failed; an
 // order in scope fails with ErrRiskRejected, rule risk.RuleKillSwitch. The
-// kill is then recorded in the audit log (a kill record, audit.TypeKill,
-// at once followed by a signed checkpoint, which the witnesses are
-// offered), as long as ctx allows: if that fails, the kill is in force all
-// the same and the error matches killswitch.ErrNotRecorded.
+// kill is then recorded in the audit log (a kill record, audit.TypeKill),
+// and a signed checkpoint of it, which the witnesses are offered, is made
+// at once, as long as ctx allows. If the record fails, the kill is in
+// force all the same and the error matches killswitch.ErrNotRecorded; if
+// the checkpoint is not signed in time, killswitch.ErrNotWitnessed (the
+// log's next checkpoint covers the record).
 //
 // A malformed scope (the empty one included), an empty identity or reason
 // are refused (killswitch.ErrInvalid), and so is an account or a symbol
@@ -72,8 +75,10 @@ func (a *Adapter) Kill(ctx context.Context, scope killswitch.Scope, identity, re
 // first identity's approval leaves the kill in force, a second, different
 // identity's lifts it; the same identity twice is refused
 // (killswitch.ErrSameIdentity). Each approval and the resume are recorded in
-// the audit log, followed by a signed checkpoint, before they take effect:
-// one that cannot be recorded is refused (killswitch.ErrNotRecorded). See
+// the audit log before they take effect, and a signed checkpoint of them is
+// made at once: one that cannot be recorded is refused
+// (killswitch.ErrNotRecorded); one whose checkpoint is not signed in time
+// stands, with an error matching killswitch.ErrNotWitnessed. See
 // killswitch.Switch.Resume.
 func (a *Adapter) Resume(ctx context.Context, scope killswitch.Scope, identity, reason string) (killswitch.Resumed, error) {
 	r, err := a.kills.Resume(ctx, scope, identity, reason)
@@ -104,20 +109,13 @@ func knownScope(r *risk.Checker, s killswitch.Scope) error {
 	return nil
 }
 
-// recordKill appends a kill switch event to log (if not nil) and has the
-// log sign a checkpoint of it at once.
-func recordKill(ctx context.Context, log *audit.Writer, e killswitch.Event) error {
-	if log == nil {
-		return nil
-	}
+// recordKill appends a kill switch event to log as a kill record.
+func recordKill(log *audit.Writer, e killswitch.Event) error {
 	p, err := e.AppendBinary(nil)
 	if err != nil {
 		return err
 	}
-	if err := log.Append(audit.TypeKill, e.Time.UnixNano(), p); err != nil {
-		return err
-	}
-	return log.Checkpoint(ctx)
+	return log.Append(audit.TypeKill, e.Time.UnixNano(), p)
 }
 
 // enterKillSwitch checks the order v (bytes b) against the kills in force.

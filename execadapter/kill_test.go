@@ -384,3 +384,31 @@ func TestKillSharedAcrossAdapters(t *testing.T) {
 		t.Fatalf("the shared audit log holds %d kill events, want 3", len(rep.Kills))
 	}
 }
+
+// TestKillNotWitnessed: when the checkpoint cannot be awaited (ctx ended),
+// a kill, approval and resume are recorded and take effect, and say they
+// are not yet witnessed; the log's next checkpoint covers them.
+func TestKillNotWitnessed(t *testing.T) {
+	f := newFixture(t, options{audit: audit.Options{CheckpointInterval: time.Hour, CheckpointEvery: 1 << 20}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	all := scope(t, "all")
+	if _, _, err := f.a.Kill(ctx, all, "alice", "halt"); !errors.Is(err, killswitch.ErrNotWitnessed) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Kill with ctx done: %v, want ErrNotWitnessed", err)
+	}
+	if _, err := f.a.SendOrder(context.Background(), f.order(t, "c-1", nil)); !errors.Is(err, ErrRiskRejected) {
+		t.Fatalf("order under the kill: %v", err)
+	}
+	if _, err := f.a.Resume(ctx, all, "bob", "ok"); !errors.Is(err, killswitch.ErrNotWitnessed) {
+		t.Fatalf("approval with ctx done: %v, want ErrNotWitnessed", err)
+	}
+	if r, err := f.a.Resume(ctx, all, "carol", "ok"); !errors.Is(err, killswitch.ErrNotWitnessed) || !r.Lifted {
+		t.Fatalf("resume with ctx done = %+v, %v; want lifted and ErrNotWitnessed", r, err)
+	}
+	if _, err := f.a.SendOrder(context.Background(), f.order(t, "c-2", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if rep := f.verifyAudit(t); len(rep.Kills) != 3 {
+		t.Fatalf("the log holds %d kill events, want 3", len(rep.Kills))
+	}
+}

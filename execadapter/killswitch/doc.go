@@ -13,9 +13,11 @@
 //
 // Every kill, resume approval and resume is an [Event] (who, when, scope,
 // reason) handed to [Options.Record], which a signer points at its audit
-// log: the execution adapter records it there and has the log sign a
-// checkpoint at once. A kill is in force before it is recorded, and stays
-// in force if recording fails; a resume is refused unless it is recorded.
+// log, and then witnessed ([Options.Witness]): the execution adapter
+// records it there and has the log sign a checkpoint at once. A kill is in
+// force before it is recorded, and stays in force if recording fails; an
+// approval or a resume is refused unless it is recorded, so every event in
+// the log took effect.
 //
 // The package knows nothing of orders' encoding, signers or logs, so the
 // execution adapter and a signing service share it.

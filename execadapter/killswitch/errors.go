@@ -22,4 +22,9 @@ var (
 	// Options.Record could not record. A kill is in force all the same; a
 	// resume approval or a resume is refused.
 	ErrNotRecorded = errors.New("kill switch event not recorded")
+	// ErrNotWitnessed matches the error of a kill, approval or resume that
+	// was recorded and took effect, but that Options.Witness could not have
+	// witnessed (an audit log's checkpoint not signed in time): nothing is
+	// undone, and the record waits for the log's next checkpoint.
+	ErrNotWitnessed = errors.New("kill switch event recorded but not yet witnessed")
 )

@@ -532,3 +532,30 @@ func TestStopsCountsNothing(t *testing.T) {
 		t.Fatalf("Stops counted %d refusals", st.Refused)
 	}
 }
+
+// TestWitnessFailure: an event recorded but not witnessed takes effect
+// all the same; the call says so.
+func TestWitnessFailure(t *testing.T) {
+	down := errors.New("checkpoint key down")
+	rec := &recorder{}
+	s := killswitch.New(killswitch.Options{Record: rec.record, Witness: func(context.Context) error { return down }})
+	all := mustScope(t, "all")
+	k, _, err := s.Kill(ctx, all, "alice", "halt")
+	if !errors.Is(err, killswitch.ErrNotWitnessed) || !errors.Is(err, down) || errors.Is(err, killswitch.ErrNotRecorded) || k.ID != 1 {
+		t.Fatalf("Kill = %v, %v; want kill 1 and ErrNotWitnessed", k, err)
+	}
+	if !stopped(s, "A", "S") {
+		t.Fatal("a kill that was not witnessed is not in force")
+	}
+	r, err := s.Resume(ctx, all, "bob", "ok")
+	if !errors.Is(err, killswitch.ErrNotWitnessed) || r.Lifted || len(r.Approvers) != 1 {
+		t.Fatalf("approval = %+v, %v; want the approval and ErrNotWitnessed", r, err)
+	}
+	r, err = s.Resume(ctx, all, "carol", "ok")
+	if !errors.Is(err, killswitch.ErrNotWitnessed) || !r.Lifted {
+		t.Fatalf("resume = %+v, %v; want lifted and ErrNotWitnessed", r, err)
+	}
+	if stopped(s, "A", "S") || len(rec.actions()) != 3 {
+		t.Fatalf("after the resume: stopped %v, recorded %q", stopped(s, "A", "S"), rec.actions())
+	}
+}

@@ -52,8 +52,14 @@ type Options struct {
 	// Record, if set, records every event, one at a time; a kill's event
 	// comes before the events of its resume. A kill is in force before
 	// Record is called for it and stays in force if Record fails; an
-	// approval or a resume takes effect only if Record succeeds.
+	// approval or a resume takes effect only if Record succeeds, so every
+	// event recorded took effect.
 	Record func(context.Context, Event) error
+	// Witness, if set, is called after each recorded event has taken
+	// effect, to have it witnessed at once (an audit log signs a
+	// checkpoint). An error undoes nothing: the call returns its outcome
+	// and an error matching ErrNotWitnessed.
+	Witness func(context.Context) error
 	// Now is the clock of events (default time.Now).
 	Now func() time.Time
 }
@@ -117,8 +123,9 @@ func New(opts Options) *Switch {
 // own. An order being signed when the kill is published delays Kill's
 // return until its signature is made or fails (as long as the order's own
 // context allows), never the kill's effect on later orders. The kill is then
-// recorded (Options.Record, with ctx); if that fails, Kill returns the kill
-// in force and an error matching ErrNotRecorded.
+// recorded (Options.Record, with ctx) and witnessed (Options.Witness); if
+// either fails, Kill returns the kill in force and an error matching
+// ErrNotRecorded or ErrNotWitnessed.
 //
 // An invalid scope, an empty identity or reason (see ErrInvalid) and a
 // scope that Options.Known refuses (ErrUnknownScope) are refused before
@@ -151,6 +158,9 @@ func (s *Switch) Kill(ctx context.Context, scope Scope, identity, reason string)
 	if err := s.record(ctx, Event{Action: ActionKill, Kill: k.ID, Scope: scope, Identity: identity, Reason: reason, Time: k.Time}); err != nil {
 		return *k, eff, fmt.Errorf("%v is in force, but %w", k, err)
 	}
+	if err := s.witness(ctx); err != nil {
+		return *k, eff, fmt.Errorf("%v is in force and recorded, but %w", k, err)
+	}
 	return *k, eff, nil
 }
 
@@ -180,7 +190,9 @@ func (s *Switch) count(eff Effect) {
 // A scope with no kill in force is refused with ErrNotKilled; a resume
 // lifts only the kill of exactly its scope (resuming account=A does not
 // lift a kill of all). If Options.Record fails, the approval or resume is
-// refused (ErrNotRecorded) and nothing changes.
+// refused (ErrNotRecorded) and nothing changes; if Options.Witness fails
+// after it, the approval or resume stands, and Resume returns it with an
+// error matching ErrNotWitnessed.
 func (s *Switch) Resume(ctx context.Context, scope Scope, identity, reason string) (Resumed, error) {
 	if err := checkRequest(scope, identity, reason); err != nil {
 		return Resumed{}, fmt.Errorf("resume: %w", err)
@@ -200,7 +212,11 @@ func (s *Switch) Resume(ctx context.Context, scope Scope, identity, reason strin
 		}
 		s.pending[scope] = approval{kill: k.ID, identity: identity}
 		s.approvals.Add(1)
-		return Resumed{Kill: *k, Approvers: []string{identity}}, nil
+		r := Resumed{Kill: *k, Approvers: []string{identity}}
+		if err := s.witness(ctx); err != nil {
+			return r, fmt.Errorf("approval of the resume of %v by %q recorded, but %w", k, identity, err)
+		}
+		return r, nil
 	}
 	if ap.identity == identity {
 		return Resumed{}, fmt.Errorf("resume of %v refused: %q approved it already: %w", k, identity, ErrSameIdentity)
@@ -215,7 +231,22 @@ func (s *Switch) Resume(ctx context.Context, scope Scope, identity, reason strin
 	delete(s.recorded, scope)
 	delete(s.pending, scope)
 	s.resumes.Add(1)
-	return Resumed{Kill: *k, Lifted: true, Approvers: []string{ap.identity, identity}}, nil
+	r := Resumed{Kill: *k, Lifted: true, Approvers: []string{ap.identity, identity}}
+	if err := s.witness(ctx); err != nil {
+		return r, fmt.Errorf("%v lifted and recorded, but %w", k, err)
+	}
+	return r, nil
+}
+
+// witness calls Options.Witness; s.mu is held.
+func (s *Switch) witness(ctx context.Context) error {
+	if s.opts.Witness == nil {
+		return nil
+	}
+	if err := s.opts.Witness(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotWitnessed, err)
+	}
+	return nil
 }
 
 // record calls Options.Record; s.mu is held.
