@@ -40,7 +40,8 @@ func (p Pass) Leave() { p.n.Add(-1) }
 // It returns the kill that stops the order, or nil and a [Pass] that the
 // caller must [Pass.Leave] once the order is signed or has failed (never
 // before it is signed: a kill waits only for orders that have not left).
-// It takes no lock and does not allocate. The returned kill must not be
+// With a kill, the Pass is the zero Pass, which must not be left. Enter
+// takes no lock and does not allocate. The returned kill must not be
 // changed.
 func (s *Switch) Enter(account, symbol []byte) (Pass, *Kill) {
 	for {
