@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/killswitch"
 	"github.com/tinywindow/tinywindow/execadapter/order"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
@@ -49,12 +50,18 @@ type Config struct {
 	VenueVerifier provider.Verifier
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// KillSwitch holds the kills (Adapter.Kill) that stop this adapter's
+	// orders; adapters that sign for the same orders share one, made by
+	// NewKillSwitch. Nil: the adapter makes its own, with NewKillSwitch
+	// and its Risk, Audit and Now.
+	KillSwitch *killswitch.Switch
 }
 
 // Adapter is the execution adapter. It is safe for concurrent use.
 type Adapter struct {
 	cfg     Config
 	sealers sync.Pool
+	kills   *killswitch.Switch
 }
 
 // New returns an Adapter. It refuses (provider.ErrInvalidConfig, matching
@@ -76,6 +83,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.Now = time.Now
 	}
 	a := &Adapter{cfg: cfg}
+	a.kills = newKillSwitch(&cfg)
 	a.sealers.New = func() any { s, _ := venue.NewSealer(cfg.Signer); return s }
 	return a, nil
 }
@@ -85,13 +93,17 @@ func New(cfg Config) (*Adapter, error) {
 func (a *Adapter) Risk() *risk.Checker { return a.cfg.Risk }
 
 // PreTradeCheck decodes the canonical order bytes and runs every pre-trade
-// check without sending anything or changing any state (no throttle token is
-// taken, no client order ID remembered, no credit reserved). It returns nil,
-// an error matching order.ErrInvalid, or a *risk.Rejection naming its rule.
+// check, the kills in force (Kill) first, without sending anything or
+// changing any state (no throttle token is taken, no client order ID
+// remembered, no credit reserved). It returns nil, an error matching
+// order.ErrInvalid, or a *risk.Rejection naming its rule.
 func (a *Adapter) PreTradeCheck(b []byte) error {
 	var v order.View
 	if err := order.Parse(b, &v); err != nil {
 		return err
+	}
+	if k := a.kills.Stops(v.Account, v.Symbol); k != nil {
+		return killRejection(k)
 	}
 	if a.cfg.Risk == nil {
 		return nil
@@ -110,12 +122,13 @@ const (
 // maxAuditedInput bounds how much of an undecodable input is recorded.
 const maxAuditedInput = 1024
 
-// SendOrder decodes the canonical order bytes b, runs the pre-trade checks
-// (reserving the order's notional against its account's credit), signs the
-// bytes through the signer, records the signed order in the audit log, sends
-// it to the venue, waits for the venue's ack (as long as ctx allows), checks
-// it (and its signature, with Config.VenueVerifier) and records it. b must
-// not change until SendOrder returns.
+// SendOrder decodes the canonical order bytes b, refuses it if a kill in
+// force covers it (Kill), runs the pre-trade checks (reserving the order's
+// notional against its account's credit), signs the bytes through the
+// signer, records the signed order in the audit log, sends it to the venue,
+// waits for the venue's ack (as long as ctx allows), checks it (and its
+// signature, with Config.VenueVerifier) and records it. b must not change
+// until SendOrder returns.
 //
 // Every failure is an *Error whose Kind says what failed and whose Delivery
 // says whether the order may have reached the venue. A rejection or failure
@@ -130,10 +143,15 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 		e := &Error{Kind: ErrInvalidOrder, Delivery: venue.NotSent, Err: err}
 		return Ack{}, a.audited(e, a.auditReject(now, stageDecode, err.Error(), b))
 	}
+	pass, err := a.enterKillSwitch(now, &v, b)
+	if err != nil {
+		return Ack{}, err
+	}
 	var notional uint64
 	if a.cfg.Risk != nil {
 		n, err := a.cfg.Risk.Reserve(&v, now)
 		if err != nil {
+			pass.Leave()
 			e := &Error{Kind: ErrRiskRejected, Delivery: venue.NotSent, Err: err}
 			var r *risk.Rejection
 			if errors.As(err, &r) {
@@ -146,6 +164,7 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 	s := a.sealers.Get().(*venue.Sealer)
 	defer a.sealers.Put(s)
 	env, err := s.Seal(ctx, b)
+	pass.Leave() // signed or failed: a kill from now on need not wait for it
 	if err != nil {
 		a.release(&v, notional)
 		e := &Error{Kind: ErrSigning, Delivery: venue.NotSent, Err: err}

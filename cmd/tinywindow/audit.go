@@ -169,6 +169,9 @@ func runAuditVerify(ctx context.Context, e *env, args []string) int {
 	if vkey, err := audit.CheckpointVerifierKey(rep.Origin, key); err == nil {
 		fmt.Fprintf(e.stdout, "  checkpoint key (C2SP signed-note verifier key) %s\n", vkey)
 	}
+	for _, k := range rep.Kills {
+		fmt.Fprintf(e.stdout, "  %s %v\n", k.Time.Format(time.RFC3339Nano), k)
+	}
 	for name, n := range rep.Witnessed {
 		fmt.Fprintf(e.stdout, "  witness %s cosigned tree size %d\n", name, n)
 	}

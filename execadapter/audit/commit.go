@@ -24,7 +24,7 @@ func prefaulted(n int) []byte {
 
 // Append adds a record whose payload is the concatenation of parts; its
 // type may not be TypeCheckpoint or TypeRecovery, which only the writer
-// writes. With
+// writes, and a TypeKill payload must be a kill switch event. With
 // Always durability it returns once the record is on stable storage; with
 // Batch, once it is in memory. It does not allocate once the buffers are
 // warm. An error matches ErrNotDurable or ErrClosed.
@@ -38,6 +38,11 @@ func (w *Writer) Append(typ Type, now int64, parts ...[]byte) error {
 	}
 	if !typ.known() || typ == TypeCheckpoint || typ == TypeRecovery {
 		return fmt.Errorf("%w: audit log: a record of type %v is written by the writer itself, or unknown", provider.ErrInvalidConfig, typ)
+	}
+	if typ == TypeKill {
+		if err := checkKillPayload(parts); err != nil {
+			return err
+		}
 	}
 	w.mu.Lock()
 	if w.closed {

@@ -47,6 +47,10 @@ const (
 	TypeCheckpoint Type = 6 // a signed checkpoint (C2SP signed note) of the records before it
 	TypeRecovery   Type = 7 // a writer truncated a torn tail; payload: offset, bytes and records cut
 	TypeNote       Type = 8 // free text
+	// TypeKill is a kill switch event: a kill, a resume approval or a
+	// resume; payload: the event's binary form (killswitch.Event). (9 is
+	// the batch signature's.)
+	TypeKill Type = 10
 )
 
 func (t Type) String() string {
@@ -67,11 +71,13 @@ func (t Type) String() string {
 		return "recovery"
 	case TypeNote:
 		return "note"
+	case TypeKill:
+		return "kill"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
-func (t Type) known() bool { return t >= TypeOpen && t <= TypeNote }
+func (t Type) known() bool { return t >= TypeOpen && t <= TypeNote || t == TypeKill }
 
 var leafPrefix = []byte{0}
 

@@ -187,7 +187,8 @@ func decodeRecord(h hash.Hash, b []byte, want uint64, off int64) (Record, error)
 
 // readAhead runs a scanner on a goroutine of its own, batches ahead of its
 // reader, so that reading and leaf hashing overlap with the tree and
-// checkpoint work of Verify. Payloads are kept for checkpoint records only.
+// checkpoint work of Verify. Payloads are kept for checkpoint and kill
+// records only.
 type readAhead struct {
 	ch, free chan []scanned
 	done     chan struct{}
@@ -213,7 +214,7 @@ func newReadAhead(s *scanner) *readAhead {
 		batch := make([]scanned, 0, readAheadBatch)
 		for {
 			rec, err := s.next()
-			if err == nil && rec.Type == TypeCheckpoint {
+			if err == nil && (rec.Type == TypeCheckpoint || rec.Type == TypeKill) {
 				rec.Payload = append([]byte(nil), rec.Payload...)
 			} else {
 				rec.Payload = nil

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/tinywindow/tinywindow/execadapter/killswitch"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -25,6 +26,9 @@ type Report struct {
 	Recoveries  uint64          // torn tails truncated by a writer
 	ByType      map[Type]uint64 // records by type
 	Anchors     int             // outside checkpoints the log was checked against
+	// Kills are the kill switch events of the log's kill records, in
+	// order, each at its record's time.
+	Kills []killswitch.Event
 	// Witnessed is, for each witness required, the largest tree size it
 	// cosigned.
 	Witnessed map[string]int64
@@ -99,7 +103,8 @@ type anchor struct {
 // length, leaf hash, sequence number and type; every checkpoint record's
 // signed note (signature by a key in Keys, origin, tree size larger than
 // the last one's, time equal to the record's) and that its root hash is the
-// RFC 6962 tree hash of the records it covers; that the log ends with a
+// RFC 6962 tree hash of the records it covers; that every kill record holds
+// a kill switch event (Report.Kills lists them); that the log ends with a
 // checkpoint covering every record before it; and that the log extends
 // every checkpoint in opts.Checkpoints, with the cosignatures
 // opts.Witnesses require. It sums up the checkpoints' clock lines in the
@@ -252,6 +257,13 @@ func Verify(ctx context.Context, r io.Reader, opts VerifyOptions) (*Report, erro
 		rep.ByType[rec.Type]++
 		if rec.Type == TypeRecovery {
 			rep.Recoveries++
+		}
+		if rec.Type == TypeKill {
+			e, err := KillEvent(rec)
+			if err != nil {
+				return nil, &BadRecordError{Record: rec.Seq, Offset: rec.Offset, Reason: "kill record: not a kill switch event", Err: err}
+			}
+			rep.Kills = append(rep.Kills, e)
 		}
 		if rec.Type == TypeCheckpoint {
 			bad := func(why string, err error) error {

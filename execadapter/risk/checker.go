@@ -172,15 +172,11 @@ func (k *Checker) check(v *order.View, now int64, commit bool) (uint64, error) {
 	if k.kill.Load() {
 		return 0, reject(RuleKillSwitch, "the kill switch is on: no order is sent until it is turned off")
 	}
-	if c.deny != nil {
-		if _, ok := c.deny[string(v.Symbol)]; ok {
-			return 0, reject(RuleSymbolDeny, "symbol %q is on the deny list", v.Symbol)
-		}
-	}
-	if c.allow != nil {
-		if _, ok := c.allow[string(v.Symbol)]; !ok {
-			return 0, reject(RuleSymbolAllow, "symbol %q is not on the allow list", v.Symbol)
-		}
+	switch c.symbolRule(v.Symbol) {
+	case RuleSymbolDeny:
+		return 0, reject(RuleSymbolDeny, "symbol %q is on the deny list", v.Symbol)
+	case RuleSymbolAllow:
+		return 0, reject(RuleSymbolAllow, "symbol %q is not on the allow list", v.Symbol)
 	}
 	if c.maxQty > 0 && v.Quantity > c.maxQty {
 		return 0, reject(RuleMaxQuantity, "quantity %d is over the maximum %d", v.Quantity, c.maxQty)
@@ -212,10 +208,7 @@ func (k *Checker) check(v *order.View, now int64, commit bool) (uint64, error) {
 	}
 	var open *uint64
 	if c.creditOn {
-		limit, ok := c.credit[string(v.Account)]
-		if !ok {
-			limit = c.creditDef
-		}
+		limit := c.creditLimit(v.Account)
 		if limit == 0 {
 			return 0, reject(RuleCreditLimit, "account %q has no credit limit configured", v.Account)
 		}
