@@ -26,7 +26,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -59,7 +58,6 @@ type doubleKey struct {
 	alg      kmspb.CryptoKeyVersion_CryptoKeyVersionAlgorithm
 	versions []*doubleVersion
 	created  time.Time
-	rotation time.Duration // rotation_period; 0: none
 }
 
 type doubleVersion struct {
@@ -159,13 +157,6 @@ func (d *kmsDouble) setProvenance(version string, level kmspb.ProtectionLevel, i
 	if v := d.versionLocked(version); v != nil {
 		v.protection, v.importJob, v.externalURI = level, importJob, externalURI
 	}
-}
-
-// setRotation sets a key's rotation_period (0: no scheduled rotation).
-func (d *kmsDouble) setRotation(key string, period time.Duration) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.keys[key].rotation = period
 }
 
 func (d *kmsDouble) newVersionLocked(key string, k *doubleKey) *doubleVersion {
@@ -359,9 +350,10 @@ func (d *kmsDouble) pb(name string, v *doubleVersion, k *doubleKey) *kmspb.Crypt
 	return out
 }
 
-// GetCryptoKey describes a key as Cloud KMS does: rotation_period and
-// next_rotation_time only when it rotates by schedule, primary only for
-// ENCRYPT_DECRYPT keys (none here).
+// GetCryptoKey describes a key as Cloud KMS does. The double holds only
+// ASYMMETRIC_SIGN and MAC keys, which have no primary version and never a
+// rotation_period or next_rotation_time (only ENCRYPT_DECRYPT keys rotate by
+// schedule).
 func (d *kmsDouble) GetCryptoKey(_ context.Context, req *kmspb.GetCryptoKeyRequest) (*kmspb.CryptoKey, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -371,10 +363,6 @@ func (d *kmsDouble) GetCryptoKey(_ context.Context, req *kmspb.GetCryptoKeyReque
 	}
 	out := &kmspb.CryptoKey{Name: req.GetName(), Purpose: k.purpose, CreateTime: timestamppb.New(k.created),
 		VersionTemplate: &kmspb.CryptoKeyVersionTemplate{Algorithm: k.alg, ProtectionLevel: kmspb.ProtectionLevel_SOFTWARE}}
-	if k.rotation > 0 {
-		out.RotationSchedule = &kmspb.CryptoKey_RotationPeriod{RotationPeriod: durationpb.New(k.rotation)}
-		out.NextRotationTime = timestamppb.New(k.created.Add(k.rotation))
-	}
 	return out, nil
 }
 

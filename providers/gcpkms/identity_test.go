@@ -18,8 +18,8 @@ import (
 // TestIdentity checks what an audit report learns of a Cloud KMS key
 // through the real client against the double: the key version and where it
 // lives, the verify mode, and the provenance Cloud KMS reports — generated,
-// imported, or held outside Google (unknown rather than assumed) — with its
-// rotation schedule.
+// imported, or held outside Google (unknown rather than assumed) — and that
+// Cloud KMS does not rotate signing and MAC keys by schedule.
 func TestIdentity(t *testing.T) {
 	d, stop := startDouble()
 	defer stop()
@@ -29,7 +29,6 @@ func TestIdentity(t *testing.T) {
 		alg      kmspb.CryptoKeyVersion_CryptoKeyVersionAlgorithm
 		level    kmspb.ProtectionLevel
 		job, ext string
-		rotation time.Duration
 		mode     string
 		made     string
 		canLeave string
@@ -40,7 +39,7 @@ func TestIdentity(t *testing.T) {
 		{
 			name: "generated", alg: kmspb.CryptoKeyVersion_EC_SIGN_P256_SHA256, level: kmspb.ProtectionLevel_HSM,
 			mode: "local", made: provider.OriginGenerated, canLeave: provider.ExtractableNo,
-			attrs:   map[string]string{"state": "ENABLED", "protection-level": "HSM", "algorithm": "EC_SIGN_P256_SHA256", "rotation": "disabled"},
+			attrs:   map[string]string{"state": "ENABLED", "protection-level": "HSM", "algorithm": "EC_SIGN_P256_SHA256", "rotation": "not supported", "import-only": "false"},
 			present: []string{"create-time", "generate-time"},
 			absent:  []string{"import-job", "import-time", "rotation-period", "next-rotation-time", "external-key-uri"},
 		},
@@ -59,17 +58,17 @@ func TestIdentity(t *testing.T) {
 			absent: []string{"generate-time", "import-job"},
 		},
 		{
-			name: "mac rotating", alg: kmspb.CryptoKeyVersion_HMAC_SHA256, level: kmspb.ProtectionLevel_HSM, rotation: 90 * 24 * time.Hour,
+			name: "mac", alg: kmspb.CryptoKeyVersion_HMAC_SHA256, level: kmspb.ProtectionLevel_HSM,
 			mode: "remote", made: provider.OriginGenerated, canLeave: provider.ExtractableNo,
-			attrs:   map[string]string{"algorithm": "HMAC_SHA256", "rotation": "enabled", "rotation-period": "2160h0m0s"},
-			present: []string{"next-rotation-time"},
+			attrs:   map[string]string{"algorithm": "HMAC_SHA256", "rotation": "not supported"},
+			present: []string{"create-time", "generate-time"},
+			absent:  []string{"rotation-period", "next-rotation-time"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			key := d.addKey("id-"+strings.ReplaceAll(tc.name, " ", "-"), tc.alg)
 			version := key + "/cryptoKeyVersions/1"
 			d.setProvenance(version, tc.level, tc.job, tc.ext)
-			d.setRotation(key, tc.rotation)
 			k, err := provider.Open(t.Context(), d.uri(key))
 			if err != nil {
 				t.Fatal(err)

@@ -2,6 +2,7 @@ package gcpkms
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"cloud.google.com/go/kms/apiv1/kmspb"
@@ -15,10 +16,8 @@ import (
 // protection-level and algorithm of the version; create-time; generate-time
 // for material Cloud KMS generated, or import-job and import-time for
 // imported material; external-key-uri for a version whose material an
-// external key manager holds; and from the CryptoKey, rotation: "enabled"
-// with rotation-period and next-rotation-time, or "disabled" (Cloud KMS
-// rotates only symmetric encryption keys by schedule; rotate a signing key
-// by creating a version).
+// external key manager holds; and from the CryptoKey, rotation and
+// import-only (see keyAttributes).
 //
 // Origin and Extractable follow concludeOrigin.
 func (b *base) provenance(ctx context.Context) (provider.Provenance, error) {
@@ -58,13 +57,31 @@ func (b *base) provenance(ctx context.Context) (provider.Provenance, error) {
 	if err != nil {
 		return p, opError("GetCryptoKey", b.opts.key, err)
 	}
-	p.Attributes["rotation"] = "disabled"
-	if r := k.GetRotationPeriod(); r != nil {
-		p.Attributes["rotation"] = "enabled"
-		p.Attributes["rotation-period"] = r.AsDuration().String()
-	}
-	setTime(p.Attributes, "next-rotation-time", k.GetNextRotationTime())
+	keyAttributes(k, p.Attributes)
 	return p, nil
+}
+
+// keyAttributes sets the attributes a CryptoKey holds for its versions:
+// rotation, "enabled" with rotation-period and next-rotation-time when the
+// key rotates by schedule, "disabled" when an ENCRYPT_DECRYPT key does not,
+// and "not supported" for other purposes, which Cloud KMS never rotates by
+// schedule (rotate them by creating a version); import-only, whether the key
+// takes only imported versions; crypto-key-backend where the key names one.
+func keyAttributes(k *kmspb.CryptoKey, attrs map[string]string) {
+	switch {
+	case k.GetRotationPeriod() != nil:
+		attrs["rotation"] = "enabled"
+		attrs["rotation-period"] = k.GetRotationPeriod().AsDuration().String()
+	case k.GetPurpose() == kmspb.CryptoKey_ENCRYPT_DECRYPT:
+		attrs["rotation"] = "disabled"
+	default:
+		attrs["rotation"] = "not supported"
+	}
+	setTime(attrs, "next-rotation-time", k.GetNextRotationTime())
+	attrs["import-only"] = strconv.FormatBool(k.GetImportOnly())
+	if b := k.GetCryptoKeyBackend(); b != "" {
+		attrs["crypto-key-backend"] = b
+	}
 }
 
 // setTime sets attrs[name] to t in RFC 3339, UTC, when the service gave t.
