@@ -55,8 +55,9 @@ type vaultKeyPolicy struct {
 	plaintextBackup bool          // allow_plaintext_backup
 	imported        bool          // imported_key
 	autoRotate      time.Duration // auto_rotate_period
+	backedUp        time.Time     // backup_info.time; zero: never backed up
 	restored        time.Time     // restore_info.time; zero: never restored
-	before111       bool          // answer as Vault before 1.11, which reports no imported_key
+	before110       bool          // answer as Vault before 1.10, which reports neither auto_rotate_period nor imported_key
 }
 
 type vaultVersion struct {
@@ -296,10 +297,14 @@ func (d *vaultDouble) describe(name string, k *vaultKey) map[string]any {
 	if k.imported {
 		out["imported_key_allow_rotation"] = false
 	}
+	if !k.backedUp.IsZero() {
+		out["backup_info"] = map[string]any{"time": k.backedUp.UTC().Format(time.RFC3339Nano), "version": len(k.versions)}
+	}
 	if !k.restored.IsZero() {
 		out["restore_info"] = map[string]any{"time": k.restored.UTC().Format(time.RFC3339Nano), "version": 1}
 	}
-	if k.before111 {
+	if k.before110 {
+		delete(out, "auto_rotate_period")
 		delete(out, "imported_key")
 		delete(out, "imported_key_allow_rotation")
 	}

@@ -42,9 +42,9 @@ func TestIdentity(t *testing.T) {
 			attrs: map[string]string{"exportable": "true", "rotation": "enabled", "auto-rotate-period": "720h0m0s"},
 		},
 		{
-			name: "plaintext backup", typ: "hmac", policy: vaultKeyPolicy{plaintextBackup: true}, mode: "remote",
+			name: "plaintext backup", typ: "hmac", policy: vaultKeyPolicy{plaintextBackup: true, backedUp: restored}, mode: "remote",
 			made: provider.OriginGenerated, canLeave: provider.ExtractableYes,
-			attrs: map[string]string{"type": "hmac", "allow-plaintext-backup": "true"},
+			attrs: map[string]string{"type": "hmac", "allow-plaintext-backup": "true", "backup-time": "2026-11-02T09:30:00Z"},
 		},
 		{
 			name: "imported", typ: "rsa-2048", policy: vaultKeyPolicy{imported: true}, mode: "local",
@@ -57,8 +57,8 @@ func TestIdentity(t *testing.T) {
 			attrs: map[string]string{"imported-key": "false", "restore-time": "2026-11-02T09:30:00Z"},
 		},
 		{
-			name: "before 1.11", typ: "ecdsa-p256", policy: vaultKeyPolicy{before111: true}, mode: "local",
-			attrs: map[string]string{"imported-key": "not reported", "exportable": "false"},
+			name: "before 1.10", typ: "ecdsa-p256", policy: vaultKeyPolicy{before110: true}, mode: "local",
+			attrs: map[string]string{"imported-key": "not reported", "exportable": "false", "rotation": "not reported"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +100,24 @@ func TestIdentity(t *testing.T) {
 				t.Errorf("creation-time %q: %v", p.Attributes["creation-time"], err)
 			}
 		})
+	}
+}
+
+// TestIdentityNamespace checks that a key in a Vault namespace names it.
+func TestIdentityNamespace(t *testing.T) {
+	d := startVault()
+	defer d.srv.Close()
+	d.namespace = "trading/"
+	d.addKey("transit", "ec", "ecdsa-p256")
+	k, err := provider.Open(t.Context(), "vault:addr="+d.srv.URL+";namespace=trading/;key=ec?token=env:TW_TEST_VAULT_TOKEN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	id, err := k.(provider.Identifier).Identity(t.Context())
+	want := map[string]string{"addr": d.srv.URL, "namespace": "trading/", "mount": "transit", "key": "ec", "version": "1"}
+	if err != nil || !maps.Equal(id.Attributes, want) || id.Provenance.Origin != provider.OriginGenerated {
+		t.Errorf("Identity: %+v, %v; want attributes %v and the provenance read in the namespace", id, err, want)
 	}
 }
 
