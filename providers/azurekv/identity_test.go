@@ -32,7 +32,7 @@ func TestIdentityProvenance(t *testing.T) {
 			attrs: map[string]string{"key-type": "EC", "protection": "software", "enabled": "true", "exportable": "not reported",
 				"recovery-level": "Recoverable+Purgeable", "recoverable-days": "90", "created": "2026-01-01T00:00:00Z",
 				"updated": "2026-01-01T00:00:00Z", "rotation": "disabled"},
-			absent: []string{"hsm-platform", "rotate-after-create", "rotation-expiry-time", "expires", "release-policy"},
+			absent: []string{"hsm-platform", "rotate-after-create", "rotate-before-expiry", "rotation-expiry-time", "expires", "not-before", "release-policy", "managed"},
 		},
 		{
 			name: "hsm, rotating", key: "p384", kty: "EC-HSM", policy: doubleKeyPolicy{exportable: &no, rotateAfter: "P90D", expiryTime: "P1Y"},
@@ -40,9 +40,11 @@ func TestIdentityProvenance(t *testing.T) {
 				"rotation": "enabled", "rotate-after-create": "P90D", "rotation-expiry-time": "P1Y"},
 		},
 		{
-			name: "exportable", key: "rsa2048", kty: "RSA-HSM", policy: doubleKeyPolicy{exportable: &yes},
+			name: "exportable", key: "rsa2048", kty: "RSA-HSM",
+			policy:   doubleKeyPolicy{exportable: &yes, releasePolicy: true, managed: true, notBefore: 1767225600, expires: 1798761600, rotateBefore: "P30D"},
 			canLeave: provider.ExtractableYes,
-			attrs:    map[string]string{"key-type": "RSA-HSM", "protection": "hsm", "exportable": "true"},
+			attrs: map[string]string{"key-type": "RSA-HSM", "protection": "hsm", "exportable": "true", "release-policy": "present", "managed": "true",
+				"not-before": "2026-01-01T00:00:00Z", "expires": "2027-01-01T00:00:00Z", "rotation": "enabled", "rotate-before-expiry": "P30D"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -68,9 +68,14 @@ type doubleKey struct {
 // doubleKeyPolicy is what GetKey's attributes and GetKeyRotationPolicy
 // report of a key beyond its material.
 type doubleKeyPolicy struct {
-	exportable  *bool  // attributes.exportable; nil: not in the answer
-	rotateAfter string // a Rotate action timeAfterCreate (ISO 8601); "": no Rotate action
-	expiryTime  string // the policy's attributes.expiryTime
+	exportable    *bool // attributes.exportable; nil: not in the answer
+	releasePolicy bool  // a release_policy, which an exportable key must have
+	managed       bool  // the key backs a certificate
+	expires       int64 // attributes.exp and nbf, Unix seconds; 0: not set
+	notBefore     int64
+	rotateAfter   string // a Rotate action's timeAfterCreate (ISO 8601)
+	rotateBefore  string // a Rotate action's timeBeforeExpiry; both "": no Rotate action
+	expiryTime    string // the policy's attributes.expiryTime
 }
 
 type doubleVersion struct {
@@ -371,7 +376,22 @@ func keyBundle(kid string, k *doubleKey, kv *doubleVersion) map[string]any {
 	if k.exportable != nil {
 		attrs["exportable"] = *k.exportable
 	}
-	return map[string]any{"key": jwk, "attributes": attrs}
+	if k.expires != 0 {
+		attrs["exp"] = k.expires
+	}
+	if k.notBefore != 0 {
+		attrs["nbf"] = k.notBefore
+	}
+	bundle := map[string]any{"key": jwk, "attributes": attrs}
+	if k.releasePolicy {
+		// The policy is an attestation rule as JSON, base64url-encoded.
+		bundle["release_policy"] = map[string]any{"contentType": "application/json; charset=utf-8",
+			"data": b64.EncodeToString([]byte(`{"version":"1.0.0","anyOf":[{"authority":"https://attest.example.com","allOf":[{"claim":"x-ms-isolation-tee.x-ms-attestation-type","equals":"sevsnpvm"}]}]}`)), "immutable": false}
+	}
+	if k.managed {
+		bundle["managed"] = true
+	}
+	return bundle
 }
 
 // rotationPolicy is a key's rotation policy as Key Vault gives it: a key
@@ -380,8 +400,15 @@ func keyBundle(kid string, k *doubleKey, kv *doubleVersion) map[string]any {
 func rotationPolicy(id string, k *doubleKey) map[string]any {
 	actions := []any{map[string]any{"trigger": map[string]any{"timeBeforeExpiry": "P30D"}, "action": map[string]any{"type": "Notify"}}}
 	attrs := map[string]any{}
+	trigger := map[string]any{}
 	if k.rotateAfter != "" {
-		actions = append(actions, map[string]any{"trigger": map[string]any{"timeAfterCreate": k.rotateAfter}, "action": map[string]any{"type": "Rotate"}})
+		trigger["timeAfterCreate"] = k.rotateAfter
+	}
+	if k.rotateBefore != "" {
+		trigger["timeBeforeExpiry"] = k.rotateBefore
+	}
+	if len(trigger) > 0 {
+		actions = append(actions, map[string]any{"trigger": trigger, "action": map[string]any{"type": "Rotate"}})
 		attrs["created"], attrs["updated"] = 1767225600, 1767225600
 	}
 	if k.expiryTime != "" {
