@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tinywindow/tinywindow/conformance"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -160,4 +161,40 @@ func TestIdentityErrors(t *testing.T) {
 			t.Fatalf("Identity with a hung service: %v after %v; want ErrUnavailable when the context ends", err, time.Since(start))
 		}
 	})
+}
+
+// TestReportProvenance checks that a conformance report carries what
+// Identity learnt: an imported version's provenance and the findings it
+// raises, and a call that failed as the report's identity error.
+func TestReportProvenance(t *testing.T) {
+	d, stop := startDouble()
+	defer stop()
+	key := d.addKey("report", kmspb.CryptoKeyVersion_EC_SIGN_P256_SHA256)
+	d.setProvenance(key+"/cryptoKeyVersions/1", kmspb.ProtectionLevel_HSM, testRing+"/importJobs/byok-1", "")
+	d.setFault(func(_ context.Context, m string) error {
+		if m == "GetCryptoKey" {
+			return status.Error(codes.PermissionDenied, "injected by the test")
+		}
+		return nil
+	})
+	defer d.setFault(nil)
+	uri := d.uri(key)
+	rep, err := conformance.Run(t.Context(), conformance.Subject{URI: uri, Open: conformance.OpenURI(uri), Goroutines: 2, OpsPerGoroutine: 1, MaxMessage: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rep.KeyProvenance
+	if p.Origin != provider.OriginImported || p.Extractable != provider.ExtractableOnce || p.Attributes["import-job"] == "" {
+		t.Errorf("key provenance %+v; want the imported version's", p)
+	}
+	if !strings.HasPrefix(rep.IdentityError, "gcpkms GetCryptoKey "+key) || !strings.Contains(rep.IdentityError, "permission denied") {
+		t.Errorf("identity error %q; want the GetCryptoKey denial", rep.IdentityError)
+	}
+	var findings []string
+	for _, f := range rep.Findings {
+		findings = append(findings, f.Finding)
+	}
+	if all := strings.Join(findings, "\n"); !strings.Contains(all, "was imported") || !strings.Contains(all, "could be extracted before") {
+		t.Errorf("findings %q; want the imported key's two", findings)
+	}
 }

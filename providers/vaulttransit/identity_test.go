@@ -6,9 +6,11 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/conformance"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -162,5 +164,48 @@ func TestIdentityErrors(t *testing.T) {
 	start := time.Now()
 	if _, err := id.Identity(ctx); !errors.Is(err, provider.ErrUnavailable) || time.Since(start) > 5*time.Second {
 		t.Fatalf("Identity with a hung server: %v after %v; want ErrUnavailable when the context ends", err, time.Since(start))
+	}
+}
+
+// TestReportProvenance checks that a conformance report carries what
+// Identity learnt: an exportable key's provenance and the finding it raises,
+// and a read that failed as the report's identity error.
+func TestReportProvenance(t *testing.T) {
+	d := startVault()
+	defer d.srv.Close()
+	d.addKey("transit", "report", "ecdsa-p256")
+	d.setPolicy("transit", "report", vaultKeyPolicy{exportable: true})
+	uri := d.uri("report")
+	rep, err := conformance.Run(t.Context(), conformance.Subject{URI: uri, Open: conformance.OpenURI(uri), Goroutines: 2, OpsPerGoroutine: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := rep.KeyProvenance; p.Origin != provider.OriginGenerated || p.Extractable != provider.ExtractableYes || rep.IdentityError != "" {
+		t.Errorf("key provenance %+v (%s); want an exportable key made in Vault", p, rep.IdentityError)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		found = found || strings.Contains(f.Finding, "can be extracted")
+	}
+	if !found {
+		t.Errorf("findings %+v; want that the key can be extracted", rep.Findings)
+	}
+
+	var reads atomic.Int32
+	d.setFault(func(_ *http.Request, op string) (int, string) {
+		if op == "read" {
+			if reads.Add(1) > 1 { // let the key open, then deny reading it
+				return http.StatusForbidden, "permission denied"
+			}
+		}
+		return 0, ""
+	})
+	defer d.setFault(nil)
+	rep, err = conformance.Run(t.Context(), conformance.Subject{URI: uri, Open: conformance.OpenURI(uri), Goroutines: 2, OpsPerGoroutine: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rep.IdentityError, "vault read keys report") || !strings.Contains(rep.IdentityError, "permission denied") {
+		t.Errorf("identity error %q; want the denied read", rep.IdentityError)
 	}
 }
