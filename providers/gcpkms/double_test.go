@@ -336,9 +336,15 @@ func (d *kmsDouble) checkCRC(b []byte, sum *wrapperspb.Int64Value, field string)
 
 // pb describes a version as Cloud KMS does: generate_time only for
 // material it generated, import_job and import_time for imported material,
-// external_protection_level_options for EXTERNAL and EXTERNAL_VPC versions.
+// an attestation for HSM versions, external_protection_level_options for
+// EXTERNAL and EXTERNAL_VPC versions.
 func (d *kmsDouble) pb(name string, v *doubleVersion, k *doubleKey) *kmspb.CryptoKeyVersion {
 	out := &kmspb.CryptoKeyVersion{Name: name, State: v.state, Algorithm: k.alg, ProtectionLevel: v.protection, CreateTime: timestamppb.New(v.created)}
+	if v.protection == kmspb.ProtectionLevel_HSM {
+		// The HSM's signed statement about the key; the double's bytes are
+		// not a real one.
+		out.Attestation = &kmspb.KeyOperationAttestation{Format: kmspb.KeyOperationAttestation_CAVIUM_V2_COMPRESSED, Content: []byte("attestation of " + name)}
+	}
 	switch {
 	case v.importJob != "":
 		out.ImportJob, out.ImportTime = v.importJob, timestamppb.New(v.created)

@@ -40,7 +40,8 @@ func TestIdentity(t *testing.T) {
 		{
 			name: "generated", alg: kmspb.CryptoKeyVersion_EC_SIGN_P256_SHA256, level: kmspb.ProtectionLevel_HSM,
 			mode: "local", made: provider.OriginGenerated, canLeave: provider.ExtractableNo,
-			attrs:   map[string]string{"state": "ENABLED", "protection-level": "HSM", "algorithm": "EC_SIGN_P256_SHA256", "rotation": "not supported", "import-only": "false"},
+			attrs: map[string]string{"state": "ENABLED", "protection-level": "HSM", "algorithm": "EC_SIGN_P256_SHA256", "rotation": "not supported", "import-only": "false",
+				"attestation-format": "CAVIUM_V2_COMPRESSED"},
 			present: []string{"create-time", "generate-time"},
 			absent:  []string{"import-job", "import-time", "rotation-period", "next-rotation-time", "external-key-uri"},
 		},
@@ -50,7 +51,7 @@ func TestIdentity(t *testing.T) {
 			mode: "local", made: provider.OriginImported, canLeave: provider.ExtractableOnce,
 			attrs:   map[string]string{"protection-level": "SOFTWARE", "import-job": testRing + "/importJobs/byok-1"},
 			present: []string{"import-time"},
-			absent:  []string{"generate-time"},
+			absent:  []string{"generate-time", "attestation-format"},
 		},
 		{
 			name: "external", alg: kmspb.CryptoKeyVersion_EC_SIGN_P256_SHA256, level: kmspb.ProtectionLevel_EXTERNAL, ext: extURI,

@@ -15,8 +15,11 @@ import (
 // and whether the key rotates. Attributes, in Cloud KMS's words: state,
 // protection-level and algorithm of the version; create-time; generate-time
 // for material Cloud KMS generated, or import-job and import-time for
-// imported material; external-key-uri for a version whose material an
-// external key manager holds; and from the CryptoKey, rotation and
+// imported material; attestation-format for an HSM version, whose
+// attestation the HSM signed when it made or took in the material (fetch it
+// with gcloud kms keys versions get-attestation to check it independently
+// of Google); external-key-uri for a version whose material an external key
+// manager holds; and from the CryptoKey, rotation and
 // import-only (see keyAttributes).
 //
 // Origin and Extractable follow concludeOrigin.
@@ -42,6 +45,9 @@ func (b *base) provenance(ctx context.Context) (provider.Provenance, error) {
 	setTime(p.Attributes, "import-time", v.GetImportTime())
 	if j := v.GetImportJob(); j != "" {
 		p.Attributes["import-job"] = j
+	}
+	if a := v.GetAttestation(); a != nil {
+		p.Attributes["attestation-format"] = a.GetFormat().String()
 	}
 	if u := v.GetExternalProtectionLevelOptions().GetExternalKeyUri(); u != "" {
 		p.Attributes["external-key-uri"] = u
