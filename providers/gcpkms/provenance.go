@@ -19,8 +19,8 @@ import (
 // attestation the HSM signed when it made or took in the material (fetch it
 // with gcloud kms keys versions get-attestation to check it independently
 // of Google); external-key-uri for a version whose material an external key
-// manager holds; and from the CryptoKey, rotation and
-// import-only (see keyAttributes).
+// manager holds; and from the CryptoKey, rotation, import-only and
+// crypto-key-backend (see keyAttributes).
 //
 // Origin and Extractable follow concludeOrigin.
 func (b *base) provenance(ctx context.Context) (provider.Provenance, error) {
