@@ -56,7 +56,8 @@ func TestConformance(t *testing.T) {
 }
 
 // TestIdentity checks what an audit report learns of a vault key: its key
-// identifier with the version in use, the vault, and the verify mode.
+// identifier with the version in use, the vault, the verify mode, and its
+// provenance (TestIdentityProvenance has the details).
 func TestIdentity(t *testing.T) {
 	v := startVault()
 	defer v.Close()
@@ -76,8 +77,11 @@ func TestIdentity(t *testing.T) {
 		}
 		id := rep.BackendIdentity
 		if rep.VerifyMode != verify || version == "" || !strings.HasSuffix(id["key-id"], "/keys/p256/"+version) ||
-			!strings.HasPrefix(id["key-id"], id["vault"]) || rep.KeyVersion != version {
-			t.Errorf("verify=%s: verify mode %q, identity %v, key version %q", verify, rep.VerifyMode, id, rep.KeyVersion)
+			!strings.HasPrefix(id["key-id"], id["vault"]) || rep.KeyVersion != version || rep.IdentityError != "" {
+			t.Errorf("verify=%s: verify mode %q, identity %v, key version %q (%s)", verify, rep.VerifyMode, id, rep.KeyVersion, rep.IdentityError)
+		}
+		if p := rep.KeyProvenance; p.Origin != "" || p.Extractable != "" || p.Attributes["key-type"] != "EC" || p.Attributes["rotation"] != "disabled" {
+			t.Errorf("verify=%s: key provenance %+v", verify, p)
 		}
 	}
 }

@@ -59,9 +59,23 @@ type vaultDouble struct {
 
 // doubleKey is one named key and its versions, the last being the latest.
 type doubleKey struct {
-	kty      string // overrides the type derived from the key (for "oct")
+	kty      string // overrides the type derived from the key (for "oct", "EC-HSM")
 	ops      []string
 	versions []doubleVersion
+	doubleKeyPolicy
+}
+
+// doubleKeyPolicy is what GetKey's attributes and GetKeyRotationPolicy
+// report of a key beyond its material.
+type doubleKeyPolicy struct {
+	exportable    *bool // attributes.exportable; nil: not in the answer
+	releasePolicy bool  // a release_policy, which an exportable key must have
+	managed       bool  // the key backs a certificate
+	expires       int64 // attributes.exp and nbf, Unix seconds; 0: not set
+	notBefore     int64
+	rotateAfter   string // a Rotate action's timeAfterCreate (ISO 8601)
+	rotateBefore  string // a Rotate action's timeBeforeExpiry; both "": no Rotate action
+	expiryTime    string // the policy's attributes.expiryTime
 }
 
 type doubleVersion struct {
@@ -163,6 +177,15 @@ func (v *vaultDouble) addOctKey(name string) {
 		versions: []doubleVersion{{version: fmt.Sprintf("%032x", v.nextVersion)}}}
 }
 
+// setPolicy sets the key type GetKey reports ("" for the one of its
+// material) and what it and GetKeyRotationPolicy report of the key.
+func (v *vaultDouble) setPolicy(name, kty string, p doubleKeyPolicy) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	k := v.keys[name]
+	k.kty, k.doubleKeyPolicy = kty, p
+}
+
 func (v *vaultDouble) latest(name string) string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -236,6 +259,8 @@ func (v *vaultDouble) serve(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(rest, "/")
 	var op, name, version string
 	switch {
+	case r.Method == http.MethodGet && len(parts) == 2 && parts[1] == "rotationpolicy":
+		op, name = "rotationpolicy", parts[0]
 	case r.Method == http.MethodGet && len(parts) == 2:
 		op, name, version = "get", parts[0], parts[1]
 	case r.Method == http.MethodPost && len(parts) == 2 && (parts[1] == "sign" || parts[1] == "verify"):
@@ -276,6 +301,8 @@ func (v *vaultDouble) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	kid := "https://" + r.Host + "/keys/" + name + "/" + kv.version
 	switch op {
+	case "rotationpolicy":
+		writeJSON(w, rotationPolicy("https://"+r.Host+"/keys/"+name+"/rotationpolicy", k))
 	case "get":
 		writeJSON(w, keyBundle(kid, k, kv))
 	case "sign":
@@ -340,9 +367,54 @@ func keyBundle(kid string, k *doubleKey, kv *doubleVersion) map[string]any {
 	if k.kty != "" {
 		jwk["kty"] = k.kty
 	}
-	return map[string]any{"key": jwk, "attributes": map[string]any{
-		"enabled": true, "created": 1767225600, "updated": 1767225600, "recoveryLevel": "Recoverable+Purgeable",
-	}}
+	attrs := map[string]any{
+		"enabled": true, "created": 1767225600, "updated": 1767225600, "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90,
+	}
+	if strings.HasSuffix(k.kty, "-HSM") {
+		attrs["hsmPlatform"] = "2"
+	}
+	if k.exportable != nil {
+		attrs["exportable"] = *k.exportable
+	}
+	if k.expires != 0 {
+		attrs["exp"] = k.expires
+	}
+	if k.notBefore != 0 {
+		attrs["nbf"] = k.notBefore
+	}
+	bundle := map[string]any{"key": jwk, "attributes": attrs}
+	if k.releasePolicy {
+		// The policy is an attestation rule as JSON, base64url-encoded.
+		bundle["release_policy"] = map[string]any{"contentType": "application/json; charset=utf-8",
+			"data": b64.EncodeToString([]byte(`{"version":"1.0.0","anyOf":[{"authority":"https://attest.example.com","allOf":[{"claim":"x-ms-isolation-tee.x-ms-attestation-type","equals":"sevsnpvm"}]}]}`)), "immutable": false}
+	}
+	if k.managed {
+		bundle["managed"] = true
+	}
+	return bundle
+}
+
+// rotationPolicy is a key's rotation policy as Key Vault gives it: a key
+// without a policy of its own has the default, which only notifies 30 days
+// before expiry.
+func rotationPolicy(id string, k *doubleKey) map[string]any {
+	actions := []any{map[string]any{"trigger": map[string]any{"timeBeforeExpiry": "P30D"}, "action": map[string]any{"type": "Notify"}}}
+	attrs := map[string]any{}
+	trigger := map[string]any{}
+	if k.rotateAfter != "" {
+		trigger["timeAfterCreate"] = k.rotateAfter
+	}
+	if k.rotateBefore != "" {
+		trigger["timeBeforeExpiry"] = k.rotateBefore
+	}
+	if len(trigger) > 0 {
+		actions = append(actions, map[string]any{"trigger": trigger, "action": map[string]any{"type": "Rotate"}})
+		attrs["created"], attrs["updated"] = 1767225600, 1767225600
+	}
+	if k.expiryTime != "" {
+		attrs["expiryTime"] = k.expiryTime
+	}
+	return map[string]any{"id": id, "lifetimeActions": actions, "attributes": attrs}
 }
 
 // algFor checks that alg suits the key and the digest length.

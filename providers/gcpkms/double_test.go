@@ -20,11 +20,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"cloud.google.com/go/kms/apiv1/kmspb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tinywindow/tinywindow/provider"
@@ -55,6 +57,7 @@ type doubleKey struct {
 	purpose  kmspb.CryptoKey_CryptoKeyPurpose
 	alg      kmspb.CryptoKeyVersion_CryptoKeyVersionAlgorithm
 	versions []*doubleVersion
+	created  time.Time
 }
 
 type doubleVersion struct {
@@ -65,6 +68,12 @@ type doubleVersion struct {
 	secret []byte        // HMAC
 	pem    string
 	raw    []byte // ML-DSA public key
+
+	// How the material came to be, as GetCryptoKeyVersion reports it.
+	protection  kmspb.ProtectionLevel
+	created     time.Time
+	importJob   string // set: imported through this job, at created
+	externalURI string // for EXTERNAL: the key in the external key manager
 }
 
 // startDouble starts a double on a loopback port; stop ends it.
@@ -99,7 +108,7 @@ func (d *kmsDouble) addKey(id string, alg kmspb.CryptoKeyVersion_CryptoKeyVersio
 	if alg == kmspb.CryptoKeyVersion_HMAC_SHA256 {
 		purpose = kmspb.CryptoKey_MAC
 	}
-	k := &doubleKey{purpose: purpose, alg: alg}
+	k := &doubleKey{purpose: purpose, alg: alg, created: time.Now()}
 	d.keys[name] = k
 	d.newVersionLocked(name, k)
 	return name
@@ -116,9 +125,10 @@ func (d *kmsDouble) addPublicKey(id string, alg kmspb.CryptoKeyVersion_CryptoKey
 	defer d.mu.Unlock()
 	d.rings[testRing] = true
 	name := testRing + "/cryptoKeys/" + id
-	d.keys[name] = &doubleKey{purpose: kmspb.CryptoKey_ASYMMETRIC_SIGN, alg: alg, versions: []*doubleVersion{{
+	d.keys[name] = &doubleKey{purpose: kmspb.CryptoKey_ASYMMETRIC_SIGN, alg: alg, created: time.Now(), versions: []*doubleVersion{{
 		name: name + "/cryptoKeyVersions/1", state: kmspb.CryptoKeyVersion_ENABLED,
-		pem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+		pem:        string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+		protection: kmspb.ProtectionLevel_SOFTWARE, created: time.Now(),
 	}}}
 	return name
 }
@@ -138,8 +148,20 @@ func (d *kmsDouble) setState(version string, st kmspb.CryptoKeyVersion_CryptoKey
 	}
 }
 
+// setProvenance changes how a version's material came to be: its
+// protection level, the import job that brought it in ("" for material
+// Cloud KMS generated), and for EXTERNAL levels the external key's URI.
+func (d *kmsDouble) setProvenance(version string, level kmspb.ProtectionLevel, importJob, externalURI string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v := d.versionLocked(version); v != nil {
+		v.protection, v.importJob, v.externalURI = level, importJob, externalURI
+	}
+}
+
 func (d *kmsDouble) newVersionLocked(key string, k *doubleKey) *doubleVersion {
-	v := &doubleVersion{name: key + "/cryptoKeyVersions/" + strconv.Itoa(len(k.versions)+1), state: kmspb.CryptoKeyVersion_ENABLED}
+	v := &doubleVersion{name: key + "/cryptoKeyVersions/" + strconv.Itoa(len(k.versions)+1), state: kmspb.CryptoKeyVersion_ENABLED,
+		protection: kmspb.ProtectionLevel_SOFTWARE, created: time.Now()}
 	var err error
 	switch k.alg {
 	case kmspb.CryptoKeyVersion_EC_SIGN_P256_SHA256:
@@ -312,8 +334,42 @@ func (d *kmsDouble) checkCRC(b []byte, sum *wrapperspb.Int64Value, field string)
 	return true, nil
 }
 
+// pb describes a version as Cloud KMS does: generate_time only for
+// material it generated, import_job and import_time for imported material,
+// an attestation for HSM versions, external_protection_level_options for
+// EXTERNAL and EXTERNAL_VPC versions.
 func (d *kmsDouble) pb(name string, v *doubleVersion, k *doubleKey) *kmspb.CryptoKeyVersion {
-	return &kmspb.CryptoKeyVersion{Name: name, State: v.state, Algorithm: k.alg, ProtectionLevel: kmspb.ProtectionLevel_SOFTWARE}
+	out := &kmspb.CryptoKeyVersion{Name: name, State: v.state, Algorithm: k.alg, ProtectionLevel: v.protection, CreateTime: timestamppb.New(v.created)}
+	if v.protection == kmspb.ProtectionLevel_HSM {
+		// The HSM's signed statement about the key; the double's bytes are
+		// not a real one.
+		out.Attestation = &kmspb.KeyOperationAttestation{Format: kmspb.KeyOperationAttestation_CAVIUM_V2_COMPRESSED, Content: []byte("attestation of " + name)}
+	}
+	switch {
+	case v.importJob != "":
+		out.ImportJob, out.ImportTime = v.importJob, timestamppb.New(v.created)
+	case v.protection == kmspb.ProtectionLevel_EXTERNAL || v.protection == kmspb.ProtectionLevel_EXTERNAL_VPC:
+		out.ExternalProtectionLevelOptions = &kmspb.ExternalProtectionLevelOptions{ExternalKeyUri: v.externalURI}
+	default:
+		out.GenerateTime = timestamppb.New(v.created)
+	}
+	return out
+}
+
+// GetCryptoKey describes a key as Cloud KMS does. The double holds only
+// ASYMMETRIC_SIGN and MAC keys, which have no primary version and never a
+// rotation_period or next_rotation_time (only ENCRYPT_DECRYPT keys rotate by
+// schedule).
+func (d *kmsDouble) GetCryptoKey(_ context.Context, req *kmspb.GetCryptoKeyRequest) (*kmspb.CryptoKey, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := d.keys[req.GetName()]
+	if k == nil {
+		return nil, status.Errorf(codes.NotFound, "CryptoKey %s not found.", req.GetName())
+	}
+	out := &kmspb.CryptoKey{Name: req.GetName(), Purpose: k.purpose, CreateTime: timestamppb.New(k.created),
+		VersionTemplate: &kmspb.CryptoKeyVersionTemplate{Algorithm: k.alg, ProtectionLevel: kmspb.ProtectionLevel_SOFTWARE}}
+	return out, nil
 }
 
 func (d *kmsDouble) GetCryptoKeyVersion(_ context.Context, req *kmspb.GetCryptoKeyVersionRequest) (*kmspb.CryptoKeyVersion, error) {
@@ -491,7 +547,7 @@ func (d *kmsDouble) CreateCryptoKey(_ context.Context, req *kmspb.CreateCryptoKe
 		return nil, status.Errorf(codes.AlreadyExists, "CryptoKey %s already exists.", name)
 	}
 	ck := req.GetCryptoKey()
-	k := &doubleKey{purpose: ck.GetPurpose(), alg: ck.GetVersionTemplate().GetAlgorithm()}
+	k := &doubleKey{purpose: ck.GetPurpose(), alg: ck.GetVersionTemplate().GetAlgorithm(), created: time.Now()}
 	d.keys[name] = k
 	d.newVersionLocked(name, k)
 	return &kmspb.CryptoKey{Name: name, Purpose: k.purpose, VersionTemplate: ck.GetVersionTemplate(), Labels: ck.GetLabels()}, nil

@@ -45,6 +45,19 @@ type vaultKey struct {
 	typ        string
 	versions   []*vaultVersion
 	minDecrypt int
+	vaultKeyPolicy
+}
+
+// vaultKeyPolicy is what the keys endpoint reports of how a key came to be
+// and whether it can leave.
+type vaultKeyPolicy struct {
+	exportable      bool
+	plaintextBackup bool          // allow_plaintext_backup
+	imported        bool          // imported_key
+	autoRotate      time.Duration // auto_rotate_period
+	backedUp        time.Time     // backup_info.time; zero: never backed up
+	restored        time.Time     // restore_info.time; zero: never restored
+	before110       bool          // answer as Vault before 1.10, which reports neither auto_rotate_period nor imported_key
 }
 
 type vaultVersion struct {
@@ -95,6 +108,13 @@ func (d *vaultDouble) rotateKey(mount, name string) {
 	defer d.mu.Unlock()
 	k := d.keys[mount+"/"+name]
 	k.versions = append(k.versions, newVersion(k.typ))
+}
+
+// setPolicy sets what the keys endpoint reports of a key's provenance.
+func (d *vaultDouble) setPolicy(mount, name string, p vaultKeyPolicy) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.keys[mount+"/"+name].vaultKeyPolicy = p
 }
 
 func (d *vaultDouble) setMinDecrypt(mount, name string, v int) {
@@ -267,11 +287,28 @@ func (d *vaultDouble) describe(name string, k *vaultKey) map[string]any {
 		}
 		versions[strconv.Itoa(i+1)] = map[string]any{"public_key": pub, "creation_time": time.Now().Format(time.RFC3339Nano), "name": k.typ}
 	}
-	return map[string]any{
+	out := map[string]any{
 		"name": name, "type": k.typ, "latest_version": len(k.versions), "min_decryption_version": k.minDecrypt,
-		"min_available_version": 0, "keys": versions, "exportable": false, "deletion_allowed": false,
+		"min_available_version": 0, "keys": versions, "exportable": k.exportable, "deletion_allowed": false,
 		"supports_signing": k.typ != "hmac", "supports_encryption": false,
+		"allow_plaintext_backup": k.plaintextBackup, "auto_rotate_period": int64(k.autoRotate.Seconds()),
+		"imported_key": k.imported,
 	}
+	if k.imported {
+		out["imported_key_allow_rotation"] = false
+	}
+	if !k.backedUp.IsZero() {
+		out["backup_info"] = map[string]any{"time": k.backedUp.UTC().Format(time.RFC3339Nano), "version": len(k.versions)}
+	}
+	if !k.restored.IsZero() {
+		out["restore_info"] = map[string]any{"time": k.restored.UTC().Format(time.RFC3339Nano), "version": 1}
+	}
+	if k.before110 {
+		delete(out, "auto_rotate_period")
+		delete(out, "imported_key")
+		delete(out, "imported_key_allow_rotation")
+	}
+	return out
 }
 
 // version picks key_version (the latest when absent or 0).

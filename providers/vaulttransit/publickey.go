@@ -30,6 +30,7 @@ type keyDesc struct {
 	typ      string
 	latest   int
 	versions map[string]any // version -> {public_key, …} or, for hmac, a time
+	data     map[string]any // the whole answer, for provenance
 }
 
 // readKey reads the keys endpoint of the key.
@@ -41,7 +42,7 @@ func readKey(ctx context.Context, c *api.Client, o *options) (*keyDesc, error) {
 	if s == nil || s.Data == nil {
 		return nil, &provider.OpError{Backend: Scheme, Op: "read keys", Key: o.key, Kind: provider.ErrKeyNotFound, Err: fmt.Errorf("no Transit key at %s/keys/%s", o.mount, o.key), Remedy: remedy(provider.ErrKeyNotFound)}
 	}
-	d := &keyDesc{}
+	d := &keyDesc{data: s.Data}
 	d.typ, _ = s.Data["type"].(string)
 	d.latest = number(s.Data["latest_version"])
 	d.versions, _ = s.Data["keys"].(map[string]any)
