@@ -49,12 +49,23 @@ type Config struct {
 	VenueVerifier provider.Verifier
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// BatchWindow, if positive, signs orders in batches (see
+	// docs/orders.md, "Batch signing"): the orders that arrive within
+	// BatchWindow of a batch's first, up to BatchMax (default
+	// DefaultBatchMax, at most venue.MaxBatchLeaves), are the leaves of a
+	// Merkle tree whose root Signer signs once, and each is sent with its
+	// inclusion proof after the batch's signature. An order waits at most
+	// BatchWindow and one signature. Venue must be a venue.BatchVenue. Zero
+	// signs each order on its own; BatchMax must then be zero too.
+	BatchWindow time.Duration
+	BatchMax    int
 }
 
 // Adapter is the execution adapter. It is safe for concurrent use.
 type Adapter struct {
 	cfg     Config
 	sealers sync.Pool
+	batches *batcher // nil when each order is signed on its own
 }
 
 // New returns an Adapter. It refuses (provider.ErrInvalidConfig, matching
@@ -76,6 +87,10 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.Now = time.Now
 	}
 	a := &Adapter{cfg: cfg}
+	var err error
+	if a.batches, err = newBatcher(&cfg); err != nil {
+		return nil, err
+	}
 	a.sealers.New = func() any { s, _ := venue.NewSealer(cfg.Signer); return s }
 	return a, nil
 }
@@ -143,9 +158,16 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 		}
 		notional = n
 	}
-	s := a.sealers.Get().(*venue.Sealer)
-	defer a.sealers.Put(s)
-	env, err := s.Seal(ctx, b)
+	var env []byte
+	var batch *venue.SignedBatch
+	var err error
+	if a.batches != nil {
+		env, batch, err = a.sealInBatch(ctx, b)
+	} else {
+		s := a.sealers.Get().(*venue.Sealer)
+		defer a.sealers.Put(s)
+		env, err = s.Seal(ctx, b)
+	}
 	if err != nil {
 		a.release(&v, notional)
 		e := &Error{Kind: ErrSigning, Delivery: venue.NotSent, Err: err}
@@ -157,7 +179,7 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 			return Ack{}, &Error{Kind: ErrAudit, Delivery: venue.NotSent, Err: err}
 		}
 	}
-	ack, err := a.cfg.Venue.Submit(ctx, env, v.ClientOrderID)
+	ack, err := a.submit(ctx, batch, env, v.ClientOrderID)
 	if err != nil {
 		e := &Error{Kind: ErrVenueUnreachable, Delivery: venue.DeliveryOf(err), Err: err}
 		switch {

@@ -1,0 +1,138 @@
+package execadapter
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// DefaultBatchMax is the most orders of one batch when Config.BatchWindow is
+// set and Config.BatchMax is not.
+const DefaultBatchMax = 256
+
+// batcher gathers the orders that arrive within a window into batches and
+// signs each batch once (venue.BatchSigner). A batch closes when its window,
+// begun by its first order, ends or when it holds the most orders allowed;
+// it is signed at once, in a goroutine of its own, while the next batch
+// gathers, so an order waits at most the window and one signature.
+type batcher struct {
+	signer *venue.BatchSigner
+	window time.Duration
+	max    int
+	now    func() time.Time
+
+	mu  sync.Mutex
+	cur *pendingBatch // gathering; nil until an order comes
+}
+
+// pendingBatch is a batch gathering or being signed.
+type pendingBatch struct {
+	orders [][]byte
+	timer  *time.Timer
+	done   chan struct{} // closed once signed (or failed)
+	sb     *venue.SignedBatch
+	err    error
+}
+
+// newBatcher returns a batcher for cfg, or nil when cfg.BatchWindow is zero
+// (each order signed on its own).
+func newBatcher(cfg *Config) (*batcher, error) {
+	switch {
+	case cfg.BatchWindow < 0 || cfg.BatchMax < 0 || cfg.BatchMax > venue.MaxBatchLeaves:
+		return nil, fmt.Errorf("%w: execadapter: BatchWindow %v must not be negative and BatchMax %d must be 0 to %d", provider.ErrInvalidConfig, cfg.BatchWindow, cfg.BatchMax, venue.MaxBatchLeaves)
+	case cfg.BatchWindow == 0 && cfg.BatchMax != 0:
+		return nil, fmt.Errorf("%w: execadapter: BatchMax %d without a BatchWindow; set both, or neither to sign each order on its own", provider.ErrInvalidConfig, cfg.BatchMax)
+	case cfg.BatchWindow == 0:
+		return nil, nil
+	}
+	if _, ok := cfg.Venue.(venue.BatchVenue); !ok {
+		return nil, fmt.Errorf("%w: execadapter: BatchWindow needs a venue that takes batch-signed orders (venue.BatchVenue); %T does not", provider.ErrInvalidConfig, cfg.Venue)
+	}
+	s, err := venue.NewBatchSigner(cfg.Signer)
+	if err != nil {
+		return nil, err
+	}
+	b := &batcher{signer: s, window: cfg.BatchWindow, max: cfg.BatchMax, now: cfg.Now}
+	if b.max == 0 {
+		b.max = DefaultBatchMax
+	}
+	return b, nil
+}
+
+// seal makes canonical a leaf of the batch gathering and returns, once the
+// batch is signed, the batch and the order's index in it. canonical must
+// not change until the batch is signed. If ctx ends first, the order stays
+// a leaf of its batch but is never sent.
+func (b *batcher) seal(ctx context.Context, canonical []byte) (*venue.SignedBatch, int, error) {
+	b.mu.Lock()
+	p := b.cur
+	if p == nil {
+		p = &pendingBatch{orders: make([][]byte, 0, b.max), done: make(chan struct{})}
+		b.cur = p
+		p.timer = time.AfterFunc(b.window, func() { b.close(p) })
+	}
+	i := len(p.orders)
+	p.orders = append(p.orders, canonical)
+	full := len(p.orders) == b.max
+	if full {
+		b.cur = nil
+	}
+	b.mu.Unlock()
+	if full {
+		p.timer.Stop()
+		go b.sign(p) // not in this order's goroutine: its context may end first
+	}
+	select {
+	case <-p.done:
+		if p.err != nil {
+			return nil, 0, p.err
+		}
+		return p.sb, i, nil
+	case <-ctx.Done():
+		return nil, 0, fmt.Errorf("waiting for batch signing: %w", ctx.Err())
+	}
+}
+
+// close closes p when its window ends, unless it filled up first, and
+// signs it.
+func (b *batcher) close(p *pendingBatch) {
+	b.mu.Lock()
+	if b.cur != p {
+		b.mu.Unlock()
+		return // full: being signed already
+	}
+	b.cur = nil
+	b.mu.Unlock()
+	b.sign(p)
+}
+
+// sign signs the closed batch p and wakes its orders.
+func (b *batcher) sign(p *pendingBatch) {
+	// The batch is its orders' and no one order's: signing is not cut short
+	// by the context of the order that closed it.
+	p.sb, p.err = b.signer.Sign(context.Background(), p.orders, b.now().UnixNano())
+	close(p.done)
+}
+
+// sealInBatch seals canonical as a leaf of a batch and returns its version 2
+// envelope and its batch.
+func (a *Adapter) sealInBatch(ctx context.Context, canonical []byte) ([]byte, *venue.SignedBatch, error) {
+	sb, i, err := a.batches.seal(ctx, canonical)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sb.Envelopes[i], sb, nil
+}
+
+// submit sends env to the venue, with its batch's signature when it is
+// batch-signed (batch not nil).
+func (a *Adapter) submit(ctx context.Context, batch *venue.SignedBatch, env, clientOrderID []byte) (Ack, error) {
+	if batch == nil {
+		return a.cfg.Venue.Submit(ctx, env, clientOrderID)
+	}
+	return a.cfg.Venue.(venue.BatchVenue).SubmitInBatch(ctx, batch.ID, batch.Body, env, clientOrderID)
+}
