@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tinywindow/tinywindow/execadapter/venue"
@@ -27,6 +28,31 @@ type batcher struct {
 
 	mu  sync.Mutex
 	cur *pendingBatch // gathering; nil until an order comes
+
+	batches, leaves, wait, batchBytes, envBytes atomic.Uint64 // see BatchStats
+}
+
+// BatchStats counts the work of batch signing (Config.BatchWindow) since
+// the Adapter was made: all zero when each order is signed on its own.
+type BatchStats struct {
+	Batches uint64 // batches signed
+	Leaves  uint64 // orders in them
+	// Wait is the total time orders waited, from their arrival in their
+	// batch until its signature: the latency batching adds.
+	Wait time.Duration
+	// BatchBytes is the size of the batches' signatures (FrameBatch
+	// bodies), EnvelopeBytes that of the orders' envelopes.
+	BatchBytes, EnvelopeBytes uint64
+}
+
+// BatchStats returns the counters of batch signing.
+func (a *Adapter) BatchStats() BatchStats {
+	b := a.batches
+	if b == nil {
+		return BatchStats{}
+	}
+	return BatchStats{Batches: b.batches.Load(), Leaves: b.leaves.Load(), Wait: time.Duration(b.wait.Load()),
+		BatchBytes: b.batchBytes.Load(), EnvelopeBytes: b.envBytes.Load()}
 }
 
 // pendingBatch is a batch gathering or being signed.
@@ -68,6 +94,7 @@ func newBatcher(cfg *Config) (*batcher, error) {
 // not change until the batch is signed. If ctx ends first, the order stays
 // a leaf of its batch but is never sent.
 func (b *batcher) seal(ctx context.Context, canonical []byte) (*venue.SignedBatch, int, error) {
+	t0 := time.Now()
 	b.mu.Lock()
 	p := b.cur
 	if p == nil {
@@ -91,6 +118,8 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*venue.SignedBatc
 		if p.err != nil {
 			return nil, 0, p.err
 		}
+		b.wait.Add(uint64(time.Since(t0)))
+		b.envBytes.Add(uint64(len(p.sb.Envelopes[i])))
 		return p.sb, i, nil
 	case <-ctx.Done():
 		return nil, 0, fmt.Errorf("waiting for batch signing: %w", ctx.Err())
@@ -115,6 +144,11 @@ func (b *batcher) sign(p *pendingBatch) {
 	// The batch is its orders' and no one order's: signing is not cut short
 	// by the context of the order that closed it.
 	p.sb, p.err = b.signer.Sign(context.Background(), p.orders, b.now().UnixNano())
+	if p.err == nil {
+		b.batches.Add(1)
+		b.leaves.Add(uint64(len(p.orders)))
+		b.batchBytes.Add(uint64(len(p.sb.Body)))
+	}
 	close(p.done)
 }
 

@@ -171,6 +171,10 @@ func TestBatchSendOrder(t *testing.T) {
 					t.Fatalf("batch %d of %d orders; BatchMax is %d", id, k, tc.max)
 				}
 			}
+			st := a.BatchStats()
+			if st.Batches != uint64(len(perBatch)) || (tc.window > 0 && (st.Leaves != uint64(tc.orders) || st.Wait <= 0 || st.BatchBytes == 0 || st.EnvelopeBytes == 0)) {
+				t.Fatalf("BatchStats %+v for %d batches of %d orders", st, len(perBatch), tc.orders)
+			}
 			if tc.window == time.Hour && len(perBatch) != tc.orders/tc.max {
 				t.Fatalf("%d batches of %d orders; want %d full ones", len(perBatch), tc.orders, tc.orders/tc.max)
 			}
