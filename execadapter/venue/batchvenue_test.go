@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -289,5 +290,82 @@ func TestTCPSendsEachBatchOnce(t *testing.T) {
 	}
 	if batchFrames != 2 || orders != 80 {
 		t.Fatalf("%d batch frames and %d orders; want 2 and 80", batchFrames, orders)
+	}
+}
+
+// TestSentBatchesForget: the client sends a batch's frame again once
+// MaxCachedBatches later batches have followed it on the connection, and
+// not before.
+func TestSentBatchesForget(t *testing.T) {
+	var s sentBatches
+	frames := func(id uint64) int {
+		b := s.appendFrames(nil, id, []byte("batch"), []byte("order"))
+		fr := NewFrameReader(bytes.NewReader(b))
+		n := 0
+		for {
+			if _, _, err := fr.Next(); err != nil {
+				return n
+			}
+			n++
+		}
+	}
+	s.add(1)
+	if frames(1) != 1 {
+		t.Fatal("a batch just sent is sent again")
+	}
+	for id := uint64(2); id < 1+MaxCachedBatches; id++ {
+		s.add(id)
+	}
+	if frames(1) != 1 {
+		t.Fatalf("batch 1 sent again after %d later batches; the venue still holds it", MaxCachedBatches-1)
+	}
+	s.add(1 + MaxCachedBatches)
+	if frames(1) != 2 {
+		t.Fatalf("batch 1 not sent again after %d later batches; the venue has let it go", MaxCachedBatches)
+	}
+}
+
+// flakyVerifier is a real key whose verification cannot decide (the
+// backend down) while down is set.
+type flakyVerifier struct {
+	provider.Key
+	mu   sync.Mutex
+	down bool
+}
+
+func (k *flakyVerifier) Verify(ctx context.Context, msg, sig []byte) error {
+	k.mu.Lock()
+	down := k.down
+	k.mu.Unlock()
+	if down {
+		return fmt.Errorf("verifier: %w", provider.ErrUnavailable)
+	}
+	return k.Key.Verify(ctx, msg, sig)
+}
+
+// TestBatchCacheVerifierDown: a batch whose verifier could not decide is
+// not held against its orders: they are refused with the verifier's error
+// (ReasonVerifierDown) while it stays down, and accepted once it is back,
+// without the batch being sent again.
+func TestBatchCacheVerifierDown(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	fv := &flakyVerifier{Key: key, down: true}
+	keys, _ := provider.NewKeyring(fv)
+	sim, err := NewSim(SimOptions{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := signBatch(t, key, canonicalOrders(t, "a", 2, time.Now()))
+	ctx := context.Background()
+	ack, err := sim.SubmitInBatch(ctx, sb.ID, sb.Body, sb.Envelopes[0], nil)
+	if err != nil || ack.Reason != ReasonVerifierDown {
+		t.Fatalf("with the verifier down: %+v %v; want ReasonVerifierDown", ack, err)
+	}
+	fv.mu.Lock()
+	fv.down = false
+	fv.mu.Unlock()
+	ack, err = sim.Submit(ctx, sb.Envelopes[1], nil) // no batch frame: the cached one is used
+	if err != nil || ack.Status != Accepted {
+		t.Fatalf("with the verifier back: %+v %v", ack, err)
 	}
 }
