@@ -159,7 +159,7 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 		notional = n
 	}
 	var env []byte
-	var batch *venue.SignedBatch
+	var batch *pendingBatch
 	var err error
 	if a.batches != nil {
 		env, batch, err = a.sealInBatch(ctx, b)
@@ -174,7 +174,11 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 		return Ack{}, a.audited(e, a.auditFailure(now, &v, e.Delivery, err))
 	}
 	if a.cfg.Audit != nil {
-		if err := a.cfg.Audit.Append(audit.TypeOrder, now, env); err != nil {
+		err := a.auditBatch(batch, now) // once per batch, before its first order
+		if err == nil {
+			err = a.cfg.Audit.Append(audit.TypeOrder, now, env)
+		}
+		if err != nil {
 			a.release(&v, notional)
 			return Ack{}, &Error{Kind: ErrAudit, Delivery: venue.NotSent, Err: err}
 		}

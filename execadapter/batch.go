@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -62,6 +63,9 @@ type pendingBatch struct {
 	done   chan struct{} // closed once signed (or failed)
 	sb     *venue.SignedBatch
 	err    error
+
+	audited  sync.Once // the batch's audit record, by its first order
+	auditErr error
 }
 
 // newBatcher returns a batcher for cfg, or nil when cfg.BatchWindow is zero
@@ -93,7 +97,7 @@ func newBatcher(cfg *Config) (*batcher, error) {
 // batch is signed, the batch and the order's index in it. canonical must
 // not change until the batch is signed. If ctx ends first, the order stays
 // a leaf of its batch but is never sent.
-func (b *batcher) seal(ctx context.Context, canonical []byte) (*venue.SignedBatch, int, error) {
+func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, int, error) {
 	t0 := time.Now()
 	b.mu.Lock()
 	p := b.cur
@@ -120,7 +124,7 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*venue.SignedBatc
 		}
 		b.wait.Add(uint64(time.Since(t0)))
 		b.envBytes.Add(uint64(len(p.sb.Envelopes[i])))
-		return p.sb, i, nil
+		return p, i, nil
 	case <-ctx.Done():
 		return nil, 0, fmt.Errorf("waiting for batch signing: %w", ctx.Err())
 	}
@@ -154,19 +158,32 @@ func (b *batcher) sign(p *pendingBatch) {
 
 // sealInBatch seals canonical as a leaf of a batch and returns its version 2
 // envelope and its batch.
-func (a *Adapter) sealInBatch(ctx context.Context, canonical []byte) ([]byte, *venue.SignedBatch, error) {
-	sb, i, err := a.batches.seal(ctx, canonical)
+func (a *Adapter) sealInBatch(ctx context.Context, canonical []byte) ([]byte, *pendingBatch, error) {
+	p, i, err := a.batches.seal(ctx, canonical)
 	if err != nil {
 		return nil, nil, err
 	}
-	return sb.Envelopes[i], sb, nil
+	return p.sb.Envelopes[i], p, nil
+}
+
+// auditBatch records the signature of batch p (audit.TypeBatch, its
+// FrameBatch body) in the audit log, once, and returns the error of that
+// one write to each of its orders; orders of the batch that come meanwhile
+// wait for it, so the record precedes every order record of its batch. It
+// does nothing for an order signed on its own (p nil).
+func (a *Adapter) auditBatch(p *pendingBatch, now int64) error {
+	if p == nil {
+		return nil
+	}
+	p.audited.Do(func() { p.auditErr = a.cfg.Audit.Append(audit.TypeBatch, now, p.sb.Body) })
+	return p.auditErr
 }
 
 // submit sends env to the venue, with its batch's signature when it is
-// batch-signed (batch not nil).
-func (a *Adapter) submit(ctx context.Context, batch *venue.SignedBatch, env, clientOrderID []byte) (Ack, error) {
-	if batch == nil {
+// batch-signed (p not nil).
+func (a *Adapter) submit(ctx context.Context, p *pendingBatch, env, clientOrderID []byte) (Ack, error) {
+	if p == nil {
 		return a.cfg.Venue.Submit(ctx, env, clientOrderID)
 	}
-	return a.cfg.Venue.(venue.BatchVenue).SubmitInBatch(ctx, batch.ID, batch.Body, env, clientOrderID)
+	return a.cfg.Venue.(venue.BatchVenue).SubmitInBatch(ctx, p.sb.ID, p.sb.Body, env, clientOrderID)
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/order"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
@@ -256,5 +259,71 @@ func TestBatchOrderContextEnds(t *testing.T) {
 	close(key.gate)
 	if err := <-second; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBatchAudit: with an audit log, each batch's signature is recorded
+// once (audit.TypeBatch), before every order record of its batch, so that
+// audit.ProveOrder proves each batch-signed order with its batch's record
+// and the proof checks with the public keys alone.
+func TestBatchAudit(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	ck := hmac.NewFromSeed(4242)
+	ckKeys, _ := provider.NewKeyring(ck)
+	path := filepath.Join(t.TempDir(), "audit.log")
+	log, _, err := audit.Open(path, audit.Options{Signer: ck})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newRecordingVenue(t, keys)
+	a, err := New(Config{Signer: key, Venue: v, Audit: log, BatchWindow: time.Hour, BatchMax: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sendAll(a, t, "o", 16); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.VerifyFile(context.Background(), path, ckKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ByType[audit.TypeBatch] != 4 || rep.ByType[audit.TypeOrder] != 16 {
+		t.Fatalf("%d batch records and %d order records; want 4 and 16", rep.ByType[audit.TypeBatch], rep.ByType[audit.TypeOrder])
+	}
+	origin := ""
+	proved := 0
+	for seq := uint64(1); seq <= rep.Records; seq++ {
+		op, err := audit.ProveOrder(path, seq)
+		if err != nil {
+			if strings.Contains(err.Error(), "no checkpoint covers") {
+				continue // the last checkpoint itself
+			}
+			t.Fatalf("record %d: %v", seq, err)
+		}
+		if op.Batch == nil {
+			continue
+		}
+		if origin == "" {
+			origin = audit.CheckpointOrigin(op.Record.Checkpoint)
+		}
+		vs, err := audit.CheckpointVerifiers(origin, []provider.Verifier{ck})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := audit.ParseOrderProof(op.Marshal())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := parsed.Check(context.Background(), vs, keys); err != nil {
+			t.Fatalf("record %d: %v", seq, err)
+		}
+		proved++
+	}
+	if proved != 16 {
+		t.Fatalf("%d batch-signed orders proved; want 16", proved)
 	}
 }

@@ -47,6 +47,7 @@ const (
 	TypeCheckpoint Type = 6 // a signed checkpoint (C2SP signed note) of the records before it
 	TypeRecovery   Type = 7 // a writer truncated a torn tail; payload: offset, bytes and records cut
 	TypeNote       Type = 8 // free text
+	TypeBatch      Type = 9 // a batch signature, before the first order of its batch; payload: the FrameBatch body (docs/orders.md)
 )
 
 func (t Type) String() string {
@@ -67,11 +68,13 @@ func (t Type) String() string {
 		return "recovery"
 	case TypeNote:
 		return "note"
+	case TypeBatch:
+		return "batch"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
-func (t Type) known() bool { return t >= TypeOpen && t <= TypeNote }
+func (t Type) known() bool { return t >= TypeOpen && t <= TypeBatch }
 
 var leafPrefix = []byte{0}
 
