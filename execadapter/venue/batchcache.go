@@ -37,9 +37,10 @@ type BatchCache struct {
 
 // batchEntry is one batch and the outcome of verifying it.
 type batchEntry struct {
-	b     Batch // owned; its Signature kept only while retry
-	err   error // nil when the signature verified
-	retry bool  // err is the verifier's failure to decide: verify again
+	ready chan struct{} // closed once verified: b, err and retry are set
+	b     Batch         // owned; its Signature kept only until verified, or while retry
+	err   error         // nil when the signature verified
+	retry bool          // err is the verifier's failure to decide: verify again
 }
 
 // owned returns a copy of b that shares no bytes with what b was parsed
@@ -81,42 +82,41 @@ func undecided(err error) bool {
 // (VerifyBatch) and remembers the outcome under its batch ID: the orders of
 // a batch whose signature is invalid or whose key is unknown are refused
 // with that error. It returns an error matching ErrBatch for a body that
-// does not parse, which is remembered under no ID. A batch whose ID is
-// cached already is not verified again: if its signed part differs from the
-// cached one's, Add returns an error matching ErrBatch and the cache keeps
-// the first.
+// does not parse, which is remembered under no ID. A batch is verified
+// once: a batch whose ID is cached (or being verified) already is not
+// verified again, and if its signed part differs from the cached one's, Add
+// returns an error matching ErrBatch and the cache keeps the first.
 func (c *BatchCache) Add(ctx context.Context, body []byte) error {
 	var b Batch
 	if err := ParseBatch(body, &b); err != nil {
 		return err
 	}
-	if err := c.same(&b); err != nil || c.Has(b.ID) {
-		return err
-	}
-	err := VerifyBatch(ctx, c.keys, &b)
-	e := &batchEntry{b: b.owned(undecided(err)), err: err, retry: undecided(err)}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries[b.ID] != nil { // added meanwhile
+	if old := c.entries[b.ID]; old != nil {
+		c.mu.Unlock()
+		if string(old.b.Signed) != string(b.Signed) { // Signed never changes
+			return fmt.Errorf("%w: batch %d came again with another root, leaf count, key or time; the first is kept", ErrBatch, b.ID)
+		}
 		return nil
 	}
+	e := &batchEntry{ready: make(chan struct{}), b: b.owned(true)}
 	if len(c.entries) == MaxCachedBatches {
 		delete(c.entries, c.order[c.next])
 	}
 	c.entries[b.ID] = e
 	c.order[c.next] = b.ID
 	c.next = (c.next + 1) % MaxCachedBatches
-	return nil
-}
-
-// same returns an error matching ErrBatch if the cache holds another batch
-// under b's ID.
-func (c *BatchCache) same(b *Batch) error {
+	c.mu.Unlock()
+	// Orders of the batch that come meanwhile wait for this verification
+	// rather than make their own.
+	err := VerifyBatch(ctx, c.keys, &b)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old := c.entries[b.ID]; old != nil && string(old.b.Signed) != string(b.Signed) {
-		return fmt.Errorf("%w: batch %d came again with another root, leaf count, key or time; the first is kept", ErrBatch, b.ID)
+	e.err, e.retry = err, undecided(err)
+	if !e.retry {
+		e.b.Signature = nil
 	}
+	c.mu.Unlock()
+	close(e.ready)
 	return nil
 }
 
@@ -135,16 +135,18 @@ func (c *BatchCache) Check(ctx context.Context, e *Envelope) error {
 func (c *BatchCache) check(ctx context.Context, e *Envelope, buf []byte) error {
 	c.mu.Lock()
 	ent := c.entries[e.BatchID]
-	var b Batch
-	var err error
-	var retry bool
-	if ent != nil {
-		b, err, retry = ent.b, ent.err, ent.retry
-	}
 	c.mu.Unlock()
 	if ent == nil {
 		return fmt.Errorf("%w: batch %d", ErrUnknownBatch, e.BatchID)
 	}
+	select {
+	case <-ent.ready:
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the verification of batch %d: %w", e.BatchID, ctx.Err())
+	}
+	c.mu.Lock()
+	b, err, retry := ent.b, ent.err, ent.retry
+	c.mu.Unlock()
 	if retry {
 		// The verifier could not decide when the batch came: ask again.
 		err = VerifyBatch(ctx, c.keys, &b)

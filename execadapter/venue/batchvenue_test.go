@@ -369,3 +369,52 @@ func TestBatchCacheVerifierDown(t *testing.T) {
 		t.Fatalf("with the verifier back: %+v %v", ack, err)
 	}
 }
+
+// countingVerifier is a real key that counts its verifications.
+type countingVerifier struct {
+	provider.Key
+	mu sync.Mutex
+	n  int
+}
+
+func (k *countingVerifier) Verify(ctx context.Context, msg, sig []byte) error {
+	k.mu.Lock()
+	k.n++
+	k.mu.Unlock()
+	return k.Key.Verify(ctx, msg, sig)
+}
+
+// TestBatchVerifiedOnce: the orders of one batch submitted at once, from
+// more goroutines than CPUs, to the in-process venue, cost one verification
+// of the batch signature: the others wait for it.
+func TestBatchVerifiedOnce(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	cv := &countingVerifier{Key: key}
+	keys, _ := provider.NewKeyring(cv)
+	sim, err := NewSim(SimOptions{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := signBatch(t, key, canonicalOrders(t, "a", 64, time.Now()))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(sb.Envelopes))
+	for _, env := range sb.Envelopes {
+		wg.Go(func() {
+			ack, err := sim.SubmitInBatch(context.Background(), sb.ID, sb.Body, env, nil)
+			if err == nil && ack.Status != Accepted {
+				err = fmt.Errorf("ack %v (%v)", ack.Status, ack.Reason)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cv.n != 1 {
+		t.Fatalf("%d verifications of one batch; want 1", cv.n)
+	}
+}
