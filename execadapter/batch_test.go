@@ -253,8 +253,8 @@ func TestBatchOrderContextEnds(t *testing.T) {
 	cancel()
 	err = <-first
 	var e *Error
-	if !errors.As(err, &e) || e.Delivery != venue.NotSent || !errors.Is(err, context.Canceled) {
-		t.Fatalf("the order whose context ended: %v; want NotSent, context.Canceled", err)
+	if !errors.As(err, &e) || e.Kind != ErrSigning || e.Delivery != venue.NotSent || !errors.Is(err, context.Canceled) {
+		t.Fatalf("the order whose context ended: %v; want ErrSigning, NotSent, context.Canceled", err)
 	}
 	close(key.gate)
 	if err := <-second; err != nil {

@@ -86,6 +86,22 @@ func TestSimBatch(t *testing.T) {
 	}
 }
 
+// TestSimBatchMalformed: a batch that does not parse is a protocol error
+// of the submission, and the order is not sent.
+func TestSimBatchMalformed(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	sim, err := NewSim(SimOptions{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := signBatch(t, key, canonicalOrders(t, "a", 2, time.Now()))
+	_, err = sim.SubmitInBatch(context.Background(), sb.ID, sb.Body[:30], sb.Envelopes[0], nil)
+	if !errors.Is(err, ErrProtocol) || !errors.Is(err, ErrBatch) || DeliveryOf(err) != NotSent {
+		t.Fatalf("SubmitInBatch of a malformed batch: %v; want ErrProtocol, ErrBatch, NotSent", err)
+	}
+}
+
 // TestServerBatchFrames: over TCP, a batch frame is verified once per
 // connection and each order checked against it; an order whose batch frame
 // has not come before it on its connection is refused at once with
