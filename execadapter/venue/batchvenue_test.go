@@ -434,3 +434,31 @@ func TestBatchVerifiedOnce(t *testing.T) {
 		t.Fatalf("%d verifications of one batch; want 1", cv.n)
 	}
 }
+
+// TestSimBatchEvicted: an order whose batch the in-process venue's cache
+// let go (MaxCachedBatches others submitted meanwhile) is checked against
+// its batch given again, not refused.
+func TestSimBatchEvicted(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	sim, err := NewSim(SimOptions{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first := signBatch(t, key, canonicalOrders(t, "first", 2, time.Now()))
+	if ack, err := sim.SubmitInBatch(ctx, first.ID, first.Body, first.Envelopes[0], nil); err != nil || ack.Status != Accepted {
+		t.Fatalf("%+v %v", ack, err)
+	}
+	for i := range MaxCachedBatches {
+		if err := sim.batches.Add(ctx, signBatch(t, key, canonicalOrders(t, fmt.Sprint("f", i), 1, time.Now())).Body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sim.batches.Has(first.ID) {
+		t.Fatal("the first batch is still cached")
+	}
+	if ack, err := sim.SubmitInBatch(ctx, first.ID, first.Body, first.Envelopes[1], nil); err != nil || ack.Status != Accepted {
+		t.Fatalf("after its batch was let go: %+v %v", ack, err)
+	}
+}
