@@ -55,6 +55,16 @@ type Config struct {
 	// NewKillSwitch. Nil: the adapter makes its own, with NewKillSwitch
 	// and its Risk, Audit and Now.
 	KillSwitch *killswitch.Switch
+	// BatchWindow, if positive, signs orders in batches (see
+	// docs/orders.md, "Batch signing"): the orders that arrive within
+	// BatchWindow of a batch's first, up to BatchMax (default
+	// DefaultBatchMax, at most venue.MaxBatchLeaves), are the leaves of a
+	// Merkle tree whose root Signer signs once, and each is sent with its
+	// inclusion proof after the batch's signature. An order waits at most
+	// BatchWindow and one signature. Venue must be a venue.BatchVenue. Zero
+	// signs each order on its own; BatchMax must then be zero too.
+	BatchWindow time.Duration
+	BatchMax    int
 }
 
 // Adapter is the execution adapter. It is safe for concurrent use.
@@ -62,6 +72,7 @@ type Adapter struct {
 	cfg     Config
 	sealers sync.Pool
 	kills   *killswitch.Switch
+	batches *batcher // nil when each order is signed on its own
 }
 
 // New returns an Adapter. It refuses (provider.ErrInvalidConfig, matching
@@ -84,6 +95,10 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg}
 	a.kills = newKillSwitch(&cfg)
+	var err error
+	if a.batches, err = newBatcher(&cfg); err != nil {
+		return nil, err
+	}
 	a.sealers.New = func() any { s, _ := venue.NewSealer(cfg.Signer); return s }
 	return a, nil
 }
@@ -161,22 +176,32 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 		}
 		notional = n
 	}
-	s := a.sealers.Get().(*venue.Sealer)
-	defer a.sealers.Put(s)
-	env, err := s.Seal(ctx, b)
-	pass.Leave() // signed or failed: a kill from now on need not wait for it
+	var env []byte
+	var batch *pendingBatch
+	if a.batches != nil {
+		env, batch, err = a.sealInBatch(ctx, b)
+	} else {
+		s := a.sealers.Get().(*venue.Sealer)
+		defer a.sealers.Put(s)
+		env, err = s.Seal(ctx, b)
+	}
+	pass.Leave() // signed or failed, in a batch too: a kill from now on need not wait for it
 	if err != nil {
 		a.release(&v, notional)
 		e := &Error{Kind: ErrSigning, Delivery: venue.NotSent, Err: err}
 		return Ack{}, a.audited(e, a.auditFailure(now, &v, e.Delivery, err))
 	}
 	if a.cfg.Audit != nil {
-		if err := a.cfg.Audit.Append(audit.TypeOrder, now, env); err != nil {
+		err := a.auditBatch(batch, now) // once per batch, before its first order
+		if err == nil {
+			err = a.cfg.Audit.Append(audit.TypeOrder, now, env)
+		}
+		if err != nil {
 			a.release(&v, notional)
 			return Ack{}, &Error{Kind: ErrAudit, Delivery: venue.NotSent, Err: err}
 		}
 	}
-	ack, err := a.cfg.Venue.Submit(ctx, env, v.ClientOrderID)
+	ack, err := a.submit(ctx, batch, env, v.ClientOrderID)
 	if err != nil {
 		e := &Error{Kind: ErrVenueUnreachable, Delivery: venue.DeliveryOf(err), Err: err}
 		switch {

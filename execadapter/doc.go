@@ -5,6 +5,11 @@
 // (package audit), sends it to a venue (package venue), and returns the
 // venue's acknowledgement once checked and recorded.
 //
+// With Config.BatchWindow, the orders that arrive together are signed in
+// batches: one signature over the Merkle root of a batch, each order sent
+// with its inclusion proof (docs/orders.md, "Batch signing"), so that an
+// expensive key (ML-DSA, an HSM, a KMS) signs once per batch.
+//
 // Errors are *Error values whose Kind says what failed (ErrInvalidOrder,
 // ErrRiskRejected, ErrSigning, ErrVenueUnreachable, ErrVenueProtocol,
 // ErrTimeout, ErrVenueRejected, ErrAudit) and whose Delivery says whether

@@ -27,7 +27,7 @@ func init() {
 const auditUsage = `usage:
   tinywindow audit verify FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]... [--max-clock-error D]
   tinywindow audit prove FILE --record N
-  tinywindow audit check-proof PROOF --verifier URI
+  tinywindow audit check-proof PROOF --verifier URI [--order-verifier URI]
   tinywindow audit export FILE --to DIR [--json]`
 
 // parseInterleaved parses flags and positional arguments in any order.
@@ -215,8 +215,8 @@ func runAuditProve(ctx context.Context, e *env, args []string) int {
 	if err != nil || n == 0 {
 		return e.errorf("audit prove: --record %q: give a record number from 1", *record)
 	}
-	p, err := waitFor(ctx, "proving record "+*record+" of audit log "+strconv.Quote(files[0]), func() (*audit.Proof, error) {
-		return audit.Prove(files[0], n)
+	p, err := waitFor(ctx, "proving record "+*record+" of audit log "+strconv.Quote(files[0]), func() (*audit.OrderProof, error) {
+		return audit.ProveOrder(files[0], n)
 	}, nil)
 	if err != nil {
 		return e.errorf("audit prove: %v", err)
@@ -226,8 +226,9 @@ func runAuditProve(ctx context.Context, e *env, args []string) int {
 }
 
 func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "audit check-proof", "PROOF --verifier URI")
+	fs := newFlagSet(e, "audit check-proof", "PROOF --verifier URI [--order-verifier URI]")
 	verifier := fs.String("verifier", "", "key URI of the log's checkpoint key (a public key is enough)")
+	orderVerifier := fs.String("order-verifier", "", "key URI of the order key (a public key is enough): also check the order's signature, or its batch's")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return parseStatus(err)
@@ -239,7 +240,7 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return e.errorf("audit check-proof: %v", err)
 	}
-	p, err := audit.ParseProof(b)
+	p, err := audit.ParseOrderProof(b)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tinywindow: audit check-proof %s: %v\n", files[0], err)
 		return exitInvalid
@@ -249,13 +250,24 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 		return e.errorf("audit check-proof: --verifier: %v", err)
 	}
 	defer key.Close()
-	vs, err := audit.CheckpointVerifiers(audit.CheckpointOrigin(p.Checkpoint), []provider.Verifier{key})
+	vs, err := audit.CheckpointVerifiers(audit.CheckpointOrigin(p.Record.Checkpoint), []provider.Verifier{key})
 	if err != nil {
 		return e.errorf("audit check-proof: %v", err)
 	}
-	rec, c, err := p.Check(vs)
+	var orderKeys *provider.Keyring
+	if *orderVerifier != "" {
+		ok, err := openKey(ctx, *orderVerifier)
+		if err != nil {
+			return e.errorf("audit check-proof: --order-verifier: %v", err)
+		}
+		defer ok.Close()
+		if orderKeys, err = provider.NewKeyring(ok); err != nil {
+			return e.errorf("audit check-proof: --order-verifier: %v", err)
+		}
+	}
+	rec, c, err := p.Check(ctx, vs, orderKeys)
 	if err != nil {
-		if errors.Is(err, audit.ErrCorrupt) {
+		if errors.Is(err, audit.ErrCorrupt) || errors.Is(err, audit.ErrOrderNotSigned) {
 			fmt.Fprintf(e.stderr, "tinywindow: audit check-proof %s: %v\n", files[0], err)
 			return exitInvalid
 		}
@@ -264,6 +276,14 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "record %d (%s, time %s, %d-byte payload) is in log %s at tree size %d, root %s\n",
 		rec.Seq, rec.Type, time.Unix(0, rec.Time).UTC().Format(time.RFC3339Nano), len(rec.Payload), c.Origin, c.N, c.Hash)
 	fmt.Fprintf(e.stdout, "  the checkpoint (time %s) states the clock %v\n", time.Unix(0, c.Time).UTC().Format(time.RFC3339Nano), c.Clock)
+	switch {
+	case p.Batch != nil && orderKeys != nil:
+		fmt.Fprintf(e.stdout, "the order is a leaf of the batch in record %d, whose signature by the order key verifies\n", p.Batch.Seq)
+	case p.Batch != nil:
+		fmt.Fprintf(e.stdout, "the order is a leaf of the batch in record %d; its signature was not checked (--order-verifier)\n", p.Batch.Seq)
+	case orderKeys != nil && rec.Type == audit.TypeOrder:
+		fmt.Fprintf(e.stdout, "the order's signature by the order key verifies\n")
+	}
 	return exitOK
 }
 

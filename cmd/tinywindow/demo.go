@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,9 +16,11 @@ import (
 	"time"
 
 	"github.com/tinywindow/tinywindow/config"
+	"github.com/tinywindow/tinywindow/execadapter"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/demo"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -53,6 +56,9 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "deadline of each order's wait for the venue")
 	baseline := fs.Bool("baseline", false, "also time, between orders, the raw sign and verify each order needs; print both and their ratios")
 	venueKey := fs.String("venue-key", "", "key URI the in-process venue verifies with: a handle of its own on the signer's key (default: the signer's own handle)")
+	batchWindow := fs.Duration("batch-window", 0, "sign the orders that arrive within this window as one batch: one signature per batch, a Merkle inclusion proof per order (default 0: each order signed on its own)")
+	batchMax := fs.Int("batch-max", 0, "most orders in one batch, with --batch-window (default 256)")
+	senders := fs.Int("senders", 0, "goroutines sending orders at once (default 1, or --batch-max with --batch-window: a batch gathers the orders that arrive together)")
 	venueVerifier := fs.String("venue-verifier", "", "key URI of the venue's key: every ack must be signed with it (default: acks not checked)")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
@@ -73,13 +79,31 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *timeout <= 0 || *timeout > time.Hour {
 		return e.errorf("demo: --timeout %v: must be positive and at most 1h", *timeout)
 	}
+	if *batchWindow < 0 || *batchWindow > time.Second {
+		return e.errorf("demo: --batch-window %v: must be 0 to 1s", *batchWindow)
+	}
+	if *batchMax != 0 && (*batchWindow == 0 || *batchMax < 1 || *batchMax > venue.MaxBatchLeaves) {
+		return e.errorf("demo: --batch-max %d: give 1 to %d, with --batch-window", *batchMax, venue.MaxBatchLeaves)
+	}
+	if *senders < 0 || *senders > 65536 {
+		return e.errorf("demo: --senders %d: give 1 to 65536", *senders)
+	}
+	if *senders == 0 {
+		*senders = 1
+		if *batchWindow > 0 {
+			*senders = cmp.Or(*batchMax, execadapter.DefaultBatchMax)
+		}
+	}
+	if *senders > 1 && *baseline {
+		return e.errorf("demo: --baseline times the raw calls between the orders of one sender; drop --senders or --batch-window")
+	}
 	for _, p := range []string{*auditPath, *ckPath} {
 		if err := checkExistingOutput(kindAuditOut, p); p != "" && err != nil {
 			return e.errorf("demo: %v", err)
 		}
 	}
 	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout,
-		Baseline: *baseline, AllowSharedCheckpointKey: *sharedKey}
+		Baseline: *baseline, AllowSharedCheckpointKey: *sharedKey, BatchWindow: *batchWindow, BatchMax: *batchMax, Senders: *senders}
 	for _, w := range witnesses {
 		url, key, ok := strings.Cut(strings.TrimSpace(w), " ")
 		if !ok {
@@ -197,7 +221,11 @@ func signerURI(flagValue, def string) string {
 }
 
 func printSummary(w io.Writer, r *demo.Result) {
-	fmt.Fprintf(w, "tinywindow demo: %d orders through SendOrder on one goroutine\n\n", r.Sent)
+	if r.Senders > 1 {
+		fmt.Fprintf(w, "tinywindow demo: %d orders through SendOrder from %d goroutines at once\n\n", r.Sent, r.Senders)
+	} else {
+		fmt.Fprintf(w, "tinywindow demo: %d orders through SendOrder on one goroutine\n\n", r.Sent)
+	}
 	fmt.Fprintf(w, "  signer      %s (%s, %s backend)\n", r.Signer.ID, r.Signer.Algorithm, r.Signer.Backend)
 	fmt.Fprintf(w, "  venue       %s\n", r.Venue)
 	if r.Durability == "none" {
@@ -239,6 +267,11 @@ func printSummary(w io.Writer, r *demo.Result) {
 			ns(b.P50), ns(b.P90), ns(b.P99), ns(b.P999), ns(b.Max))
 		fmt.Fprintf(w, "  ratio       p50 %.2fx   p99 %.2fx   p99.9 %.2fx\n", b.P50Ratio, b.P99Ratio, b.P999Ratio)
 	}
+	if r.Batches > 0 {
+		fmt.Fprintf(w, "  batches     %d (%.0f/s), %.1f orders per batch, window %v; added latency %v per order (window and batch signature)\n",
+			r.Batches, r.BatchesPerSec, r.LeavesPerBatch, ns(r.BatchWindow), ns(r.AddedLatency))
+	}
+	fmt.Fprintf(w, "  wire        %.0f bytes per order\n", r.BytesPerOrder)
 	fmt.Fprintf(w, "  cost        %v CPU and %.3f mallocs per order (rejections allocate their errors)\n", ns(r.CPUPerOrder), r.MallocsPerOp)
 	switch {
 	case r.Durability == "none":

@@ -140,6 +140,7 @@ func signedKinds(t *testing.T) []*signedKind {
 		{name: "conformance probe"},
 		{name: "witness cosignature", domain: cosignatureDomain},
 		{name: "benchmark and baseline"},
+		{name: "order batch", domain: venue.BatchDomain},
 		{name: "conformance report signature", domain: conformance.ReportDomain},
 	}
 	for _, k := range kinds[:3] {
@@ -151,7 +152,8 @@ func signedKinds(t *testing.T) []*signedKind {
 	}
 	kinds[6].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(tls13Context)) }
 	kinds[8].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(cosignatureDomain)) }
-	kinds[10].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(conformance.ReportDomain)) }
+	kinds[10].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(venue.BatchDomain)) }
+	kinds[11].form = func(b []byte) bool { return bytes.HasPrefix(b, []byte(conformance.ReportDomain)) }
 
 	// Orders, through the sealer the adapter uses.
 	sealer, err := venue.NewSealer(hk)
@@ -173,6 +175,18 @@ func signedKinds(t *testing.T) []*signedKind {
 		envs = append(envs, bytes.Clone(env))
 	}
 	kinds[0].msgs = rec.take()
+
+	// Order batches, through the batch signer the adapter uses.
+	batches, err := venue.NewBatchSigner(hk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 3} {
+		if _, err := batches.Sign(ctx, make([][]byte, n), time.Now().UnixNano()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kinds[10].msgs = rec.take()
 
 	// Acks, through the venue's ack signer.
 	acks, err := venue.NewAckSigner(hk)
@@ -260,7 +274,7 @@ func signedKinds(t *testing.T) []*signedKind {
 			t.Fatal(err)
 		}
 	}
-	kinds[10].msgs = rec.take()
+	kinds[11].msgs = rec.take()
 
 	for _, k := range kinds {
 		if len(k.msgs) == 0 {

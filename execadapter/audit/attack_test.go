@@ -641,7 +641,7 @@ func TestAppendRefusesWriterTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	for _, typ := range []Type{TypeCheckpoint, TypeRecovery, 0, 9} {
+	for _, typ := range []Type{TypeCheckpoint, TypeRecovery, 0, TypeKill + 1} {
 		if err := w.Append(typ, 1, []byte("x")); !errors.Is(err, provider.ErrInvalidConfig) {
 			t.Errorf("type %v: %v", typ, err)
 		}

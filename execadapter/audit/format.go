@@ -47,9 +47,9 @@ const (
 	TypeCheckpoint Type = 6 // a signed checkpoint (C2SP signed note) of the records before it
 	TypeRecovery   Type = 7 // a writer truncated a torn tail; payload: offset, bytes and records cut
 	TypeNote       Type = 8 // free text
+	TypeBatch      Type = 9 // a batch signature, before the first order of its batch; payload: the FrameBatch body (docs/orders.md)
 	// TypeKill is a kill switch event: a kill, a resume approval or a
-	// resume; payload: the event's binary form (killswitch.Event). (9 is
-	// the batch signature's.)
+	// resume; payload: the event's binary form (killswitch.Event).
 	TypeKill Type = 10
 )
 
@@ -71,13 +71,15 @@ func (t Type) String() string {
 		return "recovery"
 	case TypeNote:
 		return "note"
+	case TypeBatch:
+		return "batch"
 	case TypeKill:
 		return "kill"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
-func (t Type) known() bool { return t >= TypeOpen && t <= TypeNote || t == TypeKill }
+func (t Type) known() bool { return t >= TypeOpen && t <= TypeBatch || t == TypeKill }
 
 var leafPrefix = []byte{0}
 

@@ -71,6 +71,14 @@ type Options struct {
 	// its time counts in the run's elapsed time, though in no order's
 	// latency.
 	Progress func(Progress)
+	// BatchWindow and BatchMax sign orders in batches (see
+	// execadapter.Config.BatchWindow); zero signs each on its own.
+	BatchWindow time.Duration
+	BatchMax    int
+	// Senders is the number of goroutines sending orders at once (default
+	// 1). Batch signing gathers the orders that arrive together: with one
+	// sender, each batch holds one order.
+	Senders int
 	// Baseline adds, after each order, the raw calls the order needs from
 	// its keys (a Sign with Key and a Verify with the venue's key, of the
 	// same order bytes, outside the adapter), timed apart: Result.Baseline
@@ -139,6 +147,19 @@ type Result struct {
 	// orders (Options.Baseline). Throughput leaves its time out; CPU and
 	// allocations per order include its work.
 	Baseline *Baseline `json:"baseline,omitempty"`
+	// Senders is Options.Senders. Batches, BatchesPerSec, LeavesPerBatch
+	// and AddedLatency (the mean time an order waited for its batch's
+	// window and signature) describe batch signing (Options.BatchWindow);
+	// all zero without it.
+	Senders        int     `json:"senders"`
+	BatchWindow    int64   `json:"batch_window_ns,omitempty"`
+	Batches        uint64  `json:"batches,omitempty"`
+	BatchesPerSec  float64 `json:"batches_per_sec,omitempty"`
+	LeavesPerBatch float64 `json:"leaves_per_batch,omitempty"`
+	AddedLatency   int64   `json:"added_latency_ns,omitempty"`
+	// BytesPerOrder is the mean bytes on the wire per order: its frame,
+	// and its share of its batch's frame when batch-signed.
+	BytesPerOrder float64 `json:"bytes_per_order"`
 	// CPUPerOrder is the process's CPU time (all threads, including the
 	// audit flusher and the garbage collector) per order: on a machine
 	// shared with other work it shows the cost apart from the waiting.
@@ -182,6 +203,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	if opts.Senders <= 0 {
+		opts.Senders = 1
+	}
+	if opts.Senders > 1 && opts.Baseline {
+		return nil, fmt.Errorf("%w: the baseline is timed between the orders of one sender; Senders is %d", provider.ErrInvalidConfig, opts.Senders)
+	}
 	if opts.Limits == nil {
 		cfg, err := risk.ParseConfig([]byte(DefaultLimits))
 		if err != nil {
@@ -208,7 +235,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Orders: opts.Orders, RiskRejected: map[string]int{}, VenueRejected: map[string]int{},
-		Signer: opts.Key.Info(), Venue: "in-process", Durability: opts.Durability.String()}
+		Signer: opts.Key.Info(), Venue: "in-process", Durability: opts.Durability.String(), Senders: opts.Senders, BatchWindow: int64(opts.BatchWindow)}
 
 	// The duplicate windows' memory is mapped before the run, not by page
 	// faults in the orders that first reach each page.
@@ -250,7 +277,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	cpKey := opts.CheckpointKey
 	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, VenueVerifier: opts.VenueVerifier,
-		AllowSharedCheckpointKey: opts.AllowSharedCheckpointKey}
+		AllowSharedCheckpointKey: opts.AllowSharedCheckpointKey, BatchWindow: opts.BatchWindow, BatchMax: opts.BatchMax}
 	if !opts.NoAudit {
 		switch {
 		case cpKey == nil && opts.AllowSharedCheckpointKey:
@@ -309,7 +336,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	octx := newOrderDeadline(ctx, opts.Timeout)
 	defer octx.close()
 	inARow := 0
-	for range opts.Orders {
+	n := opts.Orders // sent by this goroutine
+	if opts.Senders > 1 {
+		n = 0
+		if err := sendConcurrently(ctx, a, opts, res, hist); err != nil {
+			return nil, err
+		}
+	}
+	for range n {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -337,37 +371,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			base.RecordValue(t0.Sub(t1).Nanoseconds())
 			baseTime += t0.Sub(t1)
 		}
-		if err == nil {
-			res.Accepted++
-			inARow = 0
-			continue
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
-		var e *execadapter.Error
-		switch {
-		case errors.As(err, &e) && e.Kind == execadapter.ErrRiskRejected:
-			res.Rejected++
-			res.RiskRejected[string(e.Rule)]++
-			inARow = 0
-		case errors.As(err, &e) && e.Kind == execadapter.ErrVenueRejected:
-			res.Rejected++
-			res.VenueRejected[e.Reason.String()]++
-			inARow = 0
-		default:
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			res.Failed++
-			inARow++
-			if res.Failed == 1 {
-				res.FirstError = err.Error()
-			}
-		}
-		if inARow >= StopAfter {
-			res.Stopped = fmt.Sprintf("%d orders in a row failed", inARow)
-		} else if res.Failed > 100 && res.Failed*2 > res.Sent {
-			res.Stopped = fmt.Sprintf("%d of %d orders failed", res.Failed, res.Sent)
-		}
-		if res.Stopped != "" {
+		if res.tally(err, &inARow) {
 			break
 		}
 	}
@@ -376,6 +383,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	runtime.ReadMemStats(&ms1)
 	res.MallocsPerOp = float64(ms1.Mallocs-ms0.Mallocs) / float64(res.Sent)
 	res.OpsPerSec = float64(res.Sent) / res.Elapsed.Seconds()
+	res.batchStats(a, mix, opts.Key)
 	res.P50 = hist.ValueAtQuantile(50)
 	res.P90 = hist.ValueAtQuantile(90)
 	res.P99 = hist.ValueAtQuantile(99)
@@ -415,6 +423,40 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.AuditVerified = true
 	res.AuditRecords = rep.Records
 	return res, nil
+}
+
+// tally counts the outcome err of one order sent, with inARow the
+// failures in a row before it, and reports whether the run is to stop
+// (Stopped says why).
+func (res *Result) tally(err error, inARow *int) bool {
+	if err == nil {
+		res.Accepted++
+		*inARow = 0
+		return false
+	}
+	var e *execadapter.Error
+	switch {
+	case errors.As(err, &e) && e.Kind == execadapter.ErrRiskRejected:
+		res.Rejected++
+		res.RiskRejected[string(e.Rule)]++
+		*inARow = 0
+	case errors.As(err, &e) && e.Kind == execadapter.ErrVenueRejected:
+		res.Rejected++
+		res.VenueRejected[e.Reason.String()]++
+		*inARow = 0
+	default:
+		res.Failed++
+		*inARow++
+		if res.Failed == 1 {
+			res.FirstError = err.Error()
+		}
+	}
+	if *inARow >= StopAfter {
+		res.Stopped = fmt.Sprintf("%d orders in a row failed", *inARow)
+	} else if res.Failed > 100 && res.Failed*2 > res.Sent {
+		res.Stopped = fmt.Sprintf("%d of %d orders failed", res.Failed, res.Sent)
+	}
+	return res.Stopped != ""
 }
 
 // report calls opts.Progress, if set, for phase.

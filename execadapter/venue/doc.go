@@ -6,6 +6,14 @@
 // separation (OrderDomain), so that an order signature can be checked by
 // anyone holding the key's verifier and never replayed as anything else.
 //
+// Orders can also be signed in batches (BatchSigner): one signature, under
+// BatchDomain, over the RFC 6962 Merkle root of a batch of orders (Batch),
+// and each order sent as a version 2 envelope with its inclusion proof
+// (BatchEnvelopeVersion), authentic exactly when its leaf is under a root the
+// key signed (CheckLeaf). A batch's signature travels once per connection,
+// before its first order (FrameBatch), and a venue verifies it once
+// (BatchCache).
+//
 // Two venues are provided: Sim, an in-process simulated venue that verifies
 // each signature with the verifier of its key ID (from a provider.Keyring),
 // rejects duplicate client order IDs and stale timestamps and acknowledges

@@ -44,12 +44,21 @@ var ErrEnvelope = errors.New("malformed signed-order envelope")
 //
 // The signature is over OrderDomain followed by every byte of the envelope
 // before the signature length: version, key ID, algorithm and order.
+//
+// Version 2 (BatchEnvelopeVersion) is batch-signed: see ParseEnvelope and
+// docs/orders.md.
 type Envelope struct {
+	Version   byte
 	KeyID     []byte
 	Algorithm []byte
 	Order     []byte
 	Signature []byte
-	Signed    []byte // the envelope bytes covered by the signature
+	Signed    []byte // the envelope bytes covered by the signature, or the leaf's (version 2)
+	// Version 2 only (see BatchEnvelopeVersion): the batch, the leaf index, and the
+	// inclusion proof (32-byte hashes).
+	BatchID uint64
+	Index   int
+	Proof   []byte
 }
 
 // Sealer builds signed envelopes in a buffer it reuses; it does not allocate
@@ -110,7 +119,8 @@ func (s *Sealer) Seal(ctx context.Context, canonical []byte) ([]byte, error) {
 }
 
 // ParseEnvelope parses b strictly (no trailing bytes, every length in
-// bounds). It does not check the order inside nor the signature.
+// bounds), of version 1 or 2 (BatchEnvelopeVersion). It does not check the
+// order inside nor the signature or inclusion proof.
 func ParseEnvelope(b []byte, e *Envelope) error {
 	p := b
 	take := func(n int, what string) ([]byte, error) {
@@ -125,9 +135,10 @@ func ParseEnvelope(b []byte, e *Envelope) error {
 	if err != nil {
 		return err
 	}
-	if v[0] != EnvelopeVersion {
-		return fmt.Errorf("%w: version %d; want %d", ErrEnvelope, v[0], EnvelopeVersion)
+	if v[0] != EnvelopeVersion && v[0] != BatchEnvelopeVersion {
+		return fmt.Errorf("%w: version %d; want %d or %d", ErrEnvelope, v[0], EnvelopeVersion, BatchEnvelopeVersion)
 	}
+	e.Version = v[0]
 	if v[1] == 0 || v[1] > MaxKeyID {
 		return fmt.Errorf("%w: key ID length %d is outside 1 to %d", ErrEnvelope, v[1], MaxKeyID)
 	}
@@ -152,6 +163,11 @@ func ParseEnvelope(b []byte, e *Envelope) error {
 		return err
 	}
 	e.Signed = b[: len(b)-len(p) : len(b)-len(p)]
+	if e.Version == BatchEnvelopeVersion {
+		e.Signature = nil
+		return parseBatchRef(p, e)
+	}
+	e.BatchID, e.Index, e.Proof = 0, 0, nil
 	if v, err = take(4, "signature length"); err != nil {
 		return err
 	}
@@ -182,8 +198,12 @@ func NewOpener(keys *provider.Keyring) *Opener {
 // Verify checks e's signature with the key named by its key ID. The error
 // matches provider.ErrKeyNotFound for an unknown key, ErrInvalidSignature for
 // a bad signature or an algorithm that is not the key's, and anything else
-// when the verifier could not decide.
+// when the verifier could not decide. A batch-signed envelope (version 2) is
+// checked with VerifyLeaf instead; here it is ErrNotInBatch.
 func (o *Opener) Verify(ctx context.Context, e *Envelope) error {
+	if e.Version == BatchEnvelopeVersion {
+		return fmt.Errorf("%w: batch-signed order of batch %d is checked against its batch", ErrNotInBatch, e.BatchID)
+	}
 	// The key ID is only read during the lookup; an error copies it.
 	v, err := o.keys.Verifier(unsafe.String(unsafe.SliceData(e.KeyID), len(e.KeyID)))
 	if err != nil {

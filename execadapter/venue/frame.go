@@ -13,9 +13,10 @@ import (
 // Frames on a TCP venue connection (all big-endian):
 //
 //	0  4  length n of what follows (1 to MaxFrame)
-//	4  1  frame type: FrameOrder, FrameAck or FrameSignedAck
-//	5  …  body: an envelope (FrameOrder), an ack (FrameAck) or a signed
-//	      ack (FrameSignedAck, see SignedAck)
+//	4  1  frame type: FrameOrder, FrameAck, FrameSignedAck or FrameBatch
+//	5  …  body: an envelope (FrameOrder), an ack (FrameAck), a signed
+//	      ack (FrameSignedAck, see SignedAck) or a batch signature
+//	      (FrameBatch, see Batch), sent before the first order of its batch
 //
 // An ack body is status (1), reason (1), venue order ID (8), venue time (8),
 // client order ID length (1, 0 to 36) and the client order ID.
@@ -23,6 +24,7 @@ const (
 	FrameOrder     = 1
 	FrameAck       = 2
 	FrameSignedAck = 3
+	FrameBatch     = 4
 	// MaxFrame bounds a frame's length field: a peer cannot make a reader
 	// allocate more.
 	MaxFrame = 1 + MaxEnvelope

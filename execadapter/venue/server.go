@@ -55,9 +55,12 @@ const (
 )
 
 // Server serves a Sim over TCP: it reads order frames from each connection,
-// processes them in order, and writes an ack frame for each. A connection
-// that sends anything but a well-formed order frame is closed without an
-// ack.
+// processes them in order, and writes an ack frame for each. Batch frames
+// (FrameBatch) are verified once each and kept in a BatchCache of the
+// connection, against which its batch-signed orders are checked. A
+// connection that sends anything but a well-formed order or batch frame,
+// or a batch frame whose ID it already used for another batch, is closed
+// without an ack.
 type Server struct {
 	sim      *Sim
 	ln       net.Listener
@@ -181,6 +184,7 @@ func (s *Server) serve(c net.Conn) {
 		signer, _ = NewAckSigner(s.opts.Signer) // checked by NewServer
 	}
 	fr := NewFrameReader(c)
+	batches := NewBatchCache(s.sim.opts.Keys) // this connection's
 	var out []byte
 	ctx := context.Background()
 	var idle lazyDeadline
@@ -198,8 +202,13 @@ func (s *Server) serve(c net.Conn) {
 			}
 			return
 		}
-		if err == nil && typ != FrameOrder {
-			err = fmt.Errorf("%w: frame type %d from the client; want an order (%d)", ErrProtocol, typ, FrameOrder)
+		switch {
+		case err == nil && typ == FrameBatch:
+			if err = batches.Add(ctx, body); err != nil {
+				err = fmt.Errorf("%w: %w", ErrProtocol, err)
+			}
+		case err == nil && typ != FrameOrder:
+			err = fmt.Errorf("%w: frame type %d from the client; want an order (%d) or a batch (%d)", ErrProtocol, typ, FrameOrder, FrameBatch)
 		}
 		if err != nil {
 			// Acks already owed are sent, then the connection closes.
@@ -210,15 +219,17 @@ func (s *Server) serve(c net.Conn) {
 			}
 			return
 		}
-		ack, id := s.sim.Process(ctx, body)
-		if signer != nil {
-			out, err = signer.AppendFrame(ctx, out, ack, id, body)
-			if err != nil {
-				fail(fmt.Errorf("signing the ack: %w", err))
-				return
+		if typ == FrameOrder {
+			ack, id := s.sim.ProcessIn(ctx, batches, body)
+			if signer != nil {
+				out, err = signer.AppendFrame(ctx, out, ack, id, body)
+				if err != nil {
+					fail(fmt.Errorf("signing the ack: %w", err))
+					return
+				}
+			} else {
+				out = AppendAckFrame(out, ack, id)
 			}
-		} else {
-			out = AppendAckFrame(out, ack, id)
 		}
 		if fr.Buffered() == 0 || len(out) >= maxPendingAcks { // nothing more queued: send the acks now
 			if err := s.flush(c, out); err != nil {

@@ -58,7 +58,8 @@ type Sim struct {
 	openers sync.Pool
 	mu      sync.Mutex
 	dedup   *window.Set
-	state   *dedupLog // the window on disk, when a Server keeps one
+	state   *dedupLog   // the window on disk, when a Server keeps one
+	batches *BatchCache // the batches submitted in process (SubmitInBatch)
 	nextID  atomic.Uint64
 	closed  atomic.Bool
 }
@@ -85,15 +86,16 @@ func NewSim(opts SimOptions) (*Sim, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Sim{opts: opts, dedup: window.New(int64(opts.DedupWindow), opts.DedupCapacity)}
-	s.openers.New = func() any { return &simScratch{op: NewOpener(opts.Keys)} }
+	s := &Sim{opts: opts, dedup: window.New(int64(opts.DedupWindow), opts.DedupCapacity), batches: NewBatchCache(opts.Keys)}
+	s.openers.New = func() any { return &simScratch{op: NewOpener(opts.Keys), leaf: make([]byte, 0, 512)} }
 	return s, nil
 }
 
 type simScratch struct {
-	op  *Opener
-	env Envelope
-	v   order.View
+	op   *Opener
+	env  Envelope
+	v    order.View
+	leaf []byte
 }
 
 // Submit processes one envelope and returns the venue's acknowledgement.
@@ -109,8 +111,16 @@ func (s *Sim) Submit(ctx context.Context, envelope, _ []byte) (Ack, error) {
 }
 
 // Process handles one envelope and returns the ack with the order's client
-// order ID (aliasing envelope; nil when the order did not decode).
+// order ID (aliasing envelope; nil when the order did not decode). A
+// batch-signed envelope is checked against the batches given to
+// SubmitInBatch.
 func (s *Sim) Process(ctx context.Context, envelope []byte) (Ack, []byte) {
+	return s.ProcessIn(ctx, s.batches, envelope)
+}
+
+// ProcessIn is Process, checking a batch-signed envelope against the
+// batches of c (those received on one connection).
+func (s *Sim) ProcessIn(ctx context.Context, c *BatchCache, envelope []byte) (Ack, []byte) {
 	now := s.opts.Now()
 	ack := Ack{Status: Rejected, VenueTime: now.UnixNano()}
 	sc := s.openers.Get().(*simScratch)
@@ -120,15 +130,14 @@ func (s *Sim) Process(ctx context.Context, envelope []byte) (Ack, []byte) {
 		return ack, nil
 	}
 	id := sc.v.ClientOrderID
-	if err := sc.op.Verify(ctx, &sc.env); err != nil {
-		switch {
-		case errors.Is(err, provider.ErrKeyNotFound):
-			ack.Reason = ReasonUnknownKey
-		case errors.Is(err, provider.ErrInvalidSignature):
-			ack.Reason = ReasonBadSignature
-		default:
-			ack.Reason = ReasonVerifierDown
-		}
+	var err error
+	if sc.env.Version == BatchEnvelopeVersion {
+		err = c.check(ctx, &sc.env, sc.leaf[:0])
+	} else {
+		err = sc.op.Verify(ctx, &sc.env)
+	}
+	if err != nil {
+		ack.Reason = reasonOf(err)
 		return ack, id
 	}
 	if skew := now.UnixNano() - sc.v.Timestamp; skew > int64(s.opts.MaxSkew) || -skew > int64(s.opts.MaxSkew) {
@@ -148,6 +157,22 @@ func (s *Sim) Process(ctx context.Context, envelope []byte) (Ack, []byte) {
 	}
 	ack.Status, ack.VenueOrderID = Accepted, venueID
 	return ack, id
+}
+
+// reasonOf returns the reason to refuse an order whose signature or batch
+// did not verify with err.
+func reasonOf(err error) Reason {
+	switch {
+	case errors.Is(err, ErrUnknownBatch):
+		return ReasonUnknownBatch
+	case errors.Is(err, ErrNotInBatch):
+		return ReasonNotInBatch
+	case errors.Is(err, provider.ErrKeyNotFound):
+		return ReasonUnknownKey
+	case errors.Is(err, provider.ErrInvalidSignature):
+		return ReasonBadSignature
+	}
+	return ReasonVerifierDown
 }
 
 // Prefault maps the memory of the duplicate window now (about 72 bytes per

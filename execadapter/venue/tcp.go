@@ -117,19 +117,25 @@ func (t *TCP) OwnAcks() uint64 { return t.ownAcks.Load() }
 // Submit sends the envelope and waits for the ack with the same client order
 // ID, or for ctx to end. While disconnected it waits for the reconnection.
 func (t *TCP) Submit(ctx context.Context, envelope, clientOrderID []byte) (Ack, error) {
+	return t.submit(ctx, 0, nil, envelope, clientOrderID)
+}
+
+// submit is Submit, sending first the body of batch batchID's frame, if
+// batch is not nil and the connection has not carried it yet.
+func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error) {
 	key, ok := keyOf(clientOrderID)
 	if !ok || len(clientOrderID) == 0 {
 		return Ack{}, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: client order ID of %d bytes", ErrProtocol, len(clientOrderID))}
 	}
-	if len(envelope)+1 > MaxFrame {
-		return Ack{}, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: envelope of %d bytes is over the frame limit", ErrProtocol, len(envelope))}
+	if len(envelope)+1 > MaxFrame || len(batch)+1 > MaxFrame {
+		return Ack{}, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: envelope of %d bytes or batch of %d is over the frame limit", ErrProtocol, len(envelope), len(batch))}
 	}
 	for {
 		tc, c, reader, err := t.register(ctx, key, clientOrderID)
 		if err != nil {
 			return Ack{}, err
 		}
-		reader, retry, err := t.send(ctx, tc, key, c, reader, envelope)
+		reader, retry, err := t.send(ctx, tc, key, c, reader, batchID, batch, envelope)
 		switch {
 		case err != nil:
 			return Ack{}, err

@@ -20,6 +20,7 @@ type tcpConn struct {
 	wake     chan struct{} // the watcher is to read (capacity 1)
 	dead     chan struct{} // closed when the connection is dropped or closed
 	idle     *time.Timer   // gives the reading to the watcher after idleGrace
+	sent     sentBatches   // batch frames written; guarded by the turn
 }
 
 func (t *TCP) dial(ctx context.Context) (net.Conn, error) {

@@ -18,7 +18,7 @@ import (
 // deadline only until its first byte is on the wire: a frame cut short
 // would break the stream for every order after it, so the rest of a frame
 // whose caller's deadline passed mid-write is written by finish.
-func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reader bool, envelope []byte) (bool, bool, error) {
+func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reader bool, batchID uint64, batch, envelope []byte) (bool, bool, error) {
 	select {
 	case tc.turn <- struct{}{}:
 	default:
@@ -51,10 +51,13 @@ func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reade
 		return false, false, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: waiting to write to %s: %w", ErrTimeout, t.addr, err)}
 	}
 	bp := framePool.Get().(*[]byte)
-	*bp = AppendFrame((*bp)[:0], FrameOrder, envelope)
+	*bp = tc.sent.appendFrames((*bp)[:0], batchID, batch, envelope)
 	dl, hasDL := ctx.Deadline()
 	callers := tc.armWrite(dl, hasDL, t.opts.WriteTimeout)
 	n, err := tc.conn.Write(*bp)
+	if n > 0 && batch != nil {
+		tc.sent.add(batchID) // the rest of a frame begun is always written
+	}
 	switch {
 	case err == nil:
 		<-tc.turn

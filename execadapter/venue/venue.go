@@ -48,6 +48,8 @@ const (
 	ReasonStale            Reason = 5 // the order's timestamp is too far from the venue's clock
 	ReasonVerifierDown     Reason = 6 // the venue could not check the signature
 	ReasonUnsupportedFrame Reason = 7 // no longer sent: a connection that sends anything but an order is closed
+	ReasonUnknownBatch     Reason = 8 // the order's batch signature did not come before it on its connection (or was pushed out by MaxCachedBatches later ones)
+	ReasonNotInBatch       Reason = 9 // the order is not a leaf of the batch it names (see CheckLeaf)
 )
 
 func (r Reason) String() string {
@@ -68,6 +70,10 @@ func (r Reason) String() string {
 		return "verifier unavailable"
 	case ReasonUnsupportedFrame:
 		return "unsupported frame"
+	case ReasonUnknownBatch:
+		return "unknown batch"
+	case ReasonNotInBatch:
+		return "not in its batch"
 	}
 	return fmt.Sprintf("reason(%d)", uint8(r))
 }

@@ -1,0 +1,189 @@
+package execadapter
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// DefaultBatchMax is the most orders of one batch when Config.BatchWindow is
+// set and Config.BatchMax is not.
+const DefaultBatchMax = 256
+
+// batcher gathers the orders that arrive within a window into batches and
+// signs each batch once (venue.BatchSigner). A batch closes when its window,
+// begun by its first order, ends or when it holds the most orders allowed;
+// it is signed at once, in a goroutine of its own, while the next batch
+// gathers, so an order waits at most the window and one signature.
+type batcher struct {
+	signer *venue.BatchSigner
+	window time.Duration
+	max    int
+	now    func() time.Time
+
+	mu  sync.Mutex
+	cur *pendingBatch // gathering; nil until an order comes
+
+	batches, leaves, wait, batchBytes, envBytes atomic.Uint64 // see BatchStats
+}
+
+// BatchStats counts the work of batch signing (Config.BatchWindow) since
+// the Adapter was made: all zero when each order is signed on its own.
+type BatchStats struct {
+	Batches uint64 // batches signed
+	Leaves  uint64 // orders in them
+	// Wait is the total time orders waited, from their arrival in their
+	// batch until its signature: the latency batching adds.
+	Wait time.Duration
+	// BatchBytes is the size of the batches' signatures (FrameBatch
+	// bodies), EnvelopeBytes that of the orders' envelopes.
+	BatchBytes, EnvelopeBytes uint64
+}
+
+// BatchStats returns the counters of batch signing.
+func (a *Adapter) BatchStats() BatchStats {
+	b := a.batches
+	if b == nil {
+		return BatchStats{}
+	}
+	return BatchStats{Batches: b.batches.Load(), Leaves: b.leaves.Load(), Wait: time.Duration(b.wait.Load()),
+		BatchBytes: b.batchBytes.Load(), EnvelopeBytes: b.envBytes.Load()}
+}
+
+// pendingBatch is a batch gathering or being signed.
+type pendingBatch struct {
+	orders [][]byte
+	timer  *time.Timer
+	done   chan struct{} // closed once signed (or failed)
+	sb     *venue.SignedBatch
+	err    error
+
+	audited  sync.Once // the batch's audit record, by its first order
+	auditErr error
+}
+
+// newBatcher returns a batcher for cfg, or nil when cfg.BatchWindow is zero
+// (each order signed on its own).
+func newBatcher(cfg *Config) (*batcher, error) {
+	switch {
+	case cfg.BatchWindow < 0 || cfg.BatchMax < 0 || cfg.BatchMax > venue.MaxBatchLeaves:
+		return nil, fmt.Errorf("%w: execadapter: BatchWindow %v must not be negative and BatchMax %d must be 0 to %d", provider.ErrInvalidConfig, cfg.BatchWindow, cfg.BatchMax, venue.MaxBatchLeaves)
+	case cfg.BatchWindow == 0 && cfg.BatchMax != 0:
+		return nil, fmt.Errorf("%w: execadapter: BatchMax %d without a BatchWindow; set both, or neither to sign each order on its own", provider.ErrInvalidConfig, cfg.BatchMax)
+	case cfg.BatchWindow == 0:
+		return nil, nil
+	}
+	if _, ok := cfg.Venue.(venue.BatchVenue); !ok {
+		return nil, fmt.Errorf("%w: execadapter: BatchWindow needs a venue that takes batch-signed orders (venue.BatchVenue); %T does not", provider.ErrInvalidConfig, cfg.Venue)
+	}
+	s, err := venue.NewBatchSigner(cfg.Signer)
+	if err != nil {
+		return nil, err
+	}
+	b := &batcher{signer: s, window: cfg.BatchWindow, max: cfg.BatchMax, now: cfg.Now}
+	if b.max == 0 {
+		b.max = DefaultBatchMax
+	}
+	return b, nil
+}
+
+// seal makes canonical a leaf of the batch gathering and returns, once the
+// batch is signed, the batch and the order's index in it. canonical must
+// not change until the batch is signed. If ctx ends first, the order stays
+// a leaf of its batch but is never sent.
+func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, int, error) {
+	t0 := time.Now()
+	b.mu.Lock()
+	p := b.cur
+	if p == nil {
+		p = &pendingBatch{orders: make([][]byte, 0, b.max), done: make(chan struct{})}
+		b.cur = p
+		p.timer = time.AfterFunc(b.window, func() { b.close(p) })
+	}
+	i := len(p.orders)
+	p.orders = append(p.orders, canonical)
+	full := len(p.orders) == b.max
+	if full {
+		b.cur = nil
+	}
+	b.mu.Unlock()
+	if full {
+		p.timer.Stop()
+		go b.sign(p) // not in this order's goroutine: its context may end first
+	}
+	select {
+	case <-p.done:
+		if p.err != nil {
+			return nil, 0, p.err
+		}
+		b.wait.Add(uint64(time.Since(t0)))
+		b.envBytes.Add(uint64(len(p.sb.Envelopes[i])))
+		return p, i, nil
+	case <-ctx.Done():
+		return nil, 0, fmt.Errorf("waiting for batch signing: %w", ctx.Err())
+	}
+}
+
+// close closes p when its window ends, unless it filled up first, and
+// signs it.
+func (b *batcher) close(p *pendingBatch) {
+	b.mu.Lock()
+	if b.cur != p {
+		b.mu.Unlock()
+		return // full: being signed already
+	}
+	b.cur = nil
+	b.mu.Unlock()
+	b.sign(p)
+}
+
+// sign signs the closed batch p and wakes its orders.
+func (b *batcher) sign(p *pendingBatch) {
+	// The batch is its orders' and no one order's: signing is not cut short
+	// by the context of the order that closed it.
+	p.sb, p.err = b.signer.Sign(context.Background(), p.orders, b.now().UnixNano())
+	if p.err == nil {
+		b.batches.Add(1)
+		b.leaves.Add(uint64(len(p.orders)))
+		b.batchBytes.Add(uint64(len(p.sb.Body)))
+	}
+	close(p.done)
+}
+
+// sealInBatch seals canonical as a leaf of a batch and returns its version 2
+// envelope and its batch.
+func (a *Adapter) sealInBatch(ctx context.Context, canonical []byte) ([]byte, *pendingBatch, error) {
+	p, i, err := a.batches.seal(ctx, canonical)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.sb.Envelopes[i], p, nil
+}
+
+// auditBatch records the signature of batch p (audit.TypeBatch, its
+// FrameBatch body) in the audit log, once, and returns the error of that
+// one write to each of its orders; orders of the batch that come meanwhile
+// wait for it, so the record precedes every order record of its batch. It
+// does nothing for an order signed on its own (p nil).
+func (a *Adapter) auditBatch(p *pendingBatch, now int64) error {
+	if p == nil {
+		return nil
+	}
+	p.audited.Do(func() { p.auditErr = a.cfg.Audit.Append(audit.TypeBatch, now, p.sb.Body) })
+	return p.auditErr
+}
+
+// submit sends env to the venue, with its batch's signature when it is
+// batch-signed (p not nil).
+func (a *Adapter) submit(ctx context.Context, p *pendingBatch, env, clientOrderID []byte) (Ack, error) {
+	if p == nil {
+		return a.cfg.Venue.Submit(ctx, env, clientOrderID)
+	}
+	return a.cfg.Venue.(venue.BatchVenue).SubmitInBatch(ctx, p.sb.ID, p.sb.Body, env, clientOrderID)
+}

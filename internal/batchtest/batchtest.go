@@ -1,0 +1,65 @@
+// Package batchtest checks that a key signs orders in batches through the
+// execution adapter: the test every backend's tests run on their keys.
+package batchtest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter"
+	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// Run sends 32 orders at once through an adapter that signs them with key
+// in batches of 8 (a window that never ends first), to an in-process venue
+// that verifies with key, and fails t unless every order is accepted and
+// key signed 4 batches: one signature per batch.
+func Run(t testing.TB, key provider.Key) {
+	t.Helper()
+	keys, err := provider.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := venue.NewSim(venue.SimOptions{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := execadapter.New(execadapter.Config{Signer: key, Venue: sim, BatchWindow: time.Hour, BatchMax: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	stamp := time.Now().UnixNano()
+	for i := range n {
+		o := order.Order{ClientOrderID: fmt.Sprintf("batch-%x-%d", stamp&0xffffff, i), Account: "ACC-1", Symbol: "AAPL", Side: order.Buy,
+			Type: order.Market, Quantity: 10, TimeInForce: order.IOC, Timestamp: time.Now().UnixNano()}
+		b, err := o.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			ack, err := a.SendOrder(context.Background(), b)
+			if err == nil && ack.Status != venue.Accepted {
+				err = fmt.Errorf("ack %v (%v)", ack.Status, ack.Reason)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", key.Info().Algorithm, err)
+		}
+	}
+	if st := a.BatchStats(); st.Batches != n/8 || st.Leaves != n {
+		t.Fatalf("%s: %d batches of %d orders; want %d signatures for %d orders", key.Info().Algorithm, st.Batches, st.Leaves, n/8, n)
+	}
+}

@@ -1,0 +1,26 @@
+package awskms_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tinywindow/tinywindow/internal/batchtest"
+	"github.com/tinywindow/tinywindow/provider"
+)
+
+// TestBatchSigning: orders batch-signed with local-kms keys (one Sign call
+// per batch) are all accepted by a venue that verifies each batch once and
+// each order's proof against it.
+func TestBatchSigning(t *testing.T) {
+	l := needKMS(t)
+	for _, alias := range []string{"alias/tw-p256-a", "alias/tw-hmac-b"} {
+		t.Run(alias, func(t *testing.T) {
+			key, err := provider.Open(context.Background(), l.URI(alias))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer key.Close()
+			batchtest.Run(t, key)
+		})
+	}
+}
