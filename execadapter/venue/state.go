@@ -14,7 +14,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 	"github.com/tinywindow/tinywindow/execadapter/order"
 )
 
