@@ -106,7 +106,7 @@ func TestCheckpointForgeryThroughSign(t *testing.T) {
 	cfg := &service.Config{
 		Listen: "127.0.0.1:0",
 		TLS:    ca.TLS(ca.Server(t)),
-		Keys:   map[string]string{"orders": "pem:key-source=file:" + orderKeyFile},
+		Keys:   map[string]service.Key{"orders": {URI: "pem:key-source=file:" + orderKeyFile}},
 		Clients: []service.Client{
 			{Identity: "desk", Keys: []string{"orders"}, Operations: []string{"sign", "verify"}},
 			{Identity: "intruder", Keys: []string{"orders"}, Operations: []string{"sign"}},

@@ -57,10 +57,22 @@ func NewAckSigner(signer provider.Signer) (*AckSigner, error) {
 }
 
 // AppendFrame appends a FrameSignedAck frame: a, the client order ID, the
-// SHA-256 of envelope, and the signature.
+// SHA-256 of envelope, and the signature (the body Sign returns).
 func (s *AckSigner) AppendFrame(ctx context.Context, dst []byte, a Ack, clientOrderID, envelope []byte) ([]byte, error) {
+	body, err := s.Sign(ctx, a, clientOrderID, envelope)
+	if err != nil {
+		return dst, err
+	}
+	return AppendFrame(dst, FrameSignedAck, body), nil
+}
+
+// Sign returns the body of a FrameSignedAck frame (see SignedAck): a, the
+// client order ID, the SHA-256 of envelope, the key's ID and algorithm, and
+// the signature over AckDomain and all of them. The body stays valid until
+// the next call.
+func (s *AckSigner) Sign(ctx context.Context, a Ack, clientOrderID, envelope []byte) ([]byte, error) {
 	if len(clientOrderID) > order.MaxClientOrderID {
-		return dst, fmt.Errorf("%w: client order ID of %d bytes", ErrProtocol, len(clientOrderID))
+		return nil, fmt.Errorf("%w: client order ID of %d bytes", ErrProtocol, len(clientOrderID))
 	}
 	m := append(s.msg[:0], AckDomain...)
 	m = appendAckBody(m, a, clientOrderID)
@@ -71,15 +83,15 @@ func (s *AckSigner) AppendFrame(ctx context.Context, dst []byte, a Ack, clientOr
 	m = append(m, 0, 0, 0, 0)
 	m, err := provider.SignAppend(ctx, s.signer, m, m[:signedEnd])
 	if err != nil {
-		return dst, err
+		return nil, err
 	}
 	sigLen := len(m) - signedEnd - 4
 	if sigLen <= 0 || sigLen > MaxSignature {
-		return dst, fmt.Errorf("%w: ack signature of %d bytes is outside 1 to %d", provider.ErrUnsupported, sigLen, MaxSignature)
+		return nil, fmt.Errorf("%w: ack signature of %d bytes is outside 1 to %d", provider.ErrUnsupported, sigLen, MaxSignature)
 	}
 	binary.BigEndian.PutUint32(m[signedEnd:], uint32(sigLen))
 	s.msg = m
-	return AppendFrame(dst, FrameSignedAck, m[len(AckDomain):]), nil
+	return m[len(AckDomain):], nil
 }
 
 // ParseSignedAck parses the body of a FrameSignedAck frame strictly. Its

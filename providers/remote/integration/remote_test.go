@@ -41,12 +41,22 @@ type fixture struct {
 	tls service.TLSConfig
 }
 
+// rawKeys returns the keys of a service configuration, each of purpose raw,
+// named by their URIs.
+func rawKeys(uris map[string]string) map[string]service.Key {
+	keys := make(map[string]service.Key, len(uris))
+	for name, uri := range uris {
+		keys[name] = service.Key{URI: uri}
+	}
+	return keys
+}
+
 func start(t testing.TB, keys map[string]string, clients ...service.Client) *fixture {
 	t.Helper()
 	ca := servicetest.NewCA(t, "tinywindow test CA")
 	f := &fixture{ca: ca, trader: ca.Client(t, "trader")}
 	clients = append([]service.Client{{Identity: "trader", Keys: []string{"*"}, Operations: []string{"sign", "verify"}}}, clients...)
-	cfg := &service.Config{Listen: "127.0.0.1:0", TLS: ca.TLS(ca.Server(t)), Keys: keys, Clients: clients}
+	cfg := &service.Config{Listen: "127.0.0.1:0", TLS: ca.TLS(ca.Server(t)), Keys: rawKeys(keys), Clients: clients}
 	cfg, err := service.ParseConfig(mustYAML(t, cfg))
 	if err != nil {
 		t.Fatal(err)

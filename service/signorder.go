@@ -1,0 +1,44 @@
+package service
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tinywindow/tinywindow/api/signerpb"
+	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+)
+
+// parseOrderRequest checks the order of a SignOrder request: the canonical
+// encoding of a valid order (order.Parse), else INVALID_ARGUMENT naming the
+// field.
+func parseOrderRequest(req *signerpb.SignOrderRequest) error {
+	var v order.View
+	if err := order.Parse(req.GetOrder(), &v); err != nil {
+		return status.Errorf(codes.InvalidArgument, "order: %v; send the canonical encoding of a valid order (docs/orders.md)", err)
+	}
+	return nil
+}
+
+// SignOrder implements signerpb.SignerServer: it signs a canonical order
+// with a key of purpose orders and returns the signed-order envelope, built
+// by execadapter/venue's Sealer as the adapter builds it in process.
+func (s *Server) SignOrder(ctx context.Context, req *signerpb.SignOrderRequest) (*signerpb.SignOrderResponse, error) {
+	st, _, e, err := s.begin(ctx, signerpb.Signer_SignOrder_FullMethodName, true, req.GetKey())
+	if err != nil {
+		return nil, err
+	}
+	defer st.release()
+	if err := parseOrderRequest(req); err != nil {
+		return nil, err
+	}
+	sl := e.sealers.Get().(*venue.Sealer)
+	defer e.sealers.Put(sl)
+	env, err := sl.Seal(ctx, req.GetOrder())
+	if err != nil {
+		return nil, toStatus("sign order", e.name, err)
+	}
+	return &signerpb.SignOrderResponse{Envelope: append([]byte(nil), env...), KeyId: e.info.ID}, nil
+}
