@@ -53,10 +53,16 @@ func rawKeys(uris map[string]string) map[string]service.Key {
 
 func start(t testing.TB, keys map[string]string, clients ...service.Client) *fixture {
 	t.Helper()
+	return startKeys(t, rawKeys(keys), clients...)
+}
+
+// startKeys is start with keys of any purpose.
+func startKeys(t testing.TB, keys map[string]service.Key, clients ...service.Client) *fixture {
+	t.Helper()
 	ca := servicetest.NewCA(t, "tinywindow test CA")
 	f := &fixture{ca: ca, trader: ca.Client(t, "trader")}
 	clients = append([]service.Client{{Identity: "trader", Keys: []string{"*"}, Operations: []string{"sign", "verify"}}}, clients...)
-	cfg := &service.Config{Listen: "127.0.0.1:0", TLS: ca.TLS(ca.Server(t)), Keys: rawKeys(keys), Clients: clients}
+	cfg := &service.Config{Listen: "127.0.0.1:0", TLS: ca.TLS(ca.Server(t)), Keys: keys, Clients: clients}
 	cfg, err := service.ParseConfig(mustYAML(t, cfg))
 	if err != nil {
 		t.Fatal(err)
