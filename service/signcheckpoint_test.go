@@ -272,6 +272,18 @@ func TestCheckpointStateFile(t *testing.T) {
 			}
 		})
 	}
+	t.Run("held by another service", func(t *testing.T) {
+		state := signed(t)
+		first := newCkEnv(t, state)
+		second := newCkEnv(t, state)
+		_, err := second.sign(&signerpb.SignCheckpointRequest{Checkpoint: tree.checkpoint(origin, 5), FromSize: 3, Proof: tree.proof(3, 5)})
+		if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "lock") {
+			t.Fatalf("a second service on the state file: %v", err)
+		}
+		if _, err := first.sign(&signerpb.SignCheckpointRequest{Checkpoint: tree.checkpoint(origin, 5), FromSize: 3, Proof: tree.proof(3, 5)}); err != nil {
+			t.Fatalf("the service holding the file: %v", err)
+		}
+	})
 	t.Run("init refuses an existing file", func(t *testing.T) {
 		state := signed(t)
 		before, _ := os.ReadFile(state)
