@@ -161,7 +161,7 @@ func (k Key) check(name string) error {
 }
 
 // purposeErr is the refusal of rpc on a key of another purpose.
-func purposeErr(rpc string, name string, p Purpose) string {
+func purposeErr(rpc, name string, p Purpose) string {
 	return fmt.Sprintf("key %s has purpose %s and signs only through %s, not %s", name, p, strings.Join(PurposeRPC(p), " and "), rpc)
 }
 
