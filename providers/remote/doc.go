@@ -19,8 +19,9 @@
 //
 // A key of the service's purpose orders seals orders for a venue.Sealer
 // (SignOrder), one of purpose checkpoints signs an audit log's checkpoints
-// with consistency proofs (SignCheckpoint, an audit.ProvenSigner), and
-// SignAck signs with one of purpose acks; Purpose says which.
+// with consistency proofs (SignCheckpoint, an audit.ProvenSigner), and one
+// of purpose acks signs acks for a venue.AckSigner (SignAck); Purpose says
+// which.
 //
 // A fleet of identical services scales out: addr may list several
 // addresses, or name a host with several, and calls are balanced over those

@@ -18,10 +18,11 @@ import (
 )
 
 // Compile-time checks: a remote key signs audit checkpoints with proofs,
-// and orders as envelopes the service builds.
+// and orders and acks as the service builds them.
 var (
 	_ audit.ProvenSigner   = (*Key)(nil)
 	_ venue.EnvelopeSigner = (*Key)(nil)
+	_ venue.AckSigningKey  = (*Key)(nil)
 )
 
 // checkpointSizeTrailer is service.CheckpointSizeTrailer (the client
@@ -53,6 +54,11 @@ func (k *Key) SignOrder(ctx context.Context, canonical []byte) ([]byte, error) {
 	}
 	return k.signed("sign order", resp.GetKeyId(), resp.GetEnvelope())
 }
+
+// SignsAcks implements venue.AckSigningKey: it reports whether the
+// service's key is of purpose acks, which signs acks only through SignAck,
+// so that a venue.AckSigner of it sends the ack to SignAck.
+func (k *Key) SignsAcks() bool { return k.purpose == "acks" }
 
 // SignAck has the service sign a venue's ack with a key of purpose acks:
 // a, the order's client order ID and the SHA-256 of envelope, the order's

@@ -1,6 +1,7 @@
 package remote_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/service"
 )
@@ -95,5 +98,57 @@ func TestRemoteCheckpointSigner(t *testing.T) {
 			}
 			write(lossy, 30)
 		})
+	}
+}
+
+// TestRemoteOrdersAndAcksKeys: a venue.Sealer of a remote key of purpose
+// orders seals through SignOrder, byte for byte as a Sealer of the key in
+// process; a venue.AckSigner of one of purpose acks signs through SignAck,
+// and VerifyAck accepts the ack with the key in process.
+func TestRemoteOrdersAndAcksKeys(t *testing.T) {
+	ctx := context.Background()
+	f := startKeys(t, map[string]service.Key{
+		"orders": {URI: "hmac:seed=42", Purpose: service.PurposeOrders},
+		"acks":   {URI: "hmac:seed=43", Purpose: service.PurposeAcks},
+	})
+	open := func(uri string) provider.Key {
+		k, err := provider.Open(ctx, uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { k.Close() })
+		return k
+	}
+	o := order.Order{ClientOrderID: "c-1", Account: "ACC-1", Symbol: "AAPL", Side: order.Buy, Type: order.Market,
+		Quantity: 10, TimeInForce: order.IOC, Timestamp: 1}
+	ord, err := o.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal := func(k provider.Signer) []byte {
+		s, err := venue.NewSealer(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := s.Seal(ctx, ord)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Clone(env)
+	}
+	env := seal(open(f.uri("orders", f.trader)))
+	if want := seal(open("hmac:seed=42")); !bytes.Equal(env, want) {
+		t.Fatalf("remote seal %x, want %x", env, want)
+	}
+	as, err := venue.NewAckSigner(open(f.uri("acks", f.trader)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := venue.Ack{Status: 1, VenueOrderID: 7, VenueTime: 8}
+	if a.Signed, err = as.Sign(ctx, a, []byte("c-1"), env); err != nil {
+		t.Fatal(err)
+	}
+	if err := venue.VerifyAck(ctx, open("hmac:seed=43"), a, []byte("c-1"), env); err != nil {
+		t.Fatalf("VerifyAck: %v", err)
 	}
 }
