@@ -116,7 +116,7 @@ func FuzzParseOrderRequest(f *testing.F) {
 	f.Add([]byte{1})
 	f.Add(append(bytes.Clone(ord), 0))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		err := parseOrderRequest(&signerpb.SignOrderRequest{Order: b})
+		ts, err := parseOrderRequest(&signerpb.SignOrderRequest{Order: b})
 		refusedAs(t, err, codes.InvalidArgument)
 		if err != nil {
 			return
@@ -126,7 +126,7 @@ func FuzzParseOrderRequest(f *testing.F) {
 			t.Fatalf("accepted an order Decode refuses: %v", err)
 		}
 		again, err := o.MarshalBinary()
-		if err != nil || !bytes.Equal(again, b) {
+		if err != nil || !bytes.Equal(again, b) || ts != o.Timestamp {
 			t.Fatalf("accepted %x, which is not canonical (%x, %v)", b, again, err)
 		}
 	})

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tinywindow/tinywindow/api/signerpb"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
 )
 
 // Purpose is what a key signs. A key signs only through its purpose's RPC
@@ -90,7 +92,7 @@ func (p Purpose) signs(rpc string) bool {
 //
 //	keys:
 //	  legacy: hmac:key-source=file:/etc/tinywindow/legacy.key
-//	  orders: {uri: "pem:key-source=file:/etc/tinywindow/orders.pem", purpose: orders}
+//	  orders: {uri: "pem:key-source=file:/etc/tinywindow/orders.pem", purpose: orders, max-skew: 5s}
 //	  log:    {uri: "pem:key-source=file:/etc/tinywindow/log.pem", purpose: checkpoints,
 //	           state: /var/lib/tinywindow/log.ckstate}
 type Key struct {
@@ -105,6 +107,11 @@ type Key struct {
 	// creates it, so that a lost file stops the key instead of letting it
 	// sign any history.
 	State string `yaml:"state,omitempty"`
+	// MaxSkew is, for a key of purpose orders, the largest difference
+	// between an order's timestamp and the service's clock that SignOrder
+	// signs (default venue.DefaultMaxSkew, as a venue's); a stale order is
+	// refused. Refused for the other purposes.
+	MaxSkew time.Duration `yaml:"max-skew,omitempty"`
 }
 
 // UnmarshalYAML reads a Key from a plain URI string or from a mapping with
@@ -119,9 +126,9 @@ func (k *Key) UnmarshalYAML(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch f := n.Content[i].Value; f {
-		case "uri", "purpose", "state":
+		case "uri", "purpose", "state", "max-skew":
 		default:
-			return fmt.Errorf("line %d: field %q is not a key field (uri, purpose, state)", n.Content[i].Line, f)
+			return fmt.Errorf("line %d: field %q is not a key field (uri, purpose, state, max-skew)", n.Content[i].Line, f)
 		}
 	}
 	type plain Key
@@ -156,8 +163,20 @@ func (k Key) check(name string) error {
 		return configErr("%s: a key of purpose checkpoints needs state: FILE, its checkpoint state file (create it once with tinywindow serve --init-checkpoint-state FILE)", where)
 	case p != PurposeCheckpoints && k.State != "":
 		return configErr("%s: state is only for a key of purpose checkpoints, not %s", where, p)
+	case p != PurposeOrders && k.MaxSkew != 0:
+		return configErr("%s: max-skew is only for a key of purpose orders, not %s", where, p)
+	case k.MaxSkew < 0:
+		return configErr("%s: max-skew %v is negative", where, k.MaxSkew)
 	}
 	return nil
+}
+
+// maxSkew returns the max-skew of an orders key, its default when unset.
+func (k Key) maxSkew() time.Duration {
+	if k.MaxSkew == 0 {
+		return venue.DefaultMaxSkew
+	}
+	return k.MaxSkew
 }
 
 // purposeErr is the refusal of rpc on a key of another purpose.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -48,7 +49,7 @@ func TestPurposeRPCsConcurrent(t *testing.T) {
 			as, _ := venue.NewAckSigner(acksKey)
 			for i := range calls {
 				o := order.Order{ClientOrderID: fmt.Sprintf("c-%d-%d", g, i), Account: "ACC-1", Symbol: "AAPL", Side: order.Buy,
-					Type: order.Market, Quantity: int64(1 + i), TimeInForce: order.IOC, Timestamp: 1}
+					Type: order.Market, Quantity: int64(1 + i), TimeInForce: order.IOC, Timestamp: time.Now().UnixNano()}
 				ord, _ := o.MarshalBinary()
 				want, _ := sl.Seal(ctx, ord)
 				resp, err := c.SignOrder(ctx, &signerpb.SignOrderRequest{Key: "orders", Order: ord})

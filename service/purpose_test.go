@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,8 +22,14 @@ import (
 	"github.com/tinywindow/tinywindow/service"
 )
 
-// testOrder returns the canonical encoding of a valid order.
+// testOrder returns the canonical encoding of a valid order made now.
 func testOrder(t testing.TB) []byte {
+	t.Helper()
+	return testOrderAt(t, time.Now())
+}
+
+// testOrderAt returns the canonical encoding of a valid order made at ts.
+func testOrderAt(t testing.TB, ts time.Time) []byte {
 	t.Helper()
 	var o order.Order
 	if err := json.Unmarshal([]byte(`{"version":1,"client_order_id":"c-1","account":"ACC-1",
@@ -30,6 +37,7 @@ func testOrder(t testing.TB) []byte {
 		"time_in_force":"day","timestamp":"2026-11-26T14:30:00Z"}`), &o); err != nil {
 		t.Fatal(err)
 	}
+	o.Timestamp = ts.UnixNano()
 	b, err := o.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +77,7 @@ func purposeKeys(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	return "  raw: {uri: 'pem:key-source=file:" + rawKey + "'}\n" +
-		"  orders: {uri: 'hmac:seed=2', purpose: orders}\n" +
+		"  orders: {uri: 'hmac:seed=2', purpose: orders, max-skew: 1h}\n" +
 		"  acks: {uri: 'hmac:seed=3', purpose: acks}\n" +
 		"  log: {uri: 'hmac:seed=4', purpose: checkpoints, state: '" + state + "'}\n"
 }
@@ -199,7 +207,9 @@ func TestClientOperationsNameRPCs(t *testing.T) {
 // envelope venue.Sealer makes in process with the same key, which
 // venue.Opener verifies; a malformed order is INVALID_ARGUMENT.
 func TestSignOrderIsTheSealersEnvelope(t *testing.T) {
-	e := newEnv(t, "  orders: {uri: 'hmac:seed=2', purpose: orders}\n")
+	// max-skew is an hour, so that no stall of a loaded machine makes
+	// the fresh order stale.
+	e := newEnv(t, "  orders: {uri: 'hmac:seed=2', purpose: orders, max-skew: 1h}\n")
 	c := signerpb.NewSignerClient(e.ca.Conn(t, e.addr, e.trader))
 	ctx := context.Background()
 	local := openLocal(t, "hmac:seed=2")
@@ -239,6 +249,9 @@ func TestSignOrderIsTheSealersEnvelope(t *testing.T) {
 		{"trailing byte", append(bytes.Clone(ord), 0), "after the order's last field"},
 		{"unknown version", append([]byte{9}, ord[1:]...), "version 9"},
 		{"a raw message", []byte("TinyWindow audit checkpoint v1\x00example.com/log\n"), "version"},
+		{"stale: 2h old", testOrderAt(t, time.Now().Add(-2*time.Hour)), "a stale order"},
+		{"from the future: 2h ahead", testOrderAt(t, time.Now().Add(2*time.Hour)), "a stale order"},
+		{"a day old", testOrderAt(t, time.Now().Add(-24*time.Hour)), "over the key's max-skew of 1h0m0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.SignOrder(ctx, &signerpb.SignOrderRequest{Key: "orders", Order: tc.order})
@@ -310,13 +323,13 @@ func TestSignAckIsTheAckSigners(t *testing.T) {
 func TestKeyConfig(t *testing.T) {
 	head := "listen: 127.0.0.1:7443\nkeys:\n"
 	tail := "clients:\n  - identity: a\n    keys: ['*']\n    operations: [sign]\n"
-	c, err := service.ParseConfig([]byte(head + "  a: hmac:seed=1\n  b: {uri: 'hmac:seed=2', purpose: orders}\n  c: {uri: 'hmac:seed=3', purpose: checkpoints, state: /var/lib/tw/c}\n" + tail))
+	c, err := service.ParseConfig([]byte(head + "  a: hmac:seed=1\n  b: {uri: 'hmac:seed=2', purpose: orders, max-skew: 2s}\n  c: {uri: 'hmac:seed=3', purpose: checkpoints, state: /var/lib/tw/c}\n" + tail))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]service.Key{
 		"a": {URI: "hmac:seed=1"},
-		"b": {URI: "hmac:seed=2", Purpose: service.PurposeOrders},
+		"b": {URI: "hmac:seed=2", Purpose: service.PurposeOrders, MaxSkew: 2 * time.Second},
 		"c": {URI: "hmac:seed=3", Purpose: service.PurposeCheckpoints, State: "/var/lib/tw/c"},
 	}
 	for name, k := range want {
@@ -332,6 +345,8 @@ func TestKeyConfig(t *testing.T) {
 		{"state on an orders key", "  a: {uri: 'hmac:seed=1', purpose: orders, state: /tmp/x}\n", "state is only for a key of purpose checkpoints"},
 		{"one state for two keys", "  a: {uri: 'hmac:seed=1', purpose: checkpoints, state: /tmp/x}\n  b: {uri: 'hmac:seed=2', purpose: checkpoints, state: /tmp/x}\n", "same state file"},
 		{"a list", "  a: [hmac:seed=1]\n", "a key is a URI or a mapping"},
+		{"max-skew on a raw key", "  a: {uri: 'hmac:seed=1', max-skew: 1s}\n", "max-skew is only for a key of purpose orders"},
+		{"negative max-skew", "  a: {uri: 'hmac:seed=1', purpose: orders, max-skew: -1s}\n", "negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := service.ParseConfig([]byte(head + tc.keys + tail))

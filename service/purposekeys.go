@@ -10,6 +10,7 @@ import (
 func (s *Server) preparePurpose(e *entry, k Key) error {
 	switch e.purpose {
 	case PurposeOrders:
+		e.maxSkew = k.maxSkew()
 		// NewSealer checks the key's ID and algorithm fit an envelope.
 		first, err := venue.NewSealer(e.key)
 		if err != nil {

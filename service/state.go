@@ -57,6 +57,7 @@ type entry struct {
 	// each: sealers (*venue.Sealer) for orders, ackSigners
 	// (*venue.AckSigner) for acks, ck for checkpoints.
 	purpose    Purpose
+	maxSkew    time.Duration // of an orders key
 	sealers    sync.Pool
 	ackSigners sync.Pool
 	ck         *checkpointState

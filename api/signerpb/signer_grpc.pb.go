@@ -60,7 +60,9 @@ type SignerClient interface {
 	// SignOrder signs an order with a key of purpose "orders": the service
 	// checks the canonical order, builds the signed-order envelope (version,
 	// key ID, algorithm, order; docs/orders.md) and signs it under the order
-	// domain, exactly as execadapter/venue's Sealer does.
+	// domain, exactly as execadapter/venue's Sealer does. A malformed order,
+	// or one whose timestamp is further than the key's max-skew from the
+	// service's clock (a stale order), is INVALID_ARGUMENT.
 	SignOrder(ctx context.Context, in *SignOrderRequest, opts ...grpc.CallOption) (*SignOrderResponse, error)
 	// SignAck signs a venue's ack with a key of purpose "acks", as
 	// execadapter/venue's AckSigner does: the ack, the client order ID and the
@@ -204,7 +206,9 @@ type SignerServer interface {
 	// SignOrder signs an order with a key of purpose "orders": the service
 	// checks the canonical order, builds the signed-order envelope (version,
 	// key ID, algorithm, order; docs/orders.md) and signs it under the order
-	// domain, exactly as execadapter/venue's Sealer does.
+	// domain, exactly as execadapter/venue's Sealer does. A malformed order,
+	// or one whose timestamp is further than the key's max-skew from the
+	// service's clock (a stale order), is INVALID_ARGUMENT.
 	SignOrder(context.Context, *SignOrderRequest) (*SignOrderResponse, error)
 	// SignAck signs a venue's ack with a key of purpose "acks", as
 	// execadapter/venue's AckSigner does: the ack, the client order ID and the

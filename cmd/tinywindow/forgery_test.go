@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -311,7 +312,7 @@ func TestCheckpointForgeryThroughServicePurposes(t *testing.T) {
 		Listen: "127.0.0.1:0",
 		TLS:    ca.TLS(ca.Server(t)),
 		Keys: map[string]service.Key{
-			"orders": {URI: "pem:key-source=file:" + writeEd25519Key(t, dir, "orders.pem"), Purpose: service.PurposeOrders},
+			"orders": {URI: "pem:key-source=file:" + writeEd25519Key(t, dir, "orders.pem"), Purpose: service.PurposeOrders, MaxSkew: time.Hour},
 			"log":    {URI: "pem:key-source=file:" + writeEd25519Key(t, dir, "log.pem"), Purpose: service.PurposeCheckpoints, State: state},
 		},
 		Clients: []service.Client{

@@ -19,7 +19,7 @@ import (
 func BenchmarkSignOrderPaired(b *testing.B) {
 	ctx := context.Background()
 	f := startKeys(b, map[string]service.Key{
-		"orders": {URI: "hmac:seed=42", Purpose: service.PurposeOrders},
+		"orders": {URI: "hmac:seed=42", Purpose: service.PurposeOrders, MaxSkew: time.Hour},
 		"raw":    {URI: "hmac:seed=43"},
 	})
 	open := func(name string) provider.Key {

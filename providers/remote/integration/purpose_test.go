@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -108,7 +109,7 @@ func TestRemoteCheckpointSigner(t *testing.T) {
 func TestRemoteOrdersAndAcksKeys(t *testing.T) {
 	ctx := context.Background()
 	f := startKeys(t, map[string]service.Key{
-		"orders": {URI: "hmac:seed=42", Purpose: service.PurposeOrders},
+		"orders": {URI: "hmac:seed=42", Purpose: service.PurposeOrders, MaxSkew: time.Hour},
 		"acks":   {URI: "hmac:seed=43", Purpose: service.PurposeAcks},
 	})
 	open := func(uri string) provider.Key {
@@ -120,7 +121,7 @@ func TestRemoteOrdersAndAcksKeys(t *testing.T) {
 		return k
 	}
 	o := order.Order{ClientOrderID: "c-1", Account: "ACC-1", Symbol: "AAPL", Side: order.Buy, Type: order.Market,
-		Quantity: 10, TimeInForce: order.IOC, Timestamp: 1}
+		Quantity: 10, TimeInForce: order.IOC, Timestamp: time.Now().UnixNano()}
 	ord, err := o.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
