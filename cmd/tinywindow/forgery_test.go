@@ -307,6 +307,9 @@ func TestCheckpointForgeryThroughServicePurposes(t *testing.T) {
 	if code, _, stderr := execRun(t, "serve", "--init-checkpoint-state", state); code != exitError || !strings.Contains(stderr, "never start it over") {
 		t.Fatalf("serve --init-checkpoint-state on an existing file: exit %d: %s", code, stderr)
 	}
+	if code, _, stderr := execRun(t, "serve", "--init-checkpoint-state", state+".2", "--config", state); code != exitError || !strings.Contains(stderr, "without --config") {
+		t.Fatalf("serve --init-checkpoint-state with --config: exit %d: %s", code, stderr)
+	}
 	ca := servicetest.NewCA(t, "forgery test CA")
 	cfg := &service.Config{
 		Listen: "127.0.0.1:0",
