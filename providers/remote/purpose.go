@@ -106,6 +106,9 @@ func (k *Key) SignCheckpoint(ctx context.Context, text []byte, prev int64, prove
 	for attempt := 0; ; attempt++ {
 		req := &signerpb.SignCheckpointRequest{Key: k.cfg.name, Checkpoint: string(text), FromSize: from, Bootstrap: bootstrap}
 		if from > 0 && from < c.N {
+			if prove == nil {
+				return nil, fmt.Errorf("remote key %s: a checkpoint of %s at size %d needs a consistency proof from size %d, and no prover was given", k.cfg.name, c.Origin, c.N, from)
+			}
 			proof, err := prove(from)
 			if err != nil {
 				return nil, fmt.Errorf("remote key %s: consistency proof of %s from size %d to %d: %w", k.cfg.name, c.Origin, from, c.N, err)
