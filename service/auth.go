@@ -23,14 +23,15 @@ type clientPolicy struct {
 	match    string // typed (see parseIdentity), compared with the caller's names
 	allKeys  bool
 	keys     map[string]bool
-	ops      map[string]bool
+	ops      map[string]bool // as configured: OpSign, OpVerify, RPC names
+	rpcs     map[string]bool // the RPCs ops allow (operationRPCs)
 	limiter  *limiter
 }
 
 func newPolicy(c Client, prev *clientPolicy) *clientPolicy {
 	// Config.validate has checked the identity.
 	match, _ := parseIdentity(c.Identity)
-	p := &clientPolicy{identity: c.Identity, match: match, keys: map[string]bool{}, ops: map[string]bool{}}
+	p := &clientPolicy{identity: c.Identity, match: match, keys: map[string]bool{}, ops: map[string]bool{}, rpcs: map[string]bool{}}
 	for _, k := range c.Keys {
 		if k == "*" {
 			p.allKeys = true
@@ -39,6 +40,9 @@ func newPolicy(c Client, prev *clientPolicy) *clientPolicy {
 	}
 	for _, op := range c.Operations {
 		p.ops[op] = true
+		for _, rpc := range operationRPCs(op) {
+			p.rpcs[rpc] = true
+		}
 	}
 	if c.Rate > 0 {
 		if prev != nil && prev.limiter != nil && prev.limiter.rate == c.Rate && prev.limiter.burst == float64(c.Burst) {
@@ -52,10 +56,11 @@ func newPolicy(c Client, prev *clientPolicy) *clientPolicy {
 
 func (p *clientPolicy) mayUse(name string) bool { return p.allKeys || p.keys[name] }
 
-// operations lists what p may do with a key it may use.
+// operations lists what p may do with a key it may use, as configured: the
+// operations OpSign and OpVerify, then the RPCs it names.
 func (p *clientPolicy) operations() []string {
 	var out []string
-	for _, op := range []string{OpSign, OpVerify} {
+	for _, op := range slices.Concat([]string{OpSign, OpVerify}, signingRPCs, []string{RPCVerify}) {
 		if p.ops[op] {
 			out = append(out, op)
 		}
@@ -126,12 +131,15 @@ func (l *limiter) allow() bool {
 	return true
 }
 
-// begin authorises a call of method (gRPC's full method name) to op on the
-// key named name and returns the state (with a reference the caller must
-// release), the client's policy and the key. An unknown key is NOT_FOUND only for a client authorised for every
-// key; for others it is PERMISSION_DENIED, so that a client learns nothing of
-// keys it may not use.
-func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *clientPolicy, *entry, error) {
+// begin authorises a call of method (gRPC's full method name) on the key
+// named name and returns the state (with a reference the caller must
+// release), the client's policy and the key. With check set, the client must
+// be allowed the method's RPC (clientPolicy.rpcs) and the key's purpose must
+// sign through it (PurposeRPC); without, any client authorised for the key
+// may call it (PublicKey, ListKeys). An unknown key is NOT_FOUND only for a
+// client authorised for every key; for others it is PERMISSION_DENIED, so
+// that a client learns nothing of keys it may not use.
+func (s *Server) begin(ctx context.Context, method string, check bool, name string) (*state, *clientPolicy, *entry, error) {
 	ids, err := peerIdentities(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -154,7 +162,7 @@ func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *c
 		st.release()
 		return nil, nil, nil, status.Errorf(codes.ResourceExhausted, "client %s is over its rate of %g requests a second", p.identity, p.limiter.rate)
 	}
-	if name == "" && op == "" {
+	if name == "" && !check {
 		return st, p, nil, nil
 	}
 	if name == "" {
@@ -172,9 +180,12 @@ func (s *Server) begin(ctx context.Context, method, op, name string) (*state, *c
 	case e == nil || !p.mayUse(e.name):
 		st.release()
 		return nil, nil, nil, s.deny(ctx, ids, p.identity, method, name, "key not authorised for this client")
-	case op != "" && !p.ops[op]:
+	case check && !p.rpcs[rpcName(method)]:
 		st.release()
 		return nil, nil, nil, s.deny(ctx, ids, p.identity, method, name, "operation not authorised for this client")
+	case check && !e.purpose.signs(rpcName(method)):
+		st.release()
+		return nil, nil, nil, s.deny(ctx, ids, p.identity, method, name, purposeErr(rpcName(method), e.name, e.purpose))
 	}
 	return st, p, e, nil
 }

@@ -17,9 +17,12 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Operations a client may be authorised for. Being authorised for either on
-// a key also allows reading the key's description and public key
-// (PublicKey, ListKeys).
+// Operations a client may be authorised for, the form that names no RPC:
+// OpSign allows every signing RPC (Sign, SignDigest, SignOrder, SignAck,
+// SignCheckpoint), OpVerify allows Verify. Client.Operations may also name
+// RPCs one by one (RPCSignOrder, ...). Either way a key signs only through
+// its purpose's RPC (PurposeRPC). Being authorised for anything on a key also
+// allows reading the key's description and public key (PublicKey, ListKeys).
 const (
 	OpSign   = "sign"
 	OpVerify = "verify"
@@ -53,15 +56,17 @@ const (
 //	  # or key-uri: pqc:alg=ML-DSA-65;seed-source=file:/etc/tinywindow/server.seed   a key of any backend
 //	  client-ca: /etc/tinywindow/clients-ca.pem     CAs that issue client certificates (PEM)
 //	  require-post-quantum: false        true: X25519MLKEM768 and ML-DSA certificates only (Go 1.27)
-//	keys:                                name -> key URI
-//	  orders: hmac:key-source=file:/etc/tinywindow/orders.key
+//	keys:                                name -> key URI (purpose raw), or {uri, purpose, state} (see Key)
+//	  legacy: hmac:key-source=file:/etc/tinywindow/legacy.key
 //	  pq: pqc:alg=ML-DSA-65;seed-source=file:/etc/tinywindow/pq.seed
+//	  orders: {uri: "pem:key-source=file:/etc/tinywindow/orders.pem", purpose: orders}
+//	  log: {uri: "pem:key-source=file:/etc/tinywindow/log.pem", purpose: checkpoints, state: /var/lib/tinywindow/log.ckstate}
 //	backends:                            per-scheme options added to every key URI of that scheme
 //	  pkcs11: {module-path: /usr/lib/softhsm/libsofthsm2.so, pin-source: env:TW_PIN}
 //	clients:
 //	  - identity: trader-1               certificate subject CN; or dns:NAME, uri:URI, email:ADDRESS for a SAN
 //	    keys: [orders]                   key names, or "*" for every key
-//	    operations: [sign, verify]
+//	    operations: [sign, verify]       sign: every signing RPC; verify: Verify; or RPC names: [SignOrder, Verify]
 //	    rate: 2000                       requests a second (0: unlimited)
 //	    burst: 200                       requests above the rate allowed at once
 //	limits:
@@ -82,7 +87,7 @@ const (
 type Config struct {
 	Listen   string                       `yaml:"listen"`
 	TLS      TLSConfig                    `yaml:"tls"`
-	Keys     map[string]string            `yaml:"keys"`
+	Keys     map[string]Key               `yaml:"keys"`
 	Backends map[string]map[string]string `yaml:"backends"`
 	Clients  []Client                     `yaml:"clients"`
 	Limits   Limits                       `yaml:"limits"`
@@ -179,13 +184,22 @@ func (c *Config) Check() error {
 	if len(c.Keys) == 0 {
 		return configErr("keys is empty; name at least one key: keys: {orders: \"hmac:key-source=file:/etc/tinywindow/orders.key\"}")
 	}
-	for name, uri := range c.Keys {
+	states := map[string]string{}
+	for _, name := range sortedKeys(c.Keys) {
+		k := c.Keys[name]
 		if !validKeyName(name) {
 			return configErr("keys: name %q is not lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", name)
 		}
-		if _, err := provider.ParseURI(uri); err != nil {
+		if err := k.check(name); err != nil {
+			return err
+		}
+		if _, err := provider.ParseURI(k.URI); err != nil {
 			return fmt.Errorf("keys.%s: %w", name, err)
 		}
+		if other, dup := states[k.State]; dup && k.State != "" {
+			return configErr("keys.%s and keys.%s have the same state file %s; give each checkpoint key its own", other, name, k.State)
+		}
+		states[k.State] = name
 	}
 	if len(c.Clients) == 0 {
 		return configErr("clients is empty: no one could call the service; add a client with its certificate identity, keys and operations")
@@ -212,11 +226,11 @@ func (c *Config) Check() error {
 			}
 		}
 		if len(cl.Operations) == 0 {
-			return configErr("%s: operations is empty; list sign and/or verify", where)
+			return configErr("%s: operations is empty; list sign and/or verify, or the RPCs the client may call", where)
 		}
 		for _, op := range cl.Operations {
-			if op != OpSign && op != OpVerify {
-				return configErr("%s: unknown operation %q; use sign or verify", where, op)
+			if operationRPCs(op) == nil {
+				return configErr("%s: unknown operation %q; use sign, verify, or an RPC name: %s, %s", where, op, strings.Join(signingRPCs, ", "), RPCVerify)
 			}
 		}
 		if cl.Rate < 0 || cl.Burst < 0 {
@@ -279,7 +293,7 @@ func (t *TLSConfig) check() error {
 
 // keyURI returns the URI of the named key with the backend options added.
 func (c *Config) keyURI(name string) (*provider.URI, error) {
-	return c.withBackend(c.Keys[name])
+	return c.withBackend(c.Keys[name].URI)
 }
 
 // withBackend parses a key URI and adds the options of its backend.

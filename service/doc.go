@@ -1,7 +1,14 @@
 // Package service is the TinyWindow signing service: a gRPC server (the API
 // of package signerpb) that signs and verifies with keys it opens from key
 // URIs, for clients it authenticates by mutual TLS and authorises per key
-// and operation.
+// and RPC.
+//
+// Each key has a Purpose and signs only through its purpose's RPC, the
+// service building what it signs: a raw key signs the client's bytes (Sign,
+// SignDigest), an orders key signed-order envelopes (SignOrder), an acks key
+// venue acks (SignAck), a checkpoints key audit checkpoints that extend, by a
+// consistency proof, the last one it signed for their origin
+// (SignCheckpoint, with a state file InitCheckpointState creates).
 //
 // A Server is built from a Config (YAML, see Config), serves on a listener,
 // reloads its keys, clients and certificates on Reload without dropping calls

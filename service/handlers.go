@@ -21,7 +21,7 @@ func (st *state) checkMessage(msg []byte) error {
 
 // Sign implements signerpb.SignerServer.
 func (s *Server) Sign(ctx context.Context, req *signerpb.SignRequest) (*signerpb.SignResponse, error) {
-	st, _, e, err := s.begin(ctx, signerpb.Signer_Sign_FullMethodName, OpSign, req.GetKey())
+	st, _, e, err := s.begin(ctx, signerpb.Signer_Sign_FullMethodName, true, req.GetKey())
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (s *Server) Sign(ctx context.Context, req *signerpb.SignRequest) (*signerpb
 // computed, through the key's provider.DigestSigner, for a client's
 // crypto.Signer. A client authorised to sign with a key may call it.
 func (s *Server) SignDigest(ctx context.Context, req *signerpb.SignDigestRequest) (*signerpb.SignResponse, error) {
-	st, _, e, err := s.begin(ctx, signerpb.Signer_SignDigest_FullMethodName, OpSign, req.GetKey())
+	st, _, e, err := s.begin(ctx, signerpb.Signer_SignDigest_FullMethodName, true, req.GetKey())
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Server) SignDigest(ctx context.Context, req *signerpb.SignDigestRequest
 
 // Verify implements signerpb.SignerServer.
 func (s *Server) Verify(ctx context.Context, req *signerpb.VerifyRequest) (*signerpb.VerifyResponse, error) {
-	st, _, e, err := s.begin(ctx, signerpb.Signer_Verify_FullMethodName, OpVerify, req.GetKey())
+	st, _, e, err := s.begin(ctx, signerpb.Signer_Verify_FullMethodName, true, req.GetKey())
 	if err != nil {
 		return nil, err
 	}
@@ -98,14 +98,14 @@ func (s *Server) Verify(ctx context.Context, req *signerpb.VerifyRequest) (*sign
 func (e *entry) proto(p *clientPolicy) *signerpb.KeyInfo {
 	return &signerpb.KeyInfo{
 		Name: e.name, Id: e.info.ID, Algorithm: string(e.info.Algorithm), Backend: e.info.Backend,
-		Version: e.info.Version, Determinism: e.determ, Operations: p.operations(),
+		Version: e.info.Version, Determinism: e.determ, Operations: p.operations(), Purpose: string(e.purpose),
 	}
 }
 
 // PublicKey implements signerpb.SignerServer. Any client authorised for a
 // key may read its description and public key.
 func (s *Server) PublicKey(ctx context.Context, req *signerpb.PublicKeyRequest) (*signerpb.PublicKeyResponse, error) {
-	st, p, e, err := s.begin(ctx, signerpb.Signer_PublicKey_FullMethodName, "", req.GetKey())
+	st, p, e, err := s.begin(ctx, signerpb.Signer_PublicKey_FullMethodName, false, req.GetKey())
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Server) PublicKey(ctx context.Context, req *signerpb.PublicKeyRequest) 
 
 // ListKeys implements signerpb.SignerServer: the keys the caller may use.
 func (s *Server) ListKeys(ctx context.Context, _ *signerpb.ListKeysRequest) (*signerpb.ListKeysResponse, error) {
-	st, p, _, err := s.begin(ctx, signerpb.Signer_ListKeys_FullMethodName, "", "")
+	st, p, _, err := s.begin(ctx, signerpb.Signer_ListKeys_FullMethodName, false, "")
 	if err != nil {
 		return nil, err
 	}

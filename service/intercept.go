@@ -43,7 +43,7 @@ func (x *callContext) Value(key any) any {
 func methodLabel(fullMethod string) string { return strings.TrimPrefix(fullMethod, "/") }
 
 // isSigner reports whether fullMethod is a method of the Signer service,
-// whose handlers authorise each call per client, key and operation. The
+// whose handlers authorise each call per client, key and RPC. The
 // other services (health, reflection) reveal no key and serve every caller
 // that the mutual TLS handshake authenticated.
 func isSigner(fullMethod string) bool {

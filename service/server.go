@@ -74,6 +74,12 @@ type Server struct {
 	stopOnce sync.Once
 	// retiring counts tracer providers of replaced states still flushing.
 	retiring sync.WaitGroup
+
+	// ckStates holds the checkpoint state file of every key of purpose
+	// checkpoints, by path, from the first state that names it to
+	// Shutdown: a reload keeps the file open and locked.
+	ckMu     sync.Mutex
+	ckStates map[string]*checkpointState
 }
 
 // New opens the keys of cfg and returns a Server ready to Serve. On error,
@@ -120,6 +126,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 	}
 	st, err := s.build(ctx, cfg, nil)
 	if err != nil {
+		s.closeCheckpointStates()
 		return nil, err
 	}
 	s.state.Store(st)
@@ -215,6 +222,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		st.retire()
 		<-st.closed
 		s.retiring.Wait()
+		s.closeCheckpointStates()
 		if st.owned != nil {
 			shutdownTracer(ctx, st.owned, s.log)
 		}

@@ -53,6 +53,14 @@ type entry struct {
 	// context is the context string the key binds into its signatures
 	// (ML-DSA, SLH-DSA), if any.
 	context []byte
+	// purpose is what the key signs; the fields below serve one purpose
+	// each: sealers (*venue.Sealer) for orders, ackSigners
+	// (*venue.AckSigner) for acks, ck for checkpoints.
+	purpose    Purpose
+	maxSkew    time.Duration // of an orders key
+	sealers    sync.Pool
+	ackSigners sync.Pool
+	ck         *checkpointState
 }
 
 // build opens the keys of cfg and makes a state of it. prev, if not nil, is
@@ -98,10 +106,14 @@ func (s *Server) build(ctx context.Context, cfg *Config, prev *state) (_ *state,
 		if err != nil {
 			return nil, fmt.Errorf("keys.%s: %w", name, err)
 		}
-		e := &entry{name: name, info: k.Info()}
+		e := &entry{name: name, info: k.Info(), purpose: cfg.Keys[name].purpose()}
 		if e.key, err = telemetry.Wrap(k, telemetry.Options{Metrics: s.metrics.keys, TracerProvider: st.tp}); err != nil {
 			k.Close()
 			return nil, err
+		}
+		if err := s.preparePurpose(e, cfg.Keys[name]); err != nil {
+			e.key.Close()
+			return nil, fmt.Errorf("keys.%s: %w", name, err)
 		}
 		if d, ok := k.(provider.Determinism); ok {
 			e.determ = signerpb.Determinism_DETERMINISM_RANDOMISED

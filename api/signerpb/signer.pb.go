@@ -147,8 +147,11 @@ type KeyInfo struct {
 	// signature, where the key declares it.
 	Determinism Determinism `protobuf:"varint,6,opt,name=determinism,proto3,enum=tinywindow.signer.v1.Determinism" json:"determinism,omitempty"`
 	// operations lists what the caller may do with the key: "sign", "verify",
-	// "public-key".
-	Operations    []string `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
+	// "public-key", and the names of the RPCs the client's permissions name.
+	Operations []string `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
+	// purpose is what the key signs: "raw", "orders", "acks" or
+	// "checkpoints"; it signs only through that purpose's RPC.
+	Purpose       string `protobuf:"bytes,8,opt,name=purpose,proto3" json:"purpose,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -230,6 +233,13 @@ func (x *KeyInfo) GetOperations() []string {
 		return x.Operations
 	}
 	return nil
+}
+
+func (x *KeyInfo) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
 }
 
 type SignRequest struct {
@@ -732,11 +742,416 @@ func (x *ListKeysResponse) GetMaxMessageBytes() int64 {
 	return 0
 }
 
+type SignOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key is the key's configured name or its ID; its purpose is "orders".
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// order is the canonical encoding of the order (docs/orders.md).
+	Order         []byte `protobuf:"bytes,2,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOrderRequest) Reset() {
+	*x = SignOrderRequest{}
+	mi := &file_signer_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOrderRequest) ProtoMessage() {}
+
+func (x *SignOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOrderRequest.ProtoReflect.Descriptor instead.
+func (*SignOrderRequest) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SignOrderRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *SignOrderRequest) GetOrder() []byte {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type SignOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// envelope is the signed-order envelope (docs/orders.md), ready to send.
+	Envelope []byte `protobuf:"bytes,1,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	// key_id is the ID of the key that signed.
+	KeyId         string `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOrderResponse) Reset() {
+	*x = SignOrderResponse{}
+	mi := &file_signer_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOrderResponse) ProtoMessage() {}
+
+func (x *SignOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOrderResponse.ProtoReflect.Descriptor instead.
+func (*SignOrderResponse) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SignOrderResponse) GetEnvelope() []byte {
+	if x != nil {
+		return x.Envelope
+	}
+	return nil
+}
+
+func (x *SignOrderResponse) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+type SignAckRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key is the key's configured name or its ID; its purpose is "acks".
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// status, reason, venue_order_id and venue_time are the ack's fields, as
+	// in execadapter/venue.Ack (status and reason are one byte each).
+	Status       uint32 `protobuf:"varint,2,opt,name=status,proto3" json:"status,omitempty"`
+	Reason       uint32 `protobuf:"varint,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	VenueOrderId uint64 `protobuf:"varint,4,opt,name=venue_order_id,json=venueOrderId,proto3" json:"venue_order_id,omitempty"`
+	VenueTime    int64  `protobuf:"varint,5,opt,name=venue_time,json=venueTime,proto3" json:"venue_time,omitempty"`
+	// client_order_id is the order's client order ID (at most 64 bytes).
+	ClientOrderId []byte `protobuf:"bytes,6,opt,name=client_order_id,json=clientOrderId,proto3" json:"client_order_id,omitempty"`
+	// envelope is the signed-order envelope the ack answers; the signed ack
+	// binds its SHA-256.
+	Envelope      []byte `protobuf:"bytes,7,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignAckRequest) Reset() {
+	*x = SignAckRequest{}
+	mi := &file_signer_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignAckRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignAckRequest) ProtoMessage() {}
+
+func (x *SignAckRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignAckRequest.ProtoReflect.Descriptor instead.
+func (*SignAckRequest) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SignAckRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *SignAckRequest) GetStatus() uint32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *SignAckRequest) GetReason() uint32 {
+	if x != nil {
+		return x.Reason
+	}
+	return 0
+}
+
+func (x *SignAckRequest) GetVenueOrderId() uint64 {
+	if x != nil {
+		return x.VenueOrderId
+	}
+	return 0
+}
+
+func (x *SignAckRequest) GetVenueTime() int64 {
+	if x != nil {
+		return x.VenueTime
+	}
+	return 0
+}
+
+func (x *SignAckRequest) GetClientOrderId() []byte {
+	if x != nil {
+		return x.ClientOrderId
+	}
+	return nil
+}
+
+func (x *SignAckRequest) GetEnvelope() []byte {
+	if x != nil {
+		return x.Envelope
+	}
+	return nil
+}
+
+type SignAckResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// signed_ack is the body of a signed-ack frame (execadapter/venue
+	// SignedAck): the ack, the order hash, the key's ID and algorithm, and the
+	// signature.
+	SignedAck []byte `protobuf:"bytes,1,opt,name=signed_ack,json=signedAck,proto3" json:"signed_ack,omitempty"`
+	// key_id is the ID of the key that signed.
+	KeyId         string `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignAckResponse) Reset() {
+	*x = SignAckResponse{}
+	mi := &file_signer_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignAckResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignAckResponse) ProtoMessage() {}
+
+func (x *SignAckResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignAckResponse.ProtoReflect.Descriptor instead.
+func (*SignAckResponse) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SignAckResponse) GetSignedAck() []byte {
+	if x != nil {
+		return x.SignedAck
+	}
+	return nil
+}
+
+func (x *SignAckResponse) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+type SignCheckpointRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key is the key's configured name or its ID; its purpose is
+	// "checkpoints".
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// checkpoint is the checkpoint's note text (C2SP tlog-checkpoint:
+	// origin, tree size, root hash, time line), each line ending in a
+	// newline.
+	Checkpoint string `protobuf:"bytes,2,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// from_size is the size of the last checkpoint this key signed for the
+	// origin, and proof the RFC 6962 consistency proof (32-byte hashes) from
+	// that tree to the checkpoint's; both unset when the sizes are equal.
+	FromSize int64    `protobuf:"varint,3,opt,name=from_size,json=fromSize,proto3" json:"from_size,omitempty"`
+	Proof    [][]byte `protobuf:"bytes,4,rep,name=proof,proto3" json:"proof,omitempty"`
+	// bootstrap asks to sign the first checkpoint of an origin the key has
+	// no record of; refused for an origin it has one of.
+	Bootstrap     bool `protobuf:"varint,5,opt,name=bootstrap,proto3" json:"bootstrap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignCheckpointRequest) Reset() {
+	*x = SignCheckpointRequest{}
+	mi := &file_signer_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignCheckpointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignCheckpointRequest) ProtoMessage() {}
+
+func (x *SignCheckpointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignCheckpointRequest.ProtoReflect.Descriptor instead.
+func (*SignCheckpointRequest) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SignCheckpointRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *SignCheckpointRequest) GetCheckpoint() string {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return ""
+}
+
+func (x *SignCheckpointRequest) GetFromSize() int64 {
+	if x != nil {
+		return x.FromSize
+	}
+	return 0
+}
+
+func (x *SignCheckpointRequest) GetProof() [][]byte {
+	if x != nil {
+		return x.Proof
+	}
+	return nil
+}
+
+func (x *SignCheckpointRequest) GetBootstrap() bool {
+	if x != nil {
+		return x.Bootstrap
+	}
+	return false
+}
+
+type SignCheckpointResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// signature is the key's signature of the checkpoint, as the audit log
+	// puts it in the checkpoint's signed note: over the note text for an
+	// Ed25519 key, over "TinyWindow audit checkpoint v1\x00" and the note
+	// text for any other.
+	Signature []byte `protobuf:"bytes,1,opt,name=signature,proto3" json:"signature,omitempty"`
+	// key_id is the ID of the key that signed.
+	KeyId         string `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignCheckpointResponse) Reset() {
+	*x = SignCheckpointResponse{}
+	mi := &file_signer_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignCheckpointResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignCheckpointResponse) ProtoMessage() {}
+
+func (x *SignCheckpointResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignCheckpointResponse.ProtoReflect.Descriptor instead.
+func (*SignCheckpointResponse) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SignCheckpointResponse) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+func (x *SignCheckpointResponse) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
 var File_signer_proto protoreflect.FileDescriptor
 
 const file_signer_proto_rawDesc = "" +
 	"\n" +
-	"\fsigner.proto\x12\x14tinywindow.signer.v1\"\xe4\x01\n" +
+	"\fsigner.proto\x12\x14tinywindow.signer.v1\"\xfe\x01\n" +
 	"\aKeyInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1c\n" +
@@ -746,7 +1161,8 @@ const file_signer_proto_rawDesc = "" +
 	"\vdeterminism\x18\x06 \x01(\x0e2!.tinywindow.signer.v1.DeterminismR\vdeterminism\x12\x1e\n" +
 	"\n" +
 	"operations\x18\a \x03(\tR\n" +
-	"operations\"9\n" +
+	"operations\x12\x18\n" +
+	"\apurpose\x18\b \x01(\tR\apurpose\"9\n" +
 	"\vSignRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\fR\amessage\"C\n" +
@@ -778,7 +1194,37 @@ const file_signer_proto_rawDesc = "" +
 	"\x0fListKeysRequest\"q\n" +
 	"\x10ListKeysResponse\x121\n" +
 	"\x04keys\x18\x01 \x03(\v2\x1d.tinywindow.signer.v1.KeyInfoR\x04keys\x12*\n" +
-	"\x11max_message_bytes\x18\x02 \x01(\x03R\x0fmaxMessageBytes*d\n" +
+	"\x11max_message_bytes\x18\x02 \x01(\x03R\x0fmaxMessageBytes\":\n" +
+	"\x10SignOrderRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05order\x18\x02 \x01(\fR\x05order\"F\n" +
+	"\x11SignOrderResponse\x12\x1a\n" +
+	"\benvelope\x18\x01 \x01(\fR\benvelope\x12\x15\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId\"\xdb\x01\n" +
+	"\x0eSignAckRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\rR\x06status\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\rR\x06reason\x12$\n" +
+	"\x0evenue_order_id\x18\x04 \x01(\x04R\fvenueOrderId\x12\x1d\n" +
+	"\n" +
+	"venue_time\x18\x05 \x01(\x03R\tvenueTime\x12&\n" +
+	"\x0fclient_order_id\x18\x06 \x01(\fR\rclientOrderId\x12\x1a\n" +
+	"\benvelope\x18\a \x01(\fR\benvelope\"G\n" +
+	"\x0fSignAckResponse\x12\x1d\n" +
+	"\n" +
+	"signed_ack\x18\x01 \x01(\fR\tsignedAck\x12\x15\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId\"\x9a\x01\n" +
+	"\x15SignCheckpointRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1e\n" +
+	"\n" +
+	"checkpoint\x18\x02 \x01(\tR\n" +
+	"checkpoint\x12\x1b\n" +
+	"\tfrom_size\x18\x03 \x01(\x03R\bfromSize\x12\x14\n" +
+	"\x05proof\x18\x04 \x03(\fR\x05proof\x12\x1c\n" +
+	"\tbootstrap\x18\x05 \x01(\bR\tbootstrap\"M\n" +
+	"\x16SignCheckpointResponse\x12\x1c\n" +
+	"\tsignature\x18\x01 \x01(\fR\tsignature\x12\x15\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId*d\n" +
 	"\vDeterminism\x12\x1a\n" +
 	"\x16DETERMINISM_UNDECLARED\x10\x00\x12\x1d\n" +
 	"\x19DETERMINISM_DETERMINISTIC\x10\x01\x12\x1a\n" +
@@ -788,11 +1234,14 @@ const file_signer_proto_rawDesc = "" +
 	"\vHASH_SHA256\x10\x01\x12\x0f\n" +
 	"\vHASH_SHA384\x10\x02\x12\x0f\n" +
 	"\vHASH_SHA512\x10\x03\x12\x11\n" +
-	"\rHASH_MLDSA_MU\x10\x042\xc0\x03\n" +
+	"\rHASH_MLDSA_MU\x10\x042\xe3\x05\n" +
 	"\x06Signer\x12M\n" +
 	"\x04Sign\x12!.tinywindow.signer.v1.SignRequest\x1a\".tinywindow.signer.v1.SignResponse\x12Y\n" +
 	"\n" +
-	"SignDigest\x12'.tinywindow.signer.v1.SignDigestRequest\x1a\".tinywindow.signer.v1.SignResponse\x12S\n" +
+	"SignDigest\x12'.tinywindow.signer.v1.SignDigestRequest\x1a\".tinywindow.signer.v1.SignResponse\x12\\\n" +
+	"\tSignOrder\x12&.tinywindow.signer.v1.SignOrderRequest\x1a'.tinywindow.signer.v1.SignOrderResponse\x12V\n" +
+	"\aSignAck\x12$.tinywindow.signer.v1.SignAckRequest\x1a%.tinywindow.signer.v1.SignAckResponse\x12k\n" +
+	"\x0eSignCheckpoint\x12+.tinywindow.signer.v1.SignCheckpointRequest\x1a,.tinywindow.signer.v1.SignCheckpointResponse\x12S\n" +
 	"\x06Verify\x12#.tinywindow.signer.v1.VerifyRequest\x1a$.tinywindow.signer.v1.VerifyResponse\x12\\\n" +
 	"\tPublicKey\x12&.tinywindow.signer.v1.PublicKeyRequest\x1a'.tinywindow.signer.v1.PublicKeyResponse\x12Y\n" +
 	"\bListKeys\x12%.tinywindow.signer.v1.ListKeysRequest\x1a&.tinywindow.signer.v1.ListKeysResponseB/Z-github.com/tinywindow/tinywindow/api/signerpbb\x06proto3"
@@ -810,20 +1259,26 @@ func file_signer_proto_rawDescGZIP() []byte {
 }
 
 var file_signer_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_signer_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_signer_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_signer_proto_goTypes = []any{
-	(Determinism)(0),          // 0: tinywindow.signer.v1.Determinism
-	(Hash)(0),                 // 1: tinywindow.signer.v1.Hash
-	(*KeyInfo)(nil),           // 2: tinywindow.signer.v1.KeyInfo
-	(*SignRequest)(nil),       // 3: tinywindow.signer.v1.SignRequest
-	(*SignResponse)(nil),      // 4: tinywindow.signer.v1.SignResponse
-	(*SignDigestRequest)(nil), // 5: tinywindow.signer.v1.SignDigestRequest
-	(*VerifyRequest)(nil),     // 6: tinywindow.signer.v1.VerifyRequest
-	(*VerifyResponse)(nil),    // 7: tinywindow.signer.v1.VerifyResponse
-	(*PublicKeyRequest)(nil),  // 8: tinywindow.signer.v1.PublicKeyRequest
-	(*PublicKeyResponse)(nil), // 9: tinywindow.signer.v1.PublicKeyResponse
-	(*ListKeysRequest)(nil),   // 10: tinywindow.signer.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),  // 11: tinywindow.signer.v1.ListKeysResponse
+	(Determinism)(0),               // 0: tinywindow.signer.v1.Determinism
+	(Hash)(0),                      // 1: tinywindow.signer.v1.Hash
+	(*KeyInfo)(nil),                // 2: tinywindow.signer.v1.KeyInfo
+	(*SignRequest)(nil),            // 3: tinywindow.signer.v1.SignRequest
+	(*SignResponse)(nil),           // 4: tinywindow.signer.v1.SignResponse
+	(*SignDigestRequest)(nil),      // 5: tinywindow.signer.v1.SignDigestRequest
+	(*VerifyRequest)(nil),          // 6: tinywindow.signer.v1.VerifyRequest
+	(*VerifyResponse)(nil),         // 7: tinywindow.signer.v1.VerifyResponse
+	(*PublicKeyRequest)(nil),       // 8: tinywindow.signer.v1.PublicKeyRequest
+	(*PublicKeyResponse)(nil),      // 9: tinywindow.signer.v1.PublicKeyResponse
+	(*ListKeysRequest)(nil),        // 10: tinywindow.signer.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),       // 11: tinywindow.signer.v1.ListKeysResponse
+	(*SignOrderRequest)(nil),       // 12: tinywindow.signer.v1.SignOrderRequest
+	(*SignOrderResponse)(nil),      // 13: tinywindow.signer.v1.SignOrderResponse
+	(*SignAckRequest)(nil),         // 14: tinywindow.signer.v1.SignAckRequest
+	(*SignAckResponse)(nil),        // 15: tinywindow.signer.v1.SignAckResponse
+	(*SignCheckpointRequest)(nil),  // 16: tinywindow.signer.v1.SignCheckpointRequest
+	(*SignCheckpointResponse)(nil), // 17: tinywindow.signer.v1.SignCheckpointResponse
 }
 var file_signer_proto_depIdxs = []int32{
 	0,  // 0: tinywindow.signer.v1.KeyInfo.determinism:type_name -> tinywindow.signer.v1.Determinism
@@ -832,16 +1287,22 @@ var file_signer_proto_depIdxs = []int32{
 	2,  // 3: tinywindow.signer.v1.ListKeysResponse.keys:type_name -> tinywindow.signer.v1.KeyInfo
 	3,  // 4: tinywindow.signer.v1.Signer.Sign:input_type -> tinywindow.signer.v1.SignRequest
 	5,  // 5: tinywindow.signer.v1.Signer.SignDigest:input_type -> tinywindow.signer.v1.SignDigestRequest
-	6,  // 6: tinywindow.signer.v1.Signer.Verify:input_type -> tinywindow.signer.v1.VerifyRequest
-	8,  // 7: tinywindow.signer.v1.Signer.PublicKey:input_type -> tinywindow.signer.v1.PublicKeyRequest
-	10, // 8: tinywindow.signer.v1.Signer.ListKeys:input_type -> tinywindow.signer.v1.ListKeysRequest
-	4,  // 9: tinywindow.signer.v1.Signer.Sign:output_type -> tinywindow.signer.v1.SignResponse
-	4,  // 10: tinywindow.signer.v1.Signer.SignDigest:output_type -> tinywindow.signer.v1.SignResponse
-	7,  // 11: tinywindow.signer.v1.Signer.Verify:output_type -> tinywindow.signer.v1.VerifyResponse
-	9,  // 12: tinywindow.signer.v1.Signer.PublicKey:output_type -> tinywindow.signer.v1.PublicKeyResponse
-	11, // 13: tinywindow.signer.v1.Signer.ListKeys:output_type -> tinywindow.signer.v1.ListKeysResponse
-	9,  // [9:14] is the sub-list for method output_type
-	4,  // [4:9] is the sub-list for method input_type
+	12, // 6: tinywindow.signer.v1.Signer.SignOrder:input_type -> tinywindow.signer.v1.SignOrderRequest
+	14, // 7: tinywindow.signer.v1.Signer.SignAck:input_type -> tinywindow.signer.v1.SignAckRequest
+	16, // 8: tinywindow.signer.v1.Signer.SignCheckpoint:input_type -> tinywindow.signer.v1.SignCheckpointRequest
+	6,  // 9: tinywindow.signer.v1.Signer.Verify:input_type -> tinywindow.signer.v1.VerifyRequest
+	8,  // 10: tinywindow.signer.v1.Signer.PublicKey:input_type -> tinywindow.signer.v1.PublicKeyRequest
+	10, // 11: tinywindow.signer.v1.Signer.ListKeys:input_type -> tinywindow.signer.v1.ListKeysRequest
+	4,  // 12: tinywindow.signer.v1.Signer.Sign:output_type -> tinywindow.signer.v1.SignResponse
+	4,  // 13: tinywindow.signer.v1.Signer.SignDigest:output_type -> tinywindow.signer.v1.SignResponse
+	13, // 14: tinywindow.signer.v1.Signer.SignOrder:output_type -> tinywindow.signer.v1.SignOrderResponse
+	15, // 15: tinywindow.signer.v1.Signer.SignAck:output_type -> tinywindow.signer.v1.SignAckResponse
+	17, // 16: tinywindow.signer.v1.Signer.SignCheckpoint:output_type -> tinywindow.signer.v1.SignCheckpointResponse
+	7,  // 17: tinywindow.signer.v1.Signer.Verify:output_type -> tinywindow.signer.v1.VerifyResponse
+	9,  // 18: tinywindow.signer.v1.Signer.PublicKey:output_type -> tinywindow.signer.v1.PublicKeyResponse
+	11, // 19: tinywindow.signer.v1.Signer.ListKeys:output_type -> tinywindow.signer.v1.ListKeysResponse
+	12, // [12:20] is the sub-list for method output_type
+	4,  // [4:12] is the sub-list for method input_type
 	4,  // [4:4] is the sub-list for extension type_name
 	4,  // [4:4] is the sub-list for extension extendee
 	0,  // [0:4] is the sub-list for field type_name
@@ -859,7 +1320,7 @@ func file_signer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signer_proto_rawDesc), len(file_signer_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   10,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,11 +22,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Signer_Sign_FullMethodName       = "/tinywindow.signer.v1.Signer/Sign"
-	Signer_SignDigest_FullMethodName = "/tinywindow.signer.v1.Signer/SignDigest"
-	Signer_Verify_FullMethodName     = "/tinywindow.signer.v1.Signer/Verify"
-	Signer_PublicKey_FullMethodName  = "/tinywindow.signer.v1.Signer/PublicKey"
-	Signer_ListKeys_FullMethodName   = "/tinywindow.signer.v1.Signer/ListKeys"
+	Signer_Sign_FullMethodName           = "/tinywindow.signer.v1.Signer/Sign"
+	Signer_SignDigest_FullMethodName     = "/tinywindow.signer.v1.Signer/SignDigest"
+	Signer_SignOrder_FullMethodName      = "/tinywindow.signer.v1.Signer/SignOrder"
+	Signer_SignAck_FullMethodName        = "/tinywindow.signer.v1.Signer/SignAck"
+	Signer_SignCheckpoint_FullMethodName = "/tinywindow.signer.v1.Signer/SignCheckpoint"
+	Signer_Verify_FullMethodName         = "/tinywindow.signer.v1.Signer/Verify"
+	Signer_PublicKey_FullMethodName      = "/tinywindow.signer.v1.Signer/PublicKey"
+	Signer_ListKeys_FullMethodName       = "/tinywindow.signer.v1.Signer/ListKeys"
 )
 
 // SignerClient is the client API for Signer service.
@@ -36,15 +39,48 @@ const (
 // Signer signs and verifies with the keys named in the service's
 // configuration. Each call names a key by its configured name (or its key
 // ID); the client's certificate identity must be authorised for that key and
-// operation, else the call fails with PERMISSION_DENIED.
+// RPC, else the call fails with PERMISSION_DENIED.
+//
+// Each key has one purpose (KeyInfo.purpose), and signs only through its
+// purpose's RPC: a "raw" key through Sign and SignDigest, an "orders" key
+// through SignOrder, an "acks" key through SignAck, a "checkpoints" key
+// through SignCheckpoint. Any other signing RPC on the key fails with
+// PERMISSION_DENIED, whatever the client may call. The service, not the
+// client, adds each purpose's domain, so no client can have an order, ack or
+// checkpoint key sign bytes of its choosing.
 type SignerClient interface {
-	// Sign returns the signature of message under the key.
+	// Sign returns the signature of message under a key of purpose "raw".
 	Sign(ctx context.Context, in *SignRequest, opts ...grpc.CallOption) (*SignResponse, error)
 	// SignDigest signs a digest the caller computed, as Go's crypto.Signer
 	// does, so that a client can use the key for X.509 and TLS. It is
-	// authorised as Sign: signing a digest of a message is no more than
+	// authorised as Sign (a client allowed "sign" may call it), and only on a
+	// key of purpose "raw": signing a digest of a message is no more than
 	// signing the message.
 	SignDigest(ctx context.Context, in *SignDigestRequest, opts ...grpc.CallOption) (*SignResponse, error)
+	// SignOrder signs an order with a key of purpose "orders": the service
+	// checks the canonical order, builds the signed-order envelope (version,
+	// key ID, algorithm, order; docs/orders.md) and signs it under the order
+	// domain, exactly as execadapter/venue's Sealer does. A malformed order,
+	// or one whose timestamp is further than the key's max-skew from the
+	// service's clock (a stale order), is INVALID_ARGUMENT.
+	SignOrder(ctx context.Context, in *SignOrderRequest, opts ...grpc.CallOption) (*SignOrderResponse, error)
+	// SignAck signs a venue's ack with a key of purpose "acks", as
+	// execadapter/venue's AckSigner does: the ack, the client order ID and the
+	// SHA-256 of the envelope it answers, under the ack domain.
+	SignAck(ctx context.Context, in *SignAckRequest, opts ...grpc.CallOption) (*SignAckResponse, error)
+	// SignCheckpoint signs an audit log checkpoint with a key of purpose
+	// "checkpoints", only if a consistency proof shows that it extends the
+	// last checkpoint the key signed for the same origin. The service keeps,
+	// per origin, the size and root hash it last signed, on disk, and writes
+	// the new ones to stable storage before it answers. It refuses a smaller
+	// tree (FAILED_PRECONDITION), a proof that does not check (a fork or a
+	// bad proof: INVALID_ARGUMENT), an origin it has no record of unless the
+	// request bootstraps it, and every call when the key's state file is
+	// missing or damaged (FAILED_PRECONDITION). A request whose from_size is
+	// not the size the service last signed fails with FAILED_PRECONDITION and
+	// the trailer "tinywindow-checkpoint-size" holding that size, so that the
+	// client can send the proof from it.
+	SignCheckpoint(ctx context.Context, in *SignCheckpointRequest, opts ...grpc.CallOption) (*SignCheckpointResponse, error)
 	// Verify checks a signature. An invalid signature is a successful call with
 	// valid = false; an error status always means the service could not decide.
 	Verify(ctx context.Context, in *VerifyRequest, opts ...grpc.CallOption) (*VerifyResponse, error)
@@ -76,6 +112,36 @@ func (c *signerClient) SignDigest(ctx context.Context, in *SignDigestRequest, op
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SignResponse)
 	err := c.cc.Invoke(ctx, Signer_SignDigest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *signerClient) SignOrder(ctx context.Context, in *SignOrderRequest, opts ...grpc.CallOption) (*SignOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignOrderResponse)
+	err := c.cc.Invoke(ctx, Signer_SignOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *signerClient) SignAck(ctx context.Context, in *SignAckRequest, opts ...grpc.CallOption) (*SignAckResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignAckResponse)
+	err := c.cc.Invoke(ctx, Signer_SignAck_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *signerClient) SignCheckpoint(ctx context.Context, in *SignCheckpointRequest, opts ...grpc.CallOption) (*SignCheckpointResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignCheckpointResponse)
+	err := c.cc.Invoke(ctx, Signer_SignCheckpoint_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -119,15 +185,48 @@ func (c *signerClient) ListKeys(ctx context.Context, in *ListKeysRequest, opts .
 // Signer signs and verifies with the keys named in the service's
 // configuration. Each call names a key by its configured name (or its key
 // ID); the client's certificate identity must be authorised for that key and
-// operation, else the call fails with PERMISSION_DENIED.
+// RPC, else the call fails with PERMISSION_DENIED.
+//
+// Each key has one purpose (KeyInfo.purpose), and signs only through its
+// purpose's RPC: a "raw" key through Sign and SignDigest, an "orders" key
+// through SignOrder, an "acks" key through SignAck, a "checkpoints" key
+// through SignCheckpoint. Any other signing RPC on the key fails with
+// PERMISSION_DENIED, whatever the client may call. The service, not the
+// client, adds each purpose's domain, so no client can have an order, ack or
+// checkpoint key sign bytes of its choosing.
 type SignerServer interface {
-	// Sign returns the signature of message under the key.
+	// Sign returns the signature of message under a key of purpose "raw".
 	Sign(context.Context, *SignRequest) (*SignResponse, error)
 	// SignDigest signs a digest the caller computed, as Go's crypto.Signer
 	// does, so that a client can use the key for X.509 and TLS. It is
-	// authorised as Sign: signing a digest of a message is no more than
+	// authorised as Sign (a client allowed "sign" may call it), and only on a
+	// key of purpose "raw": signing a digest of a message is no more than
 	// signing the message.
 	SignDigest(context.Context, *SignDigestRequest) (*SignResponse, error)
+	// SignOrder signs an order with a key of purpose "orders": the service
+	// checks the canonical order, builds the signed-order envelope (version,
+	// key ID, algorithm, order; docs/orders.md) and signs it under the order
+	// domain, exactly as execadapter/venue's Sealer does. A malformed order,
+	// or one whose timestamp is further than the key's max-skew from the
+	// service's clock (a stale order), is INVALID_ARGUMENT.
+	SignOrder(context.Context, *SignOrderRequest) (*SignOrderResponse, error)
+	// SignAck signs a venue's ack with a key of purpose "acks", as
+	// execadapter/venue's AckSigner does: the ack, the client order ID and the
+	// SHA-256 of the envelope it answers, under the ack domain.
+	SignAck(context.Context, *SignAckRequest) (*SignAckResponse, error)
+	// SignCheckpoint signs an audit log checkpoint with a key of purpose
+	// "checkpoints", only if a consistency proof shows that it extends the
+	// last checkpoint the key signed for the same origin. The service keeps,
+	// per origin, the size and root hash it last signed, on disk, and writes
+	// the new ones to stable storage before it answers. It refuses a smaller
+	// tree (FAILED_PRECONDITION), a proof that does not check (a fork or a
+	// bad proof: INVALID_ARGUMENT), an origin it has no record of unless the
+	// request bootstraps it, and every call when the key's state file is
+	// missing or damaged (FAILED_PRECONDITION). A request whose from_size is
+	// not the size the service last signed fails with FAILED_PRECONDITION and
+	// the trailer "tinywindow-checkpoint-size" holding that size, so that the
+	// client can send the proof from it.
+	SignCheckpoint(context.Context, *SignCheckpointRequest) (*SignCheckpointResponse, error)
 	// Verify checks a signature. An invalid signature is a successful call with
 	// valid = false; an error status always means the service could not decide.
 	Verify(context.Context, *VerifyRequest) (*VerifyResponse, error)
@@ -150,6 +249,15 @@ func (UnimplementedSignerServer) Sign(context.Context, *SignRequest) (*SignRespo
 }
 func (UnimplementedSignerServer) SignDigest(context.Context, *SignDigestRequest) (*SignResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SignDigest not implemented")
+}
+func (UnimplementedSignerServer) SignOrder(context.Context, *SignOrderRequest) (*SignOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignOrder not implemented")
+}
+func (UnimplementedSignerServer) SignAck(context.Context, *SignAckRequest) (*SignAckResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignAck not implemented")
+}
+func (UnimplementedSignerServer) SignCheckpoint(context.Context, *SignCheckpointRequest) (*SignCheckpointResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignCheckpoint not implemented")
 }
 func (UnimplementedSignerServer) Verify(context.Context, *VerifyRequest) (*VerifyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Verify not implemented")
@@ -213,6 +321,60 @@ func _Signer_SignDigest_Handler(srv interface{}, ctx context.Context, dec func(i
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(SignerServer).SignDigest(ctx, req.(*SignDigestRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Signer_SignOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SignerServer).SignOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Signer_SignOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SignerServer).SignOrder(ctx, req.(*SignOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Signer_SignAck_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignAckRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SignerServer).SignAck(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Signer_SignAck_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SignerServer).SignAck(ctx, req.(*SignAckRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Signer_SignCheckpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignCheckpointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SignerServer).SignCheckpoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Signer_SignCheckpoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SignerServer).SignCheckpoint(ctx, req.(*SignCheckpointRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -285,6 +447,18 @@ var Signer_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SignDigest",
 			Handler:    _Signer_SignDigest_Handler,
+		},
+		{
+			MethodName: "SignOrder",
+			Handler:    _Signer_SignOrder_Handler,
+		},
+		{
+			MethodName: "SignAck",
+			Handler:    _Signer_SignAck_Handler,
+		},
+		{
+			MethodName: "SignCheckpoint",
+			Handler:    _Signer_SignCheckpoint_Handler,
 		},
 		{
 			MethodName: "Verify",

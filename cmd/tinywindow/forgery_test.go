@@ -6,10 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/provider"
@@ -48,6 +52,16 @@ func readLogRecords(t *testing.T, path string) []logRecord {
 // checkpoints file replaced with the new one.
 func rewriteHistory(t *testing.T, path string, signer provider.Signer) {
 	t.Helper()
+	if err := rewriteLog(t, path, signer, 40); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rewriteLog is rewriteHistory with the last drop records dropped (none
+// for a negative drop, which appends as many new notes instead); it returns
+// the error of a signer that refuses to sign the rewritten log.
+func rewriteLog(t *testing.T, path string, signer provider.Signer, drop int) error {
+	t.Helper()
 	recs := readLogRecords(t, path)
 	ck, err := audit.ReadCheckpoints(path + ".checkpoints")
 	if err != nil {
@@ -56,10 +70,14 @@ func rewriteHistory(t *testing.T, path string, signer provider.Signer) {
 	forged := filepath.Join(t.TempDir(), "forged.log")
 	w, _, err := audit.Open(forged, audit.Options{Signer: signer, Origin: audit.CheckpointOrigin(ck[0]), Durability: audit.Always})
 	if err != nil {
-		t.Fatal(err)
+		return err
+	}
+	keep := recs[:len(recs)-max(drop, 0)]
+	for i := drop; i < 0; i++ {
+		keep = append(keep, logRecord{audit.TypeNote, 1, []byte("an extra note")})
 	}
 	changed := false
-	for _, r := range recs[:len(recs)-40] {
+	for _, r := range keep {
 		switch r.typ {
 		case audit.TypeOpen, audit.TypeCheckpoint, audit.TypeRecovery:
 			continue // the writer writes its own
@@ -71,17 +89,19 @@ func rewriteHistory(t *testing.T, path string, signer provider.Signer) {
 			}
 		}
 		if err := w.Append(r.typ, r.time, r.payload); err != nil {
-			t.Fatal(err)
+			w.Close()
+			return err
 		}
 	}
 	if err := w.Close(); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, ext := range []string{"", ".checkpoints", ".hashes", ".idx"} {
 		if err := os.Rename(forged+ext, path+ext); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return nil
 }
 
 // TestCheckpointForgeryThroughSign is the attack of a signing service
@@ -106,7 +126,7 @@ func TestCheckpointForgeryThroughSign(t *testing.T) {
 	cfg := &service.Config{
 		Listen: "127.0.0.1:0",
 		TLS:    ca.TLS(ca.Server(t)),
-		Keys:   map[string]string{"orders": "pem:key-source=file:" + orderKeyFile},
+		Keys:   map[string]service.Key{"orders": {URI: "pem:key-source=file:" + orderKeyFile}},
 		Clients: []service.Client{
 			{Identity: "desk", Keys: []string{"orders"}, Operations: []string{"sign", "verify"}},
 			{Identity: "intruder", Keys: []string{"orders"}, Operations: []string{"sign"}},
@@ -219,4 +239,193 @@ func TestAuditVerifyLegacyLog(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "without the domain") || !strings.Contains(stderr, "checkpoint key of its own") {
 		t.Fatalf("legacy log: exit %d, want 2 naming the legacy form: %s%s", code, out, stderr)
 	}
+}
+
+// writeEd25519Key writes a new Ed25519 private key to dir/name and returns
+// its path.
+func writeEd25519Key(t *testing.T, dir, name string) string {
+	t.Helper()
+	priv, err := pem.GenerateKey(provider.Ed25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := pem.MarshalPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, text, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// copyLog copies the audit log at path and its sidecars to a new path.
+func copyLog(t *testing.T, path string) string {
+	t.Helper()
+	to := filepath.Join(t.TempDir(), "copy.log")
+	for _, ext := range []string{"", ".checkpoints", ".hashes", ".idx"} {
+		b, err := os.ReadFile(path + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to+ext, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}
+
+// lastCheckpoint returns the note text of the last checkpoint of the log
+// at path, parsed.
+func lastCheckpoint(t *testing.T, path string) audit.Checkpoint {
+	t.Helper()
+	ck, err := audit.ReadCheckpoints(path + ".checkpoints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _, _ := strings.Cut(string(ck[len(ck)-1]), "\n\n")
+	c, err := audit.ParseCheckpoint(text + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestCheckpointForgeryThroughServicePurposes replays
+// TestCheckpointForgeryThroughSign against a service whose keys have
+// purposes: the demo signs its orders through an orders key (SignOrder)
+// and its checkpoints through a checkpoints key (SignCheckpoint), and the
+// intruder may call every RPC on both keys. No RPC of either key signs a
+// checkpoint of a rewritten log, and the log stays intact.
+func TestCheckpointForgeryThroughServicePurposes(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "log.ckstate")
+	if code, _, stderr := execRun(t, "serve", "--init-checkpoint-state", state); code != exitOK {
+		t.Fatalf("serve --init-checkpoint-state: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := execRun(t, "serve", "--init-checkpoint-state", state); code != exitError || !strings.Contains(stderr, "never start it over") {
+		t.Fatalf("serve --init-checkpoint-state on an existing file: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := execRun(t, "serve", "--init-checkpoint-state", state+".2", "--config", state); code != exitError || !strings.Contains(stderr, "without --config") {
+		t.Fatalf("serve --init-checkpoint-state with --config: exit %d: %s", code, stderr)
+	}
+	ca := servicetest.NewCA(t, "forgery test CA")
+	cfg := &service.Config{
+		Listen: "127.0.0.1:0",
+		TLS:    ca.TLS(ca.Server(t)),
+		Keys: map[string]service.Key{
+			"orders": {URI: "pem:key-source=file:" + writeEd25519Key(t, dir, "orders.pem"), Purpose: service.PurposeOrders, MaxSkew: time.Hour},
+			"log":    {URI: "pem:key-source=file:" + writeEd25519Key(t, dir, "log.pem"), Purpose: service.PurposeCheckpoints, State: state},
+		},
+		Clients: []service.Client{
+			{Identity: "desk", Keys: []string{"orders", "log"}, Operations: []string{"sign", "verify"}},
+			{Identity: "intruder", Keys: []string{"orders", "log"}, Operations: []string{"sign", "verify"}},
+		},
+	}
+	_, addr := servicetest.Start(t, cfg, service.Options{})
+	uri := func(key, who string) string {
+		return "remote:addr=" + addr + ";key=" + key + "?" + ca.Query(ca.Client(t, who))
+	}
+	open := func(key, who string) provider.Key {
+		k, err := provider.Open(context.Background(), uri(key, who))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { k.Close() })
+		return k
+	}
+
+	path := filepath.Join(dir, "demo.log")
+	if code, _, stderr := execRun(t, "demo", "--signer", uri("orders", "desk"), "--checkpoint-signer", uri("log", "desk"), "--orders", "300", "--audit", path, "--json"); code != exitOK {
+		t.Fatalf("demo through SignOrder and SignCheckpoint: exit %d: %s", code, stderr)
+	}
+	verify := func() {
+		t.Helper()
+		if code, out, stderr := execRun(t, "audit", "verify", path, "--signer", uri("log", "desk"), "--checkpoints", path+".checkpoints"); code != exitOK || !strings.Contains(out, "intact") {
+			t.Fatalf("audit verify: exit %d: %s%s", code, out, stderr)
+		}
+	}
+	verify()
+
+	ckKey, orderKey := open("log", "intruder"), open("orders", "intruder")
+	real := lastCheckpoint(t, path)
+	forged := real
+	forged.Hash[0] ^= 1 // the root of a rewritten log of the same size
+	forged.Time++
+	forgedText := []byte(forged.Text())
+	msg := audit.AppendCheckpointMessage(nil, ckKey.Info().Algorithm, forgedText)
+	signOrder := func(k provider.Key, b []byte) error {
+		_, err := k.(interface {
+			SignOrder(context.Context, []byte) ([]byte, error)
+		}).SignOrder(context.Background(), b)
+		return err
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		attempt func() error
+		kind    error
+		want    string
+	}{
+		{"Sign on the checkpoints key", func() error { _, err := ckKey.Sign(ctx, msg); return err }, provider.ErrPermissionDenied, "has purpose checkpoints"},
+		{"Sign on the orders key", func() error { _, err := orderKey.Sign(ctx, msg); return err }, provider.ErrPermissionDenied, "has purpose orders"},
+		{"SignOrder of the checkpoint text", func() error { return signOrder(orderKey, msg) }, provider.ErrInvalidConfig, "order"},
+		{"SignOrder on the checkpoints key", func() error { return signOrder(ckKey, msg) }, provider.ErrPermissionDenied, "has purpose checkpoints"},
+		{"SignCheckpoint as a new log of the same origin", func() error {
+			_, err := ckKey.(audit.ProvenSigner).SignCheckpoint(ctx, forgedText, 0, nil)
+			return err
+		}, provider.ErrInvalidConfig, "forks from root"},
+		{"the hardening issue's rewrite, through SignCheckpoint", func() error {
+			return rewriteLog(t, copyLog(t, path), ckKey, 40)
+		}, provider.ErrUnsupported, "bootstrap refused"},
+		{"a longer rewritten log, with its own consistency proof", func() error {
+			// The intruder rewrites the log with a key of its own, then
+			// asks for a checkpoint of it with the proof its tree gives.
+			fake := copyLog(t, path)
+			if err := rewriteLog(t, fake, mustOpen(t, "hmac:seed=666"), -50); err != nil {
+				t.Fatal(err)
+			}
+			c := lastCheckpoint(t, fake)
+			hf, err := os.Open(fake + ".hashes")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer hf.Close()
+			prove := func(n int64) ([]tlog.Hash, error) {
+				return tlog.ProveTree(c.N, n, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+					out := make([]tlog.Hash, len(idx))
+					for i, x := range idx {
+						if _, err := hf.ReadAt(out[i][:], x*tlog.HashSize); err != nil {
+							return nil, err
+						}
+					}
+					return out, nil
+				}))
+			}
+			if c.N <= real.N {
+				t.Fatalf("the rewritten log has %d records, the real one %d", c.N, real.N)
+			}
+			_, err = ckKey.(audit.ProvenSigner).SignCheckpoint(ctx, []byte(c.Text()), real.N, prove)
+			return err
+		}, provider.ErrInvalidConfig, "a forked history or a bad proof"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.attempt()
+			if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v; want %v naming %q", err, tc.kind, tc.want)
+			}
+		})
+	}
+	verify()
+}
+
+func mustOpen(t *testing.T, uri string) provider.Key {
+	t.Helper()
+	k, err := provider.Open(context.Background(), uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.Close() })
+	return k
 }

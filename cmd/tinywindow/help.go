@@ -91,7 +91,9 @@ var help = map[string]struct{ what, example string }{
 	},
 	"serve": {
 		"Runs the signing service: the keys of a config file over gRPC with mutual TLS, per-client\n" +
-			"authorisation and rate limits, Prometheus metrics. SIGHUP reloads; SIGTERM drains and stops.",
+			"authorisation and rate limits, Prometheus metrics; each key signs only through its purpose's RPC\n" +
+			"(orders, acks, checkpoints, raw). SIGHUP reloads; SIGTERM drains and stops.\n" +
+			"--init-checkpoint-state FILE creates the state file of a new checkpoints key.",
 		"tinywindow serve --config /etc/tinywindow/service.yaml",
 	},
 	"version": {

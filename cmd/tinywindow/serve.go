@@ -27,11 +27,22 @@ func init() {
 // calls in flight for up to limits.shutdown-grace and flushes the spans of
 // the tracing section, if any), reloading the config file on SIGHUP.
 func runServe(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "serve", "--config FILE [--insecure-loopback]")
+	fs := newFlagSet(e, "serve", "--config FILE [--insecure-loopback]  |  --init-checkpoint-state FILE")
 	configPath := fileString(fs, "config", kindServeConfig, "service config file (YAML; see docs/service.md)")
 	insecureLoopback := fs.Bool("insecure-loopback", false, "serve plaintext gRPC without TLS; only on a loopback listen address, for development")
+	initState := fs.String("init-checkpoint-state", "", "create the state file of a checkpoints key that has never signed a checkpoint (its keys.NAME.state), then exit; an existing file is refused")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
+	}
+	if *initState != "" {
+		if *configPath != "" {
+			return e.errorf("serve: --init-checkpoint-state creates a file and exits; give it without --config")
+		}
+		if err := service.InitCheckpointState(*initState); err != nil {
+			return e.errorf("serve: %v (a state file that exists holds what the key signed: restore it from a backup if it is damaged, never start it over)", err)
+		}
+		fmt.Fprintf(e.stdout, "created checkpoint state file %s\n", *initState)
+		return exitOK
 	}
 	if *configPath == "" {
 		return e.errorf("serve: --config FILE is required")

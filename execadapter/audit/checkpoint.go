@@ -137,6 +137,7 @@ type noteKey struct {
 	hash   uint32
 	legacy uint32 // the key ID of the legacy type, for keys other than Ed25519
 	id     string // the provider key ID
+	alg    provider.Algorithm
 	ctx    context.Context
 	s      provider.Signer
 	v      provider.Verifier
@@ -144,7 +145,7 @@ type noteKey struct {
 }
 
 func newNoteKey(ctx context.Context, name string, info provider.KeyInfo, k any) (*noteKey, error) {
-	nk := &noteKey{name: name, ctx: ctx, id: info.ID}
+	nk := &noteKey{name: name, ctx: ctx, id: info.ID, alg: info.Algorithm}
 	nk.s, _ = k.(provider.Signer)
 	nk.v, _ = k.(provider.Verifier)
 	if info.Algorithm == provider.Ed25519 {
@@ -182,12 +183,7 @@ func noteKeyHash(name, typ string, info provider.KeyInfo) uint32 {
 // domain returns what precedes the note text in the bytes the key signs:
 // nothing for an Ed25519 key (a standard C2SP note), CheckpointDomain for
 // any other.
-func (k *noteKey) domain() string {
-	if k.pub != nil {
-		return ""
-	}
-	return CheckpointDomain
-}
+func (k *noteKey) domain() string { return checkpointDomain(k.alg) }
 
 func (k *noteKey) Name() string    { return k.name }
 func (k *noteKey) KeyHash() uint32 { return k.hash }
@@ -234,8 +230,10 @@ func CheckpointVerifierKey(origin string, k provider.Verifier) (string, error) {
 // appendSignedCheckpoint appends the signed note of c to dst: the text, a
 // blank line and one signature line, byte for byte what note.Sign makes
 // (the tests check it), without allocating where the key implements
-// provider.AppendSigner. sig is a scratch buffer, returned for reuse.
-func appendSignedCheckpoint(ctx context.Context, dst, sig []byte, c Checkpoint, k *noteKey) (out, sigOut []byte, err error) {
+// provider.AppendSigner. sig is a scratch buffer, returned for reuse. A key
+// that is a [ProvenSigner] signs through SignCheckpoint, with prev and
+// prove.
+func appendSignedCheckpoint(ctx context.Context, dst, sig []byte, c Checkpoint, k *noteKey, prev int64, prove func(int64) ([]tlog.Hash, error)) (out, sigOut []byte, err error) {
 	if k.s == nil {
 		return dst, sig, errors.New("audit: checkpoint key cannot sign")
 	}
@@ -246,7 +244,13 @@ func appendSignedCheckpoint(ctx context.Context, dst, sig []byte, c Checkpoint, 
 	text := len(dst)
 	dst = c.appendText(dst)
 	sig = binary.BigEndian.AppendUint32(sig[:0], k.hash)
-	sig, err = provider.SignAppend(ctx, k.s, sig, dst[start:])
+	if ps, ok := k.s.(ProvenSigner); ok {
+		var s []byte
+		s, err = ps.SignCheckpoint(ctx, dst[text:], prev, prove)
+		sig = append(sig, s...)
+	} else {
+		sig, err = provider.SignAppend(ctx, k.s, sig, dst[start:])
+	}
 	if err != nil {
 		return dst[:start], sig, err
 	}

@@ -93,7 +93,11 @@ func (w *Writer) signer() {
 func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
 	c.Clock = w.readClock()
 	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CheckpointTimeout)
-	msg, sig, err := appendSignedCheckpoint(ctx, w.noteBuf[:0], w.sigBuf, c, w.key)
+	w.cpMu.Lock()
+	prev := w.lastCP
+	w.cpMu.Unlock()
+	prove := func(n int64) ([]tlog.Hash, error) { return tlog.ProveTree(c.N, n, w.hashReader()) }
+	msg, sig, err := appendSignedCheckpoint(ctx, w.noteBuf[:0], w.sigBuf, c, w.key, prev, prove)
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err() // a signer that ignored its deadline
 	}

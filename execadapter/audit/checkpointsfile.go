@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 )
 
 // latestCheckpoint returns the checkpoint of largest size in a checkpoints

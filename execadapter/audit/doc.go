@@ -47,5 +47,5 @@
 // holder's process; it refuses a log or directory that group or others can
 // write, and fsyncs the directory after creating a file. These rules, and the
 // scanner, are the venue state's too (the record file of
-// execadapter/internal/recordfile).
+// internal/recordfile).
 package audit

@@ -61,7 +61,7 @@ func TestCheckpointDomain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			msg, _, err := appendSignedCheckpoint(context.Background(), nil, nil, c, nk)
+			msg, _, err := appendSignedCheckpoint(context.Background(), nil, nil, c, nk, 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 	"github.com/tinywindow/tinywindow/internal/regularfile"
 )
 

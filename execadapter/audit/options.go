@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 

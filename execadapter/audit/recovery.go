@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 )
 
 // Recovery says what Open found: the intact records, and the torn tail it

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 )
 
 // openSidecars creates the hashes file (the tlog stored hashes of the

@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 	"github.com/tinywindow/tinywindow/provider"
 )
 

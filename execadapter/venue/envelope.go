@@ -1,6 +1,7 @@
 package venue
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -66,8 +67,23 @@ type Envelope struct {
 // safe for concurrent use: give each goroutine its own.
 type Sealer struct {
 	signer provider.Signer
-	head   []byte // OrderDomain, version, key ID, algorithm
+	sealer EnvelopeSigner // the signer, when it seals envelopes itself
+	head   []byte         // OrderDomain, version, key ID, algorithm
 	buf    []byte
+}
+
+// EnvelopeSigner is a key that signs orders only as whole envelopes it
+// builds itself, such as a signing service's key of purpose orders (package
+// providers/remote), which refuses to sign any other bytes. A [Sealer] of a
+// key whose SealsOrders reports true hands it the canonical order.
+type EnvelopeSigner interface {
+	provider.Signer
+	// SealsOrders reports whether the key signs orders only through
+	// SignOrder.
+	SealsOrders() bool
+	// SignOrder returns the signed envelope of the canonical order, built
+	// as [Sealer.Seal] builds it.
+	SignOrder(ctx context.Context, canonical []byte) ([]byte, error)
 }
 
 // NewSealer returns a Sealer for signer.
@@ -76,7 +92,11 @@ func NewSealer(signer provider.Signer) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{signer: signer, head: h, buf: make([]byte, 0, 1024)}, nil
+	s := &Sealer{signer: signer, head: h, buf: make([]byte, 0, 1024)}
+	if es, ok := signer.(EnvelopeSigner); ok && es.SealsOrders() {
+		s.sealer = es
+	}
+	return s, nil
 }
 
 // appendKeyLabel appends the key ID and the algorithm of a key, each after
@@ -100,6 +120,9 @@ func (s *Sealer) Seal(ctx context.Context, canonical []byte) ([]byte, error) {
 	if len(canonical) > order.MaxSize {
 		return nil, fmt.Errorf("%w: order of %d bytes is over %d", ErrEnvelope, len(canonical), order.MaxSize)
 	}
+	if s.sealer != nil {
+		return s.sealRemote(ctx, canonical)
+	}
 	b := append(s.buf[:0], s.head...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(canonical)))
 	b = append(b, canonical...)
@@ -116,6 +139,25 @@ func (s *Sealer) Seal(ctx context.Context, canonical []byte) ([]byte, error) {
 	binary.BigEndian.PutUint32(b[signedEnd:], uint32(sigLen))
 	s.buf = b
 	return b[len(OrderDomain):], nil
+}
+
+// sealRemote has the EnvelopeSigner seal the order and checks that its
+// envelope holds this very order under the signer's key ID and algorithm
+// (the head a local seal would write).
+func (s *Sealer) sealRemote(ctx context.Context, canonical []byte) ([]byte, error) {
+	env, err := s.sealer.SignOrder(ctx, canonical)
+	if err != nil {
+		return nil, err
+	}
+	var e Envelope
+	if err := ParseEnvelope(env, &e); err != nil {
+		return nil, fmt.Errorf("the key's signed order: %w", err)
+	}
+	if head := s.head[len(OrderDomain):]; !bytes.HasPrefix(env, head) || !bytes.Equal(e.Order, canonical) {
+		return nil, fmt.Errorf("%w: the key's signed order is not this order under key %s", ErrEnvelope, s.signer.Info().ID)
+	}
+	s.buf = append(s.buf[:0], env...)
+	return s.buf, nil
 }
 
 // ParseEnvelope parses b strictly (no trailing bytes, every length in

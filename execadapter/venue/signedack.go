@@ -43,8 +43,22 @@ type SignedAck struct {
 // for concurrent use: give each goroutine its own.
 type AckSigner struct {
 	signer provider.Signer
-	label  []byte // key ID and algorithm, each after its length
+	acks   AckSigningKey // the signer, when it signs acks itself
+	label  []byte        // key ID and algorithm, each after its length
 	msg    []byte
+}
+
+// AckSigningKey is a key that signs acks only as whole signed acks it
+// builds itself, such as a signing service's key of purpose acks (package
+// providers/remote), which refuses to sign any other bytes. An [AckSigner]
+// of a key whose SignsAcks reports true hands it the ack.
+type AckSigningKey interface {
+	provider.Signer
+	// SignsAcks reports whether the key signs acks only through SignAck.
+	SignsAcks() bool
+	// SignAck returns the body of a FrameSignedAck frame, built as
+	// [AckSigner.Sign] builds it.
+	SignAck(ctx context.Context, a Ack, clientOrderID, envelope []byte) ([]byte, error)
 }
 
 // NewAckSigner returns an AckSigner for the venue's key.
@@ -53,14 +67,33 @@ func NewAckSigner(signer provider.Signer) (*AckSigner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AckSigner{signer: signer, label: label, msg: make([]byte, 0, 256)}, nil
+	s := &AckSigner{signer: signer, label: label, msg: make([]byte, 0, 256)}
+	if k, ok := signer.(AckSigningKey); ok && k.SignsAcks() {
+		s.acks = k
+	}
+	return s, nil
 }
 
 // AppendFrame appends a FrameSignedAck frame: a, the client order ID, the
-// SHA-256 of envelope, and the signature.
+// SHA-256 of envelope, and the signature (the body Sign returns).
 func (s *AckSigner) AppendFrame(ctx context.Context, dst []byte, a Ack, clientOrderID, envelope []byte) ([]byte, error) {
+	body, err := s.Sign(ctx, a, clientOrderID, envelope)
+	if err != nil {
+		return dst, err
+	}
+	return AppendFrame(dst, FrameSignedAck, body), nil
+}
+
+// Sign returns the body of a FrameSignedAck frame (see SignedAck): a, the
+// client order ID, the SHA-256 of envelope, the key's ID and algorithm, and
+// the signature over AckDomain and all of them. The body stays valid until
+// the next call.
+func (s *AckSigner) Sign(ctx context.Context, a Ack, clientOrderID, envelope []byte) ([]byte, error) {
 	if len(clientOrderID) > order.MaxClientOrderID {
-		return dst, fmt.Errorf("%w: client order ID of %d bytes", ErrProtocol, len(clientOrderID))
+		return nil, fmt.Errorf("%w: client order ID of %d bytes", ErrProtocol, len(clientOrderID))
+	}
+	if s.acks != nil {
+		return s.signRemote(ctx, a, clientOrderID, envelope)
 	}
 	m := append(s.msg[:0], AckDomain...)
 	m = appendAckBody(m, a, clientOrderID)
@@ -71,15 +104,34 @@ func (s *AckSigner) AppendFrame(ctx context.Context, dst []byte, a Ack, clientOr
 	m = append(m, 0, 0, 0, 0)
 	m, err := provider.SignAppend(ctx, s.signer, m, m[:signedEnd])
 	if err != nil {
-		return dst, err
+		return nil, err
 	}
 	sigLen := len(m) - signedEnd - 4
 	if sigLen <= 0 || sigLen > MaxSignature {
-		return dst, fmt.Errorf("%w: ack signature of %d bytes is outside 1 to %d", provider.ErrUnsupported, sigLen, MaxSignature)
+		return nil, fmt.Errorf("%w: ack signature of %d bytes is outside 1 to %d", provider.ErrUnsupported, sigLen, MaxSignature)
 	}
 	binary.BigEndian.PutUint32(m[signedEnd:], uint32(sigLen))
 	s.msg = m
-	return AppendFrame(dst, FrameSignedAck, m[len(AckDomain):]), nil
+	return m[len(AckDomain):], nil
+}
+
+// signRemote has the AckSigningKey sign the ack and checks that what it
+// returns is a signed ack of this very ack, client order ID and envelope
+// under the key's ID and algorithm.
+func (s *AckSigner) signRemote(ctx context.Context, a Ack, clientOrderID, envelope []byte) ([]byte, error) {
+	body, err := s.acks.SignAck(ctx, a, clientOrderID, envelope)
+	if err != nil {
+		return nil, err
+	}
+	sa, err := ParseSignedAck(body)
+	if err != nil {
+		return nil, fmt.Errorf("the key's signed ack: %w", err)
+	}
+	if err := sa.matches(a, clientOrderID, envelope, s.signer.Info()); err != nil {
+		return nil, fmt.Errorf("the key's signed ack: %w", err)
+	}
+	s.msg = append(s.msg[:0], body...)
+	return s.msg, nil
 }
 
 // ParseSignedAck parses the body of a FrameSignedAck frame strictly. Its
@@ -148,6 +200,25 @@ func ParseSignedAck(body []byte) (SignedAck, error) {
 	return sa, nil
 }
 
+// matches returns nil if sa is a signed ack of ack (status, reason, venue
+// order ID, venue time), the client order ID and the SHA-256 of envelope,
+// under the key described by info; else an error matching ErrProtocol that
+// says what differs. It does not check the signature.
+func (sa *SignedAck) matches(ack Ack, clientOrderID, envelope []byte, info provider.KeyInfo) error {
+	switch h := sha256.Sum256(envelope); {
+	case sa.Ack.Status != ack.Status || sa.Ack.Reason != ack.Reason || sa.Ack.VenueOrderID != ack.VenueOrderID || sa.Ack.VenueTime != ack.VenueTime:
+		return fmt.Errorf("%w: the signed ack (%v, %v, venue order %d) is not the ack received (%v, %v, venue order %d)",
+			ErrProtocol, sa.Ack.Status, sa.Ack.Reason, sa.Ack.VenueOrderID, ack.Status, ack.Reason, ack.VenueOrderID)
+	case !bytes.Equal(sa.ClientOrderID, clientOrderID):
+		return fmt.Errorf("%w: the signed ack is for client order ID %q, not %q", ErrProtocol, sa.ClientOrderID, clientOrderID)
+	case !bytes.Equal(sa.OrderHash, h[:]):
+		return fmt.Errorf("%w: the signed ack answers another order (hash %x)", ErrProtocol, sa.OrderHash)
+	case string(sa.KeyID) != info.ID || string(sa.Algorithm) != string(info.Algorithm):
+		return fmt.Errorf("%w: the ack is signed by key %q (%q); the venue's key is %s (%s)", ErrProtocol, sa.KeyID, sa.Algorithm, info.ID, info.Algorithm)
+	}
+	return nil
+}
+
 // VerifyAck checks that ack.Signed is the venue's signature, with verifier v,
 // over this very ack (status, reason, venue order ID, venue time), the
 // order's client order ID and the SHA-256 of the envelope that was sent.
@@ -159,17 +230,8 @@ func VerifyAck(ctx context.Context, v provider.Verifier, ack Ack, clientOrderID,
 	if err != nil {
 		return err
 	}
-	info := v.Info()
-	switch h := sha256.Sum256(envelope); {
-	case sa.Ack.Status != ack.Status || sa.Ack.Reason != ack.Reason || sa.Ack.VenueOrderID != ack.VenueOrderID || sa.Ack.VenueTime != ack.VenueTime:
-		return fmt.Errorf("%w: the signed ack (%v, %v, venue order %d) is not the ack received (%v, %v, venue order %d)",
-			ErrProtocol, sa.Ack.Status, sa.Ack.Reason, sa.Ack.VenueOrderID, ack.Status, ack.Reason, ack.VenueOrderID)
-	case !bytes.Equal(sa.ClientOrderID, clientOrderID):
-		return fmt.Errorf("%w: the signed ack is for client order ID %q, not %q", ErrProtocol, sa.ClientOrderID, clientOrderID)
-	case !bytes.Equal(sa.OrderHash, h[:]):
-		return fmt.Errorf("%w: the signed ack answers another order (hash %x)", ErrProtocol, sa.OrderHash)
-	case string(sa.KeyID) != info.ID || string(sa.Algorithm) != string(info.Algorithm):
-		return fmt.Errorf("%w: the ack is signed by key %q (%q); the venue's key is %s (%s)", ErrProtocol, sa.KeyID, sa.Algorithm, info.ID, info.Algorithm)
+	if err := sa.matches(ack, clientOrderID, envelope, v.Info()); err != nil {
+		return err
 	}
 	msg := make([]byte, 0, len(AckDomain)+len(sa.Signed))
 	msg = append(append(msg, AckDomain...), sa.Signed...)

@@ -36,6 +36,14 @@ const (
 	DefaultDedupWindow = 10 * time.Minute
 )
 
+// Stale reports whether an order timestamp ts (Unix nanoseconds) is more
+// than maxSkew before or after now: an order a venue refuses as stale
+// (ReasonStale), and a signing service's orders key will not sign.
+func Stale(ts int64, now time.Time, maxSkew time.Duration) bool {
+	skew := now.UnixNano() - ts
+	return skew > int64(maxSkew) || -skew > int64(maxSkew)
+}
+
 // CheckMaxSkew returns an error unless maxSkew is positive and less than
 // half of window, the duplicate window: only then is every order the venue
 // accepted either remembered or stale for good. An order stamped t is
@@ -140,7 +148,7 @@ func (s *Sim) ProcessIn(ctx context.Context, c *BatchCache, envelope []byte) (Ac
 		ack.Reason = reasonOf(err)
 		return ack, id
 	}
-	if skew := now.UnixNano() - sc.v.Timestamp; skew > int64(s.opts.MaxSkew) || -skew > int64(s.opts.MaxSkew) {
+	if Stale(sc.v.Timestamp, now, s.opts.MaxSkew) {
 		ack.Reason = ReasonStale
 		return ack, id
 	}

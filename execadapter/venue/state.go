@@ -14,8 +14,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tinywindow/tinywindow/execadapter/internal/recordfile"
 	"github.com/tinywindow/tinywindow/execadapter/order"
+	"github.com/tinywindow/tinywindow/internal/recordfile"
 )
 
 // ErrState is matched by every error about the duplicate window on disk

@@ -17,6 +17,12 @@
 // 1.27 both sides may authenticate with ML-DSA certificates over the
 // post-quantum key exchange X25519MLKEM768 (require-post-quantum=true).
 //
+// A key of the service's purpose orders seals orders for a venue.Sealer
+// (SignOrder), one of purpose checkpoints signs an audit log's checkpoints
+// with consistency proofs (SignCheckpoint, an audit.ProvenSigner), and one
+// of purpose acks signs acks for a venue.AckSigner (SignAck); Purpose says
+// which.
+//
 // A fleet of identical services scales out: addr may list several
 // addresses, or name a host with several, and calls are balanced over those
 // that are up and healthy (see Open).

@@ -48,6 +48,7 @@ type Key struct {
 	maxMessage     int64
 	spki           []byte
 	context        []byte
+	purpose        string           // the service key's purpose; "" from a service without purposes
 	pub            crypto.PublicKey // the parsed spki, when this Go parses it
 	localVerify    bool             // pub verifies under internal/stdverify
 	closed         atomic.Bool
@@ -77,6 +78,7 @@ func newKey(ctx context.Context, cfg *config, conn *grpc.ClientConn, client sign
 	k.maxMessage = resp.GetMaxMessageBytes()
 	k.spki = resp.GetSpki()
 	k.context = resp.GetSignatureContext()
+	k.purpose = info.GetPurpose()
 	if len(k.spki) > 0 {
 		// Go 1.27 parses an ML-DSA public key too (*mldsa.PublicKey); the
 		// service verifies its signatures, which may bind a context.
@@ -249,14 +251,21 @@ func (k *Key) signDigest(ctx context.Context, digest []byte, opts crypto.SignerO
 
 // signature checks a SignResponse and returns its signature.
 func (k *Key) signature(resp *signerpb.SignResponse) ([]byte, error) {
-	if resp.GetKeyId() != k.info.ID {
+	return k.signed("sign", resp.GetKeyId(), resp.GetSignature())
+}
+
+// signed checks the answer of a signing RPC op, the ID of the key that
+// signed and what it made (a signature, an envelope, a signed ack), and
+// returns what it made.
+func (k *Key) signed(op, keyID string, out []byte) ([]byte, error) {
+	if keyID != k.info.ID {
 		return nil, fmt.Errorf("%w: remote key %s at %s now signs with key %s, not %s, which this handle opened (the service's config changed); open the key again",
-			provider.ErrKeyNotFound, k.cfg.name, k.cfg.addr, resp.GetKeyId(), k.info.ID)
+			provider.ErrKeyNotFound, k.cfg.name, k.cfg.addr, keyID, k.info.ID)
 	}
-	if len(resp.GetSignature()) == 0 {
-		return nil, fmt.Errorf("%w: remote sign, key %s at %s: empty signature", provider.ErrUnavailable, k.cfg.name, k.cfg.addr)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: remote %s, key %s at %s: empty answer", provider.ErrUnavailable, op, k.cfg.name, k.cfg.addr)
 	}
-	return resp.GetSignature(), nil
+	return out, nil
 }
 
 // Verify checks sig over msg: locally for ECDSA, Ed25519 and RSA keys, with

@@ -42,7 +42,7 @@ func Example() {
 	cfg := &service.Config{
 		Listen:  "127.0.0.1:0",
 		TLS:     ca.TLS(ca.Server(t)),
-		Keys:    map[string]string{"orders": "hmac:seed=42"},
+		Keys:    map[string]service.Key{"orders": {URI: "hmac:seed=42"}},
 		Clients: []service.Client{{Identity: "trader", Keys: []string{"orders"}, Operations: []string{"sign"}}},
 	}
 	_, addr := servicetest.Start(t, cfg, service.Options{})

@@ -35,7 +35,7 @@ func startFleet(t testing.TB, n int, keys map[string]string) *fleet {
 	t.Helper()
 	ca := servicetest.NewCA(t, "fleet CA")
 	fl := &fleet{ca: ca, trader: ca.Client(t, "trader")}
-	cfg := &service.Config{Listen: "127.0.0.1:0", TLS: ca.TLS(ca.Server(t)), Keys: keys,
+	cfg := &service.Config{Listen: "127.0.0.1:0", TLS: ca.TLS(ca.Server(t)), Keys: rawKeys(keys),
 		Clients: []service.Client{{Identity: "trader", Keys: []string{"*"}, Operations: []string{"sign", "verify"}}}}
 	for range n {
 		c, err := service.ParseConfig(mustYAML(t, cfg))

@@ -41,7 +41,23 @@ type fixture struct {
 	tls service.TLSConfig
 }
 
+// rawKeys returns the keys of a service configuration, each of purpose raw,
+// named by their URIs.
+func rawKeys(uris map[string]string) map[string]service.Key {
+	keys := make(map[string]service.Key, len(uris))
+	for name, uri := range uris {
+		keys[name] = service.Key{URI: uri}
+	}
+	return keys
+}
+
 func start(t testing.TB, keys map[string]string, clients ...service.Client) *fixture {
+	t.Helper()
+	return startKeys(t, rawKeys(keys), clients...)
+}
+
+// startKeys is start with keys of any purpose.
+func startKeys(t testing.TB, keys map[string]service.Key, clients ...service.Client) *fixture {
 	t.Helper()
 	ca := servicetest.NewCA(t, "tinywindow test CA")
 	f := &fixture{ca: ca, trader: ca.Client(t, "trader")}

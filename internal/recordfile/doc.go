@@ -1,7 +1,8 @@
-// Package recordfile is the one append-only record file of the execution
-// adapter: the audit log and the venue's duplicate window on disk both keep
-// their records with it. A [Format] says how one kind of file frames and
-// checks its records; the package holds every rule the two share:
+// Package recordfile is the one append-only record file of TinyWindow: the
+// audit log, the venue's duplicate window on disk and the signing service's
+// checkpoint state all keep their records with it. A [Format] says how one
+// kind of file frames and checks its records; the package holds every rule
+// they share:
 //
 //   - the [Scanner] and its torn-tail rule: only an incomplete final record
 //     with nothing valid after it is a torn tail ([TornError]), which may be
