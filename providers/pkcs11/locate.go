@@ -42,13 +42,13 @@ func (k *Key) locateLocked() (*located, error) {
 	if !k.hasHolder {
 		sh, err := ctx.OpenSession(k.slot, pkcs11.CKF_SERIAL_SESSION)
 		if err != nil {
-			return nil, wrap("C_OpenSession", err)
+			return nil, opError("C_OpenSession", k.name, err)
 		}
 		k.holder, k.hasHolder, opened = sh, true, true
 	}
 	sh := k.holder
 	if k.pin != nil {
-		if err := k.mod.login(sh, k.slot, k.pin); err != nil {
+		if err := k.mod.login(sh, k.slot, k.pin, k.name); err != nil {
 			return nil, err
 		}
 	}
@@ -105,7 +105,7 @@ func (k *Key) reload(stale *handles) error {
 	k.reloadMu.Lock()
 	defer k.reloadMu.Unlock()
 	if k.closed.Load() {
-		return fmt.Errorf("%w: pkcs11 key %s", provider.ErrClosed, k.info.ID)
+		return &provider.OpError{Backend: Scheme, Key: k.name, Kind: provider.ErrClosed}
 	}
 	if k.handles.Load() != stale {
 		return nil // another goroutine reloaded already

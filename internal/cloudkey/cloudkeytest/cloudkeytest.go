@@ -1,6 +1,6 @@
-// Package cloudkeytest checks, for the tests of the cloud backends, that an
-// error is the *provider.OpError of its backend with the message shape
-// every backend shares.
+// Package cloudkeytest checks, for the tests of the backends that call a
+// service or a token, that an error is the *provider.OpError of its backend
+// with the message shape every backend shares.
 package cloudkeytest
 
 import (
