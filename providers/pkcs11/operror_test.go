@@ -15,8 +15,9 @@ import (
 )
 
 // TestOpErrorShape pins the message of a failed PKCS#11 call: backend,
-// function and key first, then the kind and the token's CKR_* code;
-// errors.As reaches the *provider.OpError and the pkcs11.Error.
+// function and key first, then the kind and the token's CKR_* code, a
+// remedy left to the OpError's field; errors.As reaches the
+// *provider.OpError and the pkcs11.Error.
 func TestOpErrorShape(t *testing.T) {
 	needKeys(t)
 	t.Setenv("TW_PKCS11_WRONG_PIN", "9999")
@@ -31,21 +32,22 @@ func TestOpErrorShape(t *testing.T) {
 		name           string
 		call           func() error
 		prefix, suffix string
+		remedy         string
 		native         bool // a pkcs11.Error is reachable
 	}{
 		{"another PIN while logged in", func() error {
 			_, err := provider.Open(ctx, strings.Replace(keyURI("p256"), testPINEnv, "TW_PKCS11_WRONG_PIN", 1))
 			return err
-		}, `pkcs11 C_Login object "p256" in ` + token + `: permission denied: the token in slot `, "(check pin-source)", false},
+		}, `pkcs11 C_Login object "p256" in ` + token + `: permission denied: the token in slot `, "with another PIN", "check pin-source", false},
 		{"wrong tag", func() error { return mac.Verify(ctx, []byte("m"), make([]byte, 32)) },
-			`pkcs11 C_Verify object "hmac" in ` + token + `: invalid signature: pkcs11: 0xC0: `, "CKR_SIGNATURE_INVALID", true},
+			`pkcs11 C_Verify object "hmac" in ` + token + `: invalid signature: pkcs11: 0xC0: `, "CKR_SIGNATURE_INVALID", "", true},
 		{"closed", func() error { _, err := closed.Sign(ctx, []byte("m")); return err },
-			`pkcs11 object "hmac" in ` + token + `: key is closed`, `pkcs11 object "hmac" in ` + token + `: key is closed`, false},
+			`pkcs11 object "hmac" in ` + token + `: key is closed`, `pkcs11 object "hmac" in ` + token + `: key is closed`, "", false},
 		{"context done", func() error { _, err := mac.Sign(canceled, []byte("m")); return err },
-			`pkcs11 object "hmac" in ` + token + `: backend unavailable: context canceled`, "context canceled", false},
+			`pkcs11 object "hmac" in ` + token + `: backend unavailable: context canceled`, "context canceled", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cloudkeytest.CheckOpError[pkcs11.Error](t, tc.call(), Scheme, tc.prefix, tc.suffix, tc.native)
+			cloudkeytest.CheckOpError[pkcs11.Error](t, tc.call(), Scheme, tc.prefix, tc.suffix, tc.remedy, tc.native)
 		})
 	}
 }
