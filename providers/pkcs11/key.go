@@ -243,7 +243,7 @@ func (k *Key) verifyLocal(msg, sig []byte) error {
 
 // Close closes the key's sessions (which destroys its session-object copies),
 // zeroes its copy of the PIN and releases the module. It waits for operations
-// in flight to finish. It is idempotent; later calls fail with ErrClosed.
+// in flight to finish. It is idempotent; later calls fail with [provider.ErrClosed].
 func (k *Key) Close() error {
 	k.closeOnce.Do(func() {
 		k.closed.Store(true)
