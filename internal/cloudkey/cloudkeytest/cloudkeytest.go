@@ -1,6 +1,7 @@
-// Package cloudkeytest checks, for the tests of the backends that call a
-// service or a token, that an error is the *provider.OpError of its backend
-// with the message shape every backend shares.
+// Package cloudkeytest holds what the tests of the backends that call a
+// service or a token share: the check that an error is the
+// *provider.OpError of its backend with the message shape every backend
+// shares, and the fuzz target of a backend's URI attribute parser.
 package cloudkeytest
 
 import (
