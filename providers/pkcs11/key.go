@@ -236,7 +236,7 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 // when the key was opened, under the rule every backend shares.
 func (k *Key) verifyLocal(msg, sig []byte) error {
 	if err := stdverify.Verify(k.info.Algorithm, k.pub, msg, sig); err != nil {
-		return fmt.Errorf("pkcs11 key %s: %w", k.info.ID, err)
+		return fmt.Errorf("pkcs11 %s: %w", k.name, err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ package pkcs11
 
 import (
 	"crypto"
-	"fmt"
 
 	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/provider"
@@ -118,7 +117,7 @@ func (k *Key) reload(stale *handles) error {
 	if pub, _, err := k.publicKey(loc); err != nil {
 		return err
 	} else if k.pub != nil && !k.pub.(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
-		return fmt.Errorf("%w: pkcs11: %s in %s now holds another key than the one opened (%s)", provider.ErrKeyNotFound, k.cfg.keyDesc(), k.cfg.tokenDesc(), k.info.ID)
+		return provider.OpErrorf(Scheme, "", k.name, provider.ErrKeyNotFound, "the token now holds another key there than the one opened (%s)", k.info.ID)
 	}
 	return nil
 }
