@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -77,8 +78,28 @@ func TestFaults(t *testing.T) {
 // outside TinyWindow, is refused when opened.
 func TestShortHMACKey(t *testing.T) {
 	needKeys(t)
-	createSecret(t, "hmac-short", make([]byte, 16))
-	_, err := provider.Open(t.Context(), keyURI("hmac-short"))
+	k := testenv.MustOpen(t, keyURI("hmac"))
+	ik := inner(t, k)
+	sh, err := ik.mod.ctx.OpenSession(ik.slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ik.mod.ctx.CloseSession(sh)
+	obj, err := ik.mod.ctx.CreateObject(sh, []*pkcs11.Attribute{
+		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
+		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_GENERIC_SECRET),
+		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
+		pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
+		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true),
+		pkcs11.NewAttribute(pkcs11.CKA_LABEL, "hmac-short"),
+		pkcs11.NewAttribute(pkcs11.CKA_VALUE, make([]byte, 16)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ik.mod.ctx.DestroyObject(sh, obj) // the token outlives the test: -count=N
+	_, err = provider.Open(t.Context(), keyURI("hmac-short"))
 	if !errors.Is(err, provider.ErrUnsupported) || !strings.Contains(err.Error(), "16 bytes") {
 		t.Fatalf("Open of a 16-byte HMAC key: %v; want ErrUnsupported naming its size", err)
 	}

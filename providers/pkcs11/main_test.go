@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/hmac"
@@ -174,32 +173,4 @@ func inner(t testing.TB, k provider.Key) *Key {
 	}
 	t.Fatalf("key is a %T, not a pkcs11 key", k)
 	return nil
-}
-
-// createSecret creates a generic secret in the test token as a tool other
-// than TinyWindow would: a private token object that may sign and verify,
-// with label, value and the attributes extra adds. It is destroyed when the
-// test ends: the token outlives the test (-count=N).
-func createSecret(t *testing.T, label string, value []byte, extra ...*pkcs11.Attribute) {
-	t.Helper()
-	ik := inner(t, testenv.MustOpen(t, keyURI("hmac")))
-	sh, err := ik.mod.ctx.OpenSession(ik.slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ik.mod.ctx.CloseSession(sh) })
-	obj, err := ik.mod.ctx.CreateObject(sh, append([]*pkcs11.Attribute{
-		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
-		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_GENERIC_SECRET),
-		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
-		pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
-		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true),
-		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
-		pkcs11.NewAttribute(pkcs11.CKA_VALUE, value),
-	}, extra...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ik.mod.ctx.DestroyObject(sh, obj) })
 }

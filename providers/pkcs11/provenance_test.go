@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/conformance"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -19,9 +20,29 @@ import (
 // can leave.
 func TestKeyProvenance(t *testing.T) {
 	needKeys(t)
-	createSecret(t, "hmac-extractable", make([]byte, 32),
+	k := testenv.MustOpen(t, keyURI("hmac"))
+	ik := inner(t, k)
+	sh, err := ik.mod.ctx.OpenSession(ik.slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ik.mod.ctx.CloseSession(sh)
+	obj, err := ik.mod.ctx.CreateObject(sh, []*pkcs11.Attribute{
+		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_SECRET_KEY),
+		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_GENERIC_SECRET),
+		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, true),
+		pkcs11.NewAttribute(pkcs11.CKA_SIGN, true),
+		pkcs11.NewAttribute(pkcs11.CKA_VERIFY, true),
 		pkcs11.NewAttribute(pkcs11.CKA_SENSITIVE, false),
-		pkcs11.NewAttribute(pkcs11.CKA_EXTRACTABLE, true))
+		pkcs11.NewAttribute(pkcs11.CKA_EXTRACTABLE, true),
+		pkcs11.NewAttribute(pkcs11.CKA_LABEL, "hmac-extractable"),
+		pkcs11.NewAttribute(pkcs11.CKA_VALUE, make([]byte, 32)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ik.mod.ctx.DestroyObject(sh, obj) // the token outlives the test: -count=N
 
 	for _, tc := range []struct {
 		object      string
