@@ -75,11 +75,12 @@ func (k *Key) locateLocked() (*located, error) {
 	return loc, nil
 }
 
-// copyToSession copies the key's objects to session objects, which SoftHSM
-// (and other tokens that lock a file or a store per token-object use) works
-// with several times faster. A token that refuses the copy (CKA_COPYABLE
-// false, C_CopyObject not supported) keeps the token objects.
+// copyToSession copies the key's objects to session objects and reports
+// whether it could. A token that refuses the copy (CKA_COPYABLE false,
+// C_CopyObject not supported) keeps the token objects.
 func (k *Key) copyToSession(sh pkcs11.SessionHandle, h *handles) (*handles, bool) {
+	// SoftHSM, and other tokens that lock a file or a store for each use of
+	// a token object, work with session objects several times faster.
 	tmpl := []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_TOKEN, false)}
 	sign, err := k.mod.ctx.CopyObject(sh, h.sign, tmpl)
 	if err != nil {
