@@ -39,7 +39,7 @@ var (
 	ErrAudit = errors.New("audit log failure")
 )
 
-// Error is a failed SendOrder.
+// Error is a failed [Adapter.SendOrder].
 type Error struct {
 	// Kind is one of the Err* kinds above.
 	Kind error
@@ -76,8 +76,8 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind, e.Err}
 }
 
-// MayHaveReachedVenue reports whether the order of a failed SendOrder may be
-// at the venue (Delivery Unknown or Delivered).
+// MayHaveReachedVenue reports whether the order of a failed
+// [Adapter.SendOrder] may be at the venue (Delivery Unknown or Delivered).
 func MayHaveReachedVenue(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {

@@ -70,8 +70,10 @@ type env struct {
 	flagSets func(*flag.FlagSet)
 }
 
+// errorf prints "tinywindow: " and the message on stderr, followed by the
+// [remedies] of the errors among args, and returns exitError.
 func (e *env) errorf(format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "tinywindow: "+format+"\n", args...)
+	fmt.Fprintf(e.stderr, "tinywindow: %s%s\n", fmt.Sprintf(format, args...), remedies(args))
 	return exitError
 }
 

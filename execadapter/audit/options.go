@@ -84,7 +84,7 @@ type Options struct {
 	BatchInterval time.Duration
 	// BatchBytes is the pending-records mark of Batch past which Append
 	// applies back-pressure, so that memory stays bounded when the flusher
-	// falls behind and no record is ever dropped: an Append that finds more
+	// falls behind and no record is ever dropped. An Append that finds more
 	// than BatchBytes pending while the flusher is idle hashes and writes
 	// them itself; while the flusher is busy hashing and writing, Appends
 	// go on buffering up to twice BatchBytes, and past that wait for it and

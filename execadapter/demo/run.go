@@ -183,10 +183,10 @@ type Baseline struct {
 // baselineWhat describes the baseline loop.
 const baselineWhat = "Sign with the signer and Verify with the venue's key of each order's bytes, raw, between orders"
 
-// Run sends the orders through a fresh Adapter, each with a deadline of
-// opts.Timeout, and verifies the audit log afterwards. A run where StopAfter
-// orders in a row fail, or most orders fail, stops early with a Result that
-// says why (Stopped) and counts the failures.
+// Run sends the orders through a fresh [execadapter.Adapter], each with a
+// deadline of opts.Timeout, and verifies the audit log afterwards. A run
+// where [StopAfter] orders in a row fail, or most orders fail, stops early
+// with a [Result] that says why (Stopped) and counts the failures.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Key == nil {
 		return nil, fmt.Errorf("%w: demo needs a key", provider.ErrInvalidConfig)

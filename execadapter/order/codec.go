@@ -142,7 +142,7 @@ func (v *View) Order() Order {
 	}
 }
 
-// Decode decodes the canonical encoding b strictly (see Parse).
+// Decode decodes the canonical encoding b strictly (see [Parse]).
 func Decode(b []byte) (Order, error) {
 	var v View
 	if err := Parse(b, &v); err != nil {
@@ -176,7 +176,7 @@ func (o *Order) MarshalBinary() ([]byte, error) {
 	return o.AppendCanonical(make([]byte, 0, MaxSize))
 }
 
-// UnmarshalBinary decodes the canonical encoding b into o (see Parse).
+// UnmarshalBinary decodes the canonical encoding b into o (see [Parse]).
 func (o *Order) UnmarshalBinary(b []byte) error {
 	d, err := Decode(b)
 	if err != nil {

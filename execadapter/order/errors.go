@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// ErrInvalid is matched (with errors.Is) by every error about a malformed or
+// ErrInvalid is matched (with [errors.Is]) by every error about a malformed or
 // invalid order.
 var ErrInvalid = errors.New("invalid order")
 

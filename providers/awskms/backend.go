@@ -34,7 +34,7 @@ func init() {
 // CredentialTimeout (none found is ErrInvalidConfig saying what to set),
 // then calls DescribeKey once to learn the key's algorithm and, for an
 // asymmetric key, GetPublicKey to cache its public key. The result is a
-// *SignatureKey or a *MACKey.
+// [*SignatureKey] or a [*MACKey].
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -43,7 +43,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	o, err := parseOptions(u)
 	if err != nil {

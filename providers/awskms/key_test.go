@@ -214,7 +214,7 @@ func TestBadInput(t *testing.T) {
 		{"external-mu=yes", l.URI(id, "external-mu=yes"), provider.ErrInvalidConfig, "true (the default) or false"},
 		{"ENCRYPT_DECRYPT key", l.URI(*encrypt.KeyMetadata.KeyId), provider.ErrUnsupported, "key usage ENCRYPT_DECRYPT"},
 		{"ECC_NIST_P521 key", l.URI(*p521.KeyMetadata.KeyId), provider.ErrUnsupported, "ECC_NIST_P521"},
-		{"unknown alias", l.URI("alias/no-such-key"), provider.ErrKeyNotFound, "does not exist"},
+		{"unknown alias", l.URI("alias/no-such-key"), provider.ErrKeyNotFound, "NotFoundException"}, // the remedy: TestOpErrorShape
 		{"unknown key ID", l.URI("00000000-0000-4000-8000-0000000000ff"), provider.ErrKeyNotFound, "NotFoundException"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 	return k.kmsSign(ctx, k.digest(msg), types.MessageTypeDigest)
 }
 
-// SignDigest signs a digest computed by the caller, for crypto.Signer. opts
+// SignDigest signs a digest computed by the caller, for [crypto.Signer]. opts
 // must name the key's hash (SHA-256 for P-256 and RSA, SHA-384 for P-384);
 // for RSA it must be *rsa.PSSOptions with a salt as long as the hash, as KMS
 // signs. For ML-DSA opts.HashFunc() must be zero and digest is the message,

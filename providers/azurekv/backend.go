@@ -40,8 +40,8 @@ type Options struct {
 	Client *azkeys.ClientOptions
 }
 
-// Open parses an azurekv key URI (see ParseURI) and opens its key with the
-// default Options. The key is a *Key. OpenWithOptions takes Options.
+// Open parses an azurekv key URI (see [ParseURI]) and opens its key with the
+// default [Options]. The key is a [*Key]. [OpenWithOptions] takes Options.
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -50,7 +50,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	cfg, err := configFromURI(u)
 	if err != nil {
@@ -63,8 +63,8 @@ func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	return k, nil
 }
 
-// OpenWithOptions parses an azurekv key URI (see ParseURI) and opens its key
-// with opts. Open does the same with nil Options.
+// OpenWithOptions parses an azurekv key URI (see [ParseURI]) and opens its key
+// with opts. [Open] does the same with nil Options.
 func OpenWithOptions(ctx context.Context, uri string, opts *Options) (*Key, error) {
 	cfg, err := ParseURI(uri)
 	if err != nil {

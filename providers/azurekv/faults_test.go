@@ -23,8 +23,9 @@ func repeat(n int, f fault) []fault {
 }
 
 // TestSignFaults injects Key Vault error answers into sign requests and
-// checks the error kind, the number of requests (retries) and that the
-// native error stays reachable.
+// checks the error kind, the number of requests (retries), what the message
+// and the remedy (the *provider.OpError's field) say, and that the native
+// error stays reachable.
 func TestSignFaults(t *testing.T) {
 	throttled := fault{op: "sign", status: 429, code: "Throttled", headers: map[string]string{"Retry-After": "0"}}
 	for _, c := range []struct {
@@ -34,15 +35,16 @@ func TestSignFaults(t *testing.T) {
 		want     error // nil: Sign succeeds
 		requests int
 		message  string
+		remedy   string // a part of the remedy; "": any
 	}{
-		{"404 is key not found", []fault{{op: "sign", status: 404, code: "KeyNotFound"}}, 0, provider.ErrKeyNotFound, 1, "KeyNotFound"},
-		{"403 is permission denied, not retried", []fault{{op: "sign", status: 403, code: "Forbidden"}}, 0, provider.ErrPermissionDenied, 1, "keys/sign"},
-		{"400 is invalid config", []fault{{op: "sign", status: 400, code: "BadParameter"}}, 0, provider.ErrInvalidConfig, 1, "BadParameter"},
-		{"429 twice, then success", repeat(2, throttled), 0, nil, 3, ""},
-		{"429 with retry-after-ms, then success", []fault{{op: "sign", status: 429, code: "Throttled", headers: map[string]string{"Retry-After-Ms": "2"}}}, 0, nil, 2, ""},
-		{"500 once, then success", []fault{{op: "sign", status: 500, code: "InternalServerError"}}, 0, nil, 2, ""},
-		{"503 until retries run out", repeat(4, fault{op: "sign", status: 503, code: "ServiceUnavailable", headers: map[string]string{"Retry-After": "0"}}), 0, provider.ErrUnavailable, 4, "HTTP 503"},
-		{"429 whose Retry-After passes the deadline", []fault{{op: "sign", status: 429, code: "Throttled", headers: map[string]string{"Retry-After": "30"}}}, 2 * time.Second, provider.ErrUnavailable, 1, "retry after 30s"},
+		{"404 is key not found", []fault{{op: "sign", status: 404, code: "KeyNotFound"}}, 0, provider.ErrKeyNotFound, 1, "KeyNotFound", ""},
+		{"403 is permission denied, not retried", []fault{{op: "sign", status: 403, code: "Forbidden"}}, 0, provider.ErrPermissionDenied, 1, "HTTP 403", "keys/sign"},
+		{"400 is invalid config", []fault{{op: "sign", status: 400, code: "BadParameter"}}, 0, provider.ErrInvalidConfig, 1, "BadParameter", ""},
+		{"429 twice, then success", repeat(2, throttled), 0, nil, 3, "", ""},
+		{"429 with retry-after-ms, then success", []fault{{op: "sign", status: 429, code: "Throttled", headers: map[string]string{"Retry-After-Ms": "2"}}}, 0, nil, 2, "", ""},
+		{"500 once, then success", []fault{{op: "sign", status: 500, code: "InternalServerError"}}, 0, nil, 2, "", ""},
+		{"503 until retries run out", repeat(4, fault{op: "sign", status: 503, code: "ServiceUnavailable", headers: map[string]string{"Retry-After": "0"}}), 0, provider.ErrUnavailable, 4, "HTTP 503", ""},
+		{"429 whose Retry-After passes the deadline", []fault{{op: "sign", status: 429, code: "Throttled", headers: map[string]string{"Retry-After": "30"}}}, 2 * time.Second, provider.ErrUnavailable, 1, "HTTP 429", "retry after 30s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			v := startVault()
@@ -69,6 +71,9 @@ func TestSignFaults(t *testing.T) {
 				t.Fatalf("Sign: %v, want %v", err, c.want)
 			case c.want != nil && !strings.Contains(err.Error(), c.message):
 				t.Errorf("error %q does not say %q", err, c.message)
+			}
+			if oe, ok := errors.AsType[*provider.OpError](err); c.remedy != "" && (!ok || !strings.Contains(oe.Remedy, c.remedy)) {
+				t.Errorf("error %q: its remedy does not say %q", err, c.remedy)
 			}
 			if c.want != nil {
 				var re *azcore.ResponseError

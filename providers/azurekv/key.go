@@ -258,7 +258,7 @@ func (k *Key) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
 	return k.signDigest(ctx, st, dst, digest(st.hash, msg, &buf))
 }
 
-// SignDigest signs a digest computed by the caller, for crypto.Signer. opts
+// SignDigest signs a digest computed by the caller, for [crypto.Signer]. opts
 // must name the key's hash; an RSA-PSS key needs *rsa.PSSOptions with a salt
 // as long as the hash (the salt Key Vault uses), an RSA PKCS #1 v1.5 key
 // plain hash options.
@@ -341,7 +341,7 @@ func (k *Key) verifyRemote(ctx context.Context, st *keyState, d, sig []byte) err
 	return nil
 }
 
-// Close marks the handle closed; later calls fail with ErrClosed. It is
+// Close marks the handle closed; later calls fail with [provider.ErrClosed]. It is
 // idempotent. The key stays in the vault.
 func (k *Key) Close() error {
 	k.closed.Store(true)

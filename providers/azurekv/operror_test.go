@@ -10,9 +10,9 @@ import (
 )
 
 // TestOpErrorShape pins the message of a failed Key Vault call: backend,
-// operation and key identifier first, then the kind, the HTTP status and
-// the remedy; errors.As reaches the *provider.OpError and the
-// *azcore.ResponseError.
+// operation and key identifier first, then the kind and the HTTP status,
+// the remedy left to the OpError's field; errors.As reaches the
+// *provider.OpError and the *azcore.ResponseError.
 func TestOpErrorShape(t *testing.T) {
 	v := startVault()
 	defer v.Close()
@@ -28,18 +28,20 @@ func TestOpErrorShape(t *testing.T) {
 		fault          *fault
 		call           func() error
 		prefix, suffix string
+		remedy         string
 		native         bool // an *azcore.ResponseError is reachable
 	}{
 		{"sign refused", &fault{op: "sign", status: 403, code: "Forbidden"}, func() error { _, err := k.Sign(ctx, []byte("m")); return err },
-			"azurekv Sign " + v.srv.URL + "/keys/p256/" + id + ": permission denied: HTTP 403 Forbidden: ", "", true},
+			"azurekv Sign " + v.srv.URL + "/keys/p256/" + id + ": permission denied: HTTP 403 Forbidden: ", "",
+			"grant the identity the keys/get, keys/sign and keys/verify permissions (or the Key Vault Crypto User role)", true},
 		{"missing key", nil, func() error { _, err := azurekv.OpenWithOptions(ctx, v.uri("no-such-key"), v.options()); return err },
-			"azurekv GetKey " + v.srv.URL + "/keys/no-such-key: key not found: HTTP 404 KeyNotFound: ", "", true},
+			"azurekv GetKey " + v.srv.URL + "/keys/no-such-key: key not found: HTTP 404 KeyNotFound: ", "", "check vault=, name= and version=", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.fault != nil {
 				v.inject(*tc.fault)
 			}
-			cloudkeytest.CheckOpError[*azcore.ResponseError](t, tc.call(), "azurekv", tc.prefix, tc.suffix, tc.native)
+			cloudkeytest.CheckOpError[*azcore.ResponseError](t, tc.call(), "azurekv", tc.prefix, tc.suffix, tc.remedy, tc.native)
 		})
 	}
 }

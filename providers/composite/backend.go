@@ -41,7 +41,7 @@ func init() {
 //
 //	composite:[alg=ALG;]pub-source=file:PATH|env:NAME
 //
-// The key is a *Key.
+// The key is a [*Key].
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -50,7 +50,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	k, err := openURI(ctx, u)
 	if err != nil {

@@ -72,7 +72,7 @@ func (k *Key) PublicKeyDER() []byte { return append([]byte(nil), k.spki...) }
 func (k *Key) PublicKeyPEM() ([]byte, error) { return k.pub.MarshalPEM() }
 
 // Close closes both component handles. It is idempotent; any use after it
-// fails with an error matching ErrClosed.
+// fails with an error matching [provider.ErrClosed].
 func (k *Key) Close() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()

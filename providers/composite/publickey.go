@@ -17,7 +17,7 @@ import (
 )
 
 // MaxPublicKeyPEMSize bounds the size of a PEM public key accepted by
-// ParsePublicKeyPEM and read from a pub-source.
+// [ParsePublicKeyPEM] and read from a pub-source.
 const MaxPublicKeyPEMSize = 32 << 10
 
 // PublicKey is a composite public key: an ML-DSA public key and a classical
@@ -70,7 +70,7 @@ func (pub *PublicKey) MarshalPKIX() ([]byte, error) {
 	return spki.Marshal(c.oid, raw)
 }
 
-// MarshalPEM returns pub as a PEM "PUBLIC KEY" block holding MarshalPKIX.
+// MarshalPEM returns pub as a PEM "PUBLIC KEY" block holding [PublicKey.MarshalPKIX].
 func (pub *PublicKey) MarshalPEM() ([]byte, error) {
 	der, err := pub.MarshalPKIX()
 	if err != nil {
@@ -80,7 +80,7 @@ func (pub *PublicKey) MarshalPEM() ([]byte, error) {
 }
 
 // ParsePublicKey parses a raw composite public key of algorithm alg (see
-// PublicKey.Bytes).
+// [PublicKey.Bytes]).
 func ParsePublicKey(alg provider.Algorithm, raw []byte) (*PublicKey, error) {
 	c, err := lookup(string(alg))
 	if err != nil {
@@ -116,7 +116,7 @@ func ParsePKIXPublicKey(der []byte) (*PublicKey, error) {
 }
 
 // ParsePublicKeyPEM parses one PEM "PUBLIC KEY" block, of at most
-// MaxPublicKeyPEMSize bytes, holding a composite SubjectPublicKeyInfo.
+// [MaxPublicKeyPEMSize] bytes, holding a composite SubjectPublicKeyInfo.
 func ParsePublicKeyPEM(data []byte) (*PublicKey, error) {
 	der, err := spki.DecodePEM(data, MaxPublicKeyPEMSize)
 	if err != nil {

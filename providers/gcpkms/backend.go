@@ -37,7 +37,7 @@ func init() {
 // token within CredentialTimeout (none found is ErrInvalidConfig saying what
 // to set). Without version= it lists the key's enabled versions and takes
 // the highest. It reads the version's algorithm and, for an asymmetric key,
-// caches its public key. The result is a *SignatureKey or a *MACKey.
+// caches its public key. The result is a [*SignatureKey] or a [*MACKey].
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -46,7 +46,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	o, err := parseOptions(u)
 	if err != nil {

@@ -1,38 +1,23 @@
 package gcpkms
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/internal/cloudkey/cloudkeytest"
 )
 
 // FuzzParseOptions feeds arbitrary key URIs to the URI checks, which must
 // never panic and must refuse with ErrInvalidConfig only. A plaintext
 // endpoint must never be accepted off loopback.
 func FuzzParseOptions(f *testing.F) {
-	for _, s := range []string{
+	cloudkeytest.FuzzOptions(f, []string{
 		"gcpkms:key=projects/p/locations/europe-west2/keyRings/r/cryptoKeys/k",
 		"gcpkms:key=projects/p/locations/global/keyRings/r/cryptoKeys/k;version=3?endpoint=http://127.0.0.1:9000&verify=remote",
 		"gcpkms:key=projects/p/locations/l/keyRings/r/cryptoKeys/k?endpoint=https://kms.example.com&max-attempts=10&max-backoff=5ms&pubkey-ttl=0s",
 		"gcpkms:key=projects/p/locations/l/keyRings/r/cryptoKeys/k?endpoint=http://[::1]:9000",
 		"gcpkms:key=projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		u, err := provider.ParseURI(s)
-		if err != nil {
-			return
-		}
-		o, err := parseOptions(u)
-		if err != nil {
-			if !errors.Is(err, provider.ErrInvalidConfig) {
-				t.Fatalf("parseOptions(%q) = %v, not ErrInvalidConfig", s, err)
-			}
-			return
-		}
+	}, parseOptions, func(t *testing.T, s string, o *options) {
 		if !keyPattern.MatchString(o.key) || o.MaxAttempts < 1 || o.MaxAttempts > 10 || o.version < 0 {
 			t.Fatalf("parseOptions(%q) accepted %+v", s, o)
 		}

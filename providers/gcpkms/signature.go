@@ -60,7 +60,7 @@ func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 	return k.asymmetricSign(ctx, req)
 }
 
-// SignDigest signs a digest computed by the caller, for crypto.Signer. opts
+// SignDigest signs a digest computed by the caller, for [crypto.Signer]. opts
 // must name the key's hash (SHA-256, or SHA-384 for P-384); for RSA-PSS it
 // must be *rsa.PSSOptions with a salt as long as the hash, as Cloud KMS
 // signs, and for PKCS #1 v1.5 it must not be. For Ed25519 and ML-DSA

@@ -26,7 +26,7 @@ func init() {
 //	hmac:key-source=env:NAME      hex key material (at least 32 bytes) from NAME
 //	hmac:key-source=file:PATH     hex key material from a file of mode 0600
 //
-// The key is a *Key.
+// The key is a [*Key].
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -35,7 +35,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(_ context.Context, u *provider.URI) (provider.Key, error) {
 	k, err := openURI(u)
 	if err != nil {

@@ -45,7 +45,7 @@ var (
 	_ provider.Determinism  = (*Key)(nil)
 )
 
-// New returns a Key for secret, which must be at least KeySize bytes. The key
+// New returns a [Key] for secret, which must be at least [KeySize] bytes. The key
 // keeps its own copy of secret; the caller may zero its slice afterwards.
 func New(secret []byte) (*Key, error) {
 	if len(secret) < KeySize {
@@ -71,7 +71,7 @@ func newKey(secret []byte) *Key {
 	return k
 }
 
-// NewFromSeed returns the MVP's deterministic key for seed (see Keygen).
+// NewFromSeed returns the MVP's deterministic key for seed (see [Keygen]).
 func NewFromSeed(seed uint64) *Key {
 	secret := Keygen(seed)
 	k, _ := New(secret[:]) // 32 bytes: cannot fail
@@ -166,7 +166,7 @@ func (k *Key) errClosed() error {
 }
 
 // Close zeroes the key's own copy of its secret and makes every later call
-// fail with ErrClosed, including calls already under way when it runs. It is
+// fail with [provider.ErrClosed], including calls already under way when it runs. It is
 // idempotent and safe to call while other goroutines sign. Keyed HMAC states
 // still in the pool are left to the garbage collector.
 func (k *Key) Close() error {

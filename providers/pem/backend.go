@@ -30,8 +30,8 @@ func init() {
 //
 // (see the package documentation).
 //
-// The key is a *Key, or for a pub-source holding an ML-DSA or SLH-DSA
-// public key a verify-only *pqc.Key (see NewVerifier).
+// The key is a [*Key], or for a pub-source holding an ML-DSA or SLH-DSA
+// public key a verify-only [*pqc.Key] (see [NewVerifier]).
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -40,7 +40,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)

@@ -19,7 +19,7 @@ import (
 // DefaultAlgorithm is the algorithm of a key made without one named.
 const DefaultAlgorithm = provider.Ed25519
 
-// RSABits is the size of the RSA keys GenerateKey makes.
+// RSABits is the size of the RSA keys [GenerateKey] makes.
 const RSABits = 3072
 
 // GenerateKey makes a new random private key for alg: Ed25519, ECDSA on

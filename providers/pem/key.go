@@ -19,7 +19,7 @@ import (
 // MinRSABits is the smallest RSA modulus this backend accepts.
 const MinRSABits = 2048
 
-// Key is a private key held in memory or, made by NewVerifier, a public key
+// Key is a private key held in memory or, made by [NewVerifier], a public key
 // that verifies only. Its methods are safe for concurrent
 // use, and Close may run while other goroutines sign.
 type Key struct {
@@ -45,7 +45,7 @@ var (
 )
 
 // New returns a Key for priv, an *ecdsa.PrivateKey (P-256, P-384 or P-521),
-// ed25519.PrivateKey or *rsa.PrivateKey (at least MinRSABits), which it takes
+// ed25519.PrivateKey or *rsa.PrivateKey (at least [MinRSABits]), which it takes
 // over: Close zeroes it. alg is the algorithm the key must have; empty means
 // the key's own, RSA-PSS-SHA256 for an RSA key, whose only other algorithm is
 // RSA-PKCS1-SHA256.
@@ -140,7 +140,7 @@ func (k *Key) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 	return k.SignDigest(ctx, stdverify.Digest(k.info.Algorithm, msg), k.hash)
 }
 
-// SignDigest signs a digest computed by the caller, as crypto.Signer does:
+// SignDigest signs a digest computed by the caller, as [crypto.Signer] does:
 // ECDSA keys sign a digest of any hash whose length matches opts.HashFunc();
 // RSA-PSS keys sign with a salt as long as the hash (opts may be
 // *rsa.PSSOptions with that salt length, or auto); RSA PKCS#1 v1.5 keys refuse
@@ -225,7 +225,7 @@ func (k *Key) errClosed() error {
 }
 
 // Close zeroes the private key (see the package documentation for what Go
-// lets a program zero) and makes every later call fail with ErrClosed. It is
+// lets a program zero) and makes every later call fail with [provider.ErrClosed]. It is
 // idempotent and waits for signatures under way.
 func (k *Key) Close() error {
 	k.mu.Lock()

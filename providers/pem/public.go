@@ -16,7 +16,7 @@ import (
 )
 
 // MaxPublicKeyPEMSize bounds the size of a PEM public key accepted by
-// NewVerifier and read from a pub-source.
+// [NewVerifier] and read from a pub-source.
 const MaxPublicKeyPEMSize = pqc.MaxPublicKeyPEMSize
 
 // The algorithm identifiers of the classical public keys (RFC 5480, RFC

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/tinywindow/tinywindow/execadapter"
 	"github.com/tinywindow/tinywindow/execadapter/demo"
-	"github.com/tinywindow/tinywindow/execadapter/risk"
-	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/internal/adaptertest"
 	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
@@ -47,19 +45,7 @@ func BenchmarkAdapterPaired(b *testing.B) {
 			case "software":
 				verifier = hmac.NewFromSeed(42)
 			}
-			keys, err := provider.NewKeyring(verifier)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sim, _ := venue.NewSim(venue.SimOptions{Keys: keys})
-			cfg, _ := risk.ParseConfig([]byte(demo.DefaultLimits))
-			checker, _ := risk.New(cfg)
-			sim.Prefault()
-			checker.Prefault()
-			a, err := execadapter.New(execadapter.Config{Signer: signer, Venue: sim, Risk: checker})
-			if err != nil {
-				b.Fatal(err)
-			}
+			a := adaptertest.New(b, signer, verifier)
 			k := inner(b, signer)
 			sh, obj := rawSession(b, k, true)
 			defer k.mod.ctx.CloseSession(sh)

@@ -20,7 +20,7 @@ func init() {
 }
 
 // Open opens the key named by a pkcs11 URI (see the package documentation).
-// It returns a *Key for an HMAC-SHA256 key and an *AsymmetricKey otherwise.
+// It returns a [*Key] for an HMAC-SHA256 key and an [*AsymmetricKey] otherwise.
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -29,7 +29,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", provider.ErrUnavailable, err)

@@ -31,7 +31,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI; it always fails in a build without cgo.
+// OpenURI is [Open] for a parsed [provider.URI]; it always fails in a build without cgo.
 func OpenURI(_ context.Context, u *provider.URI) (provider.Key, error) {
 	if _, err := ParseConfig(u); err != nil {
 		return nil, fmt.Errorf("%w (and: %w)", errNoCgo, err)

@@ -4,7 +4,6 @@ package pkcs11
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/provider"
@@ -62,7 +61,11 @@ func kind(err error) error {
 	return provider.ErrUnavailable
 }
 
-// wrap wraps a PKCS#11 error with its kind and the function that failed.
-func wrap(fn string, err error) error {
-	return fmt.Errorf("%w: pkcs11 %s: %w", kind(err), fn, err)
+// opError returns the [provider.OpError] of the PKCS#11 function fn, failed
+// with err, on key: "pkcs11 C_Login object "orders" in token with
+// token="prod": permission denied: pkcs11: 0xA0: CKR_PIN_INCORRECT". key is
+// the key as the URI named it ([Config.keyName]); its Kind is the one err's
+// CKR_* code maps to, and the pkcs11.Error stays reachable with errors.As.
+func opError(fn, key string, err error) *provider.OpError {
+	return &provider.OpError{Backend: Scheme, Op: fn, Key: key, Kind: kind(err), Err: err}
 }

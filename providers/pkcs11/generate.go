@@ -99,10 +99,10 @@ func create(cfg *Config, pin []byte, alg provider.Algorithm, secret []byte) erro
 	p11 := mod.ctx
 	sh, err := p11.OpenSession(slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
 	if err != nil {
-		return wrap("C_OpenSession (read-write)", err)
+		return opError("C_OpenSession", cfg.keyName(), err)
 	}
 	defer p11.CloseSession(sh)
-	if err := mod.login(sh, slot, pin); err != nil {
+	if err := mod.login(sh, slot, pin, cfg.keyName()); err != nil {
 		return err
 	}
 	for _, probe := range [][]*pkcs11.Attribute{
@@ -110,12 +110,12 @@ func create(cfg *Config, pin []byte, alg provider.Algorithm, secret []byte) erro
 		{pkcs11.NewAttribute(pkcs11.CKA_ID, cfg.ID)},
 	} {
 		if err := p11.FindObjectsInit(sh, probe); err != nil {
-			return wrap("C_FindObjectsInit", err)
+			return opError("C_FindObjectsInit", cfg.keyName(), err)
 		}
 		objs, _, err := p11.FindObjects(sh, 1)
 		p11.FindObjectsFinal(sh)
 		if err != nil {
-			return wrap("C_FindObjects", err)
+			return opError("C_FindObjects", cfg.keyName(), err)
 		}
 		if len(objs) > 0 {
 			return fmt.Errorf("%w: pkcs11 keygen: %s already holds an object with label %q or id %x; choose another object= (keys are never replaced)", provider.ErrInvalidConfig, cfg.tokenDesc(), cfg.Object, cfg.ID)
@@ -149,10 +149,10 @@ func create(cfg *Config, pin []byte, alg provider.Algorithm, secret []byte) erro
 		if secret != nil {
 			val := pkcs11.NewAttribute(pkcs11.CKA_VALUE, secret)
 			_, err = p11.CreateObject(sh, append(tmpl, val))
-			return wrapIf("C_CreateObject (HMAC key import)", err)
+			return wrapIf("C_CreateObject", cfg.keyName(), err)
 		}
 		_, err = p11.GenerateKey(sh, mech(pkcs11.CKM_GENERIC_SECRET_KEY_GEN), append(tmpl, pkcs11.NewAttribute(pkcs11.CKA_VALUE_LEN, 32)))
-		return wrapIf("C_GenerateKey (generic secret)", err)
+		return wrapIf("C_GenerateKey", cfg.keyName(), err)
 	case provider.ECDSAP256SHA256, provider.ECDSAP384SHA384:
 		oid := oidP256
 		if alg == provider.ECDSAP384SHA384 {
@@ -160,23 +160,24 @@ func create(cfg *Config, pin []byte, alg provider.Algorithm, secret []byte) erro
 		}
 		_, _, err = p11.GenerateKeyPair(sh, mech(pkcs11.CKM_EC_KEY_PAIR_GEN),
 			append(public, pkcs11.NewAttribute(pkcs11.CKA_EC_PARAMS, oid)), private)
-		return wrapIf("C_GenerateKeyPair (EC)", err)
+		return wrapIf("C_GenerateKeyPair", cfg.keyName(), err)
 	case provider.Ed25519:
 		_, _, err = p11.GenerateKeyPair(sh, mech(ckmECEdwardsKeyPairGen),
 			append(public, pkcs11.NewAttribute(pkcs11.CKA_EC_PARAMS, oidEd25519)), private)
-		return wrapIf("C_GenerateKeyPair (Ed25519)", err)
+		return wrapIf("C_GenerateKeyPair", cfg.keyName(), err)
 	default: // RSA-PSS-SHA256, RSA-PKCS1-SHA256
 		_, _, err = p11.GenerateKeyPair(sh, mech(pkcs11.CKM_RSA_PKCS_KEY_PAIR_GEN),
 			append(public,
 				pkcs11.NewAttribute(pkcs11.CKA_MODULUS_BITS, RSABits),
 				pkcs11.NewAttribute(pkcs11.CKA_PUBLIC_EXPONENT, []byte{1, 0, 1})), private)
-		return wrapIf("C_GenerateKeyPair (RSA)", err)
+		return wrapIf("C_GenerateKeyPair", cfg.keyName(), err)
 	}
 }
 
-func wrapIf(fn string, err error) error {
+// wrapIf returns nil for a nil err, else the [opError] of fn on key.
+func wrapIf(fn, key string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return wrap(fn, err)
+	return opError(fn, key, err)
 }

@@ -43,7 +43,7 @@ func (k *Key) Identity(ctx context.Context) (provider.Identity, error) {
 	}
 	var errs []error
 	if info, err := k.mod.ctx.GetInfo(); err != nil {
-		errs = append(errs, wrap("C_GetInfo", err))
+		errs = append(errs, opError("C_GetInfo", k.name, err))
 	} else {
 		a["library-manufacturer"] = trimPadded(info.ManufacturerID)
 		a["library-description"] = trimPadded(info.LibraryDescription)
@@ -51,13 +51,13 @@ func (k *Key) Identity(ctx context.Context) (provider.Identity, error) {
 		a["cryptoki-version"] = version(info.CryptokiVersion)
 	}
 	if si, err := k.mod.ctx.GetSlotInfo(k.slot); err != nil {
-		errs = append(errs, wrap("C_GetSlotInfo", err))
+		errs = append(errs, opError("C_GetSlotInfo", k.name, err))
 	} else {
 		a["slot-description"] = trimPadded(si.SlotDescription)
 		a["slot-manufacturer"] = trimPadded(si.ManufacturerID)
 	}
 	if ti, err := k.mod.ctx.GetTokenInfo(k.slot); err != nil {
-		errs = append(errs, wrap("C_GetTokenInfo", err))
+		errs = append(errs, opError("C_GetTokenInfo", k.name, err))
 	} else {
 		a["token"] = trimPadded(ti.Label)
 		a["manufacturer"] = trimPadded(ti.ManufacturerID)

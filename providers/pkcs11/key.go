@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ import (
 // which adds its public key and a digest signer.
 type Key struct {
 	cfg  *Config
+	name string // the key as the URI named it, for errors
 	mod  *module
 	slot uint
 	pin  []byte // nil: no login
@@ -97,10 +99,10 @@ func (k *Key) SessionCopy() bool { return k.handles.Load().copied }
 
 func (k *Key) check(ctx context.Context) error {
 	if k.closed.Load() {
-		return fmt.Errorf("%w: pkcs11 key %s", provider.ErrClosed, k.info.ID)
+		return &provider.OpError{Backend: Scheme, Key: k.name, Kind: provider.ErrClosed}
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
+		return &provider.OpError{Backend: Scheme, Key: k.name, Kind: provider.ErrUnavailable, Err: err}
 	}
 	return nil
 }
@@ -136,7 +138,7 @@ func (k *Key) encode(dst, sig []byte) ([]byte, error) {
 	}
 	out, err := ecdsasig.AppendDER(dst, sig, k.coordSize)
 	if err != nil {
-		return dst, fmt.Errorf("%w: pkcs11 key %s: from the token: %w", provider.ErrUnavailable, k.info.ID, err)
+		return dst, provider.OpErrorf(Scheme, "C_Sign", k.name, provider.ErrUnavailable, "the token's signature: %w", err)
 	}
 	return out, nil
 }
@@ -162,22 +164,25 @@ func (k *Key) signRaw(ctx context.Context, mech []*pkcs11.Mechanism, data []byte
 		return err
 	})
 	if err != nil {
-		return nil, k.opError("sign", err)
+		return nil, k.opError("C_Sign", err)
 	}
 	return sig, nil
 }
 
-// opError wraps a failed operation with its kind. A Sign never returns
-// ErrInvalidSignature, whatever the token said.
-func (k *Key) opError(op string, err error) error {
-	if rv(err) == pkcs11.CKR_OK { // already one of ours (ErrClosed, a context error)
+// opError returns the error of the PKCS#11 operation fn (C_Sign or C_Verify,
+// each after its Init) on k, failed with err: err itself when it holds a
+// [provider.OpError] already or no CKR_* code (ErrClosed, a context error),
+// else the [opError] of fn. A C_Sign never fails with ErrInvalidSignature,
+// whatever the token said.
+func (k *Key) opError(fn string, err error) error {
+	if _, ok := errors.AsType[*provider.OpError](err); ok || rv(err) == pkcs11.CKR_OK {
 		return err
 	}
-	kd := kind(err)
-	if kd == provider.ErrInvalidSignature {
-		kd = provider.ErrUnavailable
+	e := opError(fn, k.name, err)
+	if fn == "C_Sign" && e.Kind == provider.ErrInvalidSignature {
+		e.Kind = provider.ErrUnavailable
 	}
-	return fmt.Errorf("%w: pkcs11 %s with %s key %s: %w", kd, op, k.info.Algorithm, k.info.ID, err)
+	return e
 }
 
 // Verify checks sig over msg. HMAC tags, and asymmetric signatures of a key
@@ -224,24 +229,21 @@ func (k *Key) Verify(ctx context.Context, msg, sig []byte) error {
 	if err == nil {
 		return nil
 	}
-	if kind(err) == provider.ErrInvalidSignature {
-		return fmt.Errorf("%w: %s key %s: %w", provider.ErrInvalidSignature, alg, k.info.ID, err)
-	}
-	return k.opError("verify", err)
+	return k.opError("C_Verify", err)
 }
 
 // verifyLocal checks an asymmetric signature in Go with the public key read
 // when the key was opened, under the rule every backend shares.
 func (k *Key) verifyLocal(msg, sig []byte) error {
 	if err := stdverify.Verify(k.info.Algorithm, k.pub, msg, sig); err != nil {
-		return fmt.Errorf("pkcs11 key %s: %w", k.info.ID, err)
+		return fmt.Errorf("pkcs11 %s: %w", k.name, err)
 	}
 	return nil
 }
 
 // Close closes the key's sessions (which destroys its session-object copies),
 // zeroes its copy of the PIN and releases the module. It waits for operations
-// in flight to finish. It is idempotent; later calls fail with ErrClosed.
+// in flight to finish. It is idempotent; later calls fail with [provider.ErrClosed].
 func (k *Key) Close() error {
 	k.closeOnce.Do(func() {
 		k.closed.Store(true)

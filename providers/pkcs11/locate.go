@@ -4,7 +4,6 @@ package pkcs11
 
 import (
 	"crypto"
-	"fmt"
 
 	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/provider"
@@ -42,13 +41,13 @@ func (k *Key) locateLocked() (*located, error) {
 	if !k.hasHolder {
 		sh, err := ctx.OpenSession(k.slot, pkcs11.CKF_SERIAL_SESSION)
 		if err != nil {
-			return nil, wrap("C_OpenSession", err)
+			return nil, opError("C_OpenSession", k.name, err)
 		}
 		k.holder, k.hasHolder, opened = sh, true, true
 	}
 	sh := k.holder
 	if k.pin != nil {
-		if err := k.mod.login(sh, k.slot, k.pin); err != nil {
+		if err := k.mod.login(sh, k.slot, k.pin, k.name); err != nil {
 			return nil, err
 		}
 	}
@@ -76,11 +75,12 @@ func (k *Key) locateLocked() (*located, error) {
 	return loc, nil
 }
 
-// copyToSession copies the key's objects to session objects, which SoftHSM
-// (and other tokens that lock a file or a store per token-object use) works
-// with several times faster. A token that refuses the copy (CKA_COPYABLE
-// false, C_CopyObject not supported) keeps the token objects.
+// copyToSession copies the key's objects to session objects and reports
+// whether it could. A token that refuses the copy (CKA_COPYABLE false,
+// C_CopyObject not supported) keeps the token objects.
 func (k *Key) copyToSession(sh pkcs11.SessionHandle, h *handles) (*handles, bool) {
+	// SoftHSM, and other tokens that lock a file or a store for each use of
+	// a token object, work with session objects several times faster.
 	tmpl := []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_TOKEN, false)}
 	sign, err := k.mod.ctx.CopyObject(sh, h.sign, tmpl)
 	if err != nil {
@@ -105,7 +105,7 @@ func (k *Key) reload(stale *handles) error {
 	k.reloadMu.Lock()
 	defer k.reloadMu.Unlock()
 	if k.closed.Load() {
-		return fmt.Errorf("%w: pkcs11 key %s", provider.ErrClosed, k.info.ID)
+		return &provider.OpError{Backend: Scheme, Key: k.name, Kind: provider.ErrClosed}
 	}
 	if k.handles.Load() != stale {
 		return nil // another goroutine reloaded already
@@ -118,7 +118,7 @@ func (k *Key) reload(stale *handles) error {
 	if pub, _, err := k.publicKey(loc); err != nil {
 		return err
 	} else if k.pub != nil && !k.pub.(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
-		return fmt.Errorf("%w: pkcs11: %s in %s now holds another key than the one opened (%s)", provider.ErrKeyNotFound, k.cfg.keyDesc(), k.cfg.tokenDesc(), k.info.ID)
+		return provider.OpErrorf(Scheme, "", k.name, provider.ErrKeyNotFound, "the token now holds another key there than the one opened (%s)", k.info.ID)
 	}
 	return nil
 }

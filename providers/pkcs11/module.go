@@ -72,11 +72,11 @@ func acquireModule(path string) (*module, error) {
 		// Someone else in the process initialised it; leave it to them.
 		m.owned = false
 	default:
-		hint := ""
+		e := &provider.OpError{Backend: Scheme, Op: "C_Initialize", Key: path, Kind: provider.ErrUnavailable, Err: err}
 		if strings.Contains(path, "softhsm") {
-			hint = " (for SoftHSM2, check that SOFTHSM2_CONF names a readable config whose tokendir exists)"
+			e.Remedy = "for SoftHSM2, check that SOFTHSM2_CONF names a readable config whose tokendir exists"
 		}
-		return nil, fmt.Errorf("%w: pkcs11 C_Initialize of %q: %w%s", provider.ErrUnavailable, path, err, hint)
+		return nil, e
 	}
 	m.refs = 1
 	m.logins = map[uint][sha256.Size]byte{}
@@ -105,7 +105,7 @@ func (m *module) release() {
 // by this process with the same PIN is fine; with another PIN it is refused,
 // since PKCS#11 login state is shared by every session of the process and a
 // wrong PIN would otherwise go unnoticed.
-func (m *module) login(sh pkcs11.SessionHandle, slot uint, pin []byte) error {
+func (m *module) login(sh pkcs11.SessionHandle, slot uint, pin []byte, key string) error {
 	sum := sha256.Sum256(pin)
 	m.loginMu.Lock()
 	defer m.loginMu.Unlock()
@@ -118,9 +118,10 @@ func (m *module) login(sh pkcs11.SessionHandle, slot uint, pin []byte) error {
 		return nil
 	case pkcs11.CKR_USER_ALREADY_LOGGED_IN:
 		if prev, ok := m.logins[slot]; ok && subtle.ConstantTimeCompare(prev[:], sum[:]) != 1 {
-			return fmt.Errorf("%w: pkcs11 C_Login: the token in slot %d is already logged in by this process with another PIN; check pin-source", provider.ErrPermissionDenied, slot)
+			return &provider.OpError{Backend: Scheme, Op: "C_Login", Key: key, Kind: provider.ErrPermissionDenied,
+				Err: fmt.Errorf("the token in slot %d is already logged in by this process with another PIN", slot), Remedy: "check pin-source"}
 		}
 		return nil
 	}
-	return wrap("C_Login", err)
+	return opError("C_Login", key, err)
 }

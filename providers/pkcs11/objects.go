@@ -38,7 +38,7 @@ func (k *Key) find(sh pkcs11.SessionHandle) (*located, error) {
 	loc := &located{priv: all[0]}
 	kt, err := k.attr(sh, loc.priv, pkcs11.CKA_KEY_TYPE)
 	if err != nil || len(kt) == 0 {
-		return nil, fmt.Errorf("%w: pkcs11: reading CKA_KEY_TYPE of %s: %w", provider.ErrUnavailable, k.cfg.keyDesc(), err)
+		return nil, provider.OpErrorf(Scheme, "C_GetAttributeValue", k.name, provider.ErrUnavailable, "CKA_KEY_TYPE: %w", err)
 	}
 	loc.keyType = ulong(kt)
 	loc.canSign = k.boolAttr(sh, loc.priv, pkcs11.CKA_SIGN)
@@ -110,15 +110,15 @@ func (k *Key) search(sh pkcs11.SessionHandle, tmpl []*pkcs11.Attribute) ([]pkcs1
 	tmpl = append(tmpl, pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true))
 	ctx := k.mod.ctx
 	if err := ctx.FindObjectsInit(sh, tmpl); err != nil {
-		return nil, wrap("C_FindObjectsInit", err)
+		return nil, opError("C_FindObjectsInit", k.name, err)
 	}
 	objs, _, err := ctx.FindObjects(sh, maxListed)
 	ferr := ctx.FindObjectsFinal(sh)
 	if err != nil {
-		return nil, wrap("C_FindObjects", err)
+		return nil, opError("C_FindObjects", k.name, err)
 	}
 	if ferr != nil {
-		return nil, wrap("C_FindObjectsFinal", ferr)
+		return nil, opError("C_FindObjectsFinal", k.name, ferr)
 	}
 	return objs, nil
 }
@@ -205,4 +205,10 @@ func (c *Config) keyDesc() string {
 		parts = append(parts, "type "+c.Type)
 	}
 	return strings.Join(parts, " ")
+}
+
+// keyName names the key as the URI does, for the Key of an error:
+// `object "orders" in token with token="prod"`.
+func (c *Config) keyName() string {
+	return c.keyDesc() + " in " + c.tokenDesc()
 }

@@ -35,7 +35,7 @@ func openKey(cfg *Config, pin []byte) (_ *Key, err error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Key{cfg: cfg, mod: mod, pin: pin}
+	k := &Key{cfg: cfg, name: cfg.keyName(), mod: mod, pin: pin}
 	defer func() {
 		if err != nil {
 			k.reloadMu.Lock()
@@ -59,7 +59,7 @@ func openKey(cfg *Config, pin []byte) (_ *Key, err error) {
 	if lim := ti.MaxSessionCount; lim != pkcs11.CK_EFFECTIVELY_INFINITE && lim != pkcs11.CK_UNAVAILABLE_INFORMATION && int(lim) > 1 && int(lim)-1 < max {
 		max = int(lim) - 1 // one is the holder of the session copies
 	}
-	k.pool = newPool(mod, slot, max)
+	k.pool = newPool(mod, slot, k.name, max)
 
 	k.reloadMu.Lock()
 	loc, err := k.locateLocked()

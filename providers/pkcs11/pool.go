@@ -4,7 +4,6 @@ package pkcs11
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -18,6 +17,7 @@ import (
 type pool struct {
 	mod  *module
 	slot uint
+	key  string        // the key as the URI named it, for errors
 	sem  chan struct{} // one token per session that may be open
 
 	mu     sync.Mutex
@@ -28,8 +28,8 @@ type pool struct {
 	evicted atomic.Int64 // sessions closed because they broke
 }
 
-func newPool(mod *module, slot uint, max int) *pool {
-	return &pool{mod: mod, slot: slot, sem: make(chan struct{}, max)}
+func newPool(mod *module, slot uint, key string, max int) *pool {
+	return &pool{mod: mod, slot: slot, key: key, sem: make(chan struct{}, max)}
 }
 
 // get borrows a session, opening one if none is idle. It waits while max
@@ -48,14 +48,14 @@ func (p *pool) borrow(ctx context.Context, fresh bool) (pkcs11.SessionHandle, er
 		select {
 		case p.sem <- struct{}{}:
 		case <-ctx.Done():
-			return 0, fmt.Errorf("%w: waiting for a free PKCS#11 session: %w", provider.ErrUnavailable, ctx.Err())
+			return 0, provider.OpErrorf(Scheme, "", p.key, provider.ErrUnavailable, "waiting for a free session: %w", ctx.Err())
 		}
 	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		<-p.sem
-		return 0, fmt.Errorf("%w: pkcs11 key", provider.ErrClosed)
+		return 0, &provider.OpError{Backend: Scheme, Key: p.key, Kind: provider.ErrClosed}
 	}
 	if n := len(p.idle); n > 0 && !fresh {
 		sh := p.idle[n-1]
@@ -67,7 +67,7 @@ func (p *pool) borrow(ctx context.Context, fresh bool) (pkcs11.SessionHandle, er
 	sh, err := p.mod.ctx.OpenSession(p.slot, pkcs11.CKF_SERIAL_SESSION)
 	if err != nil {
 		<-p.sem
-		return 0, wrap("C_OpenSession", err)
+		return 0, opError("C_OpenSession", p.key, err)
 	}
 	p.opened.Add(1)
 	return sh, nil

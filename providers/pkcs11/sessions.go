@@ -4,7 +4,6 @@ package pkcs11
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/miekg/pkcs11"
 	"github.com/tinywindow/tinywindow/provider"
@@ -53,7 +52,7 @@ func (k *Key) do(ctx context.Context, fn func(pkcs11.SessionHandle, *handles) er
 			}
 		}
 		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("%w: %w (after %w)", provider.ErrUnavailable, cerr, err)
+			return provider.OpErrorf(Scheme, "", k.name, provider.ErrUnavailable, "%w (after %w)", cerr, err)
 		}
 	}
 }
@@ -65,7 +64,7 @@ func (k *Key) relogin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = k.mod.login(sh, k.slot, k.pin)
+	err = k.mod.login(sh, k.slot, k.pin, k.name)
 	k.pool.put(sh)
 	return err
 }

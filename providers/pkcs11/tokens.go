@@ -17,7 +17,7 @@ import (
 func (m *module) findSlot(c *Config) (uint, pkcs11.TokenInfo, error) {
 	info, err := m.ctx.GetInfo()
 	if err != nil {
-		return 0, pkcs11.TokenInfo{}, wrap("C_GetInfo", err)
+		return 0, pkcs11.TokenInfo{}, opError("C_GetInfo", c.keyName(), err)
 	}
 	mf := moduleFacts{
 		Manufacturer: trimPadded(info.ManufacturerID),
@@ -29,7 +29,7 @@ func (m *module) findSlot(c *Config) (uint, pkcs11.TokenInfo, error) {
 	}
 	slots, err := m.ctx.GetSlotList(true)
 	if err != nil {
-		return 0, pkcs11.TokenInfo{}, wrap("C_GetSlotList", err)
+		return 0, pkcs11.TokenInfo{}, opError("C_GetSlotList", c.keyName(), err)
 	}
 	var all, matched []string
 	var slot uint

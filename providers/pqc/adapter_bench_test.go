@@ -4,10 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/tinywindow/tinywindow/execadapter"
 	"github.com/tinywindow/tinywindow/execadapter/demo"
-	"github.com/tinywindow/tinywindow/execadapter/risk"
-	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/internal/adaptertest"
 	"github.com/tinywindow/tinywindow/internal/latency"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/providers/pqc"
@@ -31,19 +29,7 @@ func BenchmarkAdapterPaired(b *testing.B) {
 	sigBuf := make([]byte, size)
 	for _, baseline := range []string{"sign", "sign+verify"} {
 		b.Run("baseline="+baseline, func(b *testing.B) {
-			keys, err := provider.NewKeyring(k)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sim, _ := venue.NewSim(venue.SimOptions{Keys: keys})
-			cfg, _ := risk.ParseConfig([]byte(demo.DefaultLimits))
-			checker, _ := risk.New(cfg)
-			sim.Prefault()
-			checker.Prefault()
-			a, err := execadapter.New(execadapter.Config{Signer: k, Venue: sim, Risk: checker})
-			if err != nil {
-				b.Fatal(err)
-			}
+			a := adaptertest.New(b, k, k)
 			b.ReportAllocs()
 			b.ResetTimer()
 			orders, base, err := demo.Paired(ctx, a, b.N, 1, func(o []byte) error {

@@ -33,7 +33,7 @@ func init() {
 // SLH-DSA-SHA2-128f. Seed and key files must have mode 0600; a public key file
 // may be readable by anyone.
 //
-// The key is a *Key.
+// The key is a [*Key].
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -42,7 +42,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	k, err := openURI(ctx, u)
 	if err != nil {

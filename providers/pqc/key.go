@@ -333,7 +333,7 @@ func (k *Key) PublicKeyDER() []byte { return bytes.Clone(k.spki) }
 func (k *Key) PublicKeyPEM() ([]byte, error) { return encodePublicKeyPEM(k.spki), nil }
 
 // Close drops the private key, overwriting what of it the engine lets us
-// reach, and makes every later call fail with ErrClosed. It is idempotent.
+// reach, and makes every later call fail with [provider.ErrClosed]. It is idempotent.
 func (k *Key) Close() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -33,7 +33,7 @@ func init() {
 // addr defaults to VAULT_ADDR, mount to transit, token to env:VAULT_TOKEN,
 // version to the key's latest version. It reads the key once to learn its
 // type and, for an asymmetric key, caches the version's public key. The
-// result is a *SignatureKey or a *MACKey.
+// result is a [*SignatureKey] or a [*MACKey].
 func Open(ctx context.Context, uri string) (provider.Key, error) {
 	u, err := provider.ParseURI(uri)
 	if err != nil {
@@ -42,7 +42,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 	return OpenURI(ctx, u)
 }
 
-// OpenURI is Open for a parsed URI.
+// OpenURI is [Open] for a parsed [provider.URI].
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
 	o, err := parseOptions(u)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/tinywindow/tinywindow/internal/cloudkey/cloudkeytest"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -14,26 +15,12 @@ import (
 // never panic and must refuse with ErrInvalidConfig only; an http address
 // off loopback is never accepted.
 func FuzzParseOptions(f *testing.F) {
-	for _, s := range []string{
+	cloudkeytest.FuzzOptions(f, []string{
 		"vault:addr=https://vault:8200;mount=transit;key=orders",
 		"vault:addr=http://127.0.0.1:8200;namespace=trading/;key=o.k@1;version=2?token=env:T&verify=remote&signature-algorithm=pkcs1v15",
 		"vault:addr=https://v;key=k?max-attempts=10&max-backoff=5ms&pubkey-ttl=0s&token=file:/run/t",
 		"vault:addr=http://vault:8200;key=k",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		u, err := provider.ParseURI(s)
-		if err != nil {
-			return
-		}
-		o, err := parseOptions(u)
-		if err != nil {
-			if !errors.Is(err, provider.ErrInvalidConfig) {
-				t.Fatalf("parseOptions(%q) = %v, not ErrInvalidConfig", s, err)
-			}
-			return
-		}
+	}, parseOptions, func(t *testing.T, s string, o *options) {
 		if !keyPattern.MatchString(o.key) || o.MaxAttempts < 1 || o.MaxAttempts > 10 || o.version < 0 {
 			t.Fatalf("parseOptions(%q) accepted %+v", s, o)
 		}

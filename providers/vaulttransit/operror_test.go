@@ -11,9 +11,9 @@ import (
 )
 
 // TestOpErrorShape pins the message of a failed Transit call: backend,
-// endpoint and key first, then the kind, the client's error and the
-// remedy; errors.As reaches the *provider.OpError and the
-// *api.ResponseError.
+// endpoint and key first, then the kind and the client's error, the remedy
+// left to the OpError's field; errors.As reaches the *provider.OpError and
+// the *api.ResponseError.
 func TestOpErrorShape(t *testing.T) {
 	d := startVault()
 	defer d.srv.Close()
@@ -35,27 +35,28 @@ func TestOpErrorShape(t *testing.T) {
 		status         int // injected into every call; 0: none
 		call           func() error
 		prefix, suffix string
+		remedy         string
 		native         bool // an *api.ResponseError is reachable
 	}{
 		{"hmac refused", 403, func() error { _, err := mac.Sign(ctx, []byte("m")); return err },
 			"vault hmac mac: permission denied: Error making API request.",
-			"* denied by the test (the token is invalid or expired, or its policy lacks this path; see docs/vault.md for the policy)", true},
+			"* denied by the test", "the token is invalid or expired, or its policy lacks this path; see docs/vault.md for the policy", true},
 		{"verify sealed", 503, func() error { return mac.Verify(ctx, []byte("m"), make([]byte, 32)) },
-			"vault verify mac: backend unavailable: Error making API request.", "* denied by the test", true},
+			"vault verify mac: backend unavailable: Error making API request.", "* denied by the test", "", true},
 		{"sign of a missing key", 404, func() error { _, err := ec.Sign(ctx, []byte("m")); return err },
 			"vault sign ec: key not found: Error making API request.",
-			"(check addr, namespace, mount and key: no such Transit key or version there)", true},
+			"* denied by the test", "check addr, namespace, mount and key: no such Transit key or version there", true},
 		{"wrong tag", 0, func() error { return mac.Verify(ctx, []byte("m"), make([]byte, 32)) },
-			"vault verify mac: invalid signature: ", "", false},
+			"vault verify mac: invalid signature: ", "", "", false},
 		{"closed", 0, func() error { _, err := closed.Sign(ctx, []byte("m")); return err },
-			"vault mac: key is closed", "vault mac: key is closed", false},
+			"vault mac: key is closed", "vault mac: key is closed", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.status != 0 {
 				d.setFault(func(*http.Request, string) (int, string) { return tc.status, "denied by the test" })
 				defer d.setFault(nil)
 			}
-			cloudkeytest.CheckOpError[*api.ResponseError](t, tc.call(), "vault", tc.prefix, tc.suffix, tc.native)
+			cloudkeytest.CheckOpError[*api.ResponseError](t, tc.call(), "vault", tc.prefix, tc.suffix, tc.remedy, tc.native)
 		})
 	}
 }

@@ -53,7 +53,7 @@ func (k *SignatureKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 	return k.sign(ctx, k.digest(msg), true)
 }
 
-// SignDigest signs a digest computed by the caller, for crypto.Signer. opts
+// SignDigest signs a digest computed by the caller, for [crypto.Signer]. opts
 // must name the key's hash; for RSA-PSS it must be *rsa.PSSOptions with a
 // salt as long as the hash, and for PKCS #1 v1.5 it must not be. For
 // Ed25519 opts.HashFunc() must be zero and digest is the message.

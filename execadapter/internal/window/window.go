@@ -159,11 +159,12 @@ func (s *Set) deleteSlot(i uint64) {
 
 // Prefault writes every page of the set's memory (about 72 bytes per unit of
 // capacity), so that the kernel maps it now rather than page by page, each
-// with a page fault, in the Adds that first reach it: a set's ring fills a
-// fresh page every 64 keys, and its table's pages are reached at random, so
-// on a fresh set a few percent of Adds otherwise pay a fault. The memory
-// stays committed.
+// with a page fault, in the Adds that first reach it. The memory stays
+// committed.
 func (s *Set) Prefault() {
+	// A set's ring fills a fresh page every 64 keys, and its table's pages
+	// are reached at random: on a fresh set a few percent of Adds would
+	// otherwise pay a fault.
 	prefault(s.ring)
 	prefault(s.table)
 }
