@@ -194,6 +194,20 @@ func TestReconfigure(t *testing.T) {
 	if _, _, err := k.ReserveHashed(&v, 2); !isRule(err, RuleMaxQuantity) {
 		t.Errorf("quantity 50 under max_quantity 40: %v; want %s", err, RuleMaxQuantity)
 	}
+	// The client order IDs seen carry over an unchanged duplicates
+	// section, and not a changed one.
+	v.ClientOrderID = []byte("c-1")
+	v.Quantity = 1
+	if _, err := k.Check(&v, 3); !isRule(err, RuleDuplicate) {
+		t.Errorf("c-1 again after Reconfigure: %v; want %s", err, RuleDuplicate)
+	}
+	cfg.Duplicates.Capacity++
+	if err := k.Reconfigure(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Check(&v, 4); err != nil {
+		t.Errorf("c-1 after a changed duplicates section: %v; want a new window", err)
+	}
 }
 
 func isRule(err error, r Rule) bool {
