@@ -116,7 +116,9 @@ func FuzzParseOrderRequest(f *testing.F) {
 	f.Add([]byte{1})
 	f.Add(append(bytes.Clone(ord), 0))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ts, err := parseOrderRequest(&signerpb.SignOrderRequest{Order: b})
+		var v order.View
+		err := parseOrderRequest(&signerpb.SignOrderRequest{Order: b}, &v)
+		ts := v.Timestamp
 		refusedAs(t, err, codes.InvalidArgument)
 		if err != nil {
 			return

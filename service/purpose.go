@@ -92,7 +92,8 @@ func (p Purpose) signs(rpc string) bool {
 //
 //	keys:
 //	  legacy: hmac:key-source=file:/etc/tinywindow/legacy.key
-//	  orders: {uri: "pem:key-source=file:/etc/tinywindow/orders.pem", purpose: orders, max-skew: 5s}
+//	  orders: {uri: "pem:key-source=file:/etc/tinywindow/orders.pem", purpose: orders, max-skew: 5s,
+//	           limits: /etc/tinywindow/limits.yaml}
 //	  log:    {uri: "pem:key-source=file:/etc/tinywindow/log.pem", purpose: checkpoints,
 //	           state: /var/lib/tinywindow/log.ckstate}
 type Key struct {
@@ -112,10 +113,17 @@ type Key struct {
 	// signs (default venue.DefaultMaxSkew, as a venue's); a stale order is
 	// refused. Refused for the other purposes.
 	MaxSkew time.Duration `yaml:"max-skew,omitempty"`
+	// Limits is, for a key of purpose orders, the pre-trade limits file
+	// (the YAML of execadapter/risk, read with risk.LoadConfig): SignOrder
+	// then signs only the orders its checks pass, counting per account
+	// across every client, and binds the limits' hash into the envelope
+	// (version 3). Refused for the other purposes. See limits.go.
+	Limits string `yaml:"limits,omitempty"`
 }
 
 // UnmarshalYAML reads a Key from a plain URI string or from a mapping with
-// the fields uri, purpose and state; any other field is an error.
+// the fields uri, purpose, state, max-skew and limits; any other field is an
+// error.
 func (k *Key) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		*k = Key{}
@@ -126,9 +134,9 @@ func (k *Key) UnmarshalYAML(n *yaml.Node) error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch f := n.Content[i].Value; f {
-		case "uri", "purpose", "state", "max-skew":
+		case "uri", "purpose", "state", "max-skew", "limits":
 		default:
-			return fmt.Errorf("line %d: field %q is not a key field (uri, purpose, state, max-skew)", n.Content[i].Line, f)
+			return fmt.Errorf("line %d: field %q is not a key field (uri, purpose, state, max-skew, limits)", n.Content[i].Line, f)
 		}
 	}
 	type plain Key
@@ -163,6 +171,8 @@ func (k Key) check(name string) error {
 		return configErr("%s: a key of purpose checkpoints needs state: FILE, its checkpoint state file (create it once with tinywindow serve --init-checkpoint-state FILE)", where)
 	case p != PurposeCheckpoints && k.State != "":
 		return configErr("%s: state is only for a key of purpose checkpoints, not %s", where, p)
+	case p != PurposeOrders && k.Limits != "":
+		return configErr("%s: limits is only for a key of purpose orders, not %s", where, p)
 	case p != PurposeOrders && k.MaxSkew != 0:
 		return configErr("%s: max-skew is only for a key of purpose orders, not %s", where, p)
 	case k.MaxSkew < 0:

@@ -5,12 +5,15 @@ import (
 )
 
 // preparePurpose readies e, a key of configuration k, for its purpose: the
-// envelope sealers of an orders key, the ack signers of an acks key, the
+// envelope sealers and pre-trade checks of an orders key, the ack signers of an acks key, the
 // state file of a checkpoints key.
 func (s *Server) preparePurpose(e *entry, k Key) error {
 	switch e.purpose {
 	case PurposeOrders:
 		e.maxSkew = k.maxSkew()
+		if err := s.prepareLimits(e, k); err != nil {
+			return err
+		}
 		// NewSealer checks the key's ID and algorithm fit an envelope.
 		first, err := venue.NewSealer(e.key)
 		if err != nil {

@@ -7,13 +7,13 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Reload swaps in a new configuration: keys, clients, limits, TLS and
-// tracing settings. Calls in flight finish with the keys they started with,
+// Reload swaps in a new configuration: keys, clients, limits, pre-trade
+// limits files (applyLimits), TLS and tracing settings. Calls in flight finish with the keys they started with,
 // which are closed once they are done. A changed tracing section gets a new
 // tracer provider; the old one flushes its spans and stops once the calls
 // that used it are done. An unchanged one is kept. If the new configuration cannot be loaded
-// (a key fails to open, a certificate is missing) the old one stays and
-// Reload says why. The listen address, the metrics address and the largest
+// (a key fails to open, a certificate is missing, a limits file does not
+// load) the old one stays and Reload says why. The listen address, the metrics address and the largest
 // message size the transport accepts are fixed at start.
 func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 	if cfg == nil {
@@ -46,6 +46,7 @@ func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	s.state.Store(st)
+	s.applyLimits(st, "limits reloaded")
 	// A handshake that took the old TLS settings just before the swap may
 	// still sign with the old TLS key (tls.key-uri): it stays open for as
 	// long as a handshake may last.

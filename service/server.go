@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/tinywindow/tinywindow/api/signerpb"
+	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -80,6 +81,12 @@ type Server struct {
 	// Shutdown: a reload keeps the file open and locked.
 	ckMu     sync.Mutex
 	ckStates map[string]*checkpointState
+
+	// checkers holds the pre-trade checks of every key of purpose orders
+	// with limits, by key name, from the first state that names them: a
+	// reload gives them new limits and keeps what they counted. Read and
+	// written by build and applyLimits, under reloadMu (or in New).
+	checkers map[string]*risk.Checker
 }
 
 // New opens the keys of cfg and returns a Server ready to Serve. On error,
@@ -130,6 +137,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.state.Store(st)
+	s.applyLimits(st, "limits loaded")
 	if st.owned != nil {
 		s.log.Info("tracing", "otlp-endpoint", cfg.Tracing.OTLPEndpoint, "sample-ratio", *cfg.Tracing.SampleRatio)
 	}

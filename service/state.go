@@ -61,6 +61,7 @@ type entry struct {
 	sealers    sync.Pool
 	ackSigners sync.Pool
 	ck         *checkpointState
+	limits     *keyLimits // of an orders key with limits, else nil
 }
 
 // build opens the keys of cfg and makes a state of it. prev, if not nil, is

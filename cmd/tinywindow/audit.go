@@ -13,6 +13,7 @@ import (
 
 	"github.com/tinywindow/tinywindow/config"
 	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -276,6 +277,10 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "record %d (%s, time %s, %d-byte payload) is in log %s at tree size %d, root %s\n",
 		rec.Seq, rec.Type, time.Unix(0, rec.Time).UTC().Format(time.RFC3339Nano), len(rec.Payload), c.Origin, c.N, c.Hash)
 	fmt.Fprintf(e.stdout, "  the checkpoint (time %s) states the clock %v\n", time.Unix(0, c.Time).UTC().Format(time.RFC3339Nano), c.Clock)
+	var env venue.Envelope
+	if rec.Type == audit.TypeOrder && venue.ParseEnvelope(rec.Payload, &env) == nil && env.Limits != nil {
+		fmt.Fprintf(e.stdout, "  the signer approved the order under the pre-trade limits of SHA-256 %x\n", env.Limits)
+	}
 	switch {
 	case p.Batch != nil && orderKeys != nil:
 		fmt.Fprintf(e.stdout, "the order is a leaf of the batch in record %d, whose signature by the order key verifies\n", p.Batch.Seq)

@@ -48,8 +48,8 @@ func reject(rule Rule, format string, args ...any) error {
 	return &Rejection{Rule: rule, Detail: fmt.Sprintf(format, args...)}
 }
 
-// Checker runs the pre-trade checks of one configuration. It is safe for
-// concurrent use. Check leaves the state alone; Reserve, used when an order
+// Checker runs the pre-trade checks of one configuration at a time
+// (Reconfigure replaces it). It is safe for concurrent use. Check leaves the state alone; Reserve, used when an order
 // is about to be sent, also takes a throttle token, remembers the client
 // order ID and adds the order's notional to its account's open notional.
 type Checker struct {

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -162,6 +163,7 @@ type compiled struct {
 	burst       int64
 	dupWindow   int64
 	dupCap      int
+	hash        [32]byte // of the canonical snapshot (Config.Canonical)
 }
 
 func compile(c *Config) (*compiled, error) {
@@ -238,6 +240,7 @@ func compile(c *Config) (*compiled, error) {
 	default:
 		k.dupWindow, k.dupCap = int64(d.Window), d.Capacity
 	}
+	k.hash = sha256.Sum256(k.canonical(c.KillSwitch))
 	return k, nil
 }
 

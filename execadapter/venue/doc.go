@@ -14,6 +14,11 @@
 // before its first order (FrameBatch), and a venue verifies it once
 // (BatchCache).
 //
+// A signer that runs pre-trade checks binds their verdict into a version 3
+// envelope (LimitsEnvelopeVersion, Sealer.SealLimits): the SHA-256 of the
+// limits that approved the order, under the order's signature, which a venue
+// verifies as version 1 and reads from Envelope.Limits.
+//
 // Two venues are provided: Sim, an in-process simulated venue that verifies
 // each signature with the verifier of its key ID (from a provider.Keyring),
 // rejects duplicate client order IDs and stale timestamps and acknowledges

@@ -27,7 +27,7 @@ const (
 	MaxAlgorithm = 32
 	MaxSignature = 1 << 15 // SLH-DSA-SHA2-128f signatures are 17088 bytes
 	// MaxEnvelope bounds a whole envelope.
-	MaxEnvelope = 1 + 1 + MaxKeyID + 1 + MaxAlgorithm + 2 + order.MaxSize + 4 + MaxSignature
+	MaxEnvelope = 1 + 1 + MaxKeyID + 1 + MaxAlgorithm + 2 + order.MaxSize + LimitsHashSize + 4 + MaxSignature
 )
 
 // ErrEnvelope is matched by every error about a malformed envelope.
@@ -46,8 +46,9 @@ var ErrEnvelope = errors.New("malformed signed-order envelope")
 // The signature is over OrderDomain followed by every byte of the envelope
 // before the signature length: version, key ID, algorithm and order.
 //
-// Version 2 (BatchEnvelopeVersion) is batch-signed: see ParseEnvelope and
-// docs/orders.md.
+// Version 2 (BatchEnvelopeVersion) is batch-signed, version 3
+// (LimitsEnvelopeVersion) carries the hash of the pre-trade limits that
+// approved the order: see ParseEnvelope and docs/orders.md.
 type Envelope struct {
 	Version   byte
 	KeyID     []byte
@@ -55,6 +56,9 @@ type Envelope struct {
 	Order     []byte
 	Signature []byte
 	Signed    []byte // the envelope bytes covered by the signature, or the leaf's (version 2)
+	// Limits is, in version 3 only (LimitsEnvelopeVersion), the SHA-256 of
+	// the canonical limits snapshot that approved the order (32 bytes).
+	Limits []byte
 	// Version 2 only (see BatchEnvelopeVersion): the batch, the leaf index, and the
 	// inclusion proof (32-byte hashes).
 	BatchID uint64
@@ -115,17 +119,27 @@ func appendKeyLabel(dst []byte, info provider.KeyInfo) ([]byte, error) {
 }
 
 // Seal signs the canonical order bytes and returns the envelope, which stays
-// valid until the next call to Seal.
+// valid until the next call to Seal. The envelope is of version 1, or of
+// version 3 when the key is an EnvelopeSigner whose signing service runs
+// pre-trade checks and binds their limits (LimitsEnvelopeVersion).
 func (s *Sealer) Seal(ctx context.Context, canonical []byte) ([]byte, error) {
+	if s.sealer != nil && len(canonical) <= order.MaxSize {
+		return s.sealRemote(ctx, canonical)
+	}
+	return s.seal(ctx, canonical, EnvelopeVersion, nil)
+}
+
+// seal signs an envelope of version, whose order is canonical followed by
+// tail (the limits hash of version 3).
+func (s *Sealer) seal(ctx context.Context, canonical []byte, version byte, tail []byte) ([]byte, error) {
 	if len(canonical) > order.MaxSize {
 		return nil, fmt.Errorf("%w: order of %d bytes is over %d", ErrEnvelope, len(canonical), order.MaxSize)
 	}
-	if s.sealer != nil {
-		return s.sealRemote(ctx, canonical)
-	}
 	b := append(s.buf[:0], s.head...)
+	b[len(OrderDomain)] = version
 	b = binary.BigEndian.AppendUint16(b, uint16(len(canonical)))
 	b = append(b, canonical...)
+	b = append(b, tail...)
 	signedEnd := len(b)
 	b = append(b, 0, 0, 0, 0)
 	b, err := provider.SignAppend(ctx, s.signer, b, b[:signedEnd])
@@ -153,7 +167,8 @@ func (s *Sealer) sealRemote(ctx context.Context, canonical []byte) ([]byte, erro
 	if err := ParseEnvelope(env, &e); err != nil {
 		return nil, fmt.Errorf("the key's signed order: %w", err)
 	}
-	if head := s.head[len(OrderDomain):]; !bytes.HasPrefix(env, head) || !bytes.Equal(e.Order, canonical) {
+	head := s.head[len(OrderDomain):]
+	if e.Version != EnvelopeVersion && e.Version != LimitsEnvelopeVersion || !bytes.HasPrefix(env[1:], head[1:]) || !bytes.Equal(e.Order, canonical) {
 		return nil, fmt.Errorf("%w: the key's signed order is not this order under key %s", ErrEnvelope, s.signer.Info().ID)
 	}
 	s.buf = append(s.buf[:0], env...)
@@ -161,7 +176,8 @@ func (s *Sealer) sealRemote(ctx context.Context, canonical []byte) ([]byte, erro
 }
 
 // ParseEnvelope parses b strictly (no trailing bytes, every length in
-// bounds), of version 1 or 2 (BatchEnvelopeVersion). It does not check the
+// bounds), of version 1, 2 (BatchEnvelopeVersion) or 3
+// (LimitsEnvelopeVersion). It does not check the
 // order inside nor the signature or inclusion proof.
 func ParseEnvelope(b []byte, e *Envelope) error {
 	p := b
@@ -177,8 +193,8 @@ func ParseEnvelope(b []byte, e *Envelope) error {
 	if err != nil {
 		return err
 	}
-	if v[0] != EnvelopeVersion && v[0] != BatchEnvelopeVersion {
-		return fmt.Errorf("%w: version %d; want %d or %d", ErrEnvelope, v[0], EnvelopeVersion, BatchEnvelopeVersion)
+	if v[0] != EnvelopeVersion && v[0] != BatchEnvelopeVersion && v[0] != LimitsEnvelopeVersion {
+		return fmt.Errorf("%w: version %d; want %d, %d or %d", ErrEnvelope, v[0], EnvelopeVersion, BatchEnvelopeVersion, LimitsEnvelopeVersion)
 	}
 	e.Version = v[0]
 	if v[1] == 0 || v[1] > MaxKeyID {
@@ -203,6 +219,12 @@ func ParseEnvelope(b []byte, e *Envelope) error {
 		return fmt.Errorf("%w: order length %d is over %d", ErrEnvelope, n, order.MaxSize)
 	} else if e.Order, err = take(n, "order"); err != nil {
 		return err
+	}
+	e.Limits = nil
+	if e.Version == LimitsEnvelopeVersion {
+		if e.Limits, err = take(LimitsHashSize, "limits hash"); err != nil {
+			return err
+		}
 	}
 	e.Signed = b[: len(b)-len(p) : len(b)-len(p)]
 	if e.Version == BatchEnvelopeVersion {
