@@ -110,7 +110,7 @@ func TestTCPAckSplitAcrossSlices(t *testing.T) {
 			f := ackFrame(id, 11)
 			for _, part := range [][]byte{f[:2], f[2:7], f[7:]} {
 				conn.Write(part)
-				time.Sleep(3 * readSlice / 2)
+				time.Sleep(2 * readSlice) // longer than a slice, which is up to 3/2 of readSlice
 			}
 		}
 	})
