@@ -16,14 +16,15 @@ import (
 // tcp://… --no-audit --json sending it orders one at a time. Its baseline,
 // measured in the same run, is a raw loopback echo between two processes
 // (testdata/loopecho: a 200-byte frame out, a 33-byte answer back, one in
-// flight). Each iteration runs both clients once (as many orders as
-// frames: 20,000, or 2,000 batched), the one that goes first alternating, against servers
-// started once; the medians over the iterations of each one's p50 and p99
-// are reported with their ratios. "per-order" signs each order on its own;
-// "batched" adds --batch-window 50us (one sender: a batch of one order
-// each, closed by its window).
+// flight). Each iteration runs both clients once, the one that goes first
+// alternating, against servers started once, with as many orders as frames
+// (5,000, or 1,000 batched): short runs, so that the two of an iteration
+// meet the same load on a shared machine. It reports the medians over the
+// iterations of each one's p50 and p99 and of the iterations' ratios.
+// "per-order" signs each order on its own; "batched" adds --batch-window
+// 50us (one sender: a batch of one order each, closed by its window).
 //
-//	go test -run '^$' -bench TwoProcess -benchtime 6x ./cmd/tinywindow/
+//	go test -run '^$' -bench TwoProcess -benchtime 12x ./cmd/tinywindow/
 func BenchmarkTwoProcess(b *testing.B) {
 	bin := buildTool(b)
 	echo := filepath.Join(b.TempDir(), "loopecho")
@@ -37,38 +38,34 @@ func BenchmarkTwoProcess(b *testing.B) {
 		orders int
 		flags  []string
 	}{
-		{"per-order", 20000, nil},
+		{"per-order", 5000, nil},
 		// Each order waits for its batch's window: fewer orders.
-		{"batched", 2000, []string{"--batch-window", "50us", "--senders", "1"}},
+		{"batched", 1000, []string{"--batch-window", "50us", "--senders", "1"}},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			n := fmt.Sprint(mode.orders)
 			demoArgs := append([]string{"demo", "--venue", "tcp://" + venueAddr, "--no-audit", "--json", "--orders", n}, mode.flags...)
-			var venueP50, venueP99, echoP50, echoP99 []float64
-			runDemo := func() {
-				p50, p99 := runPercentiles(b, bin, demoArgs...)
-				venueP50, venueP99 = append(venueP50, p50), append(venueP99, p99)
-			}
-			runEcho := func() {
-				p50, p99 := runPercentiles(b, echo, "send", "--addr", echoAddr, "--frames", n, "--in", "200", "--out", "33")
-				echoP50, echoP99 = append(echoP50, p50), append(echoP99, p99)
-			}
+			echoArgs := []string{"send", "--addr", echoAddr, "--frames", n, "--in", "200", "--out", "33"}
+			var venueP50, venueP99, echoP50, echoP99, ratioP50, ratioP99 []float64
 			for i := 0; b.Loop(); i++ {
+				var v50, v99, e50, e99 float64
 				if i%2 == 0 {
-					runDemo()
-					runEcho()
+					v50, v99 = runPercentiles(b, bin, demoArgs...)
+					e50, e99 = runPercentiles(b, echo, echoArgs...)
 				} else {
-					runEcho()
-					runDemo()
+					e50, e99 = runPercentiles(b, echo, echoArgs...)
+					v50, v99 = runPercentiles(b, bin, demoArgs...)
 				}
+				venueP50, venueP99 = append(venueP50, v50), append(venueP99, v99)
+				echoP50, echoP99 = append(echoP50, e50), append(echoP99, e99)
+				ratioP50, ratioP99 = append(ratioP50, v50/e50), append(ratioP99, v99/e99)
 			}
-			v50, v99, e50, e99 := median(venueP50), median(venueP99), median(echoP50), median(echoP99)
-			b.ReportMetric(v50, "venue-p50-ns")
-			b.ReportMetric(e50, "echo-p50-ns")
-			b.ReportMetric(v50/e50, "p50-ratio")
-			b.ReportMetric(v99, "venue-p99-ns")
-			b.ReportMetric(e99, "echo-p99-ns")
-			b.ReportMetric(v99/e99, "p99-ratio")
+			b.ReportMetric(median(venueP50), "venue-p50-ns")
+			b.ReportMetric(median(echoP50), "echo-p50-ns")
+			b.ReportMetric(median(ratioP50), "p50-ratio")
+			b.ReportMetric(median(venueP99), "venue-p99-ns")
+			b.ReportMetric(median(echoP99), "echo-p99-ns")
+			b.ReportMetric(median(ratioP99), "p99-ratio")
 		})
 	}
 }
