@@ -32,6 +32,7 @@ bench: bench-latency
 
 bench-latency:
 	go test -run '^$$' -bench '^BenchmarkTCPPaired$$' -benchtime 20000x -count 5 ./execadapter/venue/
+	go test -run '^$$' -bench '^BenchmarkTwoProcess$$' -benchtime 20x ./cmd/tinywindow/
 	go test -run '^$$' -bench '^BenchmarkOrderPaired$$' -benchtime 100000x -count 5 ./execadapter/
 	go test -run '^$$' -bench '^BenchmarkAuditPaired$$' -benchtime 200000x -count 5 ./execadapter/
 	go test -run '^$$' -bench '^BenchmarkAdapterPaired$$' -benchtime 20000x -count 5 ./providers/pkcs11/

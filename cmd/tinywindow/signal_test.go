@@ -19,7 +19,7 @@ import (
 )
 
 // buildTool builds the tinywindow binary into a temporary directory.
-func buildTool(t *testing.T) string {
+func buildTool(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")

@@ -16,6 +16,7 @@ type tcpConn struct {
 	wtimeout lazyDeadline  // the write timeout; guarded by the turn
 	fb       frameBuffer   // used by the reader of the moment only
 	rdl      time.Time     // the read deadline set; the reader of the moment's
+	slice    lazyDeadline  // the fast path's read slice; the reader of the moment's
 	role     readRole      // guarded by TCP.mu
 	wake     chan struct{} // the watcher is to read (capacity 1)
 	dead     chan struct{} // closed when the connection is dropped or closed

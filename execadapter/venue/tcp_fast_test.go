@@ -110,7 +110,7 @@ func TestTCPAckSplitAcrossSlices(t *testing.T) {
 			f := ackFrame(id, 11)
 			for _, part := range [][]byte{f[:2], f[2:7], f[7:]} {
 				conn.Write(part)
-				time.Sleep(3 * readSlice / 2)
+				time.Sleep(2 * readSlice) // longer than a slice, which is up to 3/2 of readSlice
 			}
 		}
 	})
@@ -315,5 +315,51 @@ func TestTCPMixedLoad(t *testing.T) {
 	}
 	if _, err := c.Submit(context.Background(), signed(t, key, "last", time.Now()), []byte("last")); err != nil {
 		t.Fatalf("after the load: %v", err)
+	}
+}
+
+// deadlineCountingConn counts the read deadlines set on a connection.
+type deadlineCountingConn struct {
+	net.Conn
+	readDeadlines atomic.Int64
+}
+
+func (c *deadlineCountingConn) SetReadDeadline(t time.Time) error {
+	c.readDeadlines.Add(1)
+	return c.Conn.SetReadDeadline(t)
+}
+
+// TestTCPReadSliceIsLazy sends orders one at a time, each with a context
+// that can end: an order reading its own ack sets the connection's read
+// deadline (its read slice) only when less than readSlice is left, not once
+// per order.
+func TestTCPReadSliceIsLazy(t *testing.T) {
+	key := hmac.NewFromSeed(42)
+	keys, _ := provider.NewKeyring(key)
+	srv := startServer(t, keys)
+	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.mu.Lock()
+	cc := &deadlineCountingConn{Conn: c.cur.conn}
+	c.cur.conn = cc
+	c.mu.Unlock()
+	const n = 100
+	for i := range n {
+		id := fmt.Sprintf("lazy-%d", i)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ack, err := c.Submit(ctx, signed(t, key, id, time.Now()), []byte(id))
+		cancel()
+		if err != nil || ack.Status != Accepted {
+			t.Fatalf("%s: %+v %v", id, ack, err)
+		}
+	}
+	// An order after a pause longer than idleGrace finds the watcher
+	// reading, which clears the deadline, and sets it again: at most two per
+	// such pause, rare next to the orders.
+	if got := cc.readDeadlines.Load(); got >= n/2 {
+		t.Fatalf("%d read deadlines set for %d orders, want fewer than %d", got, n, n/2)
 	}
 }

@@ -14,7 +14,8 @@ import (
 const idleGrace = time.Millisecond
 
 // readSlice bounds each read of an order on the fast path whose context may
-// be cancelled, so that a cancellation is noticed within it.
+// be cancelled, so that a cancellation is noticed within 3/2 of it (the
+// slice is a lazyDeadline: moved only when less than readSlice is left).
 const readSlice = 10 * time.Millisecond
 
 // readRole says who reads a connection's acks: nobody (the next order will),
@@ -45,7 +46,7 @@ func (t *TCP) readOwn(ctx context.Context, tc *tcpConn, key callKey, c *call) (A
 		var hasDL bool
 		if ctx.Done() != nil {
 			dl, hasDL = ctx.Deadline()
-			if slice := time.Now().Add(readSlice); !hasDL || slice.Before(dl) {
+			if slice := tc.slice.next(time.Now(), readSlice); !hasDL || slice.Before(dl) {
 				dl = slice
 			}
 		}
