@@ -338,3 +338,26 @@ func TestKillMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestKillAuditFixedAtStart: a reload that changes or drops the audit
+// section is refused, and the kill switch keeps recording in the log it
+// started with.
+func TestKillAuditFixedAtStart(t *testing.T) {
+	e := newKillEnv(t, "")
+	ctx := context.Background()
+	keys := "  orders: {uri: 'hmac:seed=2', purpose: orders, max-skew: 1h}\n"
+	for name, extra := range map[string]string{
+		"another log": "audit:\n  path: '" + filepath.Join(t.TempDir(), "other.log") + "'\n  checkpoint-signer: '" + killAuditSigner + "'\n",
+		"another key": "audit:\n  path: '" + e.log + "'\n  checkpoint-signer: 'hmac:seed=10'\n",
+	} {
+		if err := e.srv.Reload(ctx, e.config(t, keys, killClients, extra)); !errors.Is(err, provider.ErrInvalidConfig) {
+			t.Errorf("reload with %s: %v; want ErrInvalidConfig", name, err)
+		}
+	}
+	if _, err := e.riskA.Kill(ctx, &signerpb.KillRequest{Scope: "all", Reason: "after the reloads"}); err != nil {
+		t.Fatal(err)
+	}
+	if rep := verifyAudit(t, e.log); len(rep.Kills) != 1 {
+		t.Fatalf("the audit log holds %d kill records, want 1", len(rep.Kills))
+	}
+}
