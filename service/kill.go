@@ -206,6 +206,17 @@ func killStatus(op string, err error) error {
 	return status.Errorf(code, "%s: %v", op, err)
 }
 
+// parseScope parses the scope of a Kill or Resume request (op "kill" or
+// "resume"): the text form of killswitch.ParseScope, else INVALID_ARGUMENT
+// saying what a scope is.
+func parseScope(op, text string) (killswitch.Scope, error) {
+	sc, err := killswitch.ParseScope(text)
+	if err != nil {
+		return killswitch.Scope{}, killStatus(op, err)
+	}
+	return sc, nil
+}
+
 // Kill implements signerpb.SignerServer: it brings a kill of the request's
 // scope into force for the caller's certificate identity and answers once
 // no order in scope can be signed through SignOrder, the kill is in the
@@ -217,9 +228,9 @@ func (s *Server) Kill(ctx context.Context, req *signerpb.KillRequest) (*signerpb
 	if err != nil {
 		return nil, err
 	}
-	sc, err := killswitch.ParseScope(req.GetScope())
+	sc, err := parseScope("kill", req.GetScope())
 	if err != nil {
-		return nil, killStatus("kill", err)
+		return nil, err
 	}
 	k, eff, err := s.kills.Kill(ctx, sc, id, req.GetReason())
 	if err != nil {
@@ -244,9 +255,9 @@ func (s *Server) Resume(ctx context.Context, req *signerpb.ResumeRequest) (*sign
 	if err != nil {
 		return nil, err
 	}
-	sc, err := killswitch.ParseScope(req.GetScope())
+	sc, err := parseScope("resume", req.GetScope())
 	if err != nil {
-		return nil, killStatus("resume", err)
+		return nil, err
 	}
 	r, err := s.kills.Resume(ctx, sc, id, req.GetReason())
 	if err != nil {
