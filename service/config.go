@@ -20,7 +20,8 @@ import (
 // Operations a client may be authorised for, the form that names no RPC:
 // OpSign allows every signing RPC (Sign, SignDigest, SignOrder, SignAck,
 // SignCheckpoint), OpVerify allows Verify. Client.Operations may also name
-// RPCs one by one (RPCSignOrder, ...). Either way a key signs only through
+// RPCs one by one (RPCSignOrder, ...); the kill switch's RPCKill and
+// RPCResume are allowed only by their names. Either way a key signs only through
 // its purpose's RPC (PurposeRPC). Being authorised for anything on a key also
 // allows reading the key's description and public key (PublicKey, ListKeys).
 const (

@@ -1221,7 +1221,8 @@ type KillResponse struct {
 	// more: the check, the publication and the wait for in_flight orders.
 	TookNanos int64 `protobuf:"varint,6,opt,name=took_nanos,json=tookNanos,proto3" json:"took_nanos,omitempty"`
 	// recorded is true when the kill is in the service's audit log and a
-	// signed checkpoint covers it; false when the service has no audit log.
+	// signed checkpoint covers it. A service that allows Kill has an audit
+	// log, so it is true in every answer of this version.
 	Recorded      bool `protobuf:"varint,7,opt,name=recorded,proto3" json:"recorded,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
