@@ -102,9 +102,21 @@ func verifyAudit(t testing.TB, path string) *audit.Report {
 // the service, half in the scope of the kill and half out of it, while a
 // client kills account=ACC-K. No order in scope whose SignOrder was sent
 // after the Kill RPC returned is signed; the orders out of scope go on
-// being signed. The test logs how many orders the kill found in flight.
+// being signed. The test logs how many orders the kill found in flight,
+// with a local key and with one that is slow to sign.
 func TestKillRace(t *testing.T) {
-	e := newKillEnv(t, "")
+	for _, tc := range []struct{ name, uri string }{
+		{"local key", "hmac:seed=2"},
+		// A key that takes a while to sign leaves orders in flight when the
+		// kill is published; the Kill RPC's answer waits for them.
+		{"slow key", "slowtest:seed=2;delay=2ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testKillRace(t, tc.uri) })
+	}
+}
+
+func testKillRace(t *testing.T, uri string) {
+	e := newKillEnv(t, "  orders: {uri: '"+uri+"', purpose: orders, max-skew: 1h}\n")
 	ctx := context.Background()
 	const goroutines = 32
 	var (
