@@ -60,7 +60,7 @@ func (p *clientPolicy) mayUse(name string) bool { return p.allKeys || p.keys[nam
 // operations OpSign and OpVerify, then the RPCs it names.
 func (p *clientPolicy) operations() []string {
 	var out []string
-	for _, op := range slices.Concat([]string{OpSign, OpVerify}, signingRPCs, []string{RPCVerify}) {
+	for _, op := range slices.Concat([]string{OpSign, OpVerify}, signingRPCs, []string{RPCVerify}, killRPCs) {
 		if p.ops[op] {
 			out = append(out, op)
 		}

@@ -20,7 +20,8 @@ import (
 // Operations a client may be authorised for, the form that names no RPC:
 // OpSign allows every signing RPC (Sign, SignDigest, SignOrder, SignAck,
 // SignCheckpoint), OpVerify allows Verify. Client.Operations may also name
-// RPCs one by one (RPCSignOrder, ...). Either way a key signs only through
+// RPCs one by one (RPCSignOrder, ...); the kill switch's RPCKill and
+// RPCResume are allowed only by their names. Either way a key signs only through
 // its purpose's RPC (PurposeRPC). Being authorised for anything on a key also
 // allows reading the key's description and public key (PublicKey, ListKeys).
 const (
@@ -93,6 +94,9 @@ type Config struct {
 	Limits   Limits                       `yaml:"limits"`
 	Metrics  MetricsConfig                `yaml:"metrics"`
 	Tracing  *TracingConfig               `yaml:"tracing"`
+	// Audit is the service's audit log of kill switch events; required
+	// when a client may call Kill or Resume. See AuditConfig.
+	Audit *AuditConfig `yaml:"audit"`
 }
 
 // TLSConfig names the server's certificate, its private key and the CAs it
@@ -230,7 +234,7 @@ func (c *Config) Check() error {
 		}
 		for _, op := range cl.Operations {
 			if operationRPCs(op) == nil {
-				return configErr("%s: unknown operation %q; use sign, verify, or an RPC name: %s, %s", where, op, strings.Join(signingRPCs, ", "), RPCVerify)
+				return configErr("%s: unknown operation %q; use sign, verify, or an RPC name: %s, %s, %s", where, op, strings.Join(signingRPCs, ", "), RPCVerify, strings.Join(killRPCs, ", "))
 			}
 		}
 		if cl.Rate < 0 || cl.Burst < 0 {
@@ -269,6 +273,13 @@ func (c *Config) Check() error {
 		if err := c.Tracing.check(); err != nil {
 			return err
 		}
+	}
+	if c.Audit != nil {
+		if err := c.Audit.check(); err != nil {
+			return err
+		}
+	} else if c.allowsKill() {
+		return configErr("a client may call Kill or Resume, but there is no audit section: every kill and resume must be recorded; add audit: {path: FILE, checkpoint-signer: URI}")
 	}
 	return nil
 }

@@ -10,6 +10,12 @@
 // consistency proof, the last one it signed for their origin
 // (SignCheckpoint, with a state file InitCheckpointState creates).
 //
+// One kill switch per service (package execadapter/killswitch) stops
+// SignOrder for the orders of a scope: Kill brings a kill into force under
+// the caller's certificate identity, Resume lifts it once two different
+// identities approve, and each event is recorded in the service's audit log
+// (AuditConfig) with a signed checkpoint before the call answers.
+//
 // A Server is built from a Config (YAML, see Config), serves on a listener,
 // reloads its keys, clients and certificates on Reload without dropping calls
 // in flight, and drains calls in flight on Shutdown. Every key is wrapped by

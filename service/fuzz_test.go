@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -130,6 +131,22 @@ func FuzzParseOrderRequest(f *testing.F) {
 		again, err := o.MarshalBinary()
 		if err != nil || !bytes.Equal(again, b) || ts != o.Timestamp {
 			t.Fatalf("accepted %x, which is not canonical (%x, %v)", b, again, err)
+		}
+	})
+}
+
+// FuzzParseScope: the scope of a Kill or Resume request is accepted only
+// in its text form (it prints back as sent), else refused as
+// INVALID_ARGUMENT.
+func FuzzParseScope(f *testing.F) {
+	for _, s := range []string{"all", "account=ACC-1", "symbol=AAPL", "", "account=", "all=1", "desk=7", "symbol=A\x00B", "account=" + strings.Repeat("x", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		sc, err := parseScope("kill", text)
+		refusedAs(t, err, codes.InvalidArgument)
+		if err == nil && sc.String() != text {
+			t.Fatalf("accepted %q as %v", text, sc)
 		}
 	})
 }

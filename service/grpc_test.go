@@ -75,7 +75,7 @@ func TestReflectionAndHealth(t *testing.T) {
 	e := newEnv(t, "  orders: hmac:seed=42\n")
 	wantServices := []string{"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
 		"grpc.reflection.v1alpha.ServerReflection", "tinywindow.signer.v1.Signer"}
-	wantMethods := []string{"Sign", "SignDigest", "SignOrder", "SignAck", "SignCheckpoint", "Verify", "PublicKey", "ListKeys"}
+	wantMethods := []string{"Sign", "SignDigest", "SignOrder", "SignAck", "SignCheckpoint", "Verify", "PublicKey", "ListKeys", "Kill", "Resume"}
 	for _, tc := range []struct {
 		name       string
 		client     servicetest.Cert

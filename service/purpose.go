@@ -50,7 +50,7 @@ var signingRPCs = []string{RPCSign, RPCSignDigest, RPCSignOrder, RPCSignAck, RPC
 
 // operationRPCs returns the RPCs that an entry of Client.Operations allows:
 // OpSign every signing RPC, OpVerify Verify, an RPC name itself; nil for an
-// unknown operation.
+// unknown operation. Kill and Resume are allowed only by their names.
 func operationRPCs(op string) []string {
 	switch op {
 	case OpSign:
@@ -58,7 +58,7 @@ func operationRPCs(op string) []string {
 	case OpVerify:
 		return []string{RPCVerify}
 	}
-	if op == RPCVerify || slices.Contains(signingRPCs, op) {
+	if op == RPCVerify || slices.Contains(signingRPCs, op) || slices.Contains(killRPCs, op) {
 		return []string{op}
 	}
 	return nil

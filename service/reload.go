@@ -14,7 +14,8 @@ import (
 // that used it are done. An unchanged one is kept. If the new configuration cannot be loaded
 // (a key fails to open, a certificate is missing, a limits file does not
 // load) the old one stays and Reload says why. The listen address, the metrics address and the largest
-// message size the transport accepts are fixed at start.
+// message size the transport accepts are fixed at start; so is the audit
+// section (a reload that changes it is refused).
 func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 	if cfg == nil {
 		return fmt.Errorf("%w: Reload: nil config", provider.ErrInvalidConfig)
@@ -37,6 +38,9 @@ func (s *Server) Reload(ctx context.Context, cfg *Config) error {
 	}
 	if s.opts.TracerProvider != nil && cfg.Tracing != nil {
 		return errTwoTracers
+	}
+	if !cfg.Audit.equal(old.cfg.Audit) {
+		return fmt.Errorf("%w: the audit section is fixed at start; restart to change it", provider.ErrInvalidConfig)
 	}
 	if cfg.Listen != old.cfg.Listen || cfg.Metrics.Listen != old.cfg.Metrics.Listen {
 		s.log.Warn("reload: listen addresses are fixed at start; restart to change them")

@@ -22,6 +22,8 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/tinywindow/tinywindow/api/signerpb"
+	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/execadapter/killswitch"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
 	"github.com/tinywindow/tinywindow/provider"
 )
@@ -87,6 +89,14 @@ type Server struct {
 	// reload gives them new limits and keeps what they counted. Read and
 	// written by build and applyLimits, under reloadMu (or in New).
 	checkers map[string]*risk.Checker
+
+	// kills is the service's one kill switch (kill.go): every SignOrder
+	// passes it, whatever the key. audit and auditKey are the audit log of
+	// its events and the log's checkpoint key, or nil; both are fixed at
+	// start.
+	kills    *killswitch.Switch
+	audit    *audit.Writer
+	auditKey provider.Key
 }
 
 // New opens the keys of cfg and returns a Server ready to Serve. On error,
@@ -131,9 +141,17 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Server, error) {
 		metric.WithUnit("{handshake}")); err != nil {
 		return nil, fmt.Errorf("%w: metrics: %w", provider.ErrInvalidConfig, err)
 	}
+	if err := s.registerKillMetrics(m); err != nil {
+		return nil, fmt.Errorf("%w: metrics: %w", provider.ErrInvalidConfig, err)
+	}
+	if err := s.openAudit(ctx, cfg); err != nil {
+		return nil, err
+	}
+	s.kills = s.newKillSwitch()
 	st, err := s.build(ctx, cfg, nil)
 	if err != nil {
 		s.closeCheckpointStates()
+		s.closeAudit()
 		return nil, err
 	}
 	s.state.Store(st)
@@ -231,6 +249,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-st.closed
 		s.retiring.Wait()
 		s.closeCheckpointStates()
+		if e := s.closeAudit(); e != nil && err == nil {
+			err = fmt.Errorf("audit log: %w", e)
+		}
 		if st.owned != nil {
 			shutdownTracer(ctx, st.owned, s.log)
 		}

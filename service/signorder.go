@@ -30,7 +30,9 @@ func parseOrderRequest(req *signerpb.SignOrderRequest, v *order.View) error {
 // only an order its pre-trade checks pass, in a version 3 envelope that
 // carries the hash of the limits that judged it
 // (venue.LimitsEnvelopeVersion); a refused order is FAILED_PRECONDITION
-// naming the rule (keyLimits.reserve) and is not signed.
+// naming the rule (keyLimits.reserve) and is not signed. An order in the
+// scope of a kill in force (Kill) is FAILED_PRECONDITION naming the kill
+// (KillReason) and is not signed, before any pre-trade check.
 func (s *Server) SignOrder(ctx context.Context, req *signerpb.SignOrderRequest) (*signerpb.SignOrderResponse, error) {
 	st, _, e, err := s.begin(ctx, signerpb.Signer_SignOrder_FullMethodName, true, req.GetKey())
 	if err != nil {
@@ -47,6 +49,14 @@ func (s *Server) SignOrder(ctx context.Context, req *signerpb.SignOrderRequest) 
 		return nil, status.Errorf(codes.InvalidArgument, "order timestamp %s is %v from the service's clock, over the key's max-skew of %v: a stale order; sign it with a fresh timestamp",
 			time.Unix(0, ts).UTC().Format(time.RFC3339Nano), now.Sub(time.Unix(0, ts)).Round(time.Millisecond), e.maxSkew)
 	}
+	// The kill switch comes before the pre-trade checks, so that an order
+	// a kill stops reserves nothing; the pass is left once the order is
+	// signed or has failed, so that a Kill's answer waits for it.
+	pass, k := s.kills.Enter(v.Account, v.Symbol)
+	if k != nil {
+		return nil, killRefusal(e.name, k)
+	}
+	defer pass.Leave()
 	sl := e.sealers.Get().(*venue.Sealer)
 	defer e.sealers.Put(sl)
 	var env []byte

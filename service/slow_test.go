@@ -67,6 +67,13 @@ func (k *slowKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 	return k.Key.Sign(ctx, msg)
 }
 
+func (k *slowKey) SignAppend(ctx context.Context, dst, msg []byte) ([]byte, error) {
+	if err := k.wait(ctx); err != nil {
+		return nil, err
+	}
+	return k.Key.SignAppend(ctx, dst, msg)
+}
+
 func (k *slowKey) Verify(ctx context.Context, msg, sig []byte) error {
 	if err := k.wait(ctx); err != nil {
 		return err

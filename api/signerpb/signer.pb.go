@@ -1147,6 +1147,294 @@ func (x *SignCheckpointResponse) GetKeyId() string {
 	return ""
 }
 
+type KillRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// scope is "all", "account=ACCOUNT" or "symbol=SYMBOL".
+	Scope string `protobuf:"bytes,1,opt,name=scope,proto3" json:"scope,omitempty"`
+	// reason says why, for the audit log (at most 512 bytes, no control
+	// characters).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillRequest) Reset() {
+	*x = KillRequest{}
+	mi := &file_signer_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillRequest) ProtoMessage() {}
+
+func (x *KillRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillRequest.ProtoReflect.Descriptor instead.
+func (*KillRequest) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *KillRequest) GetScope() string {
+	if x != nil {
+		return x.Scope
+	}
+	return ""
+}
+
+func (x *KillRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type KillResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// kill_id numbers the service's kills from 1.
+	KillId uint64 `protobuf:"varint,1,opt,name=kill_id,json=killId,proto3" json:"kill_id,omitempty"`
+	// scope is the scope killed, in its text form.
+	Scope string `protobuf:"bytes,2,opt,name=scope,proto3" json:"scope,omitempty"`
+	// identity is the caller's certificate identity the kill is recorded
+	// under ("cn:NAME", "dns:NAME", "uri:URI" or "email:ADDRESS").
+	Identity string `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
+	// time_unix_nano is when the kill came into force.
+	TimeUnixNano int64 `protobuf:"varint,4,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	// in_flight is how many orders had passed the check and were not yet
+	// signed when the kill was published; the answer waited for them.
+	InFlight int64 `protobuf:"varint,5,opt,name=in_flight,json=inFlight,proto3" json:"in_flight,omitempty"`
+	// took_nanos is the time from the kill's start in the service (after
+	// authorisation) to the moment no order in scope could be signed any
+	// more: the check, the publication and the wait for in_flight orders.
+	TookNanos int64 `protobuf:"varint,6,opt,name=took_nanos,json=tookNanos,proto3" json:"took_nanos,omitempty"`
+	// recorded is true when the kill is in the service's audit log and a
+	// signed checkpoint covers it. A service that allows Kill has an audit
+	// log, so it is true in every answer of this version.
+	Recorded      bool `protobuf:"varint,7,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillResponse) Reset() {
+	*x = KillResponse{}
+	mi := &file_signer_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillResponse) ProtoMessage() {}
+
+func (x *KillResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillResponse.ProtoReflect.Descriptor instead.
+func (*KillResponse) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *KillResponse) GetKillId() uint64 {
+	if x != nil {
+		return x.KillId
+	}
+	return 0
+}
+
+func (x *KillResponse) GetScope() string {
+	if x != nil {
+		return x.Scope
+	}
+	return ""
+}
+
+func (x *KillResponse) GetIdentity() string {
+	if x != nil {
+		return x.Identity
+	}
+	return ""
+}
+
+func (x *KillResponse) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *KillResponse) GetInFlight() int64 {
+	if x != nil {
+		return x.InFlight
+	}
+	return 0
+}
+
+func (x *KillResponse) GetTookNanos() int64 {
+	if x != nil {
+		return x.TookNanos
+	}
+	return 0
+}
+
+func (x *KillResponse) GetRecorded() bool {
+	if x != nil {
+		return x.Recorded
+	}
+	return false
+}
+
+type ResumeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// scope is the scope of the kill to lift, in the text form of Kill.
+	Scope string `protobuf:"bytes,1,opt,name=scope,proto3" json:"scope,omitempty"`
+	// reason says why, for the audit log.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeRequest) Reset() {
+	*x = ResumeRequest{}
+	mi := &file_signer_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeRequest) ProtoMessage() {}
+
+func (x *ResumeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeRequest.ProtoReflect.Descriptor instead.
+func (*ResumeRequest) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ResumeRequest) GetScope() string {
+	if x != nil {
+		return x.Scope
+	}
+	return ""
+}
+
+func (x *ResumeRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type ResumeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// kill_id is the kill approved or lifted.
+	KillId uint64 `protobuf:"varint,1,opt,name=kill_id,json=killId,proto3" json:"kill_id,omitempty"`
+	// lifted is false after the first identity's approval (the kill stays in
+	// force) and true after the second's.
+	Lifted bool `protobuf:"varint,2,opt,name=lifted,proto3" json:"lifted,omitempty"`
+	// approvers are the identities that approved so far, first first.
+	Approvers []string `protobuf:"bytes,3,rep,name=approvers,proto3" json:"approvers,omitempty"`
+	// recorded is true when the approval or resume is in the service's audit
+	// log and a signed checkpoint covers it.
+	Recorded      bool `protobuf:"varint,4,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeResponse) Reset() {
+	*x = ResumeResponse{}
+	mi := &file_signer_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeResponse) ProtoMessage() {}
+
+func (x *ResumeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signer_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeResponse.ProtoReflect.Descriptor instead.
+func (*ResumeResponse) Descriptor() ([]byte, []int) {
+	return file_signer_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ResumeResponse) GetKillId() uint64 {
+	if x != nil {
+		return x.KillId
+	}
+	return 0
+}
+
+func (x *ResumeResponse) GetLifted() bool {
+	if x != nil {
+		return x.Lifted
+	}
+	return false
+}
+
+func (x *ResumeResponse) GetApprovers() []string {
+	if x != nil {
+		return x.Approvers
+	}
+	return nil
+}
+
+func (x *ResumeResponse) GetRecorded() bool {
+	if x != nil {
+		return x.Recorded
+	}
+	return false
+}
+
 var File_signer_proto protoreflect.FileDescriptor
 
 const file_signer_proto_rawDesc = "" +
@@ -1224,7 +1512,27 @@ const file_signer_proto_rawDesc = "" +
 	"\tbootstrap\x18\x05 \x01(\bR\tbootstrap\"M\n" +
 	"\x16SignCheckpointResponse\x12\x1c\n" +
 	"\tsignature\x18\x01 \x01(\fR\tsignature\x12\x15\n" +
-	"\x06key_id\x18\x02 \x01(\tR\x05keyId*d\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId\";\n" +
+	"\vKillRequest\x12\x14\n" +
+	"\x05scope\x18\x01 \x01(\tR\x05scope\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xd7\x01\n" +
+	"\fKillResponse\x12\x17\n" +
+	"\akill_id\x18\x01 \x01(\x04R\x06killId\x12\x14\n" +
+	"\x05scope\x18\x02 \x01(\tR\x05scope\x12\x1a\n" +
+	"\bidentity\x18\x03 \x01(\tR\bidentity\x12$\n" +
+	"\x0etime_unix_nano\x18\x04 \x01(\x03R\ftimeUnixNano\x12\x1b\n" +
+	"\tin_flight\x18\x05 \x01(\x03R\binFlight\x12\x1d\n" +
+	"\n" +
+	"took_nanos\x18\x06 \x01(\x03R\ttookNanos\x12\x1a\n" +
+	"\brecorded\x18\a \x01(\bR\brecorded\"=\n" +
+	"\rResumeRequest\x12\x14\n" +
+	"\x05scope\x18\x01 \x01(\tR\x05scope\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"{\n" +
+	"\x0eResumeResponse\x12\x17\n" +
+	"\akill_id\x18\x01 \x01(\x04R\x06killId\x12\x16\n" +
+	"\x06lifted\x18\x02 \x01(\bR\x06lifted\x12\x1c\n" +
+	"\tapprovers\x18\x03 \x03(\tR\tapprovers\x12\x1a\n" +
+	"\brecorded\x18\x04 \x01(\bR\brecorded*d\n" +
 	"\vDeterminism\x12\x1a\n" +
 	"\x16DETERMINISM_UNDECLARED\x10\x00\x12\x1d\n" +
 	"\x19DETERMINISM_DETERMINISTIC\x10\x01\x12\x1a\n" +
@@ -1234,7 +1542,7 @@ const file_signer_proto_rawDesc = "" +
 	"\vHASH_SHA256\x10\x01\x12\x0f\n" +
 	"\vHASH_SHA384\x10\x02\x12\x0f\n" +
 	"\vHASH_SHA512\x10\x03\x12\x11\n" +
-	"\rHASH_MLDSA_MU\x10\x042\xe3\x05\n" +
+	"\rHASH_MLDSA_MU\x10\x042\x87\a\n" +
 	"\x06Signer\x12M\n" +
 	"\x04Sign\x12!.tinywindow.signer.v1.SignRequest\x1a\".tinywindow.signer.v1.SignResponse\x12Y\n" +
 	"\n" +
@@ -1244,7 +1552,9 @@ const file_signer_proto_rawDesc = "" +
 	"\x0eSignCheckpoint\x12+.tinywindow.signer.v1.SignCheckpointRequest\x1a,.tinywindow.signer.v1.SignCheckpointResponse\x12S\n" +
 	"\x06Verify\x12#.tinywindow.signer.v1.VerifyRequest\x1a$.tinywindow.signer.v1.VerifyResponse\x12\\\n" +
 	"\tPublicKey\x12&.tinywindow.signer.v1.PublicKeyRequest\x1a'.tinywindow.signer.v1.PublicKeyResponse\x12Y\n" +
-	"\bListKeys\x12%.tinywindow.signer.v1.ListKeysRequest\x1a&.tinywindow.signer.v1.ListKeysResponseB/Z-github.com/tinywindow/tinywindow/api/signerpbb\x06proto3"
+	"\bListKeys\x12%.tinywindow.signer.v1.ListKeysRequest\x1a&.tinywindow.signer.v1.ListKeysResponse\x12M\n" +
+	"\x04Kill\x12!.tinywindow.signer.v1.KillRequest\x1a\".tinywindow.signer.v1.KillResponse\x12S\n" +
+	"\x06Resume\x12#.tinywindow.signer.v1.ResumeRequest\x1a$.tinywindow.signer.v1.ResumeResponseB/Z-github.com/tinywindow/tinywindow/api/signerpbb\x06proto3"
 
 var (
 	file_signer_proto_rawDescOnce sync.Once
@@ -1259,7 +1569,7 @@ func file_signer_proto_rawDescGZIP() []byte {
 }
 
 var file_signer_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_signer_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_signer_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_signer_proto_goTypes = []any{
 	(Determinism)(0),               // 0: tinywindow.signer.v1.Determinism
 	(Hash)(0),                      // 1: tinywindow.signer.v1.Hash
@@ -1279,6 +1589,10 @@ var file_signer_proto_goTypes = []any{
 	(*SignAckResponse)(nil),        // 15: tinywindow.signer.v1.SignAckResponse
 	(*SignCheckpointRequest)(nil),  // 16: tinywindow.signer.v1.SignCheckpointRequest
 	(*SignCheckpointResponse)(nil), // 17: tinywindow.signer.v1.SignCheckpointResponse
+	(*KillRequest)(nil),            // 18: tinywindow.signer.v1.KillRequest
+	(*KillResponse)(nil),           // 19: tinywindow.signer.v1.KillResponse
+	(*ResumeRequest)(nil),          // 20: tinywindow.signer.v1.ResumeRequest
+	(*ResumeResponse)(nil),         // 21: tinywindow.signer.v1.ResumeResponse
 }
 var file_signer_proto_depIdxs = []int32{
 	0,  // 0: tinywindow.signer.v1.KeyInfo.determinism:type_name -> tinywindow.signer.v1.Determinism
@@ -1293,16 +1607,20 @@ var file_signer_proto_depIdxs = []int32{
 	6,  // 9: tinywindow.signer.v1.Signer.Verify:input_type -> tinywindow.signer.v1.VerifyRequest
 	8,  // 10: tinywindow.signer.v1.Signer.PublicKey:input_type -> tinywindow.signer.v1.PublicKeyRequest
 	10, // 11: tinywindow.signer.v1.Signer.ListKeys:input_type -> tinywindow.signer.v1.ListKeysRequest
-	4,  // 12: tinywindow.signer.v1.Signer.Sign:output_type -> tinywindow.signer.v1.SignResponse
-	4,  // 13: tinywindow.signer.v1.Signer.SignDigest:output_type -> tinywindow.signer.v1.SignResponse
-	13, // 14: tinywindow.signer.v1.Signer.SignOrder:output_type -> tinywindow.signer.v1.SignOrderResponse
-	15, // 15: tinywindow.signer.v1.Signer.SignAck:output_type -> tinywindow.signer.v1.SignAckResponse
-	17, // 16: tinywindow.signer.v1.Signer.SignCheckpoint:output_type -> tinywindow.signer.v1.SignCheckpointResponse
-	7,  // 17: tinywindow.signer.v1.Signer.Verify:output_type -> tinywindow.signer.v1.VerifyResponse
-	9,  // 18: tinywindow.signer.v1.Signer.PublicKey:output_type -> tinywindow.signer.v1.PublicKeyResponse
-	11, // 19: tinywindow.signer.v1.Signer.ListKeys:output_type -> tinywindow.signer.v1.ListKeysResponse
-	12, // [12:20] is the sub-list for method output_type
-	4,  // [4:12] is the sub-list for method input_type
+	18, // 12: tinywindow.signer.v1.Signer.Kill:input_type -> tinywindow.signer.v1.KillRequest
+	20, // 13: tinywindow.signer.v1.Signer.Resume:input_type -> tinywindow.signer.v1.ResumeRequest
+	4,  // 14: tinywindow.signer.v1.Signer.Sign:output_type -> tinywindow.signer.v1.SignResponse
+	4,  // 15: tinywindow.signer.v1.Signer.SignDigest:output_type -> tinywindow.signer.v1.SignResponse
+	13, // 16: tinywindow.signer.v1.Signer.SignOrder:output_type -> tinywindow.signer.v1.SignOrderResponse
+	15, // 17: tinywindow.signer.v1.Signer.SignAck:output_type -> tinywindow.signer.v1.SignAckResponse
+	17, // 18: tinywindow.signer.v1.Signer.SignCheckpoint:output_type -> tinywindow.signer.v1.SignCheckpointResponse
+	7,  // 19: tinywindow.signer.v1.Signer.Verify:output_type -> tinywindow.signer.v1.VerifyResponse
+	9,  // 20: tinywindow.signer.v1.Signer.PublicKey:output_type -> tinywindow.signer.v1.PublicKeyResponse
+	11, // 21: tinywindow.signer.v1.Signer.ListKeys:output_type -> tinywindow.signer.v1.ListKeysResponse
+	19, // 22: tinywindow.signer.v1.Signer.Kill:output_type -> tinywindow.signer.v1.KillResponse
+	21, // 23: tinywindow.signer.v1.Signer.Resume:output_type -> tinywindow.signer.v1.ResumeResponse
+	14, // [14:24] is the sub-list for method output_type
+	4,  // [4:14] is the sub-list for method input_type
 	4,  // [4:4] is the sub-list for extension type_name
 	4,  // [4:4] is the sub-list for extension extendee
 	0,  // [0:4] is the sub-list for field type_name
@@ -1320,7 +1638,7 @@ func file_signer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signer_proto_rawDesc), len(file_signer_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

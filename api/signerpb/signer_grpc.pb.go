@@ -30,6 +30,8 @@ const (
 	Signer_Verify_FullMethodName         = "/tinywindow.signer.v1.Signer/Verify"
 	Signer_PublicKey_FullMethodName      = "/tinywindow.signer.v1.Signer/PublicKey"
 	Signer_ListKeys_FullMethodName       = "/tinywindow.signer.v1.Signer/ListKeys"
+	Signer_Kill_FullMethodName           = "/tinywindow.signer.v1.Signer/Kill"
+	Signer_Resume_FullMethodName         = "/tinywindow.signer.v1.Signer/Resume"
 )
 
 // SignerClient is the client API for Signer service.
@@ -88,6 +90,19 @@ type SignerClient interface {
 	PublicKey(ctx context.Context, in *PublicKeyRequest, opts ...grpc.CallOption) (*PublicKeyResponse, error)
 	// ListKeys lists the keys the caller is authorised to use.
 	ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error)
+	// Kill brings a kill of a scope into force, for the caller's certificate
+	// identity: from its answer, no order in scope is signed by SignOrder
+	// (FAILED_PRECONDITION naming the kill) until two different identities
+	// resume it. A malformed or empty scope, an empty reason and an account
+	// or symbol no pre-trade limits let trade are INVALID_ARGUMENT. The kill
+	// is recorded in the service's audit log, if it has one, and a signed
+	// checkpoint follows before the answer.
+	Kill(ctx context.Context, in *KillRequest, opts ...grpc.CallOption) (*KillResponse, error)
+	// Resume approves lifting the kill of exactly a scope, for the caller's
+	// certificate identity: the first identity's approval leaves the kill in
+	// force, a second, different identity's lifts it. The same identity twice
+	// is FAILED_PRECONDITION, and so is a scope with no kill in force.
+	Resume(ctx context.Context, in *ResumeRequest, opts ...grpc.CallOption) (*ResumeResponse, error)
 }
 
 type signerClient struct {
@@ -178,6 +193,26 @@ func (c *signerClient) ListKeys(ctx context.Context, in *ListKeysRequest, opts .
 	return out, nil
 }
 
+func (c *signerClient) Kill(ctx context.Context, in *KillRequest, opts ...grpc.CallOption) (*KillResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KillResponse)
+	err := c.cc.Invoke(ctx, Signer_Kill_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *signerClient) Resume(ctx context.Context, in *ResumeRequest, opts ...grpc.CallOption) (*ResumeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResumeResponse)
+	err := c.cc.Invoke(ctx, Signer_Resume_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SignerServer is the server API for Signer service.
 // All implementations must embed UnimplementedSignerServer
 // for forward compatibility.
@@ -234,6 +269,19 @@ type SignerServer interface {
 	PublicKey(context.Context, *PublicKeyRequest) (*PublicKeyResponse, error)
 	// ListKeys lists the keys the caller is authorised to use.
 	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
+	// Kill brings a kill of a scope into force, for the caller's certificate
+	// identity: from its answer, no order in scope is signed by SignOrder
+	// (FAILED_PRECONDITION naming the kill) until two different identities
+	// resume it. A malformed or empty scope, an empty reason and an account
+	// or symbol no pre-trade limits let trade are INVALID_ARGUMENT. The kill
+	// is recorded in the service's audit log, if it has one, and a signed
+	// checkpoint follows before the answer.
+	Kill(context.Context, *KillRequest) (*KillResponse, error)
+	// Resume approves lifting the kill of exactly a scope, for the caller's
+	// certificate identity: the first identity's approval leaves the kill in
+	// force, a second, different identity's lifts it. The same identity twice
+	// is FAILED_PRECONDITION, and so is a scope with no kill in force.
+	Resume(context.Context, *ResumeRequest) (*ResumeResponse, error)
 	mustEmbedUnimplementedSignerServer()
 }
 
@@ -267,6 +315,12 @@ func (UnimplementedSignerServer) PublicKey(context.Context, *PublicKeyRequest) (
 }
 func (UnimplementedSignerServer) ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListKeys not implemented")
+}
+func (UnimplementedSignerServer) Kill(context.Context, *KillRequest) (*KillResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Kill not implemented")
+}
+func (UnimplementedSignerServer) Resume(context.Context, *ResumeRequest) (*ResumeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Resume not implemented")
 }
 func (UnimplementedSignerServer) mustEmbedUnimplementedSignerServer() {}
 func (UnimplementedSignerServer) testEmbeddedByValue()                {}
@@ -433,6 +487,42 @@ func _Signer_ListKeys_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Signer_Kill_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(KillRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SignerServer).Kill(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Signer_Kill_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SignerServer).Kill(ctx, req.(*KillRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Signer_Resume_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SignerServer).Resume(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Signer_Resume_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SignerServer).Resume(ctx, req.(*ResumeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Signer_ServiceDesc is the grpc.ServiceDesc for Signer service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -471,6 +561,14 @@ var Signer_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListKeys",
 			Handler:    _Signer_ListKeys_Handler,
+		},
+		{
+			MethodName: "Kill",
+			Handler:    _Signer_Kill_Handler,
+		},
+		{
+			MethodName: "Resume",
+			Handler:    _Signer_Resume_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

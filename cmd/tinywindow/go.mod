@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/tinywindow/tinywindow v0.1.0
+	github.com/tinywindow/tinywindow/api v0.1.0
 	github.com/tinywindow/tinywindow/providers/awskms v0.1.0
 	github.com/tinywindow/tinywindow/providers/azurekv v0.1.0
 	github.com/tinywindow/tinywindow/providers/gcpkms v0.1.0
@@ -80,7 +81,6 @@ require (
 	github.com/prometheus/otlptranslator v1.0.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/ryanuber/go-glob v1.0.0 // indirect
-	github.com/tinywindow/tinywindow/api v0.1.0 // indirect
 	github.com/tinywindow/tinywindow/telemetry v0.1.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.70.0 // indirect

@@ -70,7 +70,7 @@ func TestServeGrpcurl(t *testing.T) {
 		{"list", &trader, []string{"ADDR", "list"}, []string{
 			"grpc.health.v1.Health\ngrpc.reflection.v1.ServerReflection\ngrpc.reflection.v1alpha.ServerReflection\ntinywindow.signer.v1.Signer\n"}, false},
 		{"list methods", &trader, []string{"ADDR", "list", "tinywindow.signer.v1.Signer"}, []string{
-			"tinywindow.signer.v1.Signer.ListKeys\ntinywindow.signer.v1.Signer.PublicKey\ntinywindow.signer.v1.Signer.Sign\ntinywindow.signer.v1.Signer.SignAck\ntinywindow.signer.v1.Signer.SignCheckpoint\ntinywindow.signer.v1.Signer.SignDigest\ntinywindow.signer.v1.Signer.SignOrder\ntinywindow.signer.v1.Signer.Verify\n"}, false},
+			"tinywindow.signer.v1.Signer.Kill\ntinywindow.signer.v1.Signer.ListKeys\ntinywindow.signer.v1.Signer.PublicKey\ntinywindow.signer.v1.Signer.Resume\ntinywindow.signer.v1.Signer.Sign\ntinywindow.signer.v1.Signer.SignAck\ntinywindow.signer.v1.Signer.SignCheckpoint\ntinywindow.signer.v1.Signer.SignDigest\ntinywindow.signer.v1.Signer.SignOrder\ntinywindow.signer.v1.Signer.Verify\n"}, false},
 		{"describe", &trader, []string{"ADDR", "describe", "tinywindow.signer.v1.SignRequest"}, []string{"bytes message = "}, false},
 		{"health", &trader, []string{"-d", `{"service":"tinywindow.signer.v1.Signer"}`, "ADDR", "grpc.health.v1.Health/Check"}, []string{`"status": "SERVING"`}, false},
 		{"ListKeys", &trader, []string{"ADDR", "tinywindow.signer.v1.Signer/ListKeys"}, []string{`"name": "orders"`, `"backend": "hmac"`}, false},

@@ -50,6 +50,19 @@ var help = map[string]struct{ what, example string }{
 			"the MVP's targets. A few percent of the orders are rejected on purpose.",
 		"tinywindow demo --orders 100000 --audit orders.log",
 	},
+	"kill": {
+		"Asks a signing service to stop signing orders of a scope: all, account=ACCOUNT or\n" +
+			"symbol=SYMBOL. When it returns, no order in scope is signed until two different client\n" +
+			"identities resume it. The client needs the Kill permission; the kill is recorded under\n" +
+			"its certificate identity in the service's audit log, with a signed checkpoint.",
+		"tinywindow kill --service 'remote:addr=signer:7443?ca-source=file:ca.pem&cert-source=file:risk.pem&key-source=file:risk.key' --scope account=ACC-1 --reason 'runaway algo'",
+	},
+	"resume": {
+		"Approves lifting a signing service's kill of exactly --scope. The first identity's approval\n" +
+			"leaves the kill in force; a second, different identity's lifts it; the same identity twice\n" +
+			"is refused. The client needs the Resume permission; each approval is in the audit log.",
+		"tinywindow resume --service 'remote:addr=signer:7443?ca-source=file:ca.pem&cert-source=file:ops.pem&key-source=file:ops.key' --scope account=ACC-1 --reason 'algo fixed'",
+	},
 	"venue": {
 		"Serves a simulated venue over TCP: it verifies every order's signature with --verifier (a\n" +
 			"public key is enough), refuses replays within its duplicate window (kept in --state DIR\n" +

@@ -66,7 +66,7 @@ func Open(ctx context.Context, uri string) (provider.Key, error) {
 
 // OpenURI is Open for a parsed URI.
 func OpenURI(ctx context.Context, u *provider.URI) (provider.Key, error) {
-	cfg, err := parse(ctx, u)
+	cfg, err := parse(ctx, u, true)
 	if err != nil {
 		return nil, err
 	}

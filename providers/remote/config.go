@@ -50,7 +50,8 @@ func (c *config) closeTLSKey() error {
 	return nil
 }
 
-func parse(ctx context.Context, u *provider.URI) (*config, error) {
+// parse parses u; with keyed set, u must name a key.
+func parse(ctx context.Context, u *provider.URI, keyed bool) (*config, error) {
 	if err := u.Check(Scheme, attrs...); err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func parse(ctx context.Context, u *provider.URI) (*config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.name, ok = u.Get("key"); !ok || c.name == "" {
+	if c.name, ok = u.Get("key"); keyed && (!ok || c.name == "") {
 		return nil, fmt.Errorf("%w: remote URI has no key; add key=NAME, the key's name in the service's config", provider.ErrInvalidConfig)
 	}
 	if v, ok := u.Get("timeout"); ok {

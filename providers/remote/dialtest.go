@@ -18,7 +18,7 @@ func dialURI(ctx context.Context, uri string) (*grpc.ClientConn, func(), error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := parse(ctx, u)
+	cfg, err := parse(ctx, u, true)
 	if err != nil {
 		return nil, nil, err
 	}
