@@ -373,3 +373,51 @@ func TestKillAuditFixedAtStart(t *testing.T) {
 		t.Fatalf("the audit log holds %d kill records, want 1", len(rep.Kills))
 	}
 }
+
+// TestKillDuringLimitsReload: kills live apart from the limits. A kill made
+// while the orders key's limits are reloaded again and again stays in force
+// through every reload, and no order in its scope is signed after the Kill
+// returned; orders out of its scope are still judged by the limits.
+func TestKillDuringLimitsReload(t *testing.T) {
+	dir := t.TempDir()
+	path, _ := writeLimits(t, dir, "limits.yaml", "max_quantity: 1000\ncredit_limits: {default: \"1000000000\"}\nreference_prices: {AAPL: \"100\"}\n")
+	e := newKillEnv(t, limitsKeys(path))
+	ctx := context.Background()
+	audit := "audit:\n  path: '" + e.log + "'\n  checkpoint-signer: '" + killAuditSigner + "'\n"
+	stop := make(chan struct{})
+	var reloads atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			writeLimits(t, dir, "limits.yaml", fmt.Sprintf("max_quantity: %d\ncredit_limits: {default: \"1000000000\"}\nreference_prices: {AAPL: \"100\"}\n", 1000+i%2))
+			if err := e.srv.Reload(ctx, e.config(t, limitsKeys(path), killClients, audit)); err != nil {
+				t.Errorf("reload %d: %v", i, err)
+				return
+			}
+			reloads.Add(1)
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	for reloads.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	k, err := e.riskA.Kill(ctx, &signerpb.KillRequest{Scope: "account=ACC-1", Reason: "runaway algo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	atKill := reloads.Load()
+	for i := 0; reloads.Load() < atKill+5 || i < 20; i++ {
+		_, err := e.trader.SignOrder(ctx, &signerpb.SignOrderRequest{Key: "orders", Order: killOrder(t, fmt.Sprintf("k-%d", i), "ACC-1", "AAPL")})
+		if got := killedBy(err); got != fmt.Sprint(k.GetKillId()) {
+			t.Fatalf("order %d of the killed account, %d reloads after the kill: %v; want refused by kill %d", i, reloads.Load()-atKill, err, k.GetKillId())
+		}
+		if _, err := e.trader.SignOrder(ctx, &signerpb.SignOrderRequest{Key: "orders", Order: killOrder(t, fmt.Sprintf("o-%d", i), "ACC-2", "AAPL")}); err != nil {
+			t.Fatalf("order %d of another account: %v", i, err)
+		}
+	}
+}

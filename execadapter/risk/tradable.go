@@ -2,15 +2,21 @@ package risk
 
 // AccountCanTrade reports whether the checks let orders of account pass
 // the credit limit rule at all: always without credit limits; with them,
-// when the account has a limit of its own or there is a default one.
+// when the account has a limit of its own or there is a default one. It is
+// safe to call while another goroutine reconfigures the checker.
 func (k *Checker) AccountCanTrade(account string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	return !k.c.creditOn || k.c.creditLimit([]byte(account)) > 0
 }
 
 // SymbolCanTrade reports whether the checks let orders of symbol pass the
 // symbol rules: it is not on the deny list and, if there is an allow list,
-// it is on it.
+// it is on it. It is safe to call while another goroutine reconfigures the
+// checker.
 func (k *Checker) SymbolCanTrade(symbol string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	return k.c.symbolRule([]byte(symbol)) == ""
 }
 
