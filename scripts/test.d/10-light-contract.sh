@@ -50,7 +50,7 @@ if [ "$count" -gt 10 ]; then
 	echo "importing provider and providers/hmac pulls in $count modules (at most 10 allowed)" >&2
 	exit 1
 fi
-if printf '%s\n' "$mods" | grep -Ei 'aws|azure|grpc|opentelemetry|prometheus|protobuf'; then
+if printf '%s\n' "$mods" | grep -Ei 'aws|azure|grpc|opentelemetry|prometheus|protobuf|tessera|mysql'; then
 	echo "importing provider and providers/hmac pulls in a heavy module (above)" >&2
 	exit 1
 fi

@@ -79,12 +79,12 @@ go build -o "$tmp/bin/consumer" .
 got=$(printf 'order 1' | "$tmp/bin/consumer" hmac:seed=42)
 
 linked=$(go version -m "$tmp/bin/consumer")
-if grep -Ei 'prometheus|opentelemetry|tinywindow/service|tinywindow/telemetry' <<<"$linked"; then
+if grep -Ei 'prometheus|opentelemetry|tinywindow/service|tinywindow/telemetry|tinywindow/trail|tessera' <<<"$linked"; then
 	echo "a program using remote: keys links the modules above" >&2
 	exit 1
 fi
 graph=$(go list -m all)
-if grep -E 'tinywindow/(service|telemetry)|prometheus|otel/exporters' <<<"$graph"; then
+if grep -E 'tinywindow/(service|telemetry|trail)|transparency-dev/tessera|prometheus|otel/exporters' <<<"$graph"; then
 	echo "the module graph of a program using remote: keys holds the server's modules (above)" >&2
 	exit 1
 fi
