@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -67,16 +68,11 @@ const childOrigin = "processes.example/log"
 // other processes.
 func testOriginStoreProcesses(t *testing.T, kind, arg string) {
 	const processes, goroutines, each = 4, 4, 10
-	stop := make(chan struct{})
+	var stop atomic.Bool
 	var spin sync.WaitGroup
 	for range runtime.NumCPU() {
 		spin.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			for !stop.Load() {
 			}
 		})
 	}
@@ -92,7 +88,7 @@ func testOriginStoreProcesses(t *testing.T, kind, arg string) {
 		})
 	}
 	wg.Wait()
-	close(stop)
+	stop.Store(true)
 	spin.Wait()
 	s := childStores[kind](t, arg)
 	defer s.Close()
