@@ -115,7 +115,8 @@ func (t *Target) key(path string) (string, error) {
 
 // Get returns the object of the file at path, an error matching
 // fs.ErrNotExist if there is none, and an error for an object larger than
-// audit.MaxExportFile, which it does not read.
+// audit.MaxExportFile, which it does not read, or for a bucket that does
+// not exist.
 func (t *Target) Get(ctx context.Context, path string) ([]byte, error) {
 	key, err := t.key(path)
 	if err != nil {
@@ -127,6 +128,9 @@ func (t *Target) Get(ctx context.Context, path string) ([]byte, error) {
 		var api smithy.APIError
 		if errors.As(err, &nsk) || errors.As(err, &api) && api.ErrorCode() == "NotFound" {
 			return nil, fmt.Errorf("export target %s: %s: %w", t.name, path, fs.ErrNotExist)
+		}
+		if errors.As(err, &api) && api.ErrorCode() == "NoSuchBucket" {
+			return nil, fmt.Errorf("export target %s: reading %s: the bucket %q does not exist (create it first): %w", t.name, path, t.bucket, err)
 		}
 		return nil, fmt.Errorf("export target %s: reading %s: %w", t.name, path, err)
 	}

@@ -365,8 +365,9 @@ func TestExportBucketUnreachable(t *testing.T) {
 }
 
 // TestGet checks Get's bounds: a missing file is fs.ErrNotExist, an object
-// larger than audit.MaxExportFile is refused, and a path that is not a
-// clean relative one is refused before any request.
+// larger than audit.MaxExportFile is refused, a path that is not a clean
+// relative one is refused before any request, and a bucket that does not
+// exist is named.
 func TestGet(t *testing.T) {
 	ctx := context.Background()
 	endpoint := s3test.Endpoint(t)
@@ -381,6 +382,7 @@ func TestGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
+		on         *Target // default to
 		path, want string
 		is         error
 		size       int
@@ -391,8 +393,13 @@ func TestGet(t *testing.T) {
 		{path: "../p/tile/0/001", want: "not a relative path"},
 		{path: "/tile/0/001", want: "not a relative path"},
 		{path: ".", want: "not a relative path"},
+		{on: openTarget(t, endpoint, bucket+"-missing", "p"), path: "checkpoint", want: `the bucket "` + bucket + `-missing" does not exist (create it first)`},
 	} {
-		b, err := to.Get(ctx, tc.path)
+		on := to
+		if tc.on != nil {
+			on = tc.on
+		}
+		b, err := on.Get(ctx, tc.path)
 		switch {
 		case tc.want == "" && (err != nil || len(b) != tc.size):
 			t.Errorf("Get(%q): %d bytes, %v; want %d bytes", tc.path, len(b), err, tc.size)
