@@ -44,7 +44,7 @@ var mysqlOriginsSchema = []string{
 		refused MEDIUMBLOB NOT NULL,
 		proof MEDIUMBLOB NOT NULL,
 		reason TEXT NOT NULL,
-		unix_nano BIGINT NOT NULL,
+		unix_nano BIGINT NULL, -- NULL for the zero time
 		INDEX (origin, id)
 	) ENGINE=InnoDB`,
 }
@@ -146,10 +146,19 @@ func (m *mysqlOrigins) AddEvidence(ctx context.Context, e Evidence) error {
 	}
 	if _, err := m.db.ExecContext(ctx,
 		`INSERT INTO tinywindow_trail_evidence (origin, accepted, refused, proof, reason, unix_nano) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.Origin, nonNil(e.Accepted), nonNil(e.Refused), proof, e.Reason, e.Time.UnixNano()); err != nil {
+		e.Origin, nonNil(e.Accepted), nonNil(e.Refused), proof, e.Reason, unixNano(e.Time)); err != nil {
 		return fmt.Errorf("origin store: origin %q: storing evidence: %w", e.Origin, err)
 	}
 	return nil
+}
+
+// unixNano returns t as nanoseconds since the Unix epoch, or nil (NULL)
+// for the zero time, which that count cannot hold.
+func unixNano(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
 }
 
 // nonNil returns b, or an empty slice for nil: a NOT NULL column.
@@ -172,7 +181,7 @@ func (m *mysqlOrigins) Evidence(ctx context.Context, origin string) ([]Evidence,
 	for rows.Next() {
 		e := Evidence{Origin: origin}
 		var proof []byte
-		var ns int64
+		var ns sql.NullInt64
 		if err := rows.Scan(&e.Accepted, &e.Refused, &proof, &e.Reason, &ns); err != nil {
 			return nil, fmt.Errorf("origin store: origin %q: reading evidence: %w", origin, err)
 		}
@@ -182,7 +191,9 @@ func (m *mysqlOrigins) Evidence(ctx context.Context, origin string) ([]Evidence,
 		for ; len(proof) > 0; proof = proof[tlog.HashSize:] {
 			e.Proof = append(e.Proof, tlog.Hash(proof[:tlog.HashSize]))
 		}
-		e.Time = time.Unix(0, ns)
+		if ns.Valid {
+			e.Time = time.Unix(0, ns.Int64)
+		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

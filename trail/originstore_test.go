@@ -124,6 +124,9 @@ func testOriginStore(t *testing.T, open func() OriginStore) {
 			if err := s.AddEvidence(ctx, Evidence{Origin: origin + "/other", Reason: "other"}); err != nil {
 				t.Fatal(err)
 			}
+			if other, err := s.Evidence(ctx, origin+"/other"); err != nil || len(other) != 1 || !other[0].Time.IsZero() || other[0].Reason != "other" {
+				t.Errorf("evidence with the zero time: %+v, %v", other, err)
+			}
 			got, err := s.Evidence(ctx, origin)
 			if err != nil {
 				t.Fatal(err)
