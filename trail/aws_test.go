@@ -94,7 +94,7 @@ func TestOpenAWS(t *testing.T) {
 		}
 	}
 
-	if err := s.Origins.Update(ctx, origin, func(Accepted, bool) (*Accepted, error) { return accepted(origin, 3), nil }); err != nil {
+	if err := s.Origins.Update(ctx, origin, func(Accepted, bool) (*Accepted, error) { return testAccepted(origin, 3), nil }); err != nil {
 		t.Fatal(err)
 	}
 	if a, ok, err := s.Origins.Latest(ctx, origin); err != nil || !ok || a.N != 3 {

@@ -5,16 +5,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// accepted returns an Accepted for tree size n of origin, at entry index
+// testAccepted returns an Accepted for tree size n of origin, at entry index
 // n+100, with a note that names both.
-func accepted(origin string, n int64) *Accepted {
+func testAccepted(origin string, n int64) *Accepted {
 	a := &Accepted{Index: uint64(n) + 100, Note: fmt.Appendf(nil, "%s\n%d\n\n— test sig\n", origin, n)}
 	a.N = n
 	a.Hash = tlog.RecordHash(a.Note)
@@ -53,22 +58,22 @@ func testOriginStore(t *testing.T, open func() OriginStore) {
 					if want := n > 1; ok != want {
 						t.Errorf("update %d: ok %v, want %v", n, ok, want)
 					}
-					if ok && !sameAccepted(last, *accepted(origin, n-1)) {
+					if ok && !sameAccepted(last, *testAccepted(origin, n-1)) {
 						t.Errorf("update %d: last %+v, want the one stored before", n, last)
 					}
-					return accepted(origin, n), nil
+					return testAccepted(origin, n), nil
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
 				a, ok, err := s.Latest(ctx, origin)
-				if err != nil || !ok || !sameAccepted(a, *accepted(origin, n)) {
+				if err != nil || !ok || !sameAccepted(a, *testAccepted(origin, n)) {
 					t.Fatalf("Latest after update %d: %+v, %v, %v", n, a, ok, err)
 				}
 			}
 		}},
 		{"an error from f is returned as it is, nothing stored", func(t *testing.T, s OriginStore, origin string) {
-			err := s.Update(ctx, origin, func(Accepted, bool) (*Accepted, error) { return accepted(origin, 9), errFromF })
+			err := s.Update(ctx, origin, func(Accepted, bool) (*Accepted, error) { return testAccepted(origin, 9), errFromF })
 			if err != errFromF {
 				t.Errorf("Update returned %v, want f's error itself", err)
 			}
@@ -77,17 +82,17 @@ func testOriginStore(t *testing.T, open func() OriginStore) {
 			}
 		}},
 		{"a nil next keeps what was there", func(t *testing.T, s OriginStore, origin string) {
-			for _, next := range []*Accepted{accepted(origin, 5), nil} {
+			for _, next := range []*Accepted{testAccepted(origin, 5), nil} {
 				if err := s.Update(ctx, origin, func(Accepted, bool) (*Accepted, error) { return next, nil }); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if a, ok, err := s.Latest(ctx, origin); err != nil || !ok || !sameAccepted(a, *accepted(origin, 5)) {
+			if a, ok, err := s.Latest(ctx, origin); err != nil || !ok || !sameAccepted(a, *testAccepted(origin, 5)) {
 				t.Errorf("Latest: %+v, %v, %v; want size 5", a, ok, err)
 			}
 		}},
 		{"another store on the same storage reads it", func(t *testing.T, s OriginStore, origin string) {
-			if err := s.Update(ctx, origin, func(Accepted, bool) (*Accepted, error) { return accepted(origin, 7), nil }); err != nil {
+			if err := s.Update(ctx, origin, func(Accepted, bool) (*Accepted, error) { return testAccepted(origin, 7), nil }); err != nil {
 				t.Fatal(err)
 			}
 			e := Evidence{Origin: origin, Accepted: []byte("a"), Refused: []byte("r"), Reason: "fork", Time: time.Unix(1, 2)}
@@ -96,7 +101,7 @@ func testOriginStore(t *testing.T, open func() OriginStore) {
 			}
 			s2 := open()
 			defer s2.Close()
-			if a, ok, err := s2.Latest(ctx, origin); err != nil || !ok || !sameAccepted(a, *accepted(origin, 7)) {
+			if a, ok, err := s2.Latest(ctx, origin); err != nil || !ok || !sameAccepted(a, *testAccepted(origin, 7)) {
 				t.Errorf("Latest from another store: %+v, %v, %v; want size 7", a, ok, err)
 			}
 			if ev, err := s2.Evidence(ctx, origin); err != nil || len(ev) != 1 || ev[0].Reason != "fork" {
@@ -144,12 +149,12 @@ func testOriginStore(t *testing.T, open func() OriginStore) {
 		}},
 		{"origins are apart", func(t *testing.T, s OriginStore, origin string) {
 			for i, o := range []string{origin + "/a", origin + "/b c", origin + "/ü%2F"} {
-				if err := s.Update(ctx, o, func(Accepted, bool) (*Accepted, error) { return accepted(o, int64(i+1)), nil }); err != nil {
+				if err := s.Update(ctx, o, func(Accepted, bool) (*Accepted, error) { return testAccepted(o, int64(i+1)), nil }); err != nil {
 					t.Fatal(err)
 				}
 			}
 			for i, o := range []string{origin + "/a", origin + "/b c", origin + "/ü%2F"} {
-				if a, ok, err := s.Latest(ctx, o); err != nil || !ok || !sameAccepted(a, *accepted(o, int64(i+1))) {
+				if a, ok, err := s.Latest(ctx, o); err != nil || !ok || !sameAccepted(a, *testAccepted(o, int64(i+1))) {
 					t.Errorf("Latest(%q): %+v, %v, %v", o, a, ok, err)
 				}
 			}
@@ -160,7 +165,7 @@ func testOriginStore(t *testing.T, open func() OriginStore) {
 			for range goroutines {
 				wg.Go(func() {
 					for range each {
-						if err := increment(ctx, s, origin); err != nil {
+						if err := incrementOrigin(ctx, s, origin); err != nil {
 							t.Error(err)
 							return
 						}
@@ -181,12 +186,91 @@ func testOriginStore(t *testing.T, open func() OriginStore) {
 	}
 }
 
-// increment adds one to origin's tree size, between its read and its
+// incrementOrigin adds one to origin's tree size, between its read and its
 // write yielding the processor, so that an update that does not exclude
 // another loses one.
-func increment(ctx context.Context, s OriginStore, origin string) error {
+func incrementOrigin(ctx context.Context, s OriginStore, origin string) error {
 	return s.Update(ctx, origin, func(last Accepted, _ bool) (*Accepted, error) {
 		time.Sleep(time.Millisecond)
-		return accepted(origin, last.N+1), nil
+		return testAccepted(origin, last.N+1), nil
 	})
+}
+
+// childStores opens, in a child process of [testOriginStoreProcesses], the
+// store of a kind from its argument; each store's test file adds its own.
+var childStores = map[string]func(t testing.TB, arg string) OriginStore{}
+
+// The environment of a child process of testOriginStoreProcesses.
+const (
+	childKindEnv  = "TW_TRAIL_TEST_CHILD_KIND"
+	childArgEnv   = "TW_TRAIL_TEST_CHILD_ARG"
+	childTimesEnv = "TW_TRAIL_TEST_CHILD_TIMES"
+)
+
+// childOrigin is the origin the processes of testOriginStoreProcesses
+// update.
+const childOrigin = "processes.example/log"
+
+// testOriginStoreProcesses runs several processes (this test binary again,
+// running the calling test) that each increment one origin's tree size
+// from several goroutines through a store of kind on the storage arg
+// names (see childStores), while busy goroutines oversubscribe the CPUs,
+// and checks that no increment was lost: Update excludes the Updates of
+// other processes.
+func testOriginStoreProcesses(t *testing.T, kind, arg string) {
+	const processes, goroutines, each = 4, 4, 10
+	var stop atomic.Bool
+	var spin sync.WaitGroup
+	for range runtime.NumCPU() {
+		spin.Go(func() {
+			for !stop.Load() {
+			}
+		})
+	}
+	var wg sync.WaitGroup
+	for i := range processes {
+		cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1")
+		cmd.Env = append(os.Environ(), childKindEnv+"="+kind, childArgEnv+"="+arg,
+			childTimesEnv+"="+strconv.Itoa(goroutines*each), "GOMAXPROCS="+strconv.Itoa(goroutines))
+		wg.Go(func() {
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("process %d: %v\n%s", i, err, out)
+			}
+		})
+	}
+	wg.Wait()
+	stop.Store(true)
+	spin.Wait()
+	s := childStores[kind](t, arg)
+	defer s.Close()
+	a, ok, err := s.Latest(context.Background(), childOrigin)
+	if want := int64(processes * goroutines * each); err != nil || !ok || a.N != want {
+		t.Errorf("after %d increments by %d processes: size %d (ok %v, %v); an update was lost", want, processes, a.N, ok, err)
+	}
+}
+
+// runOriginStoreChild runs the part of a child process of
+// testOriginStoreProcesses, if this process is one, and reports whether
+// it was.
+func runOriginStoreChild(t *testing.T) bool {
+	kind := os.Getenv(childKindEnv)
+	if kind == "" {
+		return false
+	}
+	times, _ := strconv.Atoi(os.Getenv(childTimesEnv))
+	s := childStores[kind](t, os.Getenv(childArgEnv))
+	defer s.Close()
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for range times / runtime.GOMAXPROCS(0) {
+				if err := incrementOrigin(context.Background(), s, childOrigin); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return true
 }
