@@ -15,6 +15,7 @@ import (
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/trail/s3export"
 )
 
 func init() {
@@ -29,7 +30,7 @@ const auditUsage = `usage:
   tinywindow audit verify FILE --signer URI [--checkpoints CKFILE] [--since CHECKPOINT] [--witness KEY]... [--max-clock-error D]
   tinywindow audit prove FILE --record N
   tinywindow audit check-proof PROOF --verifier URI [--order-verifier URI]
-  tinywindow audit export FILE --to DIR [--json]`
+  tinywindow audit export FILE --to DIR|s3://BUCKET/PREFIX?endpoint=URL [--json]`
 
 // parseInterleaved parses flags and positional arguments in any order.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -293,8 +294,8 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) int {
 }
 
 func runAuditExport(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "audit export", "FILE --to DIR [--json]")
-	to := fs.String("to", "", "directory to write the C2SP tlog-tiles log to (created if missing; a directory exported before gets what is new)")
+	fs := newFlagSet(e, "audit export", "FILE --to DIR|s3://BUCKET/PREFIX?endpoint=URL&region=R [--json]")
+	to := fs.String("to", "", "directory to write the C2SP tlog-tiles log to (created if missing; a directory exported before gets what is new), or an S3 location s3://BUCKET/PREFIX?endpoint=URL&region=R (path-style; credentials from the AWS environment)")
 	asJSON := fs.Bool("json", false, "print the result as JSON, with the time taken")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -303,23 +304,33 @@ func runAuditExport(ctx context.Context, e *env, args []string) int {
 	if len(files) != 1 {
 		return e.errorf("audit export: give exactly one FILE (got %d)", len(files))
 	}
+	start := time.Now()
+	var target audit.ExportTarget
+	fresh := "a new directory" // what to export to, to start over
 	switch {
 	case *to == "":
-		return e.errorf("audit export: --to DIR is required")
+		return e.errorf("audit export: --to DIR or --to s3://BUCKET/PREFIX is required")
+	case strings.HasPrefix(*to, "s3://"):
+		t, err := s3export.Open(ctx, *to)
+		if err != nil {
+			return e.errorf("audit export: --to: %v", err)
+		}
+		target, fresh = t, "a new prefix"
 	case strings.Contains(*to, "://"):
-		return e.errorf("audit export: --to %q: only a local directory is supported so far; give a directory path (and copy it to object storage)", *to)
+		return e.errorf("audit export: --to %q: give a directory path or an S3 location s3://BUCKET/PREFIX?endpoint=URL", *to)
+	default:
+		t, err := audit.OpenDirTarget(*to)
+		if err != nil {
+			return e.errorf("audit export: %v", err)
+		}
+		defer t.Close()
+		target = t
 	}
-	start := time.Now()
-	target, err := audit.OpenDirTarget(*to)
-	if err != nil {
-		return e.errorf("audit export: %v", err)
-	}
-	defer target.Close()
 	rep, err := audit.Export(ctx, files[0], target, audit.ExportOptions{})
 	var conflict *audit.ExportConflictError
 	switch {
 	case errors.As(err, &conflict):
-		return e.errorf("%v\n  %s is not an export of this log as it stands: export to a new directory to start over, and keep the old one as evidence", err, *to)
+		return e.errorf("%v\n  %s is not an export of this log as it stands: export to %s to start over, and keep the old one as evidence", err, *to, fresh)
 	case errors.Is(err, audit.ErrCorrupt):
 		return e.errorf("audit export %s: %v\n  run tinywindow audit verify %s --signer URI for the whole report", files[0], err, files[0])
 	case err != nil:

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +13,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/tinywindow/tinywindow/internal/testenv"
+	"github.com/tinywindow/tinywindow/trail/s3export"
 )
 
 func TestAuditVerify(t *testing.T) {
@@ -235,10 +242,49 @@ func TestAuditCheckpointsDamaged(t *testing.T) {
 	}
 }
 
+// TestAuditExportS3: audit export --to s3://… writes the same checkpoint
+// as an export to a directory, under a prefix of the bucket of the
+// gateway scripts/setup.d/46-versitygw.sh starts, and a second run writes
+// nothing.
+func TestAuditExportS3(t *testing.T) {
+	endpoint, bucket := os.Getenv("TW_S3_ENDPOINT"), os.Getenv("TW_S3_BUCKET")
+	if endpoint == "" || bucket == "" || os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		testenv.Need(t, "an S3-compatible service (TW_S3_ENDPOINT, TW_S3_BUCKET, AWS_ACCESS_KEY_ID)",
+			"source scripts/setup.d/46-versitygw.sh, which starts versitygw and exports them")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.log")
+	if code, _, stderr := execRun(t, "demo", "--orders", "300", "--audit", path, "--allow-shared-checkpoint-key"); code != exitOK {
+		t.Fatalf("demo: %s", stderr)
+	}
+	to := fmt.Sprintf("s3://%s/cli-%d/orders?endpoint=%s", bucket, time.Now().UnixNano(), endpoint)
+	for i, want := range []string{"(the export had 0)", "0 files written"} {
+		code, stdout, stderr := execRun(t, "audit", "export", path, "--to", to)
+		if code != exitOK || !strings.Contains(stdout, want) {
+			t.Fatalf("audit export %d: exit %d: %s%s; want %q", i+1, code, stdout, stderr, want)
+		}
+	}
+	if code, _, stderr := execRun(t, "audit", "export", path, "--to", filepath.Join(dir, "tiles")); code != exitOK {
+		t.Fatal(stderr)
+	}
+	target, err := s3export.Open(context.Background(), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := target.Get(context.Background(), "checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := os.ReadFile(filepath.Join(dir, "tiles", "checkpoint")); !bytes.Equal(got, want) {
+		t.Errorf("the bucket's checkpoint:\n%s\nthe directory's:\n%s", got, want)
+	}
+}
+
 // TestAuditExport: audit export writes the log's C2SP tlog-tiles in DIR,
 // a second run writes nothing, --json gives the counts, and a tile changed
-// in DIR, a missing --to, an S3 URL or a log that is not a regular file is
-// refused with exit 2 and a message that says what to do.
+// in DIR, a missing --to, a URL that is neither a path nor s3://, a
+// malformed s3:// URL or a log that is not a regular file is refused with
+// exit 2 and a message that says what to do.
 func TestAuditExport(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.log")
@@ -281,8 +327,9 @@ func TestAuditExport(t *testing.T) {
 	}{
 		{[]string{"audit", "export", path, "--to", out}, "tile/0/001: differs from the log's bytes"},
 		{[]string{"audit", "export", path, "--to", out}, "export to a new directory"},
-		{[]string{"audit", "export", path}, "--to DIR is required"},
-		{[]string{"audit", "export", path, "--to", "s3://bucket/prefix?endpoint=http://127.0.0.1:9000"}, "only a local directory"},
+		{[]string{"audit", "export", path}, "--to DIR or --to s3://BUCKET/PREFIX is required"},
+		{[]string{"audit", "export", path, "--to", "gs://bucket/prefix"}, "give a directory path or an S3 location"},
+		{[]string{"audit", "export", path, "--to", "s3://bucket/prefix?endpoint=http://127.0.0.1:9000&acl=public"}, `unknown parameter "acl"`},
 		{[]string{"audit", "export", "--to", out}, "exactly one FILE"},
 		{[]string{"audit", "export", fifo, "--to", filepath.Join(dir, "t2")}, "not a regular file"},
 		{[]string{"audit", "export", path, "--to", path}, "not a directory"},

@@ -89,9 +89,11 @@ var help = map[string]struct{ what, example string }{
 	},
 	"audit export": {
 		"Writes an audit log as a C2SP tlog-tiles log in DIR (checkpoint, tile/…, tile/entries/…),\n" +
-			"up to its latest checkpoint: any tlog-tiles client that knows the checkpoint key verifies\n" +
-			"records and checkpoints from it. A directory exported before gets only what is new; a file\n" +
-			"changed in it, or a log that does not extend it, is refused (exit 2).",
+			"or under a prefix of an S3 bucket (s3://BUCKET/PREFIX?endpoint=URL&region=R, path-style,\n" +
+			"credentials from the AWS environment), up to its latest checkpoint: any tlog-tiles client\n" +
+			"that knows the checkpoint key verifies records and checkpoints from it. A target exported\n" +
+			"before gets only what is new; a file changed in it, or a log that does not extend it, is\n" +
+			"refused (exit 2).",
 		"tinywindow audit export orders.log --to /srv/tlog/orders && (cd /srv/tlog/orders && python3 -m http.server)",
 	},
 	"csr": {
