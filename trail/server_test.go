@@ -3,6 +3,7 @@ package trail
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -232,8 +233,7 @@ func TestTrailRefuses(t *testing.T) {
 	}
 	forkedLonger := fork.checkpoint(10, "fork")
 	forkProof := fork.proof(s2)
-	badSig := bytes.Clone(second)
-	badSig[len(badSig)-5] ^= 1
+	badSig := flipSignature(t, second)
 	third := a.checkpoint(7, "a")
 	p2 := a.proof(s2)
 	// A proof that holds, but from another size.
@@ -300,6 +300,18 @@ func TestTrailRefuses(t *testing.T) {
 	if i := tt.add(s2, p2, third); i != index+1 {
 		t.Errorf("the next checkpoint has index %d, want %d: something refused was appended", i, index+1)
 	}
+}
+
+// flipSignature returns msg with a bit of its last signature changed.
+func flipSignature(t *testing.T, msg []byte) []byte {
+	t.Helper()
+	i := bytes.LastIndex(msg, []byte(" "))
+	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(msg[i+1:])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig[len(sig)-1] ^= 1
+	return append(bytes.Clone(msg[:i+1]), base64.StdEncoding.EncodeToString(sig)+"\n"...)
 }
 
 // TestTrailResendsAddNothing: a flood of concurrent re-sends of the
