@@ -29,7 +29,8 @@ import (
 // Within one process, a channel per origin orders the Updates before they
 // take the flock, so that a waiting Update ends with its context.
 type dirOrigins struct {
-	dir string
+	dir  string
+	sync *dirSyncer
 
 	mu    sync.Mutex
 	locks map[string]chan struct{}
@@ -43,7 +44,7 @@ func openDirOrigins(dir string) (*dirOrigins, error) {
 			return nil, fmt.Errorf("trail state %s: %w", dir, err)
 		}
 	}
-	return &dirOrigins{dir: dir, locks: make(map[string]chan struct{})}, nil
+	return &dirOrigins{dir: dir, sync: newDirSyncer(), locks: make(map[string]chan struct{})}, nil
 }
 
 // originFile is the file name, without extension, of an origin's state.
@@ -77,7 +78,7 @@ func (s *dirOrigins) Update(ctx context.Context, origin string, f func(last Acce
 		return err
 	}
 	name := originFile(origin)
-	if err := writeFileAtomic(filepath.Join(s.dir, "origins"), name+".json", b); err != nil {
+	if err := writeFileAtomic(s.sync, filepath.Join(s.dir, "origins"), name+".json", b); err != nil {
 		return fmt.Errorf("trail state %s: origin %q: %w", s.dir, origin, err)
 	}
 	return nil
@@ -160,7 +161,7 @@ func (s *dirOrigins) AddEvidence(_ context.Context, e Evidence) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(dir, name, b); err != nil {
+	if err := writeFileAtomic(s.sync, dir, name, b); err != nil {
 		return fmt.Errorf("trail state %s: evidence of %q: %w", s.dir, e.Origin, err)
 	}
 	return nil
