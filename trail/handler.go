@@ -90,9 +90,10 @@ func (s *Server) serveCheckpoint(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveTile serves /tile/L/N[.p/W] and /tile/entries/N[.p/W]. A partial
-// tile or bundle that Tessera no longer keeps (the full one has replaced
-// it) is served as the first W hashes or entries of the full one, which
-// are the partial's by construction.
+// tile or bundle is the first W hashes or entries of whatever Tessera's
+// reader returns for it: the partial it wrote, or the full one that
+// replaced it (the reader falls back to it), whose first W are the
+// partial's by construction.
 func (s *Server) serveTile(w http.ResponseWriter, r *http.Request) {
 	p := r.PathValue("path")
 	level, rest, _ := strings.Cut(p, "/")
@@ -108,10 +109,8 @@ func (s *Server) serveTile(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		b, err = s.reader.ReadEntryBundle(r.Context(), i, wd)
-		if errors.Is(err, fs.ErrNotExist) && wd > 0 {
-			if b, err = s.reader.ReadEntryBundle(r.Context(), i, 0); err == nil {
-				b, err = bundlePrefix(b, int(wd))
-			}
+		if err == nil && wd > 0 {
+			b, err = bundlePrefix(b, int(wd))
 		}
 	} else {
 		var l, i uint64
@@ -121,13 +120,11 @@ func (s *Server) serveTile(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		b, err = s.reader.ReadTile(r.Context(), l, i, wd)
-		if errors.Is(err, fs.ErrNotExist) && wd > 0 {
-			if b, err = s.reader.ReadTile(r.Context(), l, i, 0); err == nil {
-				if len(b) < int(wd)*32 {
-					err = fmt.Errorf("tile %s: %d bytes, fewer than %d hashes", p, len(b), wd)
-				} else {
-					b = b[:int(wd)*32]
-				}
+		if err == nil && wd > 0 {
+			if len(b) < int(wd)*32 {
+				err = fmt.Errorf("tile %s: %d bytes, fewer than %d hashes", p, len(b), wd)
+			} else {
+				b = b[:int(wd)*32]
 			}
 		}
 	}
