@@ -19,21 +19,24 @@ import (
 
 // dirOrigins is the OriginStore of a POSIX trail, in a directory:
 //
-//	origins/H.json   the last accepted checkpoint of the origin whose
-//	                 SHA-256 in hex is H, replaced atomically
-//	origins/H.lock   flocked by Update, so that processes on one host
-//	                 exclude each other
+//	origins/H.state   the last accepted checkpoint of the origin whose
+//	                  SHA-256 in hex is H, in two slots (see stateSlots);
+//	                  flocked by Update, so that processes on one host
+//	                  exclude each other
 //	evidence/H/E.json one refused checkpoint of that origin, E the SHA-256
-//	                 of its note: the same refused note is kept once
+//	                  of its note: the same refused note is kept once
 //
 // Within one process, a channel per origin orders the Updates before they
-// take the flock, so that a waiting Update ends with its context.
+// take the flock, so that a waiting Update ends with its context; the
+// state file of an origin stays open once an Update has opened it (one
+// descriptor per origin).
 type dirOrigins struct {
 	dir  string
 	sync *dirSyncer
 
 	mu    sync.Mutex
 	locks map[string]chan struct{}
+	files map[string]*os.File
 }
 
 var _ OriginStore = (*dirOrigins)(nil)
@@ -44,7 +47,7 @@ func openDirOrigins(dir string) (*dirOrigins, error) {
 			return nil, fmt.Errorf("trail state %s: %w", dir, err)
 		}
 	}
-	return &dirOrigins{dir: dir, sync: newDirSyncer(), locks: make(map[string]chan struct{})}, nil
+	return &dirOrigins{dir: dir, sync: newDirSyncer(), locks: make(map[string]chan struct{}), files: make(map[string]*os.File)}, nil
 }
 
 // originFile is the file name, without extension, of an origin's state.
@@ -53,23 +56,40 @@ func originFile(origin string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// originState is the content of origins/H.json.
+// originState is the content of a state slot.
 type originState struct {
 	Origin string
 	Accepted
 }
 
+func (s *dirOrigins) statePath(origin string) string {
+	return filepath.Join(s.dir, "origins", originFile(origin)+".state")
+}
+
 func (s *dirOrigins) Update(ctx context.Context, origin string, f func(last Accepted, ok bool) (*Accepted, error)) error {
-	unlock, err := s.lock(ctx, origin)
+	ch := s.originLock(origin)
+	select {
+	case ch <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("trail state %s: origin %q: waiting for its lock: %w", s.dir, origin, context.Cause(ctx))
+	}
+	defer func() { <-ch }()
+	sf, err := s.stateFile(origin)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	last, ok, err := s.Latest(ctx, origin)
-	if err != nil {
-		return err
+	if err := flock(ctx, sf); err != nil {
+		return fmt.Errorf("trail state %s: origin %q: %w", s.dir, origin, err)
 	}
-	next, err := f(last, ok)
+	defer syscall.Flock(int(sf.Fd()), syscall.LOCK_UN)
+	st, seq, ok, err := readStateSlots(sf)
+	if err != nil {
+		return fmt.Errorf("trail state %s: origin %q: %w", s.dir, origin, err)
+	}
+	if ok && st.Origin != origin {
+		return fmt.Errorf("trail state %s: origin %q: %s holds the state of %q; restore it from a backup or remove it to accept the origin's next checkpoint afresh", s.dir, origin, sf.Name(), st.Origin)
+	}
+	next, err := f(st.Accepted, ok)
 	if err != nil || next == nil {
 		return err
 	}
@@ -77,74 +97,90 @@ func (s *dirOrigins) Update(ctx context.Context, origin string, f func(last Acce
 	if err != nil {
 		return err
 	}
-	name := originFile(origin)
-	if err := writeFileAtomic(s.sync, filepath.Join(s.dir, "origins"), name+".json", b); err != nil {
+	if err := writeStateSlot(sf, seq+1, b); err != nil {
 		return fmt.Errorf("trail state %s: origin %q: %w", s.dir, origin, err)
 	}
 	return nil
 }
 
-// lock takes origin's lock: first this process's, then the flock of its
-// lock file. It returns the function that releases both.
-func (s *dirOrigins) lock(ctx context.Context, origin string) (func(), error) {
+// originLock returns the channel that orders origin's Updates in this
+// process.
+func (s *dirOrigins) originLock(origin string) chan struct{} {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	ch, ok := s.locks[origin]
 	if !ok {
 		ch = make(chan struct{}, 1)
 		s.locks[origin] = ch
 	}
+	return ch
+}
+
+// stateFile returns origin's state file, open for reading and writing,
+// creating it (durably) if missing. The caller holds origin's lock.
+func (s *dirOrigins) stateFile(origin string) (*os.File, error) {
+	s.mu.Lock()
+	sf := s.files[origin]
 	s.mu.Unlock()
-	select {
-	case ch <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("trail state %s: origin %q: waiting for its lock: %w", s.dir, origin, context.Cause(ctx))
+	if sf != nil {
+		return sf, nil
 	}
-	p := filepath.Join(s.dir, "origins", originFile(origin)+".lock")
-	lf, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o600)
+	p := s.statePath(origin)
+	sf, err := os.OpenFile(p, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		if sf, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+			err = s.sync.sync(filepath.Dir(p))
+		}
+	}
 	if err != nil {
-		<-ch
+		if sf != nil {
+			sf.Close()
+		}
 		return nil, fmt.Errorf("trail state %s: origin %q: %w", s.dir, origin, err)
 	}
-	// Another process holds the flock for one Update at a time: poll it,
-	// without blocking a thread in the kernel past ctx.
+	s.mu.Lock()
+	s.files[origin] = sf
+	s.mu.Unlock()
+	return sf, nil
+}
+
+// flock takes the exclusive flock of f, which another process may hold for
+// one Update at a time: it polls, without blocking a thread in the kernel
+// past ctx.
+func flock(ctx context.Context, f *os.File) error {
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		err = syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			break
+			return nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			lf.Close()
-			<-ch
-			return nil, fmt.Errorf("trail state %s: origin %q: flock %s: %w", s.dir, origin, p, err)
+			return fmt.Errorf("flock %s: %w", f.Name(), err)
 		}
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			lf.Close()
-			<-ch
-			return nil, fmt.Errorf("trail state %s: origin %q: waiting for the lock another process holds: %w", s.dir, origin, context.Cause(ctx))
+			return fmt.Errorf("waiting for the lock another process holds on %s: %w", f.Name(), context.Cause(ctx))
 		}
 	}
-	return func() {
-		lf.Close() // releases the flock
-		<-ch
-	}, nil
 }
 
 func (s *dirOrigins) Latest(_ context.Context, origin string) (Accepted, bool, error) {
-	p := filepath.Join(s.dir, "origins", originFile(origin)+".json")
-	b, err := os.ReadFile(p)
+	sf, err := os.Open(s.statePath(origin))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Accepted{}, false, nil
 	}
 	if err != nil {
 		return Accepted{}, false, fmt.Errorf("trail state %s: origin %q: %w", s.dir, origin, err)
 	}
-	var st originState
-	if err := json.Unmarshal(b, &st); err != nil || st.Origin != origin {
-		return Accepted{}, false, fmt.Errorf("trail state %s: origin %q: %s is not its state (%v); restore it from a backup or remove it to accept the origin's next checkpoint afresh", s.dir, origin, p, err)
+	defer sf.Close()
+	st, _, ok, err := readStateSlots(sf)
+	if err != nil {
+		return Accepted{}, false, fmt.Errorf("trail state %s: origin %q: %w", s.dir, origin, err)
 	}
-	return st.Accepted, true, nil
+	if ok && st.Origin != origin {
+		return Accepted{}, false, fmt.Errorf("trail state %s: origin %q: %s holds the state of %q; restore it from a backup or remove it to accept the origin's next checkpoint afresh", s.dir, origin, sf.Name(), st.Origin)
+	}
+	return st.Accepted, ok, nil
 }
 
 func (s *dirOrigins) AddEvidence(_ context.Context, e Evidence) error {
@@ -195,4 +231,14 @@ func (s *dirOrigins) Evidence(_ context.Context, origin string) ([]Evidence, err
 	return out, nil
 }
 
-func (s *dirOrigins) Close() error { return nil }
+// Close closes the state files Updates opened.
+func (s *dirOrigins) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for o, f := range s.files {
+		errs = append(errs, f.Close())
+		delete(s.files, o)
+	}
+	return errors.Join(errs...)
+}

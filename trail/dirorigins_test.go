@@ -1,8 +1,10 @@
 package trail
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -98,5 +100,41 @@ func TestDirOriginsEvidence(t *testing.T) {
 	}
 	if ev, _ := s.Evidence(ctx, "none"); len(ev) != 0 {
 		t.Errorf("evidence of an origin with none: %+v", ev)
+	}
+}
+
+// TestStateSlotsTornWrite: a state update cut short by a crash, at any
+// byte, leaves the state before it; a complete one is read back.
+func TestStateSlotsTornWrite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, _ := openDirOrigins(dir)
+	for i := range uint64(2) {
+		if err := s.Update(ctx, "o", func(Accepted, bool) (*Accepted, error) { return &Accepted{Index: 10 + i, Note: []byte("note")}, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	p := s.statePath("o")
+	orig, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The state of sequence 2 (index 11) is in slot 0; tear it at a few
+	// points, as a crash during its write would.
+	for _, cut := range []int{1, 8, 19, stateHeaderSize, stateHeaderSize + 5} {
+		torn := bytes.Clone(orig)
+		torn[cut] ^= 0xff
+		if err := os.WriteFile(p, torn, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a, ok, err := s.Latest(ctx, "o")
+		if err != nil || !ok || a.Index != 10 {
+			t.Errorf("slot 0 torn at byte %d: index %d, %v, %v; want the state before, index 10", cut, a.Index, ok, err)
+		}
+	}
+	os.WriteFile(p, orig, 0o600)
+	if a, ok, err := s.Latest(ctx, "o"); err != nil || !ok || a.Index != 11 || string(a.Note) != "note" {
+		t.Errorf("intact: %+v, %v, %v; want index 11", a, ok, err)
 	}
 }
