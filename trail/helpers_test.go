@@ -183,12 +183,24 @@ type testTrail struct {
 
 func startTrail(t testing.TB, dir string, key provider.Key, logs ...LogKey) *testTrail {
 	t.Helper()
+	return startTrailConfig(t, dir, key, Config{Logs: logs})
+}
+
+// startTrailConfig starts a trail with cfg, to which it adds the storage
+// on dir, key, the origin trailOrigin and, if cfg has none, a checkpoint
+// interval of 100ms.
+func startTrailConfig(t testing.TB, dir string, key provider.Key, cfg Config) *testTrail {
+	t.Helper()
 	ctx := context.Background()
 	st, err := OpenStorage(ctx, "posix:"+dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(ctx, Config{Storage: st, Signer: key, Origin: trailOrigin, Logs: logs, CheckpointInterval: 100 * time.Millisecond})
+	cfg.Storage, cfg.Signer, cfg.Origin = st, key, trailOrigin
+	if cfg.CheckpointInterval == 0 {
+		cfg.CheckpointInterval = 100 * time.Millisecond
+	}
+	srv, err := New(ctx, cfg)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)

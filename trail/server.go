@@ -41,6 +41,12 @@ type Config struct {
 	// CheckpointInterval is the longest time between two published trail
 	// checkpoints (default 1s; at least Storage.MinCheckpointInterval).
 	CheckpointInterval time.Duration
+	// Witnesses, if any, must every one cosign a trail checkpoint before
+	// it is published; WitnessTimeout bounds the wait for them (default
+	// Tessera's). While one does not answer, no new trail checkpoint is
+	// published; checkpoints are still accepted and given their index.
+	Witnesses      []Witness
+	WitnessTimeout time.Duration
 }
 
 // Server is a trail: it accepts the adapters' checkpoints into a Tessera
@@ -122,6 +128,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		WithCheckpointSigner(ns).
 		WithBatching(cfg.BatchMaxSize, cfg.BatchMaxAge).
 		WithCheckpointInterval(cfg.CheckpointInterval)
+	if len(cfg.Witnesses) > 0 {
+		g, err := witnessGroup(cfg.Witnesses)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		opts.WithWitnesses(g, &tessera.WitnessOptions{Timeout: cfg.WitnessTimeout})
+	}
 	a, shutdown, r, err := tessera.NewAppender(sctx, cfg.Storage.Driver, opts)
 	if err != nil {
 		cancel()
