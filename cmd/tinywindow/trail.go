@@ -26,7 +26,7 @@ func init() {
 }
 
 const trailUsage = `usage:
-  tinywindow trail serve --storage posix:DIR|aws:… --listen ADDR --signer URI --log ORIGIN=VERIFIER-URI... [--origin NAME] [--config FILE]`
+  tinywindow trail serve --storage posix:DIR|aws:… --listen ADDR --signer URI --log ORIGIN=VERIFIER-URI... [--witness URL=VKEY]... [--origin NAME] [--config FILE]`
 
 // trailCommands are the subcommands of trail.
 var trailCommands = []command{
@@ -63,6 +63,15 @@ type trailConfig struct {
 	// Logs maps each adapter log's origin to the verifier URIs of its
 	// checkpoint keys.
 	Logs map[string][]string `yaml:"logs"`
+	// Witnesses cosign the trail's checkpoints; --witness flags replace
+	// them.
+	Witnesses []trailWitness `yaml:"witnesses"`
+}
+
+// trailWitness is a witness in the config file.
+type trailWitness struct {
+	URL  string `yaml:"url"`
+	Vkey string `yaml:"vkey"`
 }
 
 // defaultTrailOrigin names the trail's checkpoints when neither --origin
@@ -70,14 +79,16 @@ type trailConfig struct {
 const defaultTrailOrigin = "tinywindow.trail"
 
 func runTrailServe(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "trail serve", "--storage posix:DIR|aws:… --listen ADDR --signer URI --log ORIGIN=VERIFIER-URI... [--origin NAME] [--config FILE]")
+	fs := newFlagSet(e, "trail serve", "--storage posix:DIR|aws:… --listen ADDR --signer URI --log ORIGIN=VERIFIER-URI... [--witness URL=VKEY]... [--origin NAME] [--config FILE]")
 	storage := fs.String("storage", "", "where the trail keeps its log: posix:DIR, or aws:bucket=B;endpoint=URL;region=R?dsn-source=env:NAME|file:PATH")
 	listen := fs.String("listen", "", "HOST:PORT the trail serves on (add-checkpoint, /checkpoint, /tile/…, /origin/…, /evidence/…)")
 	signerFlag := fs.String("signer", "", "key URI of the trail's own checkpoint key: Ed25519, of any backend, not the key of a registered log")
 	origin := fs.String("origin", "", "origin of the trail's checkpoints (default "+defaultTrailOrigin+")")
 	var logs stringList
 	fs.Var(&logs, "log", "ORIGIN=VERIFIER-URI: an adapter log whose checkpoints the trail accepts, and a key that verifies them (repeatable; several for one origin accept each key)")
-	configPath := fileString(fs, "config", kindTrailConfig, "YAML file with storage, listen, signer, origin and logs (ORIGIN: [VERIFIER-URI, …]); flags override it")
+	var witnesses stringList
+	fs.Var(&witnesses, "witness", "URL=VKEY: a C2SP tlog-witness that must cosign every trail checkpoint before it is published: its root URL and its cosignature verifier key (repeatable; every one must cosign)")
+	configPath := fileString(fs, "config", kindTrailConfig, "YAML file with storage, listen, signer, origin, logs (ORIGIN: [VERIFIER-URI, …]) and witnesses ([{url: URL, vkey: VKEY}]); flags override it")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -109,6 +120,16 @@ func runTrailServe(ctx context.Context, e *env, args []string) int {
 				return e.errorf("trail serve: --log %q: write ORIGIN=VERIFIER-URI, such as adapter.example/a=pem:pub-source=file:a.checkpoint-key.pub.pem", l)
 			}
 			cfg.Logs[o] = append(cfg.Logs[o], uri)
+		}
+	}
+	if len(witnesses) > 0 {
+		cfg.Witnesses = nil
+		for _, w := range witnesses {
+			u, vkey, ok := strings.Cut(w, "=")
+			if !ok || u == "" || vkey == "" {
+				return e.errorf("trail serve: --witness %q: write URL=VKEY, such as http://witness.example:7380=example.com/witness+1234abcd+BASE64", w)
+			}
+			cfg.Witnesses = append(cfg.Witnesses, trailWitness{URL: u, Vkey: vkey})
 		}
 	}
 	switch {
@@ -147,7 +168,11 @@ func runTrailServe(ctx context.Context, e *env, args []string) int {
 		return e.errorf("trail serve: --storage: %v", err)
 	}
 	defer st.Close()
-	srv, err := trail.New(ctx, trail.Config{Storage: st, Signer: signer, Origin: cfg.Origin, Logs: keys})
+	tc := trail.Config{Storage: st, Signer: signer, Origin: cfg.Origin, Logs: keys}
+	for _, w := range cfg.Witnesses {
+		tc.Witnesses = append(tc.Witnesses, trail.Witness{URL: w.URL, VerifierKey: w.Vkey})
+	}
+	srv, err := trail.New(ctx, tc)
 	if err != nil {
 		return e.errorf("trail serve: %v", err)
 	}
@@ -157,7 +182,7 @@ func runTrailServe(ctx context.Context, e *env, args []string) int {
 		return e.errorf("trail serve: --listen: %v", err)
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(e.stdout, "trail listening on http://%s (origin %s, key %s, %d logs, storage %s)\n", ln.Addr(), cfg.Origin, signer.Info().ID, len(keys), cfg.Storage)
+	fmt.Fprintf(e.stdout, "trail listening on http://%s (origin %s, key %s, %d logs, %d witnesses, storage %s)\n", ln.Addr(), cfg.Origin, signer.Info().ID, len(keys), len(tc.Witnesses), cfg.Storage)
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	var serveErr error

@@ -178,6 +178,8 @@ func TestTrailServeBadFlags(t *testing.T) {
 		{"unknown storage", []string{"--storage", "nfs:/x", "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "a=" + logKey}, "write one of posix:"},
 		{"signer is a log's key", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", logKey, "--log", "a=" + logKey}, "give the trail a key of its own"},
 		{"signer not Ed25519", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", "hmac:seed=1", "--log", "a=" + logKey}, "give an Ed25519 key"},
+		{"witness without =", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "a=" + logKey, "--witness", "http://w"}, "write URL=VKEY"},
+		{"witness with a bad key", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "a=" + logKey, "--witness", "http://w=not-a-key"}, "give its cosignature/v1 key"},
 		{"unknown config field", []string{"--config", badConfig}, "field signr not found"},
 		{"config's signer is its log's key", []string{"--config", goodConfig}, "give the trail a key of its own"},
 	} {
