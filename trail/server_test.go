@@ -441,6 +441,15 @@ func TestTrailRestartKeepsOriginState(t *testing.T) {
 	s1 := a.size
 	index := tt.add(0, nil, msg)
 	tt.close()
+	// Close returned once a published trail checkpoint covered the entry.
+	cp, err := os.ReadFile(filepath.Join(dir, "checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := note.NewVerifier(tt.vkey)
+	if n, err := note.Open(cp, note.VerifierList(v)); err != nil || !strings.HasPrefix(n.Text, fmt.Sprintf("%s\n%d\n", trailOrigin, index+1)) {
+		t.Errorf("after Close, the published trail checkpoint is %q (%v), want one of size %d", cp, err, index+1)
+	}
 
 	tt = startTrail(t, dir, trailKey, logs)
 	if i := tt.add(0, nil, msg); i != index {
@@ -495,5 +504,27 @@ func TestNewRefusesConfig(t *testing.T) {
 	}
 	if _, err := OpenStorage(ctx, "posix:"); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Errorf("posix without a directory: %v", err)
+	}
+}
+
+// TestTrailServesOnlyTheLog: the handler serves the log's resources and
+// nothing else of the storage directory: not Tessera's .state, not the
+// trail's .trail, not a tile path in a form other than the canonical one.
+func TestTrailServesOnlyTheLog(t *testing.T) {
+	ka := ed25519Key(t)
+	a := newAdapterLog(t, "adapter.test/a", ka)
+	tt := startTrail(t, t.TempDir(), ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}})
+	tt.add(0, nil, a.checkpoint(3, "a"))
+	tt.published(1)
+	if code, _ := tt.get("/tile/entries/000.p/1"); code != http.StatusOK {
+		t.Fatalf("GET /tile/entries/000.p/1: %d", code)
+	}
+	for _, p := range []string{
+		"/.state/treeState", "/.trail/origins", "/tile/../.state/treeState", "/tile/0/0", "/tile/0/000.p/0",
+		"/tile/entries/0", "/tile/entries/x000/000", "/tile/64/000", "/", "/tile/",
+	} {
+		if code, b := tt.get(p); code == http.StatusOK {
+			t.Errorf("GET %s: 200 %q", p, b)
+		}
 	}
 }
