@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,31 +75,8 @@ func TestTrailServe(t *testing.T) {
 	dir := t.TempDir()
 	trailKey := writeEd25519Key(t, dir, "trail.pem")
 	logKey := writeEd25519Key(t, dir, "log.pem")
-	k, err := provider.Open(context.Background(), "pem:key-source=file:"+logKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
 	const origin = "adapter.test/a"
-	path := filepath.Join(dir, "orders.log")
-	w, _, err := audit.Open(path, audit.Options{Signer: k, Origin: origin, CheckpointInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 10 {
-		if err := w.Append(audit.TypeOrder, int64(i), fmt.Appendf(nil, `{"id":%d}`, i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Checkpoint(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	notes, err := audit.ReadCheckpoints(path + ".checkpoints")
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := notes[len(notes)-1]
+	msg := adapterCheckpoint(t, dir, logKey, origin)
 
 	args := []string{"--storage", "posix:" + filepath.Join(dir, "trail"), "--listen", "127.0.0.1:0",
 		"--signer", "pem:key-source=file:" + trailKey, "--origin", "trail.test/firm",
@@ -150,6 +129,84 @@ func TestTrailServe(t *testing.T) {
 	u, _ = startTrailServe(t, args...)
 	if code, out := post(u); code != http.StatusOK || out != "index 0\n" {
 		t.Errorf("re-send after a restart: %d %q, want the same index", code, out)
+	}
+}
+
+// adapterCheckpoint writes a real audit log of 10 orders in dir, its
+// checkpoints signed by the key in keyFile as origin, and returns its
+// latest signed checkpoint.
+func adapterCheckpoint(t *testing.T, dir, keyFile, origin string) []byte {
+	t.Helper()
+	k, err := provider.Open(context.Background(), "pem:key-source=file:"+keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	path := filepath.Join(dir, "orders.log")
+	w, _, err := audit.Open(path, audit.Options{Signer: k, Origin: origin, CheckpointInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for i := range 10 {
+		if err := w.Append(audit.TypeOrder, int64(i), fmt.Appendf(nil, `{"id":%d}`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Checkpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := audit.ReadCheckpoints(path + ".checkpoints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return notes[len(notes)-1]
+}
+
+// TestTrailServeSIGTERM runs the built binary: SIGTERM right after a
+// checkpoint was accepted ends trail serve with exit 0, once a published
+// trail checkpoint covers it.
+func TestTrailServeSIGTERM(t *testing.T) {
+	bin := buildTool(t)
+	dir := t.TempDir()
+	trailKey := writeEd25519Key(t, dir, "trail.pem")
+	logKey := writeEd25519Key(t, dir, "log.pem")
+	msg := adapterCheckpoint(t, dir, logKey, "adapter.test/a")
+	cmd := exec.Command(bin, "trail", "serve", "--storage", "posix:"+filepath.Join(dir, "trail"), "--listen", "127.0.0.1:0",
+		"--signer", "pem:key-source=file:"+trailKey, "--origin", "trail.test/firm", "--log", "adapter.test/a=pem:key-source=file:"+logKey)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(stdout)
+	line, err := r.ReadString('\n')
+	u := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
+	if err != nil || u == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("trail serve printed %q (%v); stderr %s", line, err, stderr.String())
+	}
+	resp, err := http.Post(u+"/add-checkpoint", "text/plain", bytes.NewReader(append([]byte("old 0\n\n"), msg...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("add-checkpoint: %s", resp.Status)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	rest, _ := io.ReadAll(r)
+	if code := exitOf(t, cmd); code != exitOK || !strings.Contains(string(rest), "trail stopped") {
+		t.Fatalf("after SIGTERM: exit %d, stdout %q, stderr %s", code, rest, stderr.String())
+	}
+	cp, err := os.ReadFile(filepath.Join(dir, "trail", "checkpoint"))
+	if err != nil || !strings.HasPrefix(string(cp), "trail.test/firm\n1\n") {
+		t.Errorf("after SIGTERM, the published trail checkpoint is %q (%v), want one of size 1", cp, err)
 	}
 }
 
