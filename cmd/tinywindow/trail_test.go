@@ -126,9 +126,19 @@ func TestTrailServe(t *testing.T) {
 		t.Fatalf("trail serve stopped with exit %d: %s", code, out)
 	}
 
-	u, _ = startTrailServe(t, args...)
+	u, stop = startTrailServe(t, args...)
 	if code, out := post(u); code != http.StatusOK || out != "index 0\n" {
 		t.Errorf("re-send after a restart: %d %q, want the same index", code, out)
+	}
+	stop()
+
+	// The same settings from a config file.
+	cfg := filepath.Join(dir, "trail.yaml")
+	os.WriteFile(cfg, []byte("storage: posix:"+filepath.Join(dir, "trail")+"\nlisten: 127.0.0.1:0\nsigner: pem:key-source=file:"+trailKey+
+		"\norigin: trail.test/firm\nlogs:\n  "+origin+": [pem:key-source=file:"+logKey+"]\n"), 0o600)
+	u, _ = startTrailServe(t, "--config", cfg)
+	if code, out := post(u); code != http.StatusOK || out != "index 0\n" {
+		t.Errorf("re-send to a trail configured by file: %d %q, want the same index", code, out)
 	}
 }
 
