@@ -23,6 +23,7 @@ import (
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/provider"
+	_ "github.com/tinywindow/tinywindow/providers/hmac"
 	_ "github.com/tinywindow/tinywindow/providers/pem"
 )
 

@@ -528,3 +528,27 @@ func TestTrailServesOnlyTheLog(t *testing.T) {
 		}
 	}
 }
+
+// TestTrailAcceptsOtherCheckpointKeys: an adapter log whose checkpoints
+// are signed by a key other than Ed25519 (here HMAC, under the audit log's
+// own signature type) is registered by that key and its checkpoints are
+// accepted; another HMAC key's are not.
+func TestTrailAcceptsOtherCheckpointKeys(t *testing.T) {
+	ctx := context.Background()
+	k, err := provider.Open(ctx, "hmac:seed=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := provider.Open(ctx, "hmac:seed=8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAdapterLog(t, "adapter.test/hmac", k)
+	b := newAdapterLog(t, "adapter.test/hmac", other)
+	tt := startTrail(t, t.TempDir(), ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{k}})
+	msg := a.checkpoint(3, "a")
+	tt.add(0, nil, msg)
+	if code, out := tt.post(body(a.size, nil, b.checkpoint(9, "b"))); code != http.StatusForbidden {
+		t.Errorf("a checkpoint signed by another HMAC key: %d %q, want 403", code, out)
+	}
+}
