@@ -531,8 +531,8 @@ func TestTrailServesOnlyTheLog(t *testing.T) {
 
 // TestTrailAcceptsOtherCheckpointKeys: an adapter log whose checkpoints
 // are signed by a key other than Ed25519 (here HMAC, under the audit log's
-// own signature type) is registered by that key and its checkpoints are
-// accepted; another HMAC key's are not.
+// own signature type), registered among two keys of its origin, has its
+// checkpoints accepted; a key not registered has not.
 func TestTrailAcceptsOtherCheckpointKeys(t *testing.T) {
 	ctx := context.Background()
 	k, err := provider.Open(ctx, "hmac:seed=7")
@@ -543,9 +543,15 @@ func TestTrailAcceptsOtherCheckpointKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rotated, err := provider.Open(ctx, "hmac:seed=9")
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := newAdapterLog(t, "adapter.test/hmac", k)
 	b := newAdapterLog(t, "adapter.test/hmac", other)
-	tt := startTrail(t, t.TempDir(), ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{k}})
+	// Two keys registered for the origin (a rotation): either one's
+	// checkpoints are accepted.
+	tt := startTrail(t, t.TempDir(), ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{rotated, k}})
 	msg := a.checkpoint(3, "a")
 	tt.add(0, nil, msg)
 	if code, out := tt.post(body(a.size, nil, b.checkpoint(9, "b"))); code != http.StatusForbidden {
