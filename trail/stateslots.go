@@ -31,13 +31,11 @@ const (
 // readStateSlots returns the current state of a state file and its
 // sequence (0 and ok false when no slot is valid: a new file).
 func readStateSlots(f *os.File) (st originState, seq uint64, ok bool, err error) {
-	buf := make([]byte, stateSlotSize)
 	for slot := range int64(2) {
-		n, err := f.ReadAt(buf, slot*stateSlotSize)
-		if err != nil && !errors.Is(err, io.EOF) {
+		b, sq, valid, err := readStateSlot(f, slot*stateSlotSize)
+		if err != nil {
 			return originState{}, 0, false, err
 		}
-		b, sq, valid := parseStateSlot(buf[:n])
 		if !valid || (ok && sq <= seq) {
 			continue
 		}
@@ -50,23 +48,34 @@ func readStateSlots(f *os.File) (st originState, seq uint64, ok bool, err error)
 	return st, seq, ok, nil
 }
 
-// parseStateSlot returns the JSON and sequence of a slot, and whether it
-// is valid.
-func parseStateSlot(b []byte) ([]byte, uint64, bool) {
-	if len(b) < stateHeaderSize || string(b[:8]) != stateMagic {
-		return nil, 0, false
+// readStateSlot reads the slot at off and returns its JSON and sequence,
+// and whether it is valid (a slot never written, cut short or torn is
+// not).
+func readStateSlot(f *os.File, off int64) ([]byte, uint64, bool, error) {
+	var h [stateHeaderSize]byte
+	if _, err := f.ReadAt(h[:], off); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, 0, false, nil
+		}
+		return nil, 0, false, err
 	}
-	seq := binary.BigEndian.Uint64(b[8:])
-	n := int(binary.BigEndian.Uint32(b[16:]))
-	if n > len(b)-stateHeaderSize {
-		return nil, 0, false
+	n := binary.BigEndian.Uint32(h[16:])
+	if string(h[:8]) != stateMagic || n > stateSlotSize-stateHeaderSize {
+		return nil, 0, false, nil
 	}
-	body := b[stateHeaderSize : stateHeaderSize+n]
-	h := stateHash(seq, body)
-	if !bytes.Equal(h[:], b[20:stateHeaderSize]) {
-		return nil, 0, false
+	body := make([]byte, n)
+	if _, err := f.ReadAt(body, off+stateHeaderSize); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, 0, false, nil
+		}
+		return nil, 0, false, err
 	}
-	return body, seq, true
+	seq := binary.BigEndian.Uint64(h[8:])
+	sum := stateHash(seq, body)
+	if !bytes.Equal(sum[:], h[20:]) {
+		return nil, 0, false, nil
+	}
+	return body, seq, true, nil
 }
 
 func stateHash(seq uint64, body []byte) [sha256.Size]byte {
