@@ -2,7 +2,6 @@ package trail
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -166,8 +165,8 @@ func (s *Server) Reader() tessera.LogReader { return s.reader }
 func (s *Server) Close(ctx context.Context) error {
 	err := s.shutdown(ctx)
 	s.cancel()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("trail: shutting down the log: %w", err)
+	if err != nil {
+		return fmt.Errorf("trail: shutting down the log: the last entries may not be under a published checkpoint yet: %w", err)
 	}
 	return nil
 }
