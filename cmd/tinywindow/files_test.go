@@ -40,6 +40,9 @@ func fileFlags(t *testing.T) []fileArg {
 	for _, c := range auditCommands {
 		invocations = append(invocations, []string{"audit", c.name})
 	}
+	for _, c := range trailCommands {
+		invocations = append(invocations, []string{"trail", c.name})
+	}
 	var out []fileArg
 	for _, words := range invocations {
 		var sets []*flag.FlagSet
@@ -106,6 +109,7 @@ func TestEveryFileArgument(t *testing.T) {
 		"audit verify FILE":       {"--signer", signer},
 		"audit prove FILE":        {"--record", "1"},
 		"audit check-proof PROOF": {"--verifier", signer},
+		"trail serve":             {},
 	}
 	args := fileFlags(t)
 	if len(args) < 10 {

@@ -96,6 +96,16 @@ var help = map[string]struct{ what, example string }{
 			"refused (exit 2).",
 		"tinywindow audit export orders.log --to /srv/tlog/orders && (cd /srv/tlog/orders && python3 -m http.server)",
 	},
+	"trail serve": {
+		"Runs the firm's trail: a Tessera log (C2SP tlog-tiles, served under http://ADDR/) whose\n" +
+			"entries are the signed checkpoints of the registered adapter logs. POST /add-checkpoint\n" +
+			"takes a checkpoint with a consistency proof from the one last accepted for its origin;\n" +
+			"a fork or a shrink is refused (422) and kept as evidence (GET /evidence/ORIGIN). The\n" +
+			"trail signs its own checkpoints with --signer, an Ed25519 key; each --witness must\n" +
+			"cosign one before it is published. SIGINT or SIGTERM stops it once its last entries are\n" +
+			"under a published checkpoint.",
+		"tinywindow trail serve --storage posix:/srv/trail --listen 127.0.0.1:8470 --signer pem:key-source=file:trail.pem --log adapter.example/a=pem:pub-source=file:a.checkpoint-key.pub.pem",
+	},
 	"csr": {
 		"Writes a PKCS #10 certificate request signed by the key, for a CA to issue a certificate.",
 		"tinywindow csr --signer 'pkcs11:token=prod;object=tls' --subject CN=signer.internal --dns signer.internal --out tls.csr",

@@ -42,8 +42,11 @@ func TestHelpEverywhere(t *testing.T) {
 	// A flag error is still an error.
 	for _, c := range commands {
 		args := []string{c.name, "--no-such-flag"}
-		if c.name == "audit" {
+		switch c.name {
+		case "audit":
 			args = []string{c.name, "verify", "--no-such-flag"}
+		case "trail":
+			args = []string{c.name, "serve", "--no-such-flag"}
 		}
 		if code, _, _ := run(t, "", args...); code != exitError {
 			t.Errorf("tinywindow %s: exit %d, want 2", strings.Join(args, " "), code)
@@ -61,6 +64,12 @@ func TestHelpSaysWhatAndHow(t *testing.T) {
 		if c.name == "audit" {
 			for _, a := range auditCommands {
 				names = append(names, "audit "+a.name)
+			}
+			continue
+		}
+		if c.name == "trail" {
+			for _, a := range trailCommands {
+				names = append(names, "trail "+a.name)
 			}
 			continue
 		}
