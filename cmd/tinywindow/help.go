@@ -106,6 +106,18 @@ var help = map[string]struct{ what, example string }{
 			"under a published checkpoint.",
 		"tinywindow trail serve --storage posix:/srv/trail --listen 127.0.0.1:8470 --signer pem:key-source=file:trail.pem --log adapter.example/a=pem:pub-source=file:a.checkpoint-key.pub.pem",
 	},
+	"trail prove": {
+		"Prints the proof that one record of an adapter's audit log is in the firm's trail: the\n" +
+			"record and its inclusion in the adapter's checkpoint C (read from the log's export, audit\n" +
+			"export), and C's inclusion in the trail's latest checkpoint T, with T's cosignatures.",
+		"tinywindow trail prove --trail http://127.0.0.1:8470 --export tiles/ --origin adapter.example/a --record 5 > 5.trail-proof",
+	},
+	"trail check-proof": {
+		"Checks a proof from trail prove offline, with the adapter's checkpoint key and the trail's\n" +
+			"key alone (public keys are enough); each --witness must have cosigned the trail's\n" +
+			"checkpoint. Exit 0: the record is in the trail; 1: the proof does not hold; 2: could not check.",
+		"tinywindow trail check-proof 5.trail-proof --verifier pem:pub-source=file:a.checkpoint-key.pub.pem --trail-verifier pem:pub-source=file:trail.pub.pem",
+	},
 	"csr": {
 		"Writes a PKCS #10 certificate request signed by the key, for a CA to issue a certificate.",
 		"tinywindow csr --signer 'pkcs11:token=prod;object=tls' --subject CN=signer.internal --dns signer.internal --out tls.csr",

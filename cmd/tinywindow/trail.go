@@ -20,17 +20,21 @@ import (
 func init() {
 	register(command{
 		name:    "trail",
-		summary: "trail serve: run the firm's trail, a C2SP tlog-tiles log of the adapters' signed checkpoints",
+		summary: "trail serve|prove|check-proof: run the firm's trail, a C2SP tlog-tiles log of the adapters' signed checkpoints; prove a record is in it; check a proof offline",
 		run:     runTrail,
 	})
 }
 
 const trailUsage = `usage:
-  tinywindow trail serve --storage posix:DIR|aws:… --listen ADDR --signer URI --log ORIGIN=VERIFIER-URI... [--witness URL=VKEY]... [--origin NAME] [--config FILE]`
+  tinywindow trail serve --storage posix:DIR|aws:… --listen ADDR --signer URI --log ORIGIN=VERIFIER-URI... [--witness URL=VKEY]... [--origin NAME] [--config FILE]
+  tinywindow trail prove --trail URL --export DIR|URL --origin O --record N
+  tinywindow trail check-proof PROOF --verifier URI --trail-verifier URI [--witness VKEY]...`
 
 // trailCommands are the subcommands of trail.
 var trailCommands = []command{
 	{name: "serve", run: runTrailServe},
+	{name: "prove", run: runTrailProve},
+	{name: "check-proof", run: runTrailCheckProof},
 }
 
 // runTrail runs the trail subcommands.
