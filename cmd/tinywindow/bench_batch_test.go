@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -9,10 +10,14 @@ import (
 // TestBenchBatch: bench refuses batch flags out of range or without
 // --batch-window, saying which flag; with --batch-window it sends orders
 // one by one and batch-signed, and reports batches (--json and the table)
-// with at least one order each, from --senders goroutines (default
-// --batch-max).
+// with at least one order each and at most --batch-max, from --senders
+// goroutines (default --batch-max), for an HMAC key and an Ed25519 key.
 func TestBenchBatch(t *testing.T) {
 	t.Setenv("TINYWINDOW_SIGNER", "")
+	ed25519 := filepath.Join(t.TempDir(), "ed25519.pem")
+	if code, _, errOut := run(t, "", "keygen", "--alg", "Ed25519", "--out", ed25519); code != exitOK {
+		t.Fatalf("keygen: exit %d: %s", code, errOut)
+	}
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -28,9 +33,14 @@ func TestBenchBatch(t *testing.T) {
 		{"too many senders", []string{"--batch-window", "1ms", "--senders", "4097"}, "--senders 4097", 0},
 		{"default senders", []string{"--batch-window", "50us", "--batch-max", "16"}, "", 16},
 		{"more senders than the max", []string{"--batch-window", "50us", "--batch-max", "4", "--senders", "32"}, "", 32},
+		{"Ed25519", []string{"--batch-window", "50us", "--batch-max", "8"}, "", 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"bench", "--signer", signer, "--duration", "50ms", "--json"}, tc.args...)
+			uri, alg := signer, "HMAC-SHA256"
+			if tc.name == "Ed25519" {
+				uri, alg = "pem:key-source=file:"+ed25519, "Ed25519"
+			}
+			args := append([]string{"bench", "--signer", uri, "--duration", "50ms", "--json"}, tc.args...)
 			code, out, errOut := run(t, "", args...)
 			if tc.want != "" {
 				if code != exitError || !strings.Contains(errOut, tc.want) {
@@ -44,6 +54,9 @@ func TestBenchBatch(t *testing.T) {
 			var rep benchReport
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatalf("bench --json printed %q: %v", out, err)
+			}
+			if rep.Algorithm != alg {
+				t.Fatalf("bench measured a key of %s, want %s", rep.Algorithm, alg)
 			}
 			b := rep.Batch
 			if b == nil || b.Batches == 0 || b.LeavesPerBatch < 1 || b.BatchesPerSec <= 0 || b.Senders != tc.senders ||
