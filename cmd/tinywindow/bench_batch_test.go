@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/hmac"
 )
 
 // TestBenchBatch: bench refuses batch flags out of range or without
@@ -72,5 +77,21 @@ func TestBenchBatch(t *testing.T) {
 	code, out, errOut := run(t, "", "bench", "--signer", signer, "--duration", "50ms", "--batch-window", "50us")
 	if code != exitOK || !strings.Contains(out, "\nbatch ") || !strings.Contains(out, "orders per batch") || !strings.Contains(out, "bytes on the wire per order") {
 		t.Fatalf("bench --batch-window: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// forger is a key whose signatures its own verifier refuses: a venue that
+// verifies with it rejects every order.
+type forger struct{ provider.Key }
+
+func (forger) Verify(context.Context, []byte, []byte) error { return provider.ErrInvalidSignature }
+
+// TestBenchOrdersRejected: an order the venue does not accept ends
+// benchOrders with an error that names the row and says why.
+func TestBenchOrdersRejected(t *testing.T) {
+	key := forger{hmac.NewFromSeed(42)}
+	_, _, err := benchOrders(t.Context(), key, 2, 10*time.Millisecond, batchFlags{window: 50 * time.Microsecond, max: 8, senders: 4})
+	if err == nil || !strings.HasPrefix(err.Error(), "order: ") || !strings.Contains(err.Error(), "invalid signature") {
+		t.Fatalf("benchOrders with a venue that rejects every order: %v", err)
 	}
 }
