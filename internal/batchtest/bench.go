@@ -13,12 +13,12 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 )
 
-// Paired-run parameters of BenchPaired: the window and batch size the
-// issue's targets name, and the orders of one round and the goroutines
-// sending its batched half.
+// Paired-run parameters of BenchPaired: the window and batch size of the
+// performance targets, the orders of one round and the goroutines sending
+// its batched half.
 const (
-	PairedWindow  = 50 * time.Microsecond
-	PairedMax     = 256
+	pairedWindow  = 50 * time.Microsecond
+	pairedMax     = 256
 	pairedRound   = 512
 	pairedSenders = 256
 )
@@ -26,8 +26,8 @@ const (
 // BenchPaired sends orders signed with key through SendOrder to an
 // in-process venue that verifies with key, in rounds of 512: each round
 // sends 512 orders signed one by one from one goroutine (as the demo does
-// without a batch window) and 512 batch-signed ones (window PairedWindow,
-// at most PairedMax per batch) from 256 goroutines, the two halves taking
+// without a batch window) and 512 batch-signed ones (window 50µs, at most
+// 256 per batch) from 256 goroutines, the two halves taking
 // turns to go first, so that both meet the same load. It reports both
 // sides' latency percentiles and their ratios (latency.ReportCompare:
 // batch-p50-ns, per-order-p50-ns, p50-ratio, …), orders per second
@@ -49,7 +49,7 @@ func BenchPaired(b *testing.B, key provider.Key) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batched, err := execadapter.New(execadapter.Config{Signer: key, Venue: sim, BatchWindow: PairedWindow, BatchMax: PairedMax})
+	batched, err := execadapter.New(execadapter.Config{Signer: key, Venue: sim, BatchWindow: pairedWindow, BatchMax: pairedMax})
 	if err != nil {
 		b.Fatal(err)
 	}
