@@ -28,7 +28,7 @@ wheel:
 	$(PYTHON) -m pip wheel --no-index --no-deps --disable-pip-version-check -w $(DIST) ./python
 
 bench: bench-latency
-	go test -run '^$$' -skip '^Benchmark(TCPPaired|OrderPaired|AuditPaired|AdapterPaired|RemotePaired|RemoteConcurrent)$$' -bench . -benchmem github.com/tinywindow/tinywindow/...
+	go test -run '^$$' -skip '^Benchmark(TCPPaired|OrderPaired|AuditPaired|AdapterPaired|BatchPaired|RemotePaired|RemoteConcurrent)$$' -bench . -benchmem github.com/tinywindow/tinywindow/...
 
 bench-latency:
 	go test -run '^$$' -bench '^BenchmarkTCPPaired$$' -benchtime 20000x -count 5 ./execadapter/venue/
@@ -37,5 +37,7 @@ bench-latency:
 	go test -run '^$$' -bench '^BenchmarkAuditPaired$$' -benchtime 200000x -count 5 ./execadapter/
 	go test -run '^$$' -bench '^BenchmarkAdapterPaired$$' -benchtime 20000x -count 5 ./providers/pkcs11/
 	go test -run '^$$' -bench '^BenchmarkAdapterPaired$$' -benchtime 2000x -count 5 ./providers/pqc/
+	go test -run '^$$' -bench '^BenchmarkBatchPaired$$' -benchtime 10x ./execadapter/ ./providers/pqc/ ./providers/pkcs11/
+	go test -run '^$$' -bench '^BenchmarkBatchPaired$$' -benchtime 6x ./providers/awskms/
 	go test -run '^$$' -bench '^BenchmarkRemotePaired$$' -benchtime 20000x -count 5 ./providers/remote/integration/
 	go test -run '^$$' -bench '^BenchmarkRemoteConcurrent$$' -benchtime 40000x -count 5 ./providers/remote/integration/

@@ -46,6 +46,16 @@ type BatchStats struct {
 	BatchBytes, EnvelopeBytes uint64
 }
 
+// BytesPerOrder returns the mean bytes on the wire of a batch-signed order:
+// its frame and its share of its batch's frame (venue.FrameOverhead and
+// the body of each); 0 before the first batch.
+func (s BatchStats) BytesPerOrder() float64 {
+	if s.Leaves == 0 {
+		return 0
+	}
+	return float64(s.EnvelopeBytes+venue.FrameOverhead*s.Leaves+s.BatchBytes+venue.FrameOverhead*s.Batches) / float64(s.Leaves)
+}
+
 // BatchStats returns the counters of batch signing.
 func (a *Adapter) BatchStats() BatchStats {
 	b := a.batches

@@ -38,6 +38,7 @@ type benchReport struct {
 	Concurrency int           `json:"concurrency"`
 	DurationNS  int64         `json:"duration_ns"`
 	Results     []benchResult `json:"results"`
+	Batch       *benchBatch   `json:"batch,omitempty"`
 }
 
 const (
@@ -47,12 +48,14 @@ const (
 )
 
 func runBench(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "bench", "--signer URI [--size 64] [--duration 5s] [--concurrency N] [--json]")
+	fs := newFlagSet(e, "bench", "--signer URI [--size 64] [--duration 5s] [--concurrency N] [--batch-window D [--batch-max N] [--senders N]] [--json]")
 	var sf signerFlags
 	sf.add(fs)
 	size := fs.Int("size", 64, "message size in bytes")
 	duration := fs.Duration("duration", 5*time.Second, "how long to run each operation")
 	concurrency := fs.Int("concurrency", 1, "goroutines signing (and then verifying) at once")
+	var bf batchFlags
+	bf.add(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
@@ -64,6 +67,9 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		return e.errorf("bench: --duration %v: must be positive and at most 1h", *duration)
 	case *concurrency < 1 || *concurrency > 4096:
 		return e.errorf("bench: --concurrency %d: must be from 1 to 4096", *concurrency)
+	}
+	if msg := bf.check(); msg != "" {
+		return e.errorf("bench: %s", msg)
 	}
 	key, err := sf.open(ctx)
 	if err != nil {
@@ -97,6 +103,13 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		}
 		rep.Results = append(rep.Results, res)
 	}
+	if bf.window > 0 {
+		res, batch, err := benchOrders(ctx, key, *concurrency, *duration, bf)
+		if err != nil {
+			return e.errorf("bench: %v", err)
+		}
+		rep.Results, rep.Batch = append(rep.Results, res...), batch
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		if err := enc.Encode(rep); err != nil {
@@ -111,11 +124,15 @@ func runBench(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "%-7s %12.0f %10v %10v %10v %10v\n", r.Op, r.OpsPerSec,
 			time.Duration(r.P50), time.Duration(r.P99), time.Duration(r.P999), time.Duration(r.Max))
 	}
+	if rep.Batch != nil {
+		printBatch(e.stdout, rep.Batch)
+	}
 	return exitOK
 }
 
-// measure runs fn from n goroutines for d and returns its throughput and
-// latency percentiles, or the first error any call returned.
+// measure runs fn from n goroutines for d, each at least once, and returns
+// its throughput and latency percentiles, or the first error any call
+// returned.
 func measure(ctx context.Context, name string, n int, d time.Duration, fn func([]byte) ([]byte, error)) (benchResult, error) {
 	hists := make([]*hdrhistogram.Histogram, n)
 	errs := make([]error, n)
@@ -130,7 +147,8 @@ func measure(ctx context.Context, name string, n int, d time.Duration, fn func([
 		wg.Go(func() {
 			buf := make([]byte, 0, 8192)
 			var err error
-			for t0 := time.Now(); t0.Before(deadline) && ctx.Err() == nil; {
+			// Each goroutine calls fn at least once, however late it starts.
+			for t0 := time.Now(); ; {
 				buf, err = fn(buf)
 				t1 := time.Now()
 				if err != nil {
@@ -140,6 +158,9 @@ func measure(ctx context.Context, name string, n int, d time.Duration, fn func([
 				}
 				h.RecordValue(min(t1.Sub(t0).Nanoseconds(), histMax))
 				t0 = t1
+				if !t0.Before(deadline) || ctx.Err() != nil {
+					return
+				}
 			}
 		})
 	}

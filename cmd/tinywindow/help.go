@@ -28,7 +28,10 @@ var help = map[string]struct{ what, example string }{
 		"tinywindow providers --json",
 	},
 	"bench": {
-		"Measures signing and verifying with the key: operations a second and latency percentiles.",
+		"Measures signing and verifying with the key: operations a second and latency percentiles.\n" +
+			"With --batch-window, also orders sent through the execution adapter to an in-process\n" +
+			"venue, signed one by one and in batches: batches/s, orders per batch, the latency batching\n" +
+			"adds and the bytes on the wire per order.",
 		"tinywindow bench --signer 'pqc:alg=ML-DSA-65;seed-source=file:seed' --duration 5s",
 	},
 	"conformance": {

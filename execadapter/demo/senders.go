@@ -63,7 +63,6 @@ func sendConcurrently(ctx context.Context, a *execadapter.Adapter, opts Options,
 // size of a per-order envelope signed with key.
 func (res *Result) batchStats(a *execadapter.Adapter, mix *Mix, key provider.Signer) {
 	st := a.BatchStats()
-	const frameHead = 5 // length and type
 	if st.Leaves == 0 {
 		// Each order signed on its own: one frame of an envelope, whose size
 		// only the order's own fields change.
@@ -73,7 +72,7 @@ func (res *Result) batchStats(a *execadapter.Adapter, mix *Mix, key provider.Sig
 		}
 		env, err := s.Seal(context.Background(), mix.Append(nil, time.Now().UnixNano()))
 		if err == nil {
-			res.BytesPerOrder = float64(frameHead + len(env))
+			res.BytesPerOrder = float64(venue.FrameOverhead + len(env))
 		}
 		return
 	}
@@ -81,5 +80,5 @@ func (res *Result) batchStats(a *execadapter.Adapter, mix *Mix, key provider.Sig
 	res.BatchesPerSec = float64(st.Batches) / res.Elapsed.Seconds()
 	res.LeavesPerBatch = float64(st.Leaves) / float64(st.Batches)
 	res.AddedLatency = int64(st.Wait) / int64(st.Leaves)
-	res.BytesPerOrder = float64(st.EnvelopeBytes+frameHead*st.Leaves+st.BatchBytes+frameHead*st.Batches) / float64(st.Leaves)
+	res.BytesPerOrder = st.BytesPerOrder()
 }

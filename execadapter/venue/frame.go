@@ -28,7 +28,9 @@ const (
 	// MaxFrame bounds a frame's length field: a peer cannot make a reader
 	// allocate more.
 	MaxFrame = 1 + MaxEnvelope
-	ackFixed = 1 + 1 + 8 + 8 + 1
+	// FrameOverhead is the bytes a frame adds to its body: length and type.
+	FrameOverhead = 5
+	ackFixed      = 1 + 1 + 8 + 8 + 1
 )
 
 // AppendFrame appends a frame of type typ around body.

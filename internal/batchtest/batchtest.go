@@ -1,5 +1,7 @@
 // Package batchtest checks that a key signs orders in batches through the
-// execution adapter: the test every backend's tests run on their keys.
+// execution adapter, and measures it against signing order by order: the
+// test (Run) and the paired benchmark (BenchPaired) every backend's tests
+// run on their keys.
 package batchtest
 
 import (
@@ -38,12 +40,7 @@ func Run(t testing.TB, key provider.Key) {
 	errs := make(chan error, n)
 	stamp := time.Now().UnixNano()
 	for i := range n {
-		o := order.Order{ClientOrderID: fmt.Sprintf("batch-%x-%d", stamp&0xffffff, i), Account: "ACC-1", Symbol: "AAPL", Side: order.Buy,
-			Type: order.Market, Quantity: 10, TimeInForce: order.IOC, Timestamp: time.Now().UnixNano()}
-		b, err := o.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := newOrder(t, fmt.Sprintf("batch-%x-%d", stamp&0xffffff, i))
 		wg.Go(func() {
 			ack, err := a.SendOrder(context.Background(), b)
 			if err == nil && ack.Status != venue.Accepted {
@@ -62,4 +59,17 @@ func Run(t testing.TB, key provider.Key) {
 	if st := a.BatchStats(); st.Batches != n/8 || st.Leaves != n {
 		t.Fatalf("%s: %d batches of %d orders; want %d signatures for %d orders", key.Info().Algorithm, st.Batches, st.Leaves, n/8, n)
 	}
+}
+
+// newOrder returns a canonical limit order with client order ID id, stamped
+// now.
+func newOrder(t testing.TB, id string) []byte {
+	t.Helper()
+	o := order.Order{ClientOrderID: id, Account: "ACC-1", Symbol: "AAPL", Side: order.Buy, Type: order.Limit,
+		Quantity: 100, Price: order.Price{Mantissa: 19005, Exponent: -2}, TimeInForce: order.IOC, Timestamp: time.Now().UnixNano()}
+	b, err := o.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

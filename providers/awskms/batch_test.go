@@ -24,3 +24,19 @@ func TestBatchSigning(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkBatchPaired is batchtest.BenchPaired with a local-kms P-256 key
+// (local-kms has no ML-DSA keys): orders signed one by one (one Sign call
+// each) against orders batch-signed (window 50µs, at most 256 per batch;
+// one Sign call per batch), in one run. Run it short:
+//
+//	go test -run '^$' -bench BatchPaired -benchtime 4x ./providers/awskms/
+func BenchmarkBatchPaired(b *testing.B) {
+	l := needKMS(b)
+	key, err := provider.Open(context.Background(), l.URI("alias/tw-p256-a"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer key.Close()
+	batchtest.BenchPaired(b, key)
+}

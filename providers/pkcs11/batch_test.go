@@ -21,3 +21,14 @@ func TestBatchSigning(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkBatchPaired is batchtest.BenchPaired with a P-256 key held in
+// SoftHSM2: orders signed one by one (one C_Sign each) against orders
+// batch-signed (window 50µs, at most 256 per batch; one C_Sign per batch),
+// in one run. Run it short:
+//
+//	go test -run '^$' -bench BatchPaired -benchtime 4x ./providers/pkcs11/
+func BenchmarkBatchPaired(b *testing.B) {
+	needKeys(b)
+	batchtest.BenchPaired(b, testenv.MustOpen(b, keyURI("p256")))
+}

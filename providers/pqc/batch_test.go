@@ -31,3 +31,20 @@ func TestBatchSigning(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkBatchPaired is batchtest.BenchPaired with ML-DSA-44 and
+// ML-DSA-65 keys: orders signed one by one against orders batch-signed
+// (window 50µs, at most 256 per batch), in one run. Run it short:
+//
+//	go test -run '^$' -bench BatchPaired -benchtime 6x ./providers/pqc/
+func BenchmarkBatchPaired(b *testing.B) {
+	for _, alg := range []provider.Algorithm{provider.MLDSA44, provider.MLDSA65} {
+		b.Run(string(alg), func(b *testing.B) {
+			key, err := pqc.NewFromSeed(bytes.Repeat([]byte{5}, 32), pqc.Options{Algorithm: alg})
+			if err != nil {
+				b.Fatal(err)
+			}
+			batchtest.BenchPaired(b, key)
+		})
+	}
+}
