@@ -60,11 +60,18 @@ type Config struct {
 	// BatchWindow of a batch's first, up to BatchMax (default
 	// DefaultBatchMax, at most venue.MaxBatchLeaves), are the leaves of a
 	// Merkle tree whose root Signer signs once, and each is sent with its
-	// inclusion proof after the batch's signature. An order waits at most
-	// BatchWindow and one signature. Venue must be a venue.BatchVenue. Zero
-	// signs each order on its own; BatchMax must then be zero too.
-	BatchWindow time.Duration
-	BatchMax    int
+	// inclusion proof after the batch's signature. At most BatchSigners
+	// batches (default 1) are signed at once: an order waits at most
+	// BatchWindow and one signature while a signer is free; a batch whose
+	// window ends while none is keeps gathering orders until one is, so
+	// an order then waits at most the longer of BatchWindow and one
+	// signature, plus one signature. More signers suit a key whose
+	// signatures wait on the network (a KMS) rather than the CPU. Venue
+	// must be a venue.BatchVenue. Zero signs each order on its own;
+	// BatchMax and BatchSigners must then be zero too.
+	BatchWindow  time.Duration
+	BatchMax     int
+	BatchSigners int
 }
 
 // Adapter is the execution adapter. It is safe for concurrent use.

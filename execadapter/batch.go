@@ -18,17 +18,26 @@ const DefaultBatchMax = 256
 
 // batcher gathers the orders that arrive within a window into batches and
 // signs each batch once (venue.BatchSigner). A batch closes when its window,
-// begun by its first order, ends or when it holds the most orders allowed;
-// it is signed at once, in a goroutine of its own, while the next batch
-// gathers, so an order waits at most the window and one signature.
+// begun by its first order, ends or when it holds the most orders allowed,
+// and is signed while the next batch gathers. At most signers batches are
+// signed at once (default 1): a batch whose window ends while every signer
+// is busy goes on gathering and is signed as soon as one is free, and a
+// batch that fills meanwhile waits, in order, for a signer. So an order
+// waits at most the window and one signature when a signer is free, and at
+// most the longer of the window and one signature, plus one signature, when
+// none is; and when orders come faster than the signers sign, batches grow
+// instead of their signatures competing for the CPU.
 type batcher struct {
-	signer *venue.BatchSigner
-	window time.Duration
-	max    int
-	now    func() time.Time
+	signer  *venue.BatchSigner
+	window  time.Duration
+	max     int
+	signers int // most batches signed at once
+	now     func() time.Time
 
-	mu  sync.Mutex
-	cur *pendingBatch // gathering; nil until an order comes
+	mu      sync.Mutex
+	cur     *pendingBatch   // gathering; nil until an order comes
+	signing int             // batches being signed
+	queue   []*pendingBatch // full batches waiting for a signer
 
 	batches, leaves, wait, batchBytes, envBytes atomic.Uint64 // see BatchStats
 }
@@ -70,6 +79,7 @@ func (a *Adapter) BatchStats() BatchStats {
 type pendingBatch struct {
 	orders [][]byte
 	timer  *time.Timer
+	due    bool          // its window has ended; it closes when a signer is free
 	done   chan struct{} // closed once signed (or failed)
 	sb     *venue.SignedBatch
 	err    error
@@ -82,10 +92,10 @@ type pendingBatch struct {
 // (each order signed on its own).
 func newBatcher(cfg *Config) (*batcher, error) {
 	switch {
-	case cfg.BatchWindow < 0 || cfg.BatchMax < 0 || cfg.BatchMax > venue.MaxBatchLeaves:
-		return nil, fmt.Errorf("%w: execadapter: BatchWindow %v must not be negative and BatchMax %d must be 0 to %d", provider.ErrInvalidConfig, cfg.BatchWindow, cfg.BatchMax, venue.MaxBatchLeaves)
-	case cfg.BatchWindow == 0 && cfg.BatchMax != 0:
-		return nil, fmt.Errorf("%w: execadapter: BatchMax %d without a BatchWindow; set both, or neither to sign each order on its own", provider.ErrInvalidConfig, cfg.BatchMax)
+	case cfg.BatchWindow < 0 || cfg.BatchMax < 0 || cfg.BatchMax > venue.MaxBatchLeaves || cfg.BatchSigners < 0:
+		return nil, fmt.Errorf("%w: execadapter: BatchWindow %v and BatchSigners %d must not be negative, and BatchMax %d must be 0 to %d", provider.ErrInvalidConfig, cfg.BatchWindow, cfg.BatchSigners, cfg.BatchMax, venue.MaxBatchLeaves)
+	case cfg.BatchWindow == 0 && (cfg.BatchMax != 0 || cfg.BatchSigners != 0):
+		return nil, fmt.Errorf("%w: execadapter: BatchMax %d or BatchSigners %d without a BatchWindow; set the window too, or none of them to sign each order on its own", provider.ErrInvalidConfig, cfg.BatchMax, cfg.BatchSigners)
 	case cfg.BatchWindow == 0:
 		return nil, nil
 	}
@@ -96,9 +106,12 @@ func newBatcher(cfg *Config) (*batcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &batcher{signer: s, window: cfg.BatchWindow, max: cfg.BatchMax, now: cfg.Now}
+	b := &batcher{signer: s, window: cfg.BatchWindow, max: cfg.BatchMax, signers: cfg.BatchSigners, now: cfg.Now}
 	if b.max == 0 {
 		b.max = DefaultBatchMax
+	}
+	if b.signers == 0 {
+		b.signers = 1
 	}
 	return b, nil
 }
@@ -118,13 +131,14 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 	}
 	i := len(p.orders)
 	p.orders = append(p.orders, canonical)
-	full := len(p.orders) == b.max
-	if full {
+	start := false
+	if len(p.orders) == b.max {
 		b.cur = nil
+		p.timer.Stop()
+		start = b.take(p)
 	}
 	b.mu.Unlock()
-	if full {
-		p.timer.Stop()
+	if start {
 		go b.sign(p) // not in this order's goroutine: its context may end first
 	}
 	select {
@@ -140,30 +154,66 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 	}
 }
 
+// take gives the closed batch p a signer, if one is free, and reports
+// whether it did; otherwise p waits in the queue. b.mu is held.
+func (b *batcher) take(p *pendingBatch) bool {
+	if b.signing < b.signers {
+		b.signing++
+		return true
+	}
+	b.queue = append(b.queue, p)
+	return false
+}
+
 // close closes p when its window ends, unless it filled up first, and
-// signs it.
+// signs it; if every signer is busy, p goes on gathering and is signed
+// when one is free.
 func (b *batcher) close(p *pendingBatch) {
 	b.mu.Lock()
 	if b.cur != p {
 		b.mu.Unlock()
-		return // full: being signed already
+		return // full: being signed already, or waiting for a signer
+	}
+	if b.signing == b.signers {
+		p.due = true
+		b.mu.Unlock()
+		return
 	}
 	b.cur = nil
+	b.signing++
 	b.mu.Unlock()
 	b.sign(p)
 }
 
-// sign signs the closed batch p and wakes its orders.
+// sign signs the closed batch p and wakes its orders, then, while there is
+// one, signs the next batch waiting for a signer: a full one from the
+// queue first, else the gathering one whose window has ended.
 func (b *batcher) sign(p *pendingBatch) {
-	// The batch is its orders' and no one order's: signing is not cut short
-	// by the context of the order that closed it.
-	p.sb, p.err = b.signer.Sign(context.Background(), p.orders, b.now().UnixNano())
-	if p.err == nil {
-		b.batches.Add(1)
-		b.leaves.Add(uint64(len(p.orders)))
-		b.batchBytes.Add(uint64(len(p.sb.Body)))
+	for p != nil {
+		// The batch is its orders' and no one order's: signing is not cut
+		// short by the context of the order that closed it.
+		p.sb, p.err = b.signer.Sign(context.Background(), p.orders, b.now().UnixNano())
+		if p.err == nil {
+			b.batches.Add(1)
+			b.leaves.Add(uint64(len(p.orders)))
+			b.batchBytes.Add(uint64(len(p.sb.Body)))
+		}
+		close(p.done)
+
+		b.mu.Lock()
+		switch p = nil; {
+		case len(b.queue) > 0:
+			p = b.queue[0]
+			b.queue[0] = nil
+			b.queue = b.queue[1:]
+		case b.cur != nil && b.cur.due:
+			p = b.cur
+			b.cur = nil
+		default:
+			b.signing--
+		}
+		b.mu.Unlock()
 	}
-	close(p.done)
 }
 
 // sealInBatch seals canonical as a leaf of a batch and returns its version 2

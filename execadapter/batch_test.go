@@ -105,21 +105,25 @@ func TestBatchConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		venue  venue.Venue
-		window time.Duration
-		max    int
-		ok     bool
+		window  time.Duration
+		max     int
+		signers int
+		ok      bool
 	}{
-		{"per order", v, 0, 0, true},
-		{"batched, default max", v, time.Millisecond, 0, true},
-		{"batched, largest max", v, time.Millisecond, venue.MaxBatchLeaves, true},
-		{"negative window", v, -time.Millisecond, 0, false},
-		{"max without a window", v, 0, 8, false},
-		{"negative max", v, time.Millisecond, -1, false},
-		{"max over the limit", v, time.Millisecond, venue.MaxBatchLeaves + 1, false},
-		{"a venue without batches", plain, time.Millisecond, 8, false},
+		{"per order", v, 0, 0, 0, true},
+		{"batched, default max", v, time.Millisecond, 0, 0, true},
+		{"batched, largest max", v, time.Millisecond, venue.MaxBatchLeaves, 0, true},
+		{"batched, 4 signers", v, time.Millisecond, 0, 4, true},
+		{"negative window", v, -time.Millisecond, 0, 0, false},
+		{"max without a window", v, 0, 8, 0, false},
+		{"signers without a window", v, 0, 0, 2, false},
+		{"negative max", v, time.Millisecond, -1, 0, false},
+		{"negative signers", v, time.Millisecond, 0, -1, false},
+		{"max over the limit", v, time.Millisecond, venue.MaxBatchLeaves + 1, 0, false},
+		{"a venue without batches", plain, time.Millisecond, 8, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New(Config{Signer: key, Venue: tc.venue, BatchWindow: tc.window, BatchMax: tc.max})
+			_, err := New(Config{Signer: key, Venue: tc.venue, BatchWindow: tc.window, BatchMax: tc.max, BatchSigners: tc.signers})
 			if tc.ok != (err == nil) || (err != nil && !errors.Is(err, provider.ErrInvalidConfig)) {
 				t.Fatalf("New = %v; want ok %v or ErrInvalidConfig", err, tc.ok)
 			}
@@ -200,14 +204,15 @@ func (k *gatedKey) Sign(ctx context.Context, msg []byte) ([]byte, error) {
 }
 
 // TestBatchSigningOverlapsGathering: while batch k's signature is still
-// being made, batch k+1 gathers its orders and is signed without waiting
-// for batch k: an order waits for its own batch's signature only.
+// being made, batch k+1 gathers its orders and, with two signers, is
+// signed without waiting for batch k: an order waits for its own batch's
+// signature only.
 func TestBatchSigningOverlapsGathering(t *testing.T) {
 	base := hmac.NewFromSeed(1)
 	keys, _ := provider.NewKeyring(base)
 	key := &gatedKey{Key: base, gate: make(chan struct{}), started: make(chan struct{}, 4)}
 	v := newRecordingVenue(t, keys)
-	a, err := New(Config{Signer: key, Venue: v, BatchWindow: time.Hour, BatchMax: 2})
+	a, err := New(Config{Signer: key, Venue: v, BatchWindow: time.Hour, BatchMax: 2, BatchSigners: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +229,65 @@ func TestBatchSigningOverlapsGathering(t *testing.T) {
 	}
 	if len(v.sent) != 4 {
 		t.Fatalf("%d orders sent; want 4", len(v.sent))
+	}
+}
+
+// TestBatchWaitsForASigner: with one signer (BatchSigners 1), a batch whose
+// window ends while batch k is still being signed is not signed beside it:
+// it goes on gathering the orders that come meanwhile, and is signed, with
+// all of them, once batch k's signature is done, then a full batch that had
+// to wait is signed after it. Three signatures for 2 + 5 + 4 orders.
+func TestBatchWaitsForASigner(t *testing.T) {
+	base := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(base)
+	key := &gatedKey{Key: base, gate: make(chan struct{}), started: make(chan struct{}, 8)}
+	v := newRecordingVenue(t, keys)
+	a, err := New(Config{Signer: key, Venue: v, BatchWindow: time.Millisecond, BatchMax: 4, BatchSigners: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := a.batches
+	state := func() (orders int, due bool, queued int) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.cur != nil {
+			orders, due = len(b.cur.orders), b.cur.due
+		}
+		return orders, due, len(b.queue)
+	}
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("gave up waiting until %s", what)
+			}
+		}
+	}
+	done := make(chan error, 4)
+	go func() { done <- sendAll(a, t, "k", 2) }()
+	<-key.started // batch k (2 orders, closed by its window) is being signed, held
+	go func() { done <- sendAll(a, t, "k1", 1) }()
+	waitUntil("batch k+1's window has ended", func() bool { _, due, _ := state(); return due })
+	go func() { done <- sendAll(a, t, "k1more", 3) }()
+	waitUntil("batch k+1 is full and queued", func() bool { n, _, q := state(); return n == 0 && q == 1 })
+	go func() { done <- sendAll(a, t, "k2", 3) }()
+	waitUntil("batch k+2 gathers 3 orders", func() bool { n, _, _ := state(); return n == 3 })
+	select {
+	case <-key.started:
+		t.Fatal("a second batch was signed while the one signer was busy")
+	default:
+	}
+	close(key.gate)
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := a.BatchStats(); got.Batches != 3 || got.Leaves != 9 {
+		t.Fatalf("BatchStats = %+v; want 3 batches of 9 orders in all", got)
+	}
+	if len(v.sent) != 9 {
+		t.Fatalf("%d orders sent; want 9", len(v.sent))
 	}
 }
 
