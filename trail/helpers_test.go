@@ -270,30 +270,46 @@ func (tt *testTrail) get(path string) (int, []byte) {
 // it verifies with the trail's verifier key, and returns its tree.
 func (tt *testTrail) published(want int64) tlog.Tree {
 	tt.t.Helper()
-	v, err := note.NewVerifier(tt.vkey)
+	return publishedAt(tt.t, tt.http.URL, tt.vkey, want)
+}
+
+// publishedAt waits (up to a minute) for the trail at u to publish a
+// checkpoint of at least want entries, verifies it with vkey, and returns
+// its tree.
+func publishedAt(t testing.TB, u, vkey string, want int64) tlog.Tree {
+	t.Helper()
+	v, err := note.NewVerifier(vkey)
 	if err != nil {
-		tt.t.Fatal(err)
+		t.Fatal(err)
 	}
-	for {
-		code, b := tt.get("/checkpoint")
-		if code == http.StatusOK {
-			n, err := note.Open(b, note.VerifierList(v))
-			if err != nil {
-				tt.t.Fatalf("trail checkpoint: %v", err)
-			}
-			lines := strings.Split(n.Text, "\n")
-			if len(lines) < 4 || lines[0] != trailOrigin {
-				tt.t.Fatalf("trail checkpoint %q", n.Text)
-			}
-			size, err1 := strconv.ParseInt(lines[1], 10, 64)
-			h, err2 := tlog.ParseHash(lines[2])
-			if err1 != nil || err2 != nil {
-				tt.t.Fatalf("trail checkpoint %q", n.Text)
-			}
-			if size >= want {
-				return tlog.Tree{N: size, Hash: h}
-			}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the trail at %s published no checkpoint of %d entries within a minute", u, want)
 		}
-		time.Sleep(20 * time.Millisecond)
+		resp, err := http.Get(u + "/checkpoint")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			continue
+		}
+		n, err := note.Open(b, note.VerifierList(v))
+		if err != nil {
+			t.Fatalf("trail checkpoint: %v", err)
+		}
+		lines := strings.Split(n.Text, "\n")
+		if len(lines) < 4 || lines[0] != trailOrigin {
+			t.Fatalf("trail checkpoint %q", n.Text)
+		}
+		size, err1 := strconv.ParseInt(lines[1], 10, 64)
+		h, err2 := tlog.ParseHash(lines[2])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("trail checkpoint %q", n.Text)
+		}
+		if size >= want {
+			return tlog.Tree{N: size, Hash: h}
+		}
 	}
 }
