@@ -128,7 +128,7 @@ func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
 }
 
 // forward hands the checkpoint c, whose signed note is msg, to the
-// witnesses and trails, and keeps it for a trail added later (AddTrail).
+// witnesses and trails, and keeps it for a trail added later (AddTrails).
 func (w *Writer) forward(c Checkpoint, msg []byte) {
 	w.fwdMu.Lock()
 	defer w.fwdMu.Unlock()

@@ -113,7 +113,7 @@ type Options struct {
 	Witnesses []Witness
 	// Trails receive every checkpoint as witnesses do (see [Trail]): a
 	// trail that is down or slow never delays Append, and only the latest
-	// checkpoint waits for it, so memory stays bounded. [Writer.AddTrail]
+	// checkpoint waits for it, so memory stays bounded. [Writer.AddTrails]
 	// adds one to an open Writer.
 	Trails []Trail
 	// Clock reads the host clock's state for each checkpoint's clock line

@@ -289,18 +289,18 @@ func TestTrailNeverBlocksAppend(t *testing.T) {
 	}
 }
 
-// TestAddTrail adds a trail to an open log: the trail receives the latest
-// checkpoint at once and the later ones; after Close, AddTrail fails with
-// ErrClosed. A URL that is not http or https is refused, by AddTrail and
-// by Open.
-func TestAddTrail(t *testing.T) {
+// TestAddTrails adds a trail to an open log: the trail receives the latest
+// checkpoint at once and the later ones; after Close, AddTrails fails with
+// ErrClosed. A URL that is not http or https is refused, by AddTrails (which
+// then adds none of its trails) and by Open.
+func TestAddTrails(t *testing.T) {
 	tr := &trailtest.Trail{}
 	l := newTrailLog(t, tr, Options{Durability: Always, CheckpointEvery: 10})
 	url := l.opts.Trails[0].URL
 	l.opts.Trails = []Trail{}
 	w := l.open(t)
 	appendN(t, w, 25)
-	if err := w.AddTrail(Trail{URL: url}); err != nil {
+	if err := w.AddTrails(Trail{URL: url}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the trail to catch up", func() bool { return w.Stats().TrailBehind == 0 && w.Stats().TrailAccepted > 0 })
@@ -311,13 +311,16 @@ func TestAddTrail(t *testing.T) {
 	if got, want := tr.Size(w.Origin()), w.lastCkpt.N; got != want {
 		t.Fatalf("the trail holds size %d, the log's last checkpoint %d", got, want)
 	}
-	if err := w.AddTrail(Trail{URL: url}); !errors.Is(err, ErrClosed) {
-		t.Fatalf("AddTrail after Close: %v, want ErrClosed", err)
+	if err := w.AddTrails(Trail{URL: url}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("AddTrails after Close: %v, want ErrClosed", err)
 	}
 	for _, bad := range []string{"", "127.0.0.1:8080", "ftp://trail.example", "http://", "http://[::1"} {
 		w := l.open(t)
-		if err := w.AddTrail(Trail{URL: bad}); !errors.Is(err, provider.ErrInvalidConfig) {
-			t.Errorf("AddTrail(%q): %v, want ErrInvalidConfig", bad, err)
+		if err := w.AddTrails(Trail{URL: url}, Trail{URL: bad}); !errors.Is(err, provider.ErrInvalidConfig) {
+			t.Errorf("AddTrails(good, %q): %v, want ErrInvalidConfig", bad, err)
+		}
+		if len(w.trails) != 0 {
+			t.Errorf("AddTrails(good, %q) added %d trails, want none", bad, len(w.trails))
 		}
 		w.Close()
 		o := l.opts

@@ -286,24 +286,30 @@ func (w *Writer) Stats() Stats {
 	return s
 }
 
-// AddTrail forwards the log's checkpoints to the trail t from now until
+// AddTrails forwards the log's checkpoints to the trails ts from now until
 // Close, beginning with the latest checkpoint, as Options.Trails does from
-// Open: it never delays Append. It fails with ErrClosed after Close, and
+// Open: a trail never delays Append. It adds all of ts or none: it fails
 // with an error matching provider.ErrInvalidConfig for a URL that is not
-// http or https.
-func (w *Writer) AddTrail(t Trail) error {
-	f, err := newTrailForwarder(w, t)
-	if err != nil {
-		return fmt.Errorf("audit log %s: %w", w.path, err)
+// http or https, and with ErrClosed after Close.
+func (w *Writer) AddTrails(ts ...Trail) error {
+	fs := make([]*forwarder, 0, len(ts))
+	for _, t := range ts {
+		f, err := newTrailForwarder(w, t)
+		if err != nil {
+			return fmt.Errorf("audit log %s: %w", w.path, err)
+		}
+		fs = append(fs, f)
 	}
 	w.fwdMu.Lock()
 	defer w.fwdMu.Unlock()
 	if w.fwdClosed {
 		return ErrClosed
 	}
-	w.trails = append(w.trails, f)
-	f.offer(w.lastCkpt, w.ownLastNote())
-	go f.run()
+	for _, f := range fs {
+		w.trails = append(w.trails, f)
+		f.offer(w.lastCkpt, w.ownLastNote())
+		go f.run()
+	}
 	return nil
 }
 
