@@ -1,5 +1,5 @@
 // Package trailtest serves the trail side of the add-checkpoint protocol
-// (docs/audit.md, "Trails"), minimally, for the tests of the audit log
+// (docs/execadapter.md, "Trails"), minimally, for the tests of the audit log
 // writer that forwards its checkpoints to a trail: it keeps, per origin, the
 // size and root hash of the checkpoint it accepted last, answers 409
 // Conflict with that size when a request proves from another, checks the
