@@ -69,7 +69,11 @@ func newForwarder(w *Writer, kind, name, base string, timeout time.Duration, cli
 	accept func(cp Checkpoint, msg, answer []byte) error) (*forwarder, error) {
 	u, err := url.Parse(base)
 	if base == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: %s %s: URL %q: give http://HOST[:PORT][/PATH] or https://…", provider.ErrInvalidConfig, kind, name, base)
+		peer := kind
+		if name != base {
+			peer += " " + name
+		}
+		return nil, fmt.Errorf("%w: %s: URL %q: give http://HOST[:PORT][/PATH] or https://…", provider.ErrInvalidConfig, peer, base)
 	}
 	if timeout <= 0 {
 		timeout = 5 * time.Second
