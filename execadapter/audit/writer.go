@@ -319,7 +319,8 @@ func (w *Writer) ownLastNote() []byte { return append([]byte(nil), w.lastNote...
 
 // Close waits for a checkpoint being signed, writes a last checkpoint,
 // syncs and closes the file, and gives each witness and trail up to its
-// timeout to accept it, then cancels its request still in flight. It is idempotent; it returns the first error, if any.
+// timeout to accept it, then cancels its request still in flight. It is
+// idempotent; it returns the first error, if any.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closed {
