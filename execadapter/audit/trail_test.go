@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,25 @@ type trailLog struct {
 	opts   Options
 	trail  *trailtest.Trail
 	server *httptest.Server
+	logs   *lockedBuffer // the writer's log lines
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // newTrailLog returns a trailLog whose trail is tr; opts are the log's
@@ -50,11 +70,12 @@ func newTrailLog(t *testing.T, tr *trailtest.Trail, opts Options) *trailLog {
 		t.Cleanup(tr.Release)
 	}
 	opts.Signer, opts.Origin = ek, origin
-	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &lockedBuffer{}
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	if opts.Trails == nil {
 		opts.Trails = []Trail{{URL: srv.URL, Timeout: time.Minute}}
 	}
-	return &trailLog{path: filepath.Join(t.TempDir(), "a.log"), opts: opts, trail: tr, server: srv}
+	return &trailLog{path: filepath.Join(t.TempDir(), "a.log"), opts: opts, trail: tr, server: srv, logs: logs}
 }
 
 func (l *trailLog) open(t *testing.T) *Writer {
@@ -153,9 +174,9 @@ func containsNote(notes [][]byte, n []byte) bool {
 }
 
 // TestTrailAnswers checks how the forwarder takes each answer of a trail
-// that fails its first requests: every failure is counted, and the same
-// checkpoint is sent again after a backoff (100ms, doubling) until the
-// trail accepts it.
+// that fails its first requests: every failure is counted and logged, and
+// the same checkpoint is sent again after a backoff (100ms, doubling) until
+// the trail accepts it.
 func TestTrailAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -200,6 +221,9 @@ func TestTrailAnswers(t *testing.T) {
 			}
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
+			}
+			if n := strings.Count(l.logs.String(), "the trail did not accept the checkpoint"); n != tc.fails {
+				t.Fatalf("%d log lines of failures, want %d:\n%s", n, tc.fails, l.logs)
 			}
 		})
 	}
