@@ -37,6 +37,13 @@ type Config struct {
 	// Its checkpoint key (audit.Writer.CheckpointKey) must not be Signer
 	// (provider.SameKey), unless AllowSharedCheckpointKey is set.
 	Audit *audit.Writer
+	// Trails receive Audit's checkpoints: New adds them to Audit
+	// (audit.Writer.AddTrails), which forwards each checkpoint to every
+	// trail until Audit is closed. A trail that is down or slow never
+	// delays SendOrder: only the latest checkpoint waits for it. Trails
+	// need Audit. A trail given here or in Audit's audit.Options.Trails is
+	// the same; adapters sharing one Audit give the trails to one of them.
+	Trails []audit.Trail
 	// AllowSharedCheckpointKey lets Audit's checkpoints be signed by the
 	// order key. It costs the log its proof: whoever can have the order key
 	// sign bytes of their choosing (a signing service client allowed to
@@ -84,13 +91,17 @@ type Adapter struct {
 
 // New returns an Adapter. It refuses (provider.ErrInvalidConfig, matching
 // audit.ErrSharedKey) an audit log whose checkpoint key is the order key,
-// unless cfg.AllowSharedCheckpointKey is set.
+// unless cfg.AllowSharedCheckpointKey is set, and (provider.ErrInvalidConfig)
+// Trails without Audit or with a URL that is not http or https.
 func New(cfg Config) (*Adapter, error) {
 	if cfg.Signer == nil || cfg.Venue == nil {
 		return nil, fmt.Errorf("%w: execadapter needs a signer and a venue", provider.ErrInvalidConfig)
 	}
 	if _, err := venue.NewSealer(cfg.Signer); err != nil {
 		return nil, err
+	}
+	if len(cfg.Trails) > 0 && cfg.Audit == nil {
+		return nil, fmt.Errorf("%w: execadapter: Config.Trails forward the audit log's checkpoints; set Config.Audit", provider.ErrInvalidConfig)
 	}
 	if cfg.Audit != nil && !cfg.AllowSharedCheckpointKey {
 		if err := audit.CheckDedicatedKey(cfg.Audit.CheckpointKey(), cfg.Signer, "order"); err != nil {
@@ -107,6 +118,11 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, err
 	}
 	a.sealers.New = func() any { s, _ := venue.NewSealer(cfg.Signer); return s }
+	if len(cfg.Trails) > 0 {
+		if err := cfg.Audit.AddTrails(cfg.Trails...); err != nil {
+			return nil, fmt.Errorf("execadapter: Config.Trails: %w", err)
+		}
+	}
 	return a, nil
 }
 

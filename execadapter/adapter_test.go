@@ -38,6 +38,7 @@ type options struct {
 	noRisk   bool
 	audit    audit.Options
 	path     string // of the audit log (default: in a new temporary directory)
+	trails   []audit.Trail
 }
 
 func newFixture(t testing.TB, o options) *fixture {
@@ -82,7 +83,7 @@ func newFixture(t testing.TB, o options) *fixture {
 	if signer == nil {
 		signer = key
 	}
-	f.a, err = New(Config{Signer: signer, Venue: f.sim, Risk: checker, Audit: f.log, Now: func() time.Time { return f.clock }})
+	f.a, err = New(Config{Signer: signer, Venue: f.sim, Risk: checker, Audit: f.log, Trails: o.trails, Now: func() time.Time { return f.clock }})
 	if err != nil {
 		t.Fatal(err)
 	}

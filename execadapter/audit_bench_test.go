@@ -42,7 +42,7 @@ func BenchmarkAuditPaired(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer log.Close()
-	withLog, without := pairedAdapter(b, key, log), pairedAdapter(b, key, nil)
+	withLog, without := pairedAdapter(b, key, log, nil), pairedAdapter(b, key, nil, nil)
 	mix := demo.NewMix(1, "a-")
 	buf := make([]byte, 0, 256)
 	sa, sn := latency.New(b.N), latency.New(b.N)
@@ -74,15 +74,16 @@ func BenchmarkAuditPaired(b *testing.B) {
 }
 
 // pairedAdapter returns an adapter with the demo's limits and a prefaulted
-// in-process venue of its own, auditing to log (nil: no audit log).
-func pairedAdapter(b *testing.B, key provider.Key, log *audit.Writer) *execadapter.Adapter {
+// in-process venue of its own, auditing to log (nil: no audit log) and
+// forwarding its checkpoints to trails.
+func pairedAdapter(b *testing.B, key provider.Key, log *audit.Writer, trails []audit.Trail) *execadapter.Adapter {
 	keys, _ := provider.NewKeyring(key)
 	sim, _ := venue.NewSim(venue.SimOptions{Keys: keys})
 	sim.Prefault()
 	cfg, _ := risk.ParseConfig([]byte(demo.DefaultLimits))
 	checker, _ := risk.New(cfg)
 	checker.Prefault()
-	c := execadapter.Config{Signer: key, Venue: sim, Risk: checker}
+	c := execadapter.Config{Signer: key, Venue: sim, Risk: checker, Trails: trails}
 	if log != nil {
 		c.Audit = log
 	}

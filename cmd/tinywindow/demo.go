@@ -36,7 +36,7 @@ func init() {
 }
 
 func runDemo(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "demo", "[--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--no-audit] [--json]")
+	fs := newFlagSet(e, "demo", "[--orders N] [--signer URI] [--venue tcp://HOST:PORT] [--audit FILE] [--no-audit] [--trail URL]... [--json]")
 	orders := fs.Int("orders", 100000, "number of orders to send")
 	signer := fs.String("signer", "", "key URI of the signer (default $"+config.SignerEnv+", else "+defaultDemoSigner+")")
 	venueAddr := fs.String("venue", "", "tcp://HOST:PORT of a venue served by tinywindow venue (default: in-process simulated venue)")
@@ -47,6 +47,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	ckPath := fileString(fs, "checkpoints", kindAuditOut, "the audit log's checkpoints file (default: the audit file and .checkpoints)")
 	var witnesses stringList
 	fs.Var(&witnesses, "witness", "a C2SP tlog-witness that cosigns the audit checkpoints, as \"URL KEY\" (its verifier key); repeatable")
+	var trails stringList
+	fs.Var(&trails, "trail", "URL of a trail of checkpoints (tinywindow trail serve) that receives the audit checkpoints; repeatable")
 	durability := fs.String("durability", "batch", "audit log durability: batch or always")
 	batchInterval := fs.Duration("batch-interval", 2*time.Millisecond, "group-commit period of batch durability: the loss window on a crash")
 	limits := fileString(fs, "limits", kindLimits, "YAML file of pre-trade limits (default: the demo's built-in limits)")
@@ -110,6 +112,12 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 			return e.errorf("demo: --witness %q: give \"URL KEY\"", w)
 		}
 		opts.Witnesses = append(opts.Witnesses, audit.Witness{URL: url, Key: strings.TrimSpace(key)})
+	}
+	if len(trails) > 0 && *noAudit {
+		return e.errorf("demo: --trail forwards the audit log's checkpoints; drop --no-audit")
+	}
+	for _, t := range trails {
+		opts.Trails = append(opts.Trails, audit.Trail{URL: strings.TrimSpace(t)})
 	}
 	if *limits != "" {
 		if opts.Limits, err = risk.LoadConfig(*limits); err != nil {
@@ -284,6 +292,25 @@ func printSummary(w io.Writer, r *demo.Result) {
 	default:
 		fmt.Fprintf(w, "  audit       NOT VERIFIED: %s\n", r.AuditError)
 	}
+	printTrails(w, r)
+}
+
+// printTrails prints the trails' counters, if the run forwarded to any.
+func printTrails(w io.Writer, r *demo.Result) {
+	if r.AuditTrails == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  trail       %d checkpoints accepted, %d requests failed", r.AuditTrailAccepted, r.AuditTrailFailures)
+	if r.AuditTrailIndex >= 0 {
+		fmt.Fprintf(w, ", the last at entry %d", r.AuditTrailIndex)
+	}
+	if r.AuditTrails > 1 {
+		fmt.Fprintf(w, " (%d trails)", r.AuditTrails)
+	}
+	if r.AuditTrailBehind > 0 {
+		fmt.Fprintf(w, "; %d without the last checkpoint at close (see the log lines)", r.AuditTrailBehind)
+	}
+	fmt.Fprintln(w)
 }
 
 // The MVP's targets, which the summary sets beside what a run measured:

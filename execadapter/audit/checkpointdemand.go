@@ -8,7 +8,7 @@ import (
 
 // Checkpoint returns once a signed checkpoint that covers every record
 // appended before the call is in the log, on stable storage, in the
-// checkpoints file and offered to the witnesses: it makes one due at once
+// checkpoints file and offered to the witnesses and trails: it makes one due at once
 // rather than at the next CheckpointInterval. It fails when ctx ends first
 // (with the number of checkpoint signatures that failed meanwhile), when
 // the writer is closed (ErrClosed), or when a write or fsync fails
@@ -26,7 +26,7 @@ func (w *Writer) Checkpoint(ctx context.Context) error {
 		}
 		w.cpMu.Lock()
 		// Once the signer is idle, a checkpoint that covers target is also
-		// in the checkpoints file and with the witnesses.
+		// in the checkpoints file and with the witnesses and trails.
 		covered := w.lastCP >= target && !w.cpBusy
 		if w.lastCP < target && !w.cpBusy {
 			w.cpTime = time.Time{} // due at the next flush, which Sync makes

@@ -123,13 +123,29 @@ func (w *Writer) signAndAppend(c Checkpoint) (uint64, error) {
 	w.cpMu.Unlock()
 	w.checkpoints.Add(1)
 	w.appendCheckpointsFile(msg)
-	if len(w.witnesses) > 0 {
-		own := append([]byte(nil), msg...)
-		for _, wc := range w.witnesses {
-			wc.offer(c, own)
-		}
-	}
+	w.forward(c, msg)
 	return seq, nil
+}
+
+// forward hands the checkpoint c, whose signed note is msg, to the
+// witnesses and trails, and keeps it for a trail added later (AddTrails).
+func (w *Writer) forward(c Checkpoint, msg []byte) {
+	w.fwdMu.Lock()
+	defer w.fwdMu.Unlock()
+	if c.N < w.lastCkpt.N {
+		return
+	}
+	w.lastCkpt, w.lastNote = c, append(w.lastNote[:0], msg...)
+	if len(w.witnesses)+len(w.trails) == 0 || w.fwdClosed {
+		return
+	}
+	own := w.ownLastNote()
+	for _, f := range w.witnesses {
+		f.offer(c, own)
+	}
+	for _, f := range w.trails {
+		f.offer(c, own)
+	}
 }
 
 // checkpointNow flushes, signs a checkpoint of everything and flushes it:

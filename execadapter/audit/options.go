@@ -111,6 +111,11 @@ type Options struct {
 	// that is down or slow never delays Append: the latest checkpoint waits
 	// for it and is sent when it answers.
 	Witnesses []Witness
+	// Trails receive every checkpoint as witnesses do (see [Trail]): a
+	// trail that is down or slow never delays Append, and only the latest
+	// checkpoint waits for it, so memory stays bounded. [Writer.AddTrails]
+	// adds one to an open Writer.
+	Trails []Trail
 	// Clock reads the host clock's state for each checkpoint's clock line
 	// (default ReadClock); it is called just before the checkpoint is
 	// signed, off the path of Append, and must be safe to call from any
@@ -119,8 +124,8 @@ type Options struct {
 	// a Clock no line can carry (a negative error, a source with a space)
 	// is logged and written as "clock unknown".
 	Clock func() Clock
-	// Logger receives a line for each failed checkpoint signature and
-	// witness request (default slog.Default()).
+	// Logger receives a line for each failed checkpoint signature, witness
+	// request and trail request (default slog.Default()).
 	Logger *slog.Logger
 	// OpenFile opens the log file for reading and writing, creating it if
 	// needed. The default creates it with mode 0600 and fsyncs its

@@ -31,13 +31,19 @@ var ErrNotDurable = errors.New("audit record is not durable")
 // ErrClosed is returned by calls on a closed Writer.
 var ErrClosed = errors.New("audit log is closed")
 
-// Stats counts a Writer's checkpoints and witness traffic.
+// Stats counts a Writer's checkpoints and its witness and trail traffic.
 type Stats struct {
 	Checkpoints        uint64 // checkpoints signed and appended
 	CheckpointFailures uint64 // checkpoint signatures that failed or timed out
 	WitnessFailures    uint64 // witness requests that failed
 	Cosignatures       uint64 // cosignatures received and kept
 	WitnessBehind      int    // witnesses that have not cosigned the latest checkpoint
+	TrailFailures      uint64 // trail requests that failed (a 409 Conflict that teaches the trail's size is one)
+	TrailAccepted      uint64 // checkpoints a trail accepted (200 OK "index I")
+	TrailBehind        int    // trails that have not accepted the latest checkpoint
+	// TrailIndex is the entry index, in its trail, of the checkpoint a
+	// trail accepted last; -1 before any.
+	TrailIndex int64
 	// BackPressure counts the Appends (Batch durability) that found
 	// BatchBytes pending because the flusher was behind, and hashed and
 	// wrote the pending records on the caller's goroutine;
@@ -93,8 +99,16 @@ type Writer struct {
 
 	checkpoints, cpFailures atomic.Uint64
 	wFailures, cosigs       atomic.Uint64
+	tFailures, tAccepted    atomic.Uint64
+	tIndex                  atomic.Int64
 	backPressure, bpBytes   atomic.Uint64
-	witnesses               []*witnessClient
+
+	fwdMu     sync.Mutex
+	witnesses []*forwarder
+	trails    []*forwarder
+	fwdClosed bool       // Close has stopped the forwarders
+	lastCkpt  Checkpoint // the latest checkpoint, for a trail added later
+	lastNote  []byte     // its signed note
 
 	stop chan struct{}
 	done chan struct{}
@@ -198,16 +212,26 @@ func Open(path string, opts Options) (*Writer, Recovery, error) {
 		w.ck.Close()
 		return fail(err)
 	}
+	w.tIndex.Store(-1)
 	for _, wo := range opts.Witnesses {
-		wc, err := newWitnessClient(w, wo)
+		f, err := newWitnessForwarder(w, wo)
 		if err != nil {
 			w.ck.Close()
 			return fail(err)
 		}
-		w.witnesses = append(w.witnesses, wc)
+		w.witnesses = append(w.witnesses, f)
 	}
-	for _, wc := range w.witnesses {
-		go wc.run()
+	for _, to := range opts.Trails {
+		f, err := newTrailForwarder(w, to)
+		if err != nil {
+			w.ck.Close()
+			return fail(err)
+		}
+		w.trails = append(w.trails, f)
+	}
+	for _, f := range append(w.witnesses[:len(w.witnesses):len(w.witnesses)], w.trails...) {
+		f.offer(w.lastCkpt, w.ownLastNote())
+		go f.run()
 	}
 	w.cpReq = make(chan Checkpoint, 1)
 	go w.signer()
@@ -245,18 +269,58 @@ func (w *Writer) Err() error {
 func (w *Writer) Stats() Stats {
 	s := Stats{Checkpoints: w.checkpoints.Load(), CheckpointFailures: w.cpFailures.Load(),
 		WitnessFailures: w.wFailures.Load(), Cosignatures: w.cosigs.Load(),
+		TrailFailures: w.tFailures.Load(), TrailAccepted: w.tAccepted.Load(), TrailIndex: w.tIndex.Load(),
 		BackPressure: w.backPressure.Load(), BackPressureBytes: w.bpBytes.Load()}
-	for _, wc := range w.witnesses {
-		if wc.behind() {
+	w.fwdMu.Lock()
+	defer w.fwdMu.Unlock()
+	for _, f := range w.witnesses {
+		if f.behind() {
 			s.WitnessBehind++
+		}
+	}
+	for _, f := range w.trails {
+		if f.behind() {
+			s.TrailBehind++
 		}
 	}
 	return s
 }
 
+// AddTrails forwards the log's checkpoints to the trails ts from now until
+// Close, beginning with the latest checkpoint, as Options.Trails does from
+// Open: a trail never delays Append. It adds all of ts or none: it fails
+// with an error matching provider.ErrInvalidConfig for a URL that is not
+// http or https, and with ErrClosed after Close.
+func (w *Writer) AddTrails(ts ...Trail) error {
+	fs := make([]*forwarder, 0, len(ts))
+	for _, t := range ts {
+		f, err := newTrailForwarder(w, t)
+		if err != nil {
+			return fmt.Errorf("audit log %s: %w", w.path, err)
+		}
+		fs = append(fs, f)
+	}
+	w.fwdMu.Lock()
+	defer w.fwdMu.Unlock()
+	if w.fwdClosed {
+		return ErrClosed
+	}
+	for _, f := range fs {
+		w.trails = append(w.trails, f)
+		f.offer(w.lastCkpt, w.ownLastNote())
+		go f.run()
+	}
+	return nil
+}
+
+// ownLastNote returns a copy of the latest checkpoint's signed note, for
+// a forwarder to keep. The caller holds fwdMu, or is Open.
+func (w *Writer) ownLastNote() []byte { return append([]byte(nil), w.lastNote...) }
+
 // Close waits for a checkpoint being signed, writes a last checkpoint,
-// syncs and closes the file, and gives the witnesses up to their timeout to
-// cosign it. It is idempotent; it returns the first error, if any.
+// syncs and closes the file, and gives each witness and trail up to its
+// timeout to accept it, then cancels its request still in flight. It is
+// idempotent; it returns the first error, if any.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -278,9 +342,11 @@ func (w *Writer) Close() error {
 	if err == nil {
 		err = w.checkpointNow()
 	}
-	for _, wc := range w.witnesses {
-		wc.close()
-	}
+	w.fwdMu.Lock()
+	w.fwdClosed = true
+	fs := append(w.witnesses[:len(w.witnesses):len(w.witnesses)], w.trails...)
+	w.fwdMu.Unlock()
+	closeForwarders(fs)
 	if cerr := w.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("audit log %s: %w", w.path, cerr)
 	}

@@ -46,6 +46,9 @@ type Options struct {
 	CheckpointsPath string
 	// Witnesses cosign the audit log's checkpoints.
 	Witnesses []audit.Witness
+	// Trails receive the audit log's checkpoints (execadapter.Config.Trails);
+	// they need the audit log.
+	Trails []audit.Trail
 	// Durability of the audit log (default Batch).
 	Durability audit.Durability
 	// BatchInterval is the audit log's group-commit period in Batch
@@ -124,6 +127,15 @@ type Result struct {
 	AuditCheckpointFailures uint64 `json:"audit_checkpoint_failures"`
 	AuditCosignatures       uint64 `json:"audit_cosignatures"`
 	AuditWitnessFailures    uint64 `json:"audit_witness_failures"`
+	// The trails' counters (audit.Stats): checkpoints accepted, failed
+	// requests, trails that had not accepted the last checkpoint when the
+	// log closed, and the trail entry index of the checkpoint accepted last
+	// (-1: none).
+	AuditTrails        int    `json:"audit_trails"`
+	AuditTrailAccepted uint64 `json:"audit_trail_accepted"`
+	AuditTrailFailures uint64 `json:"audit_trail_failures"`
+	AuditTrailBehind   int    `json:"audit_trail_behind"`
+	AuditTrailIndex    int64  `json:"audit_trail_index"`
 	// AuditBackPressure counts the SendOrder calls whose audit record found
 	// the log's pending bound reached (the flusher behind) and that hashed
 	// and wrote the pending records themselves; AuditBackPressureBytes the
@@ -259,6 +271,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer v.Close()
 
+	if opts.NoAudit && len(opts.Trails) > 0 {
+		return nil, fmt.Errorf("%w: demo: trails receive the audit log's checkpoints; NoAudit leaves none", provider.ErrInvalidConfig)
+	}
 	var log *audit.Writer
 	path := opts.AuditPath
 	if opts.NoAudit {
@@ -308,6 +323,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		defer log.Close()
 		cfg.Audit = log
+		cfg.Trails = opts.Trails
 		res.CheckpointNoteKey, _ = audit.CheckpointVerifierKey(log.Origin(), cpKey)
 		if rec.TruncatedBytes > 0 {
 			res.AuditRecovery = rec.String()
@@ -413,6 +429,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	st := log.Stats()
 	res.AuditCheckpoints, res.AuditCheckpointFailures = st.Checkpoints, st.CheckpointFailures
 	res.AuditCosignatures, res.AuditWitnessFailures = st.Cosignatures, st.WitnessFailures
+	res.AuditTrails, res.AuditTrailAccepted, res.AuditTrailFailures = len(opts.Trails), st.TrailAccepted, st.TrailFailures
+	res.AuditTrailBehind, res.AuditTrailIndex = st.TrailBehind, st.TrailIndex
 	res.AuditBackPressure, res.AuditBackPressureBytes = st.BackPressure, st.BackPressureBytes
 	report(opts, PhaseVerifying, res.Sent)
 	rep, err := audit.VerifyFile(ctx, path, cpKeys)
