@@ -72,6 +72,9 @@ func (s *Server) serveAddCheckpoint(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrUnknownOrigin), errors.Is(err, ErrBadSignature):
 		http.Error(w, err.Error(), http.StatusForbidden)
 	case errors.Is(err, ErrInconsistent):
+		// Only the origin's key signs what gets here: worth an operator's
+		// eye, and no flood.
+		slog.WarnContext(r.Context(), "trail: refused a checkpoint that does not extend the accepted one; the pair is kept as evidence", "err", err)
 		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
 	default:
 		slog.ErrorContext(r.Context(), "trail: add-checkpoint", "err", err)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -556,5 +557,33 @@ func TestTrailAcceptsOtherCheckpointKeys(t *testing.T) {
 	tt.add(0, nil, msg)
 	if code, out := tt.post(body(a.size, nil, b.checkpoint(9, "b"))); code != http.StatusForbidden {
 		t.Errorf("a checkpoint signed by another HMAC key: %d %q, want 403", code, out)
+	}
+}
+
+// TestTrailLogsForks: a checkpoint refused because it forks the origin's
+// log (422) is logged, naming the origin, for an operator to see at once;
+// a refused unsigned one (403), which anyone can send, is not.
+func TestTrailLogsForks(t *testing.T) {
+	var logged bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	ka := ed25519Key(t)
+	a := newAdapterLog(t, "adapter.test/logged", ka)
+	tt := startTrail(t, t.TempDir(), ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}})
+	tt.add(0, nil, a.checkpoint(10, "a"))
+	if code, _ := tt.post(body(0, nil, flipSignature(t, a.checkpoint(5, "a")))); code != http.StatusForbidden {
+		t.Fatalf("a bad signature: %d, want 403", code)
+	}
+	if logged.Len() != 0 {
+		t.Fatalf("a 403 was logged: %s", logged.String())
+	}
+	fork := newAdapterLog(t, a.origin, ka)
+	if code, out := tt.post(body(10, nil, fork.checkpoint(10, "fork"))); code != http.StatusUnprocessableEntity {
+		t.Fatalf("a fork: %d %s, want 422", code, out)
+	}
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), "adapter.test/logged") {
+		t.Fatalf("the fork was not logged with its origin: %q", logged.String())
 	}
 }
