@@ -1,10 +1,14 @@
 package trail
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -15,7 +19,8 @@ import (
 
 // TestTrailWitnessed: with a real witness (litewitness) configured, every
 // published trail checkpoint carries its cosignature, from the first one
-// to one that needs a consistency proof from it.
+// to one that needs a consistency proof from it; and a proof from a record
+// to the trail carries it.
 func TestTrailWitnessed(t *testing.T) {
 	ka, trailKey := ed25519Key(t), ed25519Key(t)
 	vkey, err := audit.CheckpointVerifierKey(trailOrigin, trailKey)
@@ -58,6 +63,48 @@ func TestTrailWitnessed(t *testing.T) {
 	}
 	if code, _ := tt.get("/checkpoint"); code != http.StatusOK {
 		t.Errorf("GET /checkpoint: %d", code)
+	}
+
+	// A proof from a record to the trail carries the witness's
+	// cosignature: Check finds it when asked to, and refuses a witness
+	// that did not cosign.
+	ctx := context.Background()
+	acc, err := FetchAccepted(ctx, nil, tt.http.URL, a.origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(t.TempDir(), "export")
+	to, err := audit.OpenDirTarget(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Export(ctx, a.path, to, audit.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	to.Close()
+	trailF, err := NewFetcher(tt.http.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prove(ctx, client.FileFetcher{Root: export}, trailF, acc, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	avs, err := audit.CheckpointVerifiers(a.origin, []provider.Verifier{ka})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Check(avs, tv, wv)
+	if err != nil || len(got.Witnesses) != 1 || got.Witnesses[0] != wv.Name() || got.Record.Seq != 4 {
+		t.Fatalf("Check with the witness = %+v, %v; want record 4 and the witness's cosignature", got, err)
+	}
+	other := litewitness.Start(t, trailOrigin, vkey)
+	ov, err := audit.ParseWitnessKey(other.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Check(avs, tv, ov); err == nil || !strings.Contains(err.Error(), "no cosignature of witness") {
+		t.Fatalf("Check with a witness that did not cosign: %v, want it refused", err)
 	}
 }
 
