@@ -242,7 +242,7 @@ func TestTrailServeBadFlags(t *testing.T) {
 		{"no log", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", trailKey}, "no log registered"},
 		{"log without =", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "adapter.test/a"}, "write ORIGIN=VERIFIER-URI"},
 		{"log without key", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "adapter.test/a="}, "write ORIGIN=VERIFIER-URI"},
-		{"unknown storage", []string{"--storage", "nfs:/x", "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "a=" + logKey}, "write one of posix:"},
+		{"unknown storage", []string{"--storage", "nfs:/x", "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "a=" + logKey}, "write one of aws:…, posix:…"},
 		{"signer is a log's key", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", logKey, "--log", "a=" + logKey}, "give the trail a key of its own"},
 		{"signer not Ed25519", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", "hmac:seed=1", "--log", "a=" + logKey}, "give an Ed25519 key"},
 		{"witness without =", []string{"--storage", storage, "--listen", "127.0.0.1:0", "--signer", trailKey, "--log", "a=" + logKey, "--witness", "http://w"}, "write URL=VKEY"},
