@@ -25,6 +25,7 @@ import (
 	"github.com/tinywindow/tinywindow/provider"
 	_ "github.com/tinywindow/tinywindow/providers/hmac"
 	_ "github.com/tinywindow/tinywindow/providers/pem"
+	"github.com/tinywindow/tinywindow/trail/internal/s3test"
 )
 
 const trailOrigin = "trail.test/firm"
@@ -188,18 +189,23 @@ func startTrail(t testing.TB, dir string, key provider.Key, logs ...LogKey) *tes
 }
 
 // startTrailConfig starts a trail with cfg, to which it adds the storage
-// on dir, key, the origin trailOrigin and, if cfg has none, a checkpoint
-// interval of 100ms.
+// (a storage spec, or a directory for posix: storage), key, the origin
+// trailOrigin and, if cfg has none, the storage's shortest checkpoint
+// interval (100ms on POSIX).
 func startTrailConfig(t testing.TB, dir string, key provider.Key, cfg Config) *testTrail {
 	t.Helper()
 	ctx := context.Background()
-	st, err := OpenStorage(ctx, "posix:"+dir)
+	spec := dir
+	if !strings.HasPrefix(spec, "aws:") {
+		spec = "posix:" + dir
+	}
+	st, err := OpenStorage(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Storage, cfg.Signer, cfg.Origin = st, key, trailOrigin
 	if cfg.CheckpointInterval == 0 {
-		cfg.CheckpointInterval = 100 * time.Millisecond
+		cfg.CheckpointInterval = max(100*time.Millisecond, st.MinCheckpointInterval)
 	}
 	srv, err := New(ctx, cfg)
 	if err != nil {
@@ -311,5 +317,39 @@ func publishedAt(t testing.TB, u, vkey string, want int64) tlog.Tree {
 		if size >= want {
 			return tlog.Tree{N: size, Hash: h}
 		}
+	}
+}
+
+// trailStorage makes a new, empty storage for a test's trail: its spec, or
+// a directory for posix: storage.
+type trailStorage struct {
+	name string
+	make func(t *testing.T) string
+}
+
+// trailStorages are the storages the trail's main tests run on: POSIX,
+// and Tessera's AWS driver on MariaDB and versitygw (skipped without
+// them, a failure under CI).
+var trailStorages = []trailStorage{
+	{"posix", func(t *testing.T) string { return t.TempDir() }},
+	{"aws", awsStorageSpec},
+}
+
+// awsStorageSpec returns the spec of aws: storage on a database and a
+// bucket of the test's own.
+func awsStorageSpec(t *testing.T) string {
+	t.Helper()
+	endpoint := s3test.Endpoint(t)
+	dsn := testDatabase(t)
+	bucket := s3test.Bucket(t, s3test.Client(t, endpoint))
+	env := "TW_TEST_TRAIL_DSN_" + strings.ToUpper(strings.ReplaceAll(bucket, "-", "_"))
+	t.Setenv(env, dsn.FormatDSN())
+	return fmt.Sprintf("aws:bucket=%s;endpoint=%s;region=%s?dsn-source=env:%s", bucket, endpoint, s3test.Region, env)
+}
+
+// onEachStorage runs f as a subtest on each of trailStorages.
+func onEachStorage(t *testing.T, f func(t *testing.T, storage string)) {
+	for _, s := range trailStorages {
+		t.Run(s.name, func(t *testing.T) { f(t, s.make(t)) })
 	}
 }

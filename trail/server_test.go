@@ -155,152 +155,156 @@ func checkWithTesseraClient(ctx context.Context, tt *testTrail, want map[uint64]
 // that the trail's trees are consistent. /origin/O gives the last one
 // accepted for O, with its index.
 func TestTrailVerifiesWithStandardClients(t *testing.T) {
-	ctx := context.Background()
-	ka, kb := ed25519Key(t), ed25519Key(t)
-	a, b := newAdapterLog(t, "adapter.test/a", ka), newAdapterLog(t, "adapter.test/b", kb)
-	tt := startTrail(t, t.TempDir(), ed25519Key(t),
-		LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}}, LogKey{Origin: b.origin, Keys: []provider.Verifier{kb}})
+	onEachStorage(t, func(t *testing.T, storage string) {
+		ctx := context.Background()
+		ka, kb := ed25519Key(t), ed25519Key(t)
+		a, b := newAdapterLog(t, "adapter.test/a", ka), newAdapterLog(t, "adapter.test/b", kb)
+		tt := startTrail(t, storage, ed25519Key(t),
+			LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}}, LogKey{Origin: b.origin, Keys: []provider.Verifier{kb}})
 
-	want := map[uint64][]byte{}
-	var first tlog.Tree
-	for round := range 4 {
-		for _, l := range []*adapterLog{a, b} {
-			old := l.size
-			msg := l.checkpoint(100*round+3, "x")
-			var p []tlog.Hash
-			if old > 0 {
-				p = l.proof(old)
+		want := map[uint64][]byte{}
+		var first tlog.Tree
+		for round := range 4 {
+			for _, l := range []*adapterLog{a, b} {
+				old := l.size
+				msg := l.checkpoint(100*round+3, "x")
+				var p []tlog.Hash
+				if old > 0 {
+					p = l.proof(old)
+				}
+				want[tt.add(old, p, msg)] = msg
 			}
-			want[tt.add(old, p, msg)] = msg
+			if round == 0 {
+				first = tt.published(2)
+			}
 		}
-		if round == 0 {
-			first = tt.published(2)
+		if len(want) != 8 {
+			t.Fatalf("%d distinct indexes for 8 checkpoints", len(want))
 		}
-	}
-	if len(want) != 8 {
-		t.Fatalf("%d distinct indexes for 8 checkpoints", len(want))
-	}
-	last := tt.published(8)
-	if err := checkWithTlog(httpTiles{t, tt.http.URL}, last, want); err != nil {
-		t.Errorf("x/mod tlog: %v", err)
-	}
-	if p, err := tlog.ProveTree(last.N, first.N, tlog.TileHashReader(last, httpTiles{t, tt.http.URL})); err != nil {
-		t.Error(err)
-	} else if err := tlog.CheckTree(p, last.N, last.Hash, first.N, first.Hash); err != nil {
-		t.Errorf("x/mod tlog: trail trees %d and %d: %v", first.N, last.N, err)
-	}
-	if err := checkWithTesseraClient(ctx, tt, want, first); err != nil {
-		t.Errorf("tessera/client: %v", err)
-	}
-	code, got := tt.get("/origin/" + url.PathEscape(b.origin))
-	var lastB uint64
-	for i, msg := range want {
-		if strings.HasPrefix(string(msg), b.origin+"\n") && i >= lastB {
-			lastB = i
+		last := tt.published(8)
+		if err := checkWithTlog(httpTiles{t, tt.http.URL}, last, want); err != nil {
+			t.Errorf("x/mod tlog: %v", err)
 		}
-	}
-	if w := fmt.Sprintf("index %d\n%s", lastB, want[lastB]); code != http.StatusOK || string(got) != w {
-		t.Errorf("GET /origin: %d %q, want %q", code, got, w)
-	}
-	if code, _ := tt.get("/origin/" + url.PathEscape("adapter.test/none")); code != http.StatusNotFound {
-		t.Errorf("GET /origin of an unregistered origin: %d, want 404", code)
-	}
+		if p, err := tlog.ProveTree(last.N, first.N, tlog.TileHashReader(last, httpTiles{t, tt.http.URL})); err != nil {
+			t.Error(err)
+		} else if err := tlog.CheckTree(p, last.N, last.Hash, first.N, first.Hash); err != nil {
+			t.Errorf("x/mod tlog: trail trees %d and %d: %v", first.N, last.N, err)
+		}
+		if err := checkWithTesseraClient(ctx, tt, want, first); err != nil {
+			t.Errorf("tessera/client: %v", err)
+		}
+		code, got := tt.get("/origin/" + url.PathEscape(b.origin))
+		var lastB uint64
+		for i, msg := range want {
+			if strings.HasPrefix(string(msg), b.origin+"\n") && i >= lastB {
+				lastB = i
+			}
+		}
+		if w := fmt.Sprintf("index %d\n%s", lastB, want[lastB]); code != http.StatusOK || string(got) != w {
+			t.Errorf("GET /origin: %d %q, want %q", code, got, w)
+		}
+		if code, _ := tt.get("/origin/" + url.PathEscape("adapter.test/none")); code != http.StatusNotFound {
+			t.Errorf("GET /origin of an unregistered origin: %d, want 404", code)
+		}
+	})
 }
 
 // TestTrailRefuses: each bad request of the issue is refused with the
 // protocol's status and appends nothing; a fork and a shrink leave
 // evidence that GET /evidence returns.
 func TestTrailRefuses(t *testing.T) {
-	ka := ed25519Key(t)
-	a := newAdapterLog(t, "adapter.test/a", ka)
-	// fork is a second log of a's origin and key with other orders.
-	fork := newAdapterLog(t, a.origin, ka)
-	other := newAdapterLog(t, "adapter.test/unregistered", ed25519Key(t))
-	impostor := newAdapterLog(t, a.origin, ed25519Key(t))
-	tt := startTrail(t, t.TempDir(), ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}})
+	onEachStorage(t, func(t *testing.T, storage string) {
+		ka := ed25519Key(t)
+		a := newAdapterLog(t, "adapter.test/a", ka)
+		// fork is a second log of a's origin and key with other orders.
+		fork := newAdapterLog(t, a.origin, ka)
+		other := newAdapterLog(t, "adapter.test/unregistered", ed25519Key(t))
+		impostor := newAdapterLog(t, a.origin, ed25519Key(t))
+		tt := startTrail(t, storage, ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}})
 
-	first := a.checkpoint(5, "a")
-	s1 := a.size
-	tt.add(0, nil, first)
-	second := a.checkpoint(20, "a")
-	s2 := a.size
-	secondProof := a.proof(s1)
-	index := tt.add(s1, secondProof, second)
-	// The fork has as many records as a, but other ones.
-	fork.checkpoint(5, "fork")
-	forked := fork.checkpoint(20, "fork")
-	if fork.size != s2 {
-		t.Fatalf("fork of size %d, a of size %d", fork.size, s2)
-	}
-	forkedLonger := fork.checkpoint(10, "fork")
-	forkProof := fork.proof(s2)
-	badSig := flipSignature(t, second)
-	third := a.checkpoint(7, "a")
-	p2 := a.proof(s2)
-	// A proof that holds, but from another size.
-	p1 := a.proof(s1)
-	conflict := fmt.Sprintf("%d\n", s2)
+		first := a.checkpoint(5, "a")
+		s1 := a.size
+		tt.add(0, nil, first)
+		second := a.checkpoint(20, "a")
+		s2 := a.size
+		secondProof := a.proof(s1)
+		index := tt.add(s1, secondProof, second)
+		// The fork has as many records as a, but other ones.
+		fork.checkpoint(5, "fork")
+		forked := fork.checkpoint(20, "fork")
+		if fork.size != s2 {
+			t.Fatalf("fork of size %d, a of size %d", fork.size, s2)
+		}
+		forkedLonger := fork.checkpoint(10, "fork")
+		forkProof := fork.proof(s2)
+		badSig := flipSignature(t, second)
+		third := a.checkpoint(7, "a")
+		p2 := a.proof(s2)
+		// A proof that holds, but from another size.
+		p1 := a.proof(s1)
+		conflict := fmt.Sprintf("%d\n", s2)
 
-	for _, tc := range []struct {
-		name     string
-		body     []byte
-		code     int
-		answer   string // the start of the answer
-		evidence bool
-	}{
-		{"unregistered origin", body(0, nil, other.checkpoint(3, "o")), http.StatusForbidden, "", false},
-		{"signed by another key", body(s2, nil, impostor.checkpoint(30, "i")), http.StatusForbidden, "", false},
-		{"bad signature", body(s1, secondProof, badSig), http.StatusForbidden, "", false},
-		{"malformed body", []byte("old five\n\n"), http.StatusBadRequest, "", false},
-		{"malformed note", body(s2, nil, []byte("adapter.test/a\nnot a note")), http.StatusBadRequest, "", false},
-		{"replayed old request", body(0, nil, first), http.StatusConflict, conflict, false},
-		{"old size not the accepted one", body(s1, p1, third), http.StatusConflict, conflict, false},
-		{"size going back", body(s2, nil, first), http.StatusUnprocessableEntity, "", true},
-		{"proof that does not match", body(s2, p1, third), http.StatusUnprocessableEntity, "", true},
-		{"fork", body(s1, nil, forked), http.StatusUnprocessableEntity, "", true},
-		{"fork, longer, with a proof from the accepted size", body(s2, forkProof, forkedLonger), http.StatusUnprocessableEntity, "", true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out := tt.post(tc.body)
-			if code != tc.code || !strings.HasPrefix(out, tc.answer) {
-				t.Fatalf("%d %q, want %d %q", code, out, tc.code, tc.answer)
-			}
-			if code == http.StatusConflict {
-				resp, _ := http.Post(tt.http.URL+"/add-checkpoint", "", bytes.NewReader(tc.body))
-				resp.Body.Close()
-				if ct := resp.Header.Get("Content-Type"); ct != "text/x.tlog.size" {
-					t.Errorf("409 with Content-Type %q", ct)
+		for _, tc := range []struct {
+			name     string
+			body     []byte
+			code     int
+			answer   string // the start of the answer
+			evidence bool
+		}{
+			{"unregistered origin", body(0, nil, other.checkpoint(3, "o")), http.StatusForbidden, "", false},
+			{"signed by another key", body(s2, nil, impostor.checkpoint(30, "i")), http.StatusForbidden, "", false},
+			{"bad signature", body(s1, secondProof, badSig), http.StatusForbidden, "", false},
+			{"malformed body", []byte("old five\n\n"), http.StatusBadRequest, "", false},
+			{"malformed note", body(s2, nil, []byte("adapter.test/a\nnot a note")), http.StatusBadRequest, "", false},
+			{"replayed old request", body(0, nil, first), http.StatusConflict, conflict, false},
+			{"old size not the accepted one", body(s1, p1, third), http.StatusConflict, conflict, false},
+			{"size going back", body(s2, nil, first), http.StatusUnprocessableEntity, "", true},
+			{"proof that does not match", body(s2, p1, third), http.StatusUnprocessableEntity, "", true},
+			{"fork", body(s1, nil, forked), http.StatusUnprocessableEntity, "", true},
+			{"fork, longer, with a proof from the accepted size", body(s2, forkProof, forkedLonger), http.StatusUnprocessableEntity, "", true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				code, out := tt.post(tc.body)
+				if code != tc.code || !strings.HasPrefix(out, tc.answer) {
+					t.Fatalf("%d %q, want %d %q", code, out, tc.code, tc.answer)
 				}
-			}
-			_, _, refused, _ := ParseAddCheckpoint(tc.body)
-			code, b := tt.get("/evidence/" + url.PathEscape(a.origin))
-			var ev []Evidence
-			if err := json.Unmarshal(b, &ev); code != http.StatusOK || err != nil {
-				t.Fatalf("GET /evidence: %d %q (%v)", code, b, err)
-			}
-			found := false
-			for _, e := range ev {
-				if bytes.Equal(e.Refused, refused) {
-					found = true
-					if !bytes.Equal(e.Accepted, second) || e.Origin != a.origin || e.Reason == "" {
-						t.Errorf("evidence %+v does not pair the refused note with the accepted one", e)
+				if code == http.StatusConflict {
+					resp, _ := http.Post(tt.http.URL+"/add-checkpoint", "", bytes.NewReader(tc.body))
+					resp.Body.Close()
+					if ct := resp.Header.Get("Content-Type"); ct != "text/x.tlog.size" {
+						t.Errorf("409 with Content-Type %q", ct)
 					}
 				}
-			}
-			if found != tc.evidence {
-				t.Errorf("evidence of the refused note kept: %v, want %v", found, tc.evidence)
-			}
-		})
-	}
-	// Nothing refused was appended; the accepted checkpoint is unchanged
-	// and the next one still goes in.
-	code, got := tt.get("/origin/" + url.PathEscape(a.origin))
-	if code != http.StatusOK || string(got) != fmt.Sprintf("index %d\n%s", index, second) {
-		t.Errorf("after the refusals, /origin says %d %q", code, got)
-	}
-	if i := tt.add(s2, p2, third); i != index+1 {
-		t.Errorf("the next checkpoint has index %d, want %d: something refused was appended", i, index+1)
-	}
+				_, _, refused, _ := ParseAddCheckpoint(tc.body)
+				code, b := tt.get("/evidence/" + url.PathEscape(a.origin))
+				var ev []Evidence
+				if err := json.Unmarshal(b, &ev); code != http.StatusOK || err != nil {
+					t.Fatalf("GET /evidence: %d %q (%v)", code, b, err)
+				}
+				found := false
+				for _, e := range ev {
+					if bytes.Equal(e.Refused, refused) {
+						found = true
+						if !bytes.Equal(e.Accepted, second) || e.Origin != a.origin || e.Reason == "" {
+							t.Errorf("evidence %+v does not pair the refused note with the accepted one", e)
+						}
+					}
+				}
+				if found != tc.evidence {
+					t.Errorf("evidence of the refused note kept: %v, want %v", found, tc.evidence)
+				}
+			})
+		}
+		// Nothing refused was appended; the accepted checkpoint is unchanged
+		// and the next one still goes in.
+		code, got := tt.get("/origin/" + url.PathEscape(a.origin))
+		if code != http.StatusOK || string(got) != fmt.Sprintf("index %d\n%s", index, second) {
+			t.Errorf("after the refusals, /origin says %d %q", code, got)
+		}
+		if i := tt.add(s2, p2, third); i != index+1 {
+			t.Errorf("the next checkpoint has index %d, want %d: something refused was appended", i, index+1)
+		}
+	})
 }
 
 // flipSignature returns msg with a bit of its last signature changed.
@@ -320,33 +324,35 @@ func flipSignature(t *testing.T, msg []byte) []byte {
 // old size the trail now knows, answers 200 with its index every time and
 // appends nothing.
 func TestTrailResendsAddNothing(t *testing.T) {
-	ka := ed25519Key(t)
-	a := newAdapterLog(t, "adapter.test/a", ka)
-	tt := startTrail(t, t.TempDir(), ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}})
-	msg := a.checkpoint(4, "a")
-	s1 := a.size
-	index := tt.add(0, nil, msg)
-	msg2 := a.checkpoint(4, "a")
-	p := a.proof(s1)
-	index2 := tt.add(s1, p, msg2)
-	var wg sync.WaitGroup
-	for i := range 200 {
-		wg.Go(func() {
-			b := body(s1, p, msg2)
-			if i%2 == 1 {
-				b = body(a.size, nil, msg2)
-			}
-			code, out := tt.post(b)
-			if code != http.StatusOK || out != fmt.Sprintf("index %d\n", index2) {
-				t.Errorf("re-send: %d %q, want index %d", code, out, index2)
-			}
-		})
-	}
-	wg.Wait()
-	tt.published(2)
-	if n, err := tt.srv.Reader().NextIndex(context.Background()); err != nil || n != index+2 {
-		t.Errorf("the trail's next index is %d (%v) after the re-sends, want %d", n, err, index+2)
-	}
+	onEachStorage(t, func(t *testing.T, storage string) {
+		ka := ed25519Key(t)
+		a := newAdapterLog(t, "adapter.test/a", ka)
+		tt := startTrail(t, storage, ed25519Key(t), LogKey{Origin: a.origin, Keys: []provider.Verifier{ka}})
+		msg := a.checkpoint(4, "a")
+		s1 := a.size
+		index := tt.add(0, nil, msg)
+		msg2 := a.checkpoint(4, "a")
+		p := a.proof(s1)
+		index2 := tt.add(s1, p, msg2)
+		var wg sync.WaitGroup
+		for i := range 200 {
+			wg.Go(func() {
+				b := body(s1, p, msg2)
+				if i%2 == 1 {
+					b = body(a.size, nil, msg2)
+				}
+				code, out := tt.post(b)
+				if code != http.StatusOK || out != fmt.Sprintf("index %d\n", index2) {
+					t.Errorf("re-send: %d %q, want index %d", code, out, index2)
+				}
+			})
+		}
+		wg.Wait()
+		tt.published(2)
+		if n, err := tt.srv.Reader().NextIndex(context.Background()); err != nil || n != index+2 {
+			t.Errorf("the trail's next index is %d (%v) after the re-sends, want %d", n, err, index+2)
+		}
+	})
 }
 
 // countingReader is an endless body that counts the bytes read from it.
