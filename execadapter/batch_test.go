@@ -103,8 +103,8 @@ func TestBatchConfig(t *testing.T) {
 	v := newRecordingVenue(t, keys)
 	plain := struct{ venue.Venue }{v.Sim} // a venue that is not a venue.BatchVenue
 	for _, tc := range []struct {
-		name   string
-		venue  venue.Venue
+		name    string
+		venue   venue.Venue
 		window  time.Duration
 		max     int
 		signers int
