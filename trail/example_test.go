@@ -72,8 +72,9 @@ func Example() {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	// "index I", then the last checkpoint accepted: its origin and size.
-	lines := strings.Split(string(b), "\n")
-	fmt.Println(resp.Status, lines[1], lines[2])
-	// Output: 200 OK example.com/adapter-a 1
+	// "index I", then the last checkpoint accepted, the log's final one.
+	_, note, _ := strings.Cut(string(b), "\n")
+	origin, _, _ := strings.Cut(note, "\n")
+	fmt.Println(resp.Status, origin)
+	// Output: 200 OK example.com/adapter-a
 }
