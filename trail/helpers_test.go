@@ -3,10 +3,6 @@ package trail
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	_ "github.com/tinywindow/tinywindow/providers/hmac"
 	_ "github.com/tinywindow/tinywindow/providers/pem"
@@ -33,24 +30,7 @@ const trailOrigin = "trail.test/firm"
 // ed25519Key opens a new Ed25519 key through the pem: backend.
 func ed25519Key(t testing.TB) provider.Key {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "key.pem")
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	k, err := provider.Open(context.Background(), "pem:key-source=file:"+p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
-	return k
+	return testenv.MustOpen(t, "pem:key-source=file:"+testenv.Ed25519KeyFile(t, t.TempDir(), "key.pem"))
 }
 
 // adapterLog is a real audit log, as an execution adapter writes it, whose

@@ -4,11 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -28,6 +23,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	"github.com/tinywindow/tinywindow/trail/internal/s3test"
 )
@@ -175,13 +171,13 @@ func TestAWSTwoTrailsAndSIGKILL(t *testing.T) {
 	dir := t.TempDir()
 	c := serveChild{
 		Spec: fmt.Sprintf("aws:bucket=%s;endpoint=%s;region=%s?dsn-source=env:TW_TEST_TRAIL_DSN", bucket, endpoint, s3test.Region),
-		Key:  "pem:key-source=file:" + writeKeyFile(t, dir, "trail.pem"),
+		Key:  "pem:key-source=file:" + testenv.Ed25519KeyFile(t, dir, "trail.pem"),
 		Logs: map[string]string{},
 	}
 	const adapters, rounds, killAt = 4, 12, 5
 	logs := make([]*adapterLog, adapters)
 	for i := range logs {
-		keyFile := writeKeyFile(t, dir, fmt.Sprintf("a%d.pem", i))
+		keyFile := testenv.Ed25519KeyFile(t, dir, fmt.Sprintf("a%d.pem", i))
 		origin := fmt.Sprintf("adapter.test/%d", i)
 		c.Logs[origin] = "pem:key-source=file:" + keyFile
 		k, err := provider.Open(context.Background(), "pem:key-source=file:"+keyFile)
@@ -272,25 +268,6 @@ func TestAWSTwoTrailsAndSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("%d checkpoints accepted by two trails, one killed after %d; the survivor's tree has %d entries", len(accepted), killAt*adapters, tree.N)
-}
-
-// writeKeyFile writes a new Ed25519 private key in PEM to dir/name and
-// returns its path.
-func writeKeyFile(t *testing.T, dir, name string) string {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // trailVerifierKey returns the trail's C2SP verifier key for trailOrigin.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tinywindow/tinywindow/internal/litewitness"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -348,16 +349,16 @@ func TestClockLineSigned(t *testing.T) {
 // checkpoints that carry a clock line, and its cosignature covers that
 // line, so a log verifies with the witness required and the clock bounded.
 func TestWitnessCosignsClockLine(t *testing.T) {
-	lw := newLitewitness(t)
+	lw := litewitness.New(t)
 	ek := newEdKey(t)
 	origin := "example.com/tinywindow/clock-test"
 	logVkey, err := CheckpointVerifierKey(origin, ek)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lw.addLog(origin, logVkey)
-	lw.start()
-	wv, err := ParseWitnessKey(lw.vkey)
+	lw.AddLog(origin, logVkey)
+	lw.Start()
+	wv, err := ParseWitnessKey(lw.VerifierKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +367,7 @@ func TestWitnessCosignsClockLine(t *testing.T) {
 	w, _, err := Open(path, Options{Signer: ek, Origin: origin, Durability: Always, CheckpointEvery: 5,
 		Clock:     func() Clock { return clock },
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Witnesses: []Witness{{URL: "http://" + lw.addr, Key: lw.vkey, Timeout: 2 * time.Second}}})
+		Witnesses: []Witness{{URL: lw.URL, Key: lw.VerifierKey, Timeout: 2 * time.Second}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +378,7 @@ func TestWitnessCosignsClockLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st := w.Stats(); st.Cosignatures == 0 || st.WitnessBehind != 0 {
-		t.Fatalf("stats %+v\n%s", st, lw.output())
+		t.Fatalf("stats %+v\n%s", st, lw.Output())
 	}
 	notes, err := ReadCheckpoints(path + ".checkpoints")
 	if err != nil {

@@ -1,177 +1,19 @@
 package audit
 
 import (
-	"bufio"
-	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/pem"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/tinywindow/tinywindow/internal/litewitness"
 	"github.com/tinywindow/tinywindow/provider"
-
-	"github.com/tinywindow/tinywindow/internal/testenv"
 )
-
-// litewitness is a real witness (filippo.io/torchwood's litewitness) run
-// for one test: its own ssh-agent holding its key, its own database, a
-// free loopback port.
-type litewitness struct {
-	t      *testing.T
-	bin    string
-	db     string
-	sock   string
-	fp     string
-	name   string
-	addr   string
-	vkey   string // computed here from the public key
-	logged string // as litewitness logs it
-	cmd    *exec.Cmd
-	out    *bytes.Buffer
-	mu     *sync.Mutex
-	ctl    string
-}
-
-func startAgent(t *testing.T, dir string) string {
-	sock := filepath.Join(dir, "agent.sock")
-	cmd := exec.Command("ssh-agent", "-D", "-a", sock)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	// The socket file appears at bind, before the agent listens: wait until
-	// a connection is accepted, not until the file exists. The bound is
-	// generous for an oversubscribed machine.
-	var err error
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		var c net.Conn
-		if c, err = net.Dial("unix", sock); err == nil {
-			c.Close()
-			return sock
-		}
-	}
-	t.Fatalf("ssh-agent does not accept connections on %s: %v", sock, err)
-	return ""
-}
-
-func newLitewitness(t *testing.T) *litewitness {
-	bin, ctl := os.Getenv("TW_LITEWITNESS"), os.Getenv("TW_WITNESSCTL")
-	if bin == "" || ctl == "" {
-		testenv.Need(t, "litewitness and witnessctl (TW_LITEWITNESS, TW_WITNESSCTL)", "source scripts/setup.d/70-litewitness.sh")
-	}
-	if _, err := exec.LookPath("ssh-agent"); err != nil {
-		testenv.Need(t, "ssh-agent", "apt-get install openssh-client (scripts/setup.d/70-litewitness.sh does)")
-	}
-	dir := t.TempDir()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "witness")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "witness.key")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sock := startAgent(t, dir)
-	add := exec.Command("ssh-add", keyFile)
-	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("ssh-add: %v: %s", err, out)
-	}
-	sshPub, _ := ssh.NewPublicKey(pub)
-	name := "example.com/witness"
-	kb := append([]byte{0x04}, pub...)
-	h := sha256.Sum256(append([]byte(name+"\n"), kb...))
-	w := &litewitness{t: t, bin: bin, db: filepath.Join(dir, "witness.db"), sock: sock, fp: ssh.FingerprintSHA256(sshPub),
-		name: name, vkey: fmt.Sprintf("%s+%x+%s", name, h[:4], base64.StdEncoding.EncodeToString(kb)), mu: &sync.Mutex{}}
-	w.ctl = ctl
-	return w
-}
-
-func (w *litewitness) addLog(origin, vkey string) {
-	w.t.Helper()
-	for _, args := range [][]string{
-		{"add-log", "-db", w.db, "-origin", origin},
-		{"add-key", "-db", w.db, "-origin", origin, "-key", vkey},
-	} {
-		if out, err := exec.Command(w.ctl, args...).CombinedOutput(); err != nil {
-			w.t.Fatalf("witnessctl %v: %v: %s", args, err, out)
-		}
-	}
-}
-
-// start runs litewitness on addr (a free port the first time).
-func (w *litewitness) start() {
-	w.t.Helper()
-	if w.addr == "" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		w.addr = l.Addr().String()
-		l.Close()
-	}
-	w.cmd = exec.Command(w.bin, "-name", w.name, "-key", w.fp, "-ssh-agent", w.sock, "-db", w.db, "-listen", w.addr)
-	w.out = &bytes.Buffer{}
-	pr, pw := io.Pipe()
-	w.cmd.Stdout, w.cmd.Stderr = pw, pw
-	if err := w.cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		re := regexp.MustCompile(`vkey=(\S+)`)
-		for sc.Scan() {
-			w.mu.Lock()
-			w.out.WriteString(sc.Text() + "\n")
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				w.logged = m[1]
-			}
-			w.mu.Unlock()
-		}
-	}()
-	cmd := w.cmd
-	w.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); pw.Close() })
-	for range 200 {
-		if c, err := net.Dial("tcp", w.addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	w.t.Fatalf("litewitness did not listen on %s: %s", w.addr, w.output())
-}
-
-func (w *litewitness) stop() {
-	w.cmd.Process.Kill()
-	w.cmd.Wait()
-}
-
-func (w *litewitness) output() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.out.String()
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -190,27 +32,27 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // latest checkpoint is cosigned when it is back; a fork of the log is
 // never cosigned; Verify requires the cosignatures.
 func TestWitness(t *testing.T) {
-	lw := newLitewitness(t)
+	lw := litewitness.New(t)
 	ek := newEdKey(t)
 	origin := "example.com/tinywindow/audit-test"
 	logVkey, err := CheckpointVerifierKey(origin, ek)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lw.addLog(origin, logVkey)
-	lw.start()
-	waitFor(t, "litewitness's verifier key line", func() bool { lw.mu.Lock(); defer lw.mu.Unlock(); return lw.logged != "" })
-	if lw.logged != lw.vkey {
-		t.Fatalf("litewitness's verifier key %q, computed %q", lw.logged, lw.vkey)
+	lw.AddLog(origin, logVkey)
+	lw.Start()
+	waitFor(t, "litewitness's verifier key line", func() bool { return lw.LoggedVerifierKey() != "" })
+	if got := lw.LoggedVerifierKey(); got != lw.VerifierKey {
+		t.Fatalf("litewitness's verifier key %q, computed %q", got, lw.VerifierKey)
 	}
-	wv, err := ParseWitnessKey(lw.vkey)
+	wv, err := ParseWitnessKey(lw.VerifierKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	path := filepath.Join(t.TempDir(), "a.log")
 	opts := Options{Signer: ek, Origin: origin, Durability: Batch, CheckpointEvery: 20, Logger: quiet,
-		Witnesses: []Witness{{URL: "http://" + lw.addr, Key: lw.vkey, Timeout: 2 * time.Second}}}
+		Witnesses: []Witness{{URL: lw.URL, Key: lw.VerifierKey, Timeout: 2 * time.Second}}}
 	w, _, err := Open(path, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +65,7 @@ func TestWitness(t *testing.T) {
 	}
 	st := w.Stats()
 	if st.Cosignatures == 0 || st.WitnessBehind != 0 {
-		t.Fatalf("first session: %+v\n%s", st, lw.output())
+		t.Fatalf("first session: %+v\n%s", st, lw.Output())
 	}
 	keys := keyringOf(t, ek)
 	ck, _ := ReadCheckpoints(path + ".checkpoints")
@@ -231,15 +73,15 @@ func TestWitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Witnessed[lw.name] != int64(rep.Records)-1 {
-		t.Fatalf("witness cosigned up to %d of %d records", rep.Witnessed[lw.name], rep.Records-1)
+	if rep.Witnessed[litewitness.Name] != int64(rep.Records)-1 {
+		t.Fatalf("witness cosigned up to %d of %d records", rep.Witnessed[litewitness.Name], rep.Records-1)
 	}
 
 	// The witness goes down: Append goes on, failures are counted, the
 	// latest checkpoint waits; when it is back, it is cosigned (with a
 	// consistency proof from the size the witness knows: a new Writer
 	// starts at 0 and learns it from 409 Conflict).
-	lw.stop()
+	lw.Stop()
 	w, _, err = Open(path, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -254,7 +96,7 @@ func TestWitness(t *testing.T) {
 	if w.Stats().WitnessBehind != 1 {
 		t.Fatalf("stats %+v", w.Stats())
 	}
-	lw.start()
+	lw.Start()
 	waitFor(t, "the witness to catch up", func() bool { return w.Stats().WitnessBehind == 0 })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -264,8 +106,8 @@ func TestWitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Witnessed[lw.name] != int64(rep.Records)-1 {
-		t.Fatalf("after the outage the witness cosigned up to %d of %d records", rep.Witnessed[lw.name], rep.Records-1)
+	if rep.Witnessed[litewitness.Name] != int64(rep.Records)-1 {
+		t.Fatalf("after the outage the witness cosigned up to %d of %d records", rep.Witnessed[litewitness.Name], rep.Records-1)
 	}
 
 	// A fork: the log cut back to its first session and extended with
@@ -296,8 +138,8 @@ func TestWitness(t *testing.T) {
 	if _, err := verifyPath(fork, VerifyOptions{Keys: keys, Checkpoints: ck, Witnesses: []note.Verifier{wv}}); err == nil {
 		t.Fatal("the fork verifies with the witness required")
 	}
-	if !strings.Contains(lw.output(), "listening") {
-		t.Log(lw.output())
+	if !strings.Contains(lw.Output(), "listening") {
+		t.Log(lw.Output())
 	}
 }
 

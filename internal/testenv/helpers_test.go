@@ -1,8 +1,13 @@
 package testenv_test
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -96,4 +101,34 @@ func TestSkipAllocations(t *testing.T) {
 	if r.skipped != race {
 		t.Errorf("skipped = %v in a build with race detector or sanitiser = %v", r.skipped, race)
 	}
+}
+
+func TestEd25519KeyFile(t *testing.T) {
+	dir := t.TempDir()
+	p := testenv.Ed25519KeyFile(t, dir, "k.pem")
+	st, err := os.Stat(p)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v, mode %v; want a file of mode 0600", p, err, st.Mode())
+	}
+	b, _ := os.ReadFile(p)
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		t.Fatalf("%s holds no PRIVATE KEY block", p)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if _, ok := k.(ed25519.PrivateKey); err != nil || !ok {
+		t.Fatalf("the key is %T (%v), want Ed25519", k, err)
+	}
+	if q := testenv.Ed25519KeyFile(t, dir, "k2.pem"); bytes.Equal(mustRead(t, q), b) {
+		t.Fatal("two calls wrote the same key")
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -7,15 +7,10 @@ package interop_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -25,6 +20,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/tinywindow/tinywindow/execadapter/audit"
+	"github.com/tinywindow/tinywindow/internal/testenv"
 	"github.com/tinywindow/tinywindow/provider"
 	_ "github.com/tinywindow/tinywindow/providers/pem"
 )
@@ -34,24 +30,7 @@ const origin = "tinywindow.test/interop"
 // ed25519Key opens a new Ed25519 checkpoint key through the pem: backend.
 func ed25519Key(t *testing.T) provider.Key {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "checkpoint-key.pem")
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	k, err := provider.Open(context.Background(), "pem:key-source=file:"+p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
-	return k
+	return testenv.MustOpen(t, "pem:key-source=file:"+testenv.Ed25519KeyFile(t, t.TempDir(), "checkpoint-key.pem"))
 }
 
 // appendAndExport appends n orders to the log at path and exports it to
