@@ -9,8 +9,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"runtime/pprof"
-	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -161,28 +159,11 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		defer ck.Close()
 		opts.CheckpointKey = ck
 	}
-	if *cpuProfile != "" {
-		f, err := createFile(kindProfile, *cpuProfile)
-		if err != nil {
-			return e.errorf("demo: --cpuprofile: %v", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return e.errorf("demo: --cpuprofile: %v", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfiles, err := startProfiles(*cpuProfile, *traceFile)
+	if err != nil {
+		return e.errorf("demo: %v", err)
 	}
-	if *traceFile != "" {
-		f, err := createFile(kindProfile, *traceFile)
-		if err != nil {
-			return e.errorf("demo: --trace: %v", err)
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return e.errorf("demo: --trace: %v", err)
-		}
-		defer trace.Stop()
-	}
+	defer stopProfiles()
 	var progress *progressLine
 	if !*asJSON {
 		if progress = newProgressLine(e.stderr); progress != nil {

@@ -27,6 +27,8 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 	idleTimeout := fs.Duration("idle-timeout", venue.DefaultIdleTimeout, "close a connection on which no whole frame arrives for this long")
 	stateDir := fs.String("state", "", "directory keeping the duplicate window across restarts and crashes (default: memory only)")
 	ackSigner := fs.String("signer", "", "key URI of the venue's own key, which signs every ack (default: acks unsigned)")
+	cpuProfile := fileString(fs, "cpuprofile", kindProfile, "write a CPU profile of the venue, until it stops, to this file")
+	traceFile := fileString(fs, "trace", kindProfile, "write an execution trace of the venue, until it stops, to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
 	}
@@ -98,6 +100,12 @@ func runVenue(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "tinywindow venue: state %s: %v (the tail of a write that was never acknowledged)\n", *stateDir, rec)
 		}
 	}
+	stopProfiles, err := startProfiles(*cpuProfile, *traceFile)
+	if err != nil {
+		srv.Close()
+		return e.errorf("venue: %v", err)
+	}
+	defer stopProfiles()
 	fmt.Fprintf(e.stdout, "venue listening on %s (verifier %s, %s; %s%s)\n", ln.Addr(), key.Info().ID, key.Info().Algorithm, state, signedBy)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve() }()

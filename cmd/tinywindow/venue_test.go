@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,13 +13,14 @@ import (
 )
 
 func TestVenueServesDemo(t *testing.T) {
+	profile := filepath.Join(t.TempDir(), "venue.prof")
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var stderr strings.Builder
 	done := make(chan int, 1)
 	go func() {
 		done <- runMain(ctx, &env{stdin: strings.NewReader(""), stdout: pw, stderr: &stderr},
-			[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42"})
+			[]string{"venue", "--listen", "127.0.0.1:0", "--verifier", "hmac:seed=42", "--cpuprofile", profile})
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -49,6 +52,10 @@ func TestVenueServesDemo(t *testing.T) {
 		}
 		if !strings.Contains(last.String(), "0 connections refused beyond --max-conns 1024, 0 closed idle") {
 			t.Fatalf("venue's last words: %q; want its connection counters", last.String())
+		}
+		// --cpuprofile: a pprof profile (gzip) written until the venue stopped.
+		if b, err := os.ReadFile(profile); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Fatalf("--cpuprofile %s: %d bytes (%v), want a gzipped pprof profile", profile, len(b), err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("venue did not stop")
