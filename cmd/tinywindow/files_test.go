@@ -110,6 +110,8 @@ func TestEveryFileArgument(t *testing.T) {
 		"audit prove FILE":        {"--record", "1"},
 		"audit check-proof PROOF": {"--verifier", signer},
 		"trail serve":             {},
+		"trail check-proof PROOF": {"--verifier", signer, "--trail-verifier", signer},
+		"venue":                   {"--listen", "127.0.0.1:0", "--verifier", signer},
 	}
 	args := fileFlags(t)
 	if len(args) < 10 {
@@ -119,6 +121,7 @@ func TestEveryFileArgument(t *testing.T) {
 		fileArg{cmd: "audit verify", flag: "FILE", kind: kindAuditLog},
 		fileArg{cmd: "audit prove", flag: "FILE", kind: kindAuditLog},
 		fileArg{cmd: "audit check-proof", flag: "PROOF", kind: kindProof},
+		fileArg{cmd: "trail check-proof", flag: "PROOF", kind: kindTrailProof},
 	)
 	for _, a := range args {
 		words := strings.Fields(a.cmd)
