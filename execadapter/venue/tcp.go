@@ -2,6 +2,7 @@ package venue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -29,16 +30,21 @@ type TCPOptions struct {
 // on its one connection at once; acks are matched to orders by client order
 // ID. It is safe for concurrent use.
 //
-// Orders take turns writing their frames. A caller's context ends only its
-// own order: one whose context ends before its frame is written fails
-// NotSent; one whose context ends while its frame is being written fails
-// Unknown, and the client finishes writing the frame in the background so
-// that the connection stays whole (the ack, when it comes, is counted by
+// An order that finds no other writing writes its own frame. Orders that
+// come while one writes join the connection's queue, and the queue is then
+// written whole in one write: orders arriving together (a batch's, once it
+// is signed) cost one system call between them, not one each. A caller's
+// context ends only its own order: one whose context ends before its frame
+// is written (or taken from the queue to be written) fails NotSent; one
+// whose context ends while its frame is being written fails Unknown, and
+// the client finishes writing the frame in the background so that the
+// connection stays whole (the ack, when it comes, is counted by
 // Unmatched). When the connection drops (the venue closes it, breaks the
-// protocol, or does not read a frame for WriteTimeout), every order still
-// waiting for its ack fails with Delivery Unknown (never resent), orders
-// waiting for their turn to write wait for the next connection, and the
-// client reconnects in the background with exponential backoff.
+// protocol, or does not read a frame for WriteTimeout), every order whose
+// frame may have reached it and is still waiting for its ack fails with
+// Delivery Unknown (never resent), orders none of whose frame was written
+// wait for the next connection, and the client reconnects in the
+// background with exponential backoff.
 //
 // An order sent while no other is in flight reads its own ack from the
 // connection (the fast path): the goroutine that sent it is the one the
@@ -56,11 +62,13 @@ type TCP struct {
 	gen     uint64   // connection generation
 	ready   chan struct{}
 	pending map[callKey]*call
+	seq     uint64 // registrations made (call.seq)
 	closed  bool
 
 	unmatched  atomic.Uint64
 	reconnects atomic.Uint64
 	ownAcks    atomic.Uint64 // acks read by the order's own goroutine
+	flushes    atomic.Uint64 // writes of queued orders (flushQueue)
 	done       chan struct{}
 	wg         sync.WaitGroup
 }
@@ -135,7 +143,7 @@ func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clien
 		if err != nil {
 			return Ack{}, err
 		}
-		reader, retry, err := t.send(ctx, tc, key, c, reader, batchID, batch, envelope)
+		reader, queued, retry, err := t.send(ctx, tc, key, c, reader, batchID, batch, envelope)
 		switch {
 		case err != nil:
 			return Ack{}, err
@@ -144,7 +152,11 @@ func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clien
 		case reader:
 			return t.readOwn(ctx, tc, key, c)
 		}
-		return t.await(ctx, key, c)
+		ack, err := t.await(ctx, tc, key, c, queued)
+		if errors.Is(err, errResend) {
+			continue // queued when the connection was lost: nothing was written
+		}
+		return ack, err
 	}
 }
 
@@ -176,6 +188,8 @@ func (t *TCP) register(ctx context.Context, key callKey, clientOrderID []byte) (
 		}
 		c := callPool.Get().(*call)
 		c.gen = t.gen
+		t.seq++
+		c.seq = t.seq
 		t.pending[key] = c
 		tc := t.cur
 		reader := false
@@ -187,20 +201,31 @@ func (t *TCP) register(ctx context.Context, key callKey, clientOrderID []byte) (
 	}
 }
 
-// await waits for the ack of an order written to the connection, passed on
-// by whoever reads it, or for ctx to end.
-func (t *TCP) await(ctx context.Context, key callKey, c *call) (Ack, error) {
+// await waits for the ack of an order written to tc, or queued to be
+// written (see send), passed on by whoever reads it, or for ctx to end. An
+// order that was still queued when tc dropped gets errResend. When ctx ends
+// first, an order whose frame is still queued is withdrawn and fails
+// NotSent, and any other Unknown.
+func (t *TCP) await(ctx context.Context, tc *tcpConn, key callKey, c *call, queued bool) (Ack, error) {
 	select {
 	case r := <-c.ch:
 		callPool.Put(c)
 		return r.ack, r.err
 	case <-ctx.Done():
+		notSent := &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: waiting to write to %s: %w", ErrTimeout, t.addr, ctx.Err())}
+		if queued && tc.withdraw(c) {
+			t.forget(key, c)
+			return Ack{}, notSent
+		}
 		if t.remove(key, c) {
 			callPool.Put(c)
 			return Ack{}, &DeliveryError{Delivery: Unknown, Err: fmt.Errorf("%w: no ack from %s: %w", ErrTimeout, t.addr, ctx.Err())}
 		}
 		r := <-c.ch // the ack (or the disconnect) won the race
 		callPool.Put(c)
+		if errors.Is(r.err, errResend) {
+			return Ack{}, notSent
+		}
 		return r.ack, r.err
 	}
 }
@@ -226,11 +251,17 @@ func (t *TCP) Close() error {
 	}
 	t.mu.Unlock()
 	close(t.done)
+	var queued []bool
 	if tc != nil {
+		queued = tc.shutQueue(failed)
 		tc.idle.Stop()
 		tc.conn.Close()
 	}
-	for _, c := range failed {
+	for i, c := range failed {
+		if queued != nil && queued[i] {
+			c.ch <- result{err: &DeliveryError{Delivery: NotSent, Err: ErrClosed}}
+			continue
+		}
 		c.ch <- result{err: &DeliveryError{Delivery: Unknown, Err: fmt.Errorf("%w before the ack", ErrClosed)}}
 	}
 	t.wg.Wait()

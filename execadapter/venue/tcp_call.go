@@ -1,6 +1,7 @@
 package venue
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/tinywindow/tinywindow/execadapter/order"
@@ -26,7 +27,23 @@ func keyOf(id []byte) (callKey, bool) {
 type call struct {
 	ch  chan result
 	gen uint64
+	seq uint64 // which registration: calls are reused (callPool)
+
+	// While queued (TCP.send), the order's frames to write; guarded by the
+	// connection's wmu.
+	queued          bool
+	batchID         uint64
+	batch, envelope []byte
 }
+
+// unqueue marks c out of its connection's queue; wmu is held.
+func (c *call) unqueue() {
+	c.queued, c.batch, c.envelope = false, nil, nil
+}
+
+// errResend answers an order that was still queued when its connection
+// dropped: nothing of it was written, so it may go on the next one.
+var errResend = errors.New("venue: the connection dropped before the order was written")
 
 type result struct {
 	ack Ack

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -11,7 +12,11 @@ import (
 type tcpConn struct {
 	conn     net.Conn
 	gen      uint64
-	turn     chan struct{} // the write turn: held (full) by the order writing (capacity 1)
+	wmu      sync.Mutex    // guards writing, queue, spare and shut
+	writing  bool          // the turn to write is held: by an order or by flushQueue
+	queue    []*call       // orders waiting to be written by the turn's holder, in order
+	spare    []*call       // the queue's other slice, swapped in by flushQueue
+	shut     bool          // the queue takes no more orders: the connection is gone
 	wdl      time.Time     // the write deadline set; guarded by the turn
 	wtimeout lazyDeadline  // the write timeout; guarded by the turn
 	fb       frameBuffer   // used by the reader of the moment only
@@ -43,7 +48,7 @@ func (t *TCP) connected(conn net.Conn) bool {
 		return false
 	}
 	t.gen++
-	tc := &tcpConn{conn: conn, gen: t.gen, turn: make(chan struct{}, 1), wake: make(chan struct{}, 1), dead: make(chan struct{})}
+	tc := &tcpConn{conn: conn, gen: t.gen, wake: make(chan struct{}, 1), dead: make(chan struct{})}
 	tc.idle = time.AfterFunc(idleGrace, func() { t.idleExpired(tc) })
 	t.cur = tc
 	close(t.ready)
@@ -55,7 +60,12 @@ func (t *TCP) connected(conn net.Conn) bool {
 
 // drop ends the connection tc: every order waiting on it fails with
 // Delivery Unknown, and a reconnection starts.
-func (t *TCP) drop(tc *tcpConn, cause error) {
+func (t *TCP) drop(tc *tcpConn, cause error) { t.dropUnwritten(tc, cause, nil) }
+
+// dropUnwritten is drop, except that the orders registered as unwritten
+// (by call.seq), and those still in tc's queue, get errResend: nothing of
+// them was written, so they go on the next connection.
+func (t *TCP) dropUnwritten(tc *tcpConn, cause error, unwritten map[uint64]bool) {
 	t.mu.Lock()
 	if t.cur != tc {
 		t.mu.Unlock()
@@ -73,10 +83,15 @@ func (t *TCP) drop(tc *tcpConn, cause error) {
 	}
 	closed := t.closed
 	t.mu.Unlock()
+	queued := tc.shutQueue(failed)
 	tc.idle.Stop()
 	tc.conn.Close()
 	err := &DeliveryError{Delivery: Unknown, Err: fmt.Errorf("%w: connection to %s lost before the ack: %w", ErrUnreachable, t.addr, cause)}
-	for _, c := range failed {
+	for i, c := range failed {
+		if queued[i] || unwritten[c.seq] {
+			c.ch <- result{err: errResend}
+			continue
+		}
 		c.ch <- result{err: err}
 	}
 	if !closed {

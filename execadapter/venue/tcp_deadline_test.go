@@ -51,15 +51,17 @@ func TestTCPExpiredDeadlineNotSent(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := tt.ctx
-			var turn chan struct{}
+			var held *tcpConn
 			if tt.hold {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
 				defer cancel()
 				c.mu.Lock()
-				turn = c.cur.turn
+				held = c.cur
 				c.mu.Unlock()
-				turn <- struct{}{}
+				held.wmu.Lock()
+				held.writing = true
+				held.wmu.Unlock()
 			}
 			id := fmt.Sprintf("expired-%d", i)
 			_, err := c.Submit(ctx, signed(t, key, id, time.Now()), []byte(id))
@@ -67,7 +69,13 @@ func TestTCPExpiredDeadlineNotSent(t *testing.T) {
 				t.Fatalf("got %v; want a timeout, not sent, matching %v", err, tt.want)
 			}
 			if tt.hold {
-				<-turn
+				held.wmu.Lock()
+				n := len(held.queue)
+				held.wmu.Unlock()
+				if n != 0 {
+					t.Fatalf("%d orders left in the queue; want the order withdrawn", n)
+				}
+				c.release(held)
 			}
 			next := fmt.Sprintf("after-%d", i)
 			if ack, err := c.Submit(context.Background(), signed(t, key, next, time.Now()), []byte(next)); err != nil || ack.VenueOrderID != 9 {
