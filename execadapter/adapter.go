@@ -220,6 +220,9 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 			err = a.cfg.Audit.Append(audit.TypeOrder, now, env)
 		}
 		if err != nil {
+			if batch != nil {
+				a.batches.giveUp(batch)
+			}
 			a.release(&v, notional)
 			return Ack{}, &Error{Kind: ErrAudit, Delivery: venue.NotSent, Err: err}
 		}

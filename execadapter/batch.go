@@ -29,6 +29,7 @@ const DefaultBatchMax = 256
 // instead of their signatures competing for the CPU.
 type batcher struct {
 	signer  *venue.BatchSigner
+	held    venue.HoldingVenue // nil unless the venue can hold orders back
 	window  time.Duration
 	max     int
 	signers int // most batches signed at once
@@ -86,6 +87,12 @@ type pendingBatch struct {
 
 	audited  sync.Once // the batch's audit record, by its first order
 	auditErr error
+
+	// unsent counts the batch's orders not yet submitted to the venue nor
+	// given up: with a venue.HoldingVenue each but the last is held back,
+	// so that the batch goes to the venue in one write (see
+	// Adapter.submit).
+	unsent atomic.Int32
 }
 
 // newBatcher returns a batcher for cfg, or nil when cfg.BatchWindow is zero
@@ -107,6 +114,7 @@ func newBatcher(cfg *Config) (*batcher, error) {
 		return nil, err
 	}
 	b := &batcher{signer: s, window: cfg.BatchWindow, max: cfg.BatchMax, signers: cfg.BatchSigners, now: cfg.Now}
+	b.held, _ = cfg.Venue.(venue.HoldingVenue)
 	if b.max == 0 {
 		b.max = DefaultBatchMax
 	}
@@ -131,6 +139,7 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 	}
 	i := len(p.orders)
 	p.orders = append(p.orders, canonical)
+	p.unsent.Add(1)
 	start := false
 	if len(p.orders) == b.max {
 		b.cur = nil
@@ -150,7 +159,16 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 		b.envBytes.Add(uint64(len(p.sb.Envelopes[i])))
 		return p, i, nil
 	case <-ctx.Done():
+		b.giveUp(p)
 		return nil, 0, fmt.Errorf("waiting for batch signing: %w", ctx.Err())
+	}
+}
+
+// giveUp counts an order of p that will not be submitted; if it was the
+// last, the orders of p held back by the venue are written now.
+func (b *batcher) giveUp(p *pendingBatch) {
+	if p.unsent.Add(-1) == 0 && b.held != nil {
+		b.held.Flush()
 	}
 }
 
@@ -240,10 +258,14 @@ func (a *Adapter) auditBatch(p *pendingBatch, now int64) error {
 }
 
 // submit sends env to the venue, with its batch's signature when it is
-// batch-signed (p not nil).
+// batch-signed (p not nil). A venue.HoldingVenue holds each order of a
+// batch back but the last to be submitted, which writes them all.
 func (a *Adapter) submit(ctx context.Context, p *pendingBatch, env, clientOrderID []byte) (Ack, error) {
 	if p == nil {
 		return a.cfg.Venue.Submit(ctx, env, clientOrderID)
+	}
+	if h := a.batches.held; h != nil && p.unsent.Add(-1) > 0 {
+		return h.SubmitHeld(ctx, p.sb.ID, p.sb.Body, env, clientOrderID)
 	}
 	return a.cfg.Venue.(venue.BatchVenue).SubmitInBatch(ctx, p.sb.ID, p.sb.Body, env, clientOrderID)
 }

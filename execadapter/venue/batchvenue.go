@@ -15,6 +15,18 @@ type BatchVenue interface {
 	SubmitInBatch(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error)
 }
 
+// HoldingVenue is a BatchVenue that can hold an order's frames back, so
+// that the orders of one batch, submitted one after another as they are
+// signed together, reach the venue in one write: each but the last is
+// submitted by SubmitHeld, and the last by SubmitInBatch, which writes them
+// all. Whoever holds orders back must make sure that an order that writes
+// them follows, or call Flush.
+type HoldingVenue interface {
+	BatchVenue
+	SubmitHeld(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error)
+	Flush()
+}
+
 var _ BatchVenue = (*Sim)(nil)
 
 // SubmitInBatch verifies batch once (the first order of each batch) and
@@ -50,7 +62,35 @@ var _ BatchVenue = (*TCP)(nil)
 // followed it), and the order's frame after it in the same write, then
 // waits for the ack as Submit does.
 func (t *TCP) SubmitInBatch(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error) {
-	return t.submit(ctx, batchID, batch, envelope, clientOrderID)
+	return t.submit(ctx, batchID, batch, envelope, clientOrderID, false)
+}
+
+var _ HoldingVenue = (*TCP)(nil)
+
+// SubmitHeld is SubmitInBatch, except that the order's frames may wait in
+// the connection's queue, unwritten, until an order sent by Submit or
+// SubmitInBatch, or Flush, writes the queue.
+func (t *TCP) SubmitHeld(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error) {
+	return t.submit(ctx, batchID, batch, envelope, clientOrderID, true)
+}
+
+// Flush writes the frames of the orders held (SubmitHeld), unless an order
+// is writing already, in which case they follow its frame.
+func (t *TCP) Flush() {
+	t.mu.Lock()
+	tc := t.cur
+	t.mu.Unlock()
+	if tc == nil {
+		return // the orders held go on the next connection
+	}
+	tc.wmu.Lock()
+	if tc.writing || tc.shut || len(tc.queue) == 0 {
+		tc.wmu.Unlock()
+		return
+	}
+	tc.writing = true
+	tc.wmu.Unlock()
+	go t.flushQueue(tc)
 }
 
 // sentBatches is the IDs of the last MaxCachedBatches batch frames written

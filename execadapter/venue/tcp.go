@@ -125,12 +125,12 @@ func (t *TCP) OwnAcks() uint64 { return t.ownAcks.Load() }
 // Submit sends the envelope and waits for the ack with the same client order
 // ID, or for ctx to end. While disconnected it waits for the reconnection.
 func (t *TCP) Submit(ctx context.Context, envelope, clientOrderID []byte) (Ack, error) {
-	return t.submit(ctx, 0, nil, envelope, clientOrderID)
+	return t.submit(ctx, 0, nil, envelope, clientOrderID, false)
 }
 
 // submit is Submit, sending first the body of batch batchID's frame, if
 // batch is not nil and the connection has not carried it yet.
-func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error) {
+func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte, hold bool) (Ack, error) {
 	key, ok := keyOf(clientOrderID)
 	if !ok || len(clientOrderID) == 0 {
 		return Ack{}, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: client order ID of %d bytes", ErrProtocol, len(clientOrderID))}
@@ -143,7 +143,8 @@ func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clien
 		if err != nil {
 			return Ack{}, err
 		}
-		reader, queued, retry, err := t.send(ctx, tc, key, c, reader, batchID, batch, envelope)
+		reader, queued, retry, err := t.send(ctx, tc, key, c, reader, batchID, batch, envelope, hold)
+		hold = false // on the next connection, the orders it was held for may not come again
 		switch {
 		case err != nil:
 			return Ack{}, err

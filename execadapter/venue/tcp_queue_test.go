@@ -132,3 +132,73 @@ func TestTCPQueuedOrdersResentAfterDrop(t *testing.T) {
 		t.Errorf("%d reconnects; want 1", c.Reconnects())
 	}
 }
+
+// TestTCPHeldOrders: orders submitted by SubmitHeld wait in the queue,
+// unwritten, until an order submitted otherwise, or Flush, writes them all
+// in one write; held orders whose connection drops go on the next one
+// without waiting for another order.
+func TestTCPHeldOrders(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	srv := startServer(t, keys)
+	for _, end := range []string{"last", "flush", "drop"} {
+		t.Run(end, func(t *testing.T) {
+			c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{MinBackoff: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			const n = 6
+			sb := signBatch(t, key, canonicalOrders(t, end, n, time.Now()))
+			errs := make([]error, n)
+			acks := make([]Ack, n)
+			answered := make(chan int, n)
+			submit := func(i int, held bool) {
+				id := []byte(fmt.Sprintf("%s-%d", end, i))
+				if held {
+					acks[i], errs[i] = c.SubmitHeld(context.Background(), sb.ID, sb.Body, sb.Envelopes[i], id)
+				} else {
+					acks[i], errs[i] = c.SubmitInBatch(context.Background(), sb.ID, sb.Body, sb.Envelopes[i], id)
+				}
+				answered <- i
+			}
+			c.mu.Lock()
+			tc := c.cur
+			c.mu.Unlock()
+			for i := range n - 1 {
+				go submit(i, true)
+			}
+			for queued(tc) != n-1 {
+				time.Sleep(100 * time.Microsecond)
+			}
+			// Held: nothing is written, so nothing is answered.
+			select {
+			case i := <-answered:
+				t.Fatalf("held order %d answered before the last: %+v %v", i, acks[i], errs[i])
+			case <-time.After(20 * time.Millisecond):
+			}
+			last := n - 1
+			switch end {
+			case "last":
+				go submit(last, false)
+			case "flush":
+				c.Flush()
+				last = n - 2
+			case "drop":
+				c.drop(tc, errors.New("dropped by the test"))
+				last = n - 2
+			}
+			for range last + 1 {
+				<-answered
+			}
+			for i := range last + 1 {
+				if errs[i] != nil || acks[i].Status != Accepted {
+					t.Errorf("order %d: %+v %v; want accepted", i, acks[i], errs[i])
+				}
+			}
+			if end != "drop" && c.flushes.Load() != 1 {
+				t.Errorf("%d writes of the queue; want 1", c.flushes.Load())
+			}
+		})
+	}
+}

@@ -25,17 +25,24 @@ import (
 // that orders arriving together cost one system call and no hand-off of
 // the turn each. A queued order whose ctx ends before its frame is taken
 // from the queue withdraws it (await) and fails NotSent.
-func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reader bool, batchID uint64, batch, envelope []byte) (own, queued, retry bool, err error) {
+func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reader bool, batchID uint64, batch, envelope []byte, hold bool) (own, queued, retry bool, err error) {
 	tc.wmu.Lock()
-	switch {
-	case tc.shut:
+	if tc.shut {
 		tc.wmu.Unlock()
 		t.forget(key, c)
 		return false, false, true, nil
-	case tc.writing:
+	}
+	if tc.writing || hold || len(tc.queue) > 0 {
 		c.queued, c.batchID, c.batch, c.envelope = true, batchID, batch, envelope
 		tc.queue = append(tc.queue, c)
+		flush := !tc.writing && !hold // the orders held wait for this one
+		if flush {
+			tc.writing = true
+		}
 		tc.wmu.Unlock()
+		if flush {
+			go t.flushQueue(tc)
+		}
 		if reader {
 			// Acks must not wait for the queue: give the reading away.
 			t.passOn(tc)

@@ -1,0 +1,125 @@
+package execadapter
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tinywindow/tinywindow/execadapter/venue"
+	"github.com/tinywindow/tinywindow/provider"
+	"github.com/tinywindow/tinywindow/providers/hmac"
+)
+
+// countingTCP is a real TCP venue client that counts how the adapter
+// submits to it.
+type countingTCP struct {
+	*venue.TCP
+	held, inBatch, flushes atomic.Int32
+}
+
+func (c *countingTCP) SubmitHeld(ctx context.Context, batchID uint64, batch, env, id []byte) (venue.Ack, error) {
+	c.held.Add(1)
+	return c.TCP.SubmitHeld(ctx, batchID, batch, env, id)
+}
+
+func (c *countingTCP) SubmitInBatch(ctx context.Context, batchID uint64, batch, env, id []byte) (venue.Ack, error) {
+	c.inBatch.Add(1)
+	return c.TCP.SubmitInBatch(ctx, batchID, batch, env, id)
+}
+
+func (c *countingTCP) Flush() {
+	c.flushes.Add(1)
+	c.TCP.Flush()
+}
+
+// tcpSimVenue serves a simulated venue that trusts keys over TCP and
+// returns a counting client for it.
+func tcpSimVenue(t *testing.T, keys *provider.Keyring) *countingTCP {
+	t.Helper()
+	sim, err := venue.NewSim(venue.SimOptions{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := venue.NewServer(ln, sim, venue.ServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { srv.Close() })
+	c, err := venue.DialTCP(context.Background(), ln.Addr().String(), venue.TCPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &countingTCP{TCP: c}
+}
+
+// TestBatchHeldUntilLast: with a venue that can hold orders back
+// (venue.HoldingVenue), every order of a batch but the last to be
+// submitted is held, and the last writes them all: each is accepted.
+func TestBatchHeldUntilLast(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	v := tcpSimVenue(t, keys)
+	a, err := New(Config{Signer: key, Venue: v, BatchWindow: time.Hour, BatchMax: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sendAll(a, t, "h", 4); err != nil {
+		t.Fatal(err)
+	}
+	if h, b, f := v.held.Load(), v.inBatch.Load(), v.flushes.Load(); h != 3 || b != 1 || f != 0 {
+		t.Fatalf("%d orders held, %d written with them, %d flushes; want 3, 1 and 0", h, b, f)
+	}
+}
+
+// TestBatchLastToGiveUpFlushes: when the last order of a batch to leave
+// it gives up instead of being submitted (its context ended, or the audit
+// log failed), it has the venue write the orders held for it, which are
+// then accepted.
+func TestBatchLastToGiveUpFlushes(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	v := tcpSimVenue(t, keys)
+	a, err := New(Config{Signer: key, Venue: v, BatchWindow: time.Hour, BatchMax: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	orders := [][]byte{canonicalOrder(t, "stays"), canonicalOrder(t, "leaves")}
+	p := &pendingBatch{orders: orders}
+	p.unsent.Store(2)
+	if p.sb, err = a.batches.signer.Sign(ctx, orders, time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		ack Ack
+		err error
+	}
+	held := make(chan answer, 1)
+	go func() {
+		ack, err := a.submit(ctx, p, p.sb.Envelopes[0], []byte("stays"))
+		held <- answer{ack, err}
+	}()
+	for v.held.Load() != 1 {
+		time.Sleep(100 * time.Microsecond)
+	}
+	a.batches.giveUp(p)
+	select {
+	case r := <-held:
+		if r.err != nil || r.ack.Status != venue.Accepted {
+			t.Fatalf("the order held: %+v %v; want accepted", r.ack, r.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the order held was never written")
+	}
+	if f := v.flushes.Load(); f != 1 {
+		t.Fatalf("%d flushes; want 1", f)
+	}
+}
