@@ -67,7 +67,12 @@ type Config struct {
 	// BatchWindow of a batch's first, up to BatchMax (default
 	// DefaultBatchMax, at most venue.MaxBatchLeaves), are the leaves of a
 	// Merkle tree whose root Signer signs once, and each is sent with its
-	// inclusion proof after the batch's signature. At most BatchSigners
+	// inclusion proof after the batch's signature; a venue.HoldingVenue
+	// (venue.TCP is one) gets a batch's orders in one write. A batch also closes,
+	// without waiting for the rest of its window, as soon as it holds
+	// every order in progress (every SendOrder call not yet returned) and
+	// a signer is free: no order can join it then but a new call's, so a
+	// lone sender's orders wait for no window. At most BatchSigners
 	// batches (default 1) are signed at once: an order waits at most
 	// BatchWindow and one signature while a signer is free; a batch whose
 	// window ends while none is keeps gathering orders until one is, so
@@ -175,6 +180,10 @@ const maxAuditedInput = 1024
 // open once acknowledged, so their notional is released at once; for DAY
 // and GTC orders call Release when they fill or are cancelled.
 func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
+	if a.batches != nil {
+		a.batches.active.Add(1)
+		defer a.batches.active.Add(-1)
+	}
 	now := a.cfg.Now().UnixNano()
 	var v order.View
 	if err := order.Parse(b, &v); err != nil {

@@ -18,8 +18,9 @@ const DefaultBatchMax = 256
 
 // batcher gathers the orders that arrive within a window into batches and
 // signs each batch once (venue.BatchSigner). A batch closes when its window,
-// begun by its first order, ends or when it holds the most orders allowed,
-// and is signed while the next batch gathers. At most signers batches are
+// begun by its first order, ends, when it holds the most orders allowed, or
+// when it holds every order in progress (see holdsAll), and is signed while
+// the next batch gathers. At most signers batches are
 // signed at once (default 1): a batch whose window ends while every signer
 // is busy goes on gathering and is signed as soon as one is free, and a
 // batch that fills meanwhile waits, in order, for a signer. So an order
@@ -41,6 +42,8 @@ type batcher struct {
 	queue   []*pendingBatch // full batches waiting for a signer
 
 	batches, leaves, wait, batchBytes, envBytes atomic.Uint64 // see BatchStats
+
+	active atomic.Int64 // orders in progress: SendOrder calls not yet returned
 }
 
 // BatchStats counts the work of batch signing (Config.BatchWindow) since
@@ -135,16 +138,20 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 	if p == nil {
 		p = &pendingBatch{orders: make([][]byte, 0, b.max), done: make(chan struct{})}
 		b.cur = p
-		p.timer = time.AfterFunc(b.window, func() { b.close(p) })
 	}
 	i := len(p.orders)
 	p.orders = append(p.orders, canonical)
 	p.unsent.Add(1)
 	start := false
-	if len(p.orders) == b.max {
+	switch {
+	case len(p.orders) == b.max, b.holdsAll(p) && b.signing < b.signers:
 		b.cur = nil
-		p.timer.Stop()
+		if p.timer != nil {
+			p.timer.Stop()
+		}
 		start = b.take(p)
+	case p.timer == nil:
+		p.timer = time.AfterFunc(b.window, func() { b.close(p) })
 	}
 	b.mu.Unlock()
 	if start {
@@ -170,6 +177,13 @@ func (b *batcher) giveUp(p *pendingBatch) {
 	if p.unsent.Add(-1) == 0 && b.held != nil {
 		b.held.Flush()
 	}
+}
+
+// holdsAll reports whether the gathering batch p holds every order in
+// progress (b.active): then no order can join it but one from a new call,
+// so waiting for the rest of its window gains nothing. b.mu is held.
+func (b *batcher) holdsAll(p *pendingBatch) bool {
+	return int64(len(p.orders)) >= b.active.Load()
 }
 
 // take gives the closed batch p a signer, if one is free, and reports
@@ -224,7 +238,7 @@ func (b *batcher) sign(p *pendingBatch) {
 			p = b.queue[0]
 			b.queue[0] = nil
 			b.queue = b.queue[1:]
-		case b.cur != nil && b.cur.due:
+		case b.cur != nil && (b.cur.due || b.holdsAll(b.cur)):
 			p = b.cur
 			b.cur = nil
 		default:

@@ -56,6 +56,7 @@ func TestBatchStatsBytesPerOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			keepBatchesOpen(a)
 			if err := sendAll(a, t, tc.name, tc.orders); err != nil {
 				t.Fatal(err)
 			}

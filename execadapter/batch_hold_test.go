@@ -2,6 +2,8 @@ package execadapter
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -71,6 +73,7 @@ func TestBatchHeldUntilLast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	keepBatchesOpen(a)
 	if err := sendAll(a, t, "h", 4); err != nil {
 		t.Fatal(err)
 	}
@@ -121,5 +124,36 @@ func TestBatchLastToGiveUpFlushes(t *testing.T) {
 	}
 	if f := v.flushes.Load(); f != 1 {
 		t.Fatalf("%d flushes; want 1", f)
+	}
+}
+
+// TestBatchLoneSenderWaitsForNoWindow: orders sent one after another by one
+// caller each make a batch that holds every order in progress, so each is
+// signed at once, not when its window (an hour here) ends; an order in
+// progress elsewhere keeps the next batch open for its window.
+func TestBatchLoneSenderWaitsForNoWindow(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	v := newRecordingVenue(t, keys)
+	a, err := New(Config{Signer: key, Venue: v, BatchWindow: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := a.SendOrder(ctx, canonicalOrder(t, fmt.Sprint("lone-", i)))
+		cancel()
+		if err != nil {
+			t.Fatalf("order %d: %v", i, err)
+		}
+	}
+	if st := a.BatchStats(); st.Batches != 5 || st.Leaves != 5 {
+		t.Fatalf("BatchStats %+v; want 5 batches of one order", st)
+	}
+	keepBatchesOpen(a)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := a.SendOrder(ctx, canonicalOrder(t, "not alone")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("an order not alone: %v; want it to wait for its window until its context ends", err)
 	}
 }
