@@ -181,8 +181,8 @@ const maxAuditedInput = 1024
 // and GTC orders call Release when they fill or are cancelled.
 func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 	if a.batches != nil {
-		a.batches.active.Add(1)
-		defer a.batches.active.Add(-1)
+		a.batches.enter()
+		defer a.batches.leave()
 	}
 	now := a.cfg.Now().UnixNano()
 	var v order.View

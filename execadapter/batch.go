@@ -43,7 +43,8 @@ type batcher struct {
 
 	batches, leaves, wait, batchBytes, envBytes atomic.Uint64 // see BatchStats
 
-	active atomic.Int64 // orders in progress: SendOrder calls not yet returned
+	active    atomic.Int64 // orders in progress: SendOrder calls not yet returned
+	gathering atomic.Int64 // orders in b.cur; written with b.mu held
 }
 
 // BatchStats counts the work of batch signing (Config.BatchWindow) since
@@ -142,13 +143,11 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 	i := len(p.orders)
 	p.orders = append(p.orders, canonical)
 	p.unsent.Add(1)
+	b.gathering.Store(int64(len(p.orders)))
 	start := false
 	switch {
 	case len(p.orders) == b.max, b.holdsAll(p) && b.signing < b.signers:
-		b.cur = nil
-		if p.timer != nil {
-			p.timer.Stop()
-		}
+		b.closeCur()
 		start = b.take(p)
 	case p.timer == nil:
 		p.timer = time.AfterFunc(b.window, func() { b.close(p) })
@@ -176,6 +175,37 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 func (b *batcher) giveUp(p *pendingBatch) {
 	if p.unsent.Add(-1) == 0 && b.held != nil {
 		b.held.Flush()
+	}
+}
+
+// closeCur ends the gathering of b.cur, which is not nil. b.mu is held.
+func (b *batcher) closeCur() {
+	if b.cur.timer != nil {
+		b.cur.timer.Stop()
+	}
+	b.cur = nil
+	b.gathering.Store(0)
+}
+
+// enter counts an order in progress; leave, called once for each enter
+// when the order is done, uncounts it and, if the batch gathering now
+// holds every order in progress, closes it (see holdsAll).
+func (b *batcher) enter() { b.active.Add(1) }
+
+func (b *batcher) leave() {
+	if b.active.Add(-1) > b.gathering.Load() {
+		return
+	}
+	b.mu.Lock()
+	p := b.cur
+	start := p != nil && b.holdsAll(p) && b.signing < b.signers
+	if start {
+		b.closeCur()
+		b.signing++
+	}
+	b.mu.Unlock()
+	if start {
+		go b.sign(p)
 	}
 }
 
@@ -211,7 +241,7 @@ func (b *batcher) close(p *pendingBatch) {
 		b.mu.Unlock()
 		return
 	}
-	b.cur = nil
+	b.closeCur()
 	b.signing++
 	b.mu.Unlock()
 	b.sign(p)
@@ -240,7 +270,7 @@ func (b *batcher) sign(p *pendingBatch) {
 			b.queue = b.queue[1:]
 		case b.cur != nil && (b.cur.due || b.holdsAll(b.cur)):
 			p = b.cur
-			b.cur = nil
+			b.closeCur()
 		default:
 			b.signing--
 		}
