@@ -130,7 +130,8 @@ func TestBatchLastToGiveUpFlushes(t *testing.T) {
 // TestBatchLoneSenderWaitsForNoWindow: orders sent one after another by one
 // caller each make a batch that holds every order in progress, so each is
 // signed at once, not when its window (an hour here) ends; an order in
-// progress elsewhere keeps the next batch open for its window.
+// progress elsewhere keeps the next batch open for its window, until it is
+// done.
 func TestBatchLoneSenderWaitsForNoWindow(t *testing.T) {
 	key := hmac.NewFromSeed(1)
 	keys, _ := provider.NewKeyring(key)
@@ -155,5 +156,24 @@ func TestBatchLoneSenderWaitsForNoWindow(t *testing.T) {
 	defer cancel()
 	if _, err := a.SendOrder(ctx, canonicalOrder(t, "not alone")); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("an order not alone: %v; want it to wait for its window until its context ends", err)
+	}
+	// When the order in progress elsewhere is done, the batch gathering
+	// holds every order in progress, and closes.
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.SendOrder(context.Background(), canonicalOrder(t, "left alone"))
+		done <- err
+	}()
+	for a.batches.gathering.Load() != 1 {
+		time.Sleep(100 * time.Microsecond)
+	}
+	a.batches.leave()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the order left alone: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the order left alone waited for its window")
 	}
 }
