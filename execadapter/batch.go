@@ -153,7 +153,12 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 		p.timer = time.AfterFunc(b.window, func() { b.close(p) })
 	}
 	b.mu.Unlock()
-	if start {
+	switch {
+	case start && len(p.orders) == 1:
+		// A batch of this order alone is this order's: signed in its
+		// goroutine, with no hand-off, under its context.
+		b.signAlone(ctx, p)
+	case start:
 		go b.sign(p) // not in this order's goroutine: its context may end first
 	}
 	select {
@@ -254,28 +259,51 @@ func (b *batcher) sign(p *pendingBatch) {
 	for p != nil {
 		// The batch is its orders' and no one order's: signing is not cut
 		// short by the context of the order that closed it.
-		p.sb, p.err = b.signer.Sign(context.Background(), p.orders, b.now().UnixNano())
-		if p.err == nil {
-			b.batches.Add(1)
-			b.leaves.Add(uint64(len(p.orders)))
-			b.batchBytes.Add(uint64(len(p.sb.Body)))
-		}
-		close(p.done)
-
-		b.mu.Lock()
-		switch p = nil; {
-		case len(b.queue) > 0:
-			p = b.queue[0]
-			b.queue[0] = nil
-			b.queue = b.queue[1:]
-		case b.cur != nil && (b.cur.due || b.holdsAll(b.cur)):
-			p = b.cur
-			b.closeCur()
-		default:
-			b.signing--
-		}
-		b.mu.Unlock()
+		b.signOne(context.Background(), p)
+		p = b.next()
 	}
+}
+
+// signAlone signs p, a batch of one order, under that order's context, in
+// its goroutine, then passes the signer on to the next batch, if one waits.
+func (b *batcher) signAlone(ctx context.Context, p *pendingBatch) {
+	b.signOne(ctx, p)
+	if p := b.next(); p != nil {
+		go b.sign(p)
+	}
+}
+
+// signOne signs the closed batch p and wakes its orders.
+func (b *batcher) signOne(ctx context.Context, p *pendingBatch) {
+	p.sb, p.err = b.signer.Sign(ctx, p.orders, b.now().UnixNano())
+	if p.err == nil {
+		b.batches.Add(1)
+		b.leaves.Add(uint64(len(p.orders)))
+		b.batchBytes.Add(uint64(len(p.sb.Body)))
+	}
+	close(p.done)
+}
+
+// next returns the batch the signer that just finished is to sign next,
+// closing it: a full one from the queue first, else the gathering one if
+// its window has ended or it holds every order in progress; or nil, and
+// the signer is free.
+func (b *batcher) next() *pendingBatch {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case len(b.queue) > 0:
+		p := b.queue[0]
+		b.queue[0] = nil
+		b.queue = b.queue[1:]
+		return p
+	case b.cur != nil && (b.cur.due || b.holdsAll(b.cur)):
+		p := b.cur
+		b.closeCur()
+		return p
+	}
+	b.signing--
+	return nil
 }
 
 // sealInBatch seals canonical as a leaf of a batch and returns its version 2
