@@ -26,6 +26,7 @@ type benchBatch struct {
 	WindowNS       int64   `json:"window_ns"`
 	Max            int     `json:"max"`
 	Senders        int     `json:"senders"`
+	Signers        int     `json:"signers"`
 	Batches        uint64  `json:"batches"`
 	BatchesPerSec  float64 `json:"batches_per_sec"`
 	LeavesPerBatch float64 `json:"leaves_per_batch"`
@@ -38,25 +39,47 @@ type benchBatch struct {
 
 // batchFlags are bench's flags of batch signing.
 type batchFlags struct {
-	window       time.Duration
-	max, senders int
+	window                time.Duration
+	max, signers, senders int
 }
 
-func (f *batchFlags) add(fs *flag.FlagSet) {
-	fs.DurationVar(&f.window, "batch-window", 0, "also send orders through the execution adapter to an in-process venue, signed one by one and in batches gathered within this window (0 to 1s)")
+// addSigning registers the flags of batch signing that demo and bench
+// share: --batch-window, --batch-max and --batch-signers.
+func (f *batchFlags) addSigning(fs *flag.FlagSet, windowUsage string) {
+	fs.DurationVar(&f.window, "batch-window", 0, windowUsage)
 	fs.IntVar(&f.max, "batch-max", 0, "most orders in one batch, with --batch-window (default 256)")
+	fs.IntVar(&f.signers, "batch-signers", 0, "most batches signed at once, with --batch-window (default 1; more suit a key that signs over the network, or orders that must not wait for another batch's signature)")
+}
+
+// add registers bench's flags of batch signing: addSigning's and --senders.
+func (f *batchFlags) add(fs *flag.FlagSet) {
+	f.addSigning(fs, "also send orders through the execution adapter to an in-process venue, signed one by one and in batches gathered within this window (0 to 1s)")
 	fs.IntVar(&f.senders, "senders", 0, "goroutines sending batch-signed orders at once, with --batch-window (default --batch-max: a batch gathers the orders that arrive together)")
 }
 
-// check returns what is wrong with the flags, or "", and fills in the
-// defaults.
-func (f *batchFlags) check() string {
+// checkSigning returns what is wrong with addSigning's flags, or "".
+func (f *batchFlags) checkSigning() string {
 	switch {
 	case f.window < 0 || f.window > time.Second:
 		return fmt.Sprintf("--batch-window %v: must be 0 to 1s", f.window)
 	case f.max != 0 && (f.window == 0 || f.max < 1 || f.max > venue.MaxBatchLeaves):
 		return fmt.Sprintf("--batch-max %d: give 1 to %d, with --batch-window", f.max, venue.MaxBatchLeaves)
-	case f.senders != 0 && (f.window == 0 || f.senders < 1 || f.senders > 4096):
+	case f.signers != 0 && (f.window == 0 || f.signers < 1 || f.signers > maxBatchSigners):
+		return fmt.Sprintf("--batch-signers %d: give 1 to %d, with --batch-window", f.signers, maxBatchSigners)
+	}
+	return ""
+}
+
+// maxBatchSigners bounds --batch-signers.
+const maxBatchSigners = 64
+
+// check returns what is wrong with bench's flags, or "", and fills in the
+// defaults.
+func (f *batchFlags) check() string {
+	if msg := f.checkSigning(); msg != "" {
+		return msg
+	}
+	if f.senders != 0 && (f.window == 0 || f.senders < 1 || f.senders > 4096) {
 		return fmt.Sprintf("--senders %d: give 1 to 4096, with --batch-window", f.senders)
 	}
 	if f.window > 0 {
@@ -84,7 +107,7 @@ func benchOrders(ctx context.Context, key provider.Key, n int, d time.Duration, 
 	if err != nil {
 		return nil, nil, err
 	}
-	batched, err := execadapter.New(execadapter.Config{Signer: key, Venue: sim, BatchWindow: f.window, BatchMax: f.max})
+	batched, err := execadapter.New(execadapter.Config{Signer: key, Venue: sim, BatchWindow: f.window, BatchMax: f.max, BatchSigners: f.signers})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,7 +135,7 @@ func benchOrders(ctx context.Context, key provider.Key, n int, d time.Duration, 
 		return nil, nil, fmt.Errorf("batch: %w", err)
 	}
 	st := batched.BatchStats()
-	rep := &benchBatch{WindowNS: int64(f.window), Max: f.max, Senders: f.senders, Batches: st.Batches,
+	rep := &benchBatch{WindowNS: int64(f.window), Max: f.max, Senders: f.senders, Signers: max(f.signers, 1), Batches: st.Batches,
 		AddedP50: many.P50 - one.P50, AddedP99: many.P99 - one.P99, BytesPerOrder: st.BytesPerOrder()}
 	if st.Batches > 0 {
 		rep.BatchesPerSec = float64(st.Batches) * many.OpsPerSec / float64(many.Ops)

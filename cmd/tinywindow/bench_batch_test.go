@@ -36,7 +36,10 @@ func TestBenchBatch(t *testing.T) {
 		{"negative max", []string{"--batch-window", "1ms", "--batch-max", "-1"}, "--batch-max -1", 0},
 		{"senders without a window", []string{"--senders", "4"}, "--senders 4: give 1 to 4096, with --batch-window", 0},
 		{"too many senders", []string{"--batch-window", "1ms", "--senders", "4097"}, "--senders 4097", 0},
+		{"signers without a window", []string{"--batch-signers", "2"}, "--batch-signers 2: give 1 to 64, with --batch-window", 0},
+		{"too many signers", []string{"--batch-window", "1ms", "--batch-signers", "65"}, "--batch-signers 65", 0},
 		{"default senders", []string{"--batch-window", "50us", "--batch-max", "16"}, "", 16},
+		{"two signers", []string{"--batch-window", "50us", "--batch-max", "8", "--batch-signers", "2"}, "", 8},
 		{"more senders than the max", []string{"--batch-window", "50us", "--batch-max", "4", "--senders", "32"}, "", 32},
 		{"Ed25519", []string{"--batch-window", "50us", "--batch-max", "8"}, "", 8},
 	} {
@@ -64,7 +67,11 @@ func TestBenchBatch(t *testing.T) {
 				t.Fatalf("bench measured a key of %s, want %s", rep.Algorithm, alg)
 			}
 			b := rep.Batch
-			if b == nil || b.Batches == 0 || b.LeavesPerBatch < 1 || b.BatchesPerSec <= 0 || b.Senders != tc.senders ||
+			wantSigners := 1
+			if tc.name == "two signers" {
+				wantSigners = 2
+			}
+			if b == nil || b.Batches == 0 || b.LeavesPerBatch < 1 || b.BatchesPerSec <= 0 || b.Senders != tc.senders || b.Signers != wantSigners ||
 				b.LeavesPerBatch > float64(b.Max) || b.AddedLatency <= 0 || b.BytesPerOrder <= 0 || b.PerOrderBytes <= 0 {
 				t.Fatalf("batch: %+v", b)
 			}

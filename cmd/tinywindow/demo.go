@@ -18,7 +18,6 @@ import (
 	"github.com/tinywindow/tinywindow/execadapter/audit"
 	"github.com/tinywindow/tinywindow/execadapter/demo"
 	"github.com/tinywindow/tinywindow/execadapter/risk"
-	"github.com/tinywindow/tinywindow/execadapter/venue"
 	"github.com/tinywindow/tinywindow/provider"
 )
 
@@ -56,8 +55,8 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "deadline of each order's wait for the venue")
 	baseline := fs.Bool("baseline", false, "also time, between orders, the raw sign and verify each order needs; print both and their ratios")
 	venueKey := fs.String("venue-key", "", "key URI the in-process venue verifies with: a handle of its own on the signer's key (default: the signer's own handle)")
-	batchWindow := fs.Duration("batch-window", 0, "sign the orders that arrive within this window as one batch: one signature per batch, a Merkle inclusion proof per order (default 0: each order signed on its own)")
-	batchMax := fs.Int("batch-max", 0, "most orders in one batch, with --batch-window (default 256)")
+	var batch batchFlags
+	batch.addSigning(fs, "sign the orders that arrive within this window as one batch: one signature per batch, a Merkle inclusion proof per order (default 0: each order signed on its own)")
 	senders := fs.Int("senders", 0, "goroutines sending orders at once (default 1, or --batch-max with --batch-window: a batch gathers the orders that arrive together)")
 	venueVerifier := fs.String("venue-verifier", "", "key URI of the venue's key: every ack must be signed with it (default: acks not checked)")
 	if err := fs.Parse(args); err != nil {
@@ -79,19 +78,16 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if *timeout <= 0 || *timeout > time.Hour {
 		return e.errorf("demo: --timeout %v: must be positive and at most 1h", *timeout)
 	}
-	if *batchWindow < 0 || *batchWindow > time.Second {
-		return e.errorf("demo: --batch-window %v: must be 0 to 1s", *batchWindow)
-	}
-	if *batchMax != 0 && (*batchWindow == 0 || *batchMax < 1 || *batchMax > venue.MaxBatchLeaves) {
-		return e.errorf("demo: --batch-max %d: give 1 to %d, with --batch-window", *batchMax, venue.MaxBatchLeaves)
+	if msg := batch.checkSigning(); msg != "" {
+		return e.errorf("demo: %s", msg)
 	}
 	if *senders < 0 || *senders > 65536 {
 		return e.errorf("demo: --senders %d: give 1 to 65536", *senders)
 	}
 	if *senders == 0 {
 		*senders = 1
-		if *batchWindow > 0 {
-			*senders = cmp.Or(*batchMax, execadapter.DefaultBatchMax)
+		if batch.window > 0 {
+			*senders = cmp.Or(batch.max, execadapter.DefaultBatchMax)
 		}
 	}
 	if *senders > 1 && *baseline {
@@ -103,7 +99,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	opts := demo.Options{NoAudit: *noAudit, CheckpointsPath: *ckPath, Orders: *orders, Venue: *venueAddr, AuditPath: *auditPath, Durability: d, BatchInterval: *batchInterval, Timeout: *timeout,
-		Baseline: *baseline, AllowSharedCheckpointKey: *sharedKey, BatchWindow: *batchWindow, BatchMax: *batchMax, Senders: *senders}
+		Baseline: *baseline, AllowSharedCheckpointKey: *sharedKey, BatchWindow: batch.window, BatchMax: batch.max, BatchSigners: batch.signers, Senders: *senders}
 	for _, w := range witnesses {
 		url, key, ok := strings.Cut(strings.TrimSpace(w), " ")
 		if !ok {

@@ -74,10 +74,11 @@ type Options struct {
 	// its time counts in the run's elapsed time, though in no order's
 	// latency.
 	Progress func(Progress)
-	// BatchWindow and BatchMax sign orders in batches (see
+	// BatchWindow, BatchMax and BatchSigners sign orders in batches (see
 	// execadapter.Config.BatchWindow); zero signs each on its own.
-	BatchWindow time.Duration
-	BatchMax    int
+	BatchWindow  time.Duration
+	BatchMax     int
+	BatchSigners int
 	// Senders is the number of goroutines sending orders at once (default
 	// 1). Batch signing gathers the orders that arrive together: with one
 	// sender, each batch holds one order.
@@ -159,12 +160,14 @@ type Result struct {
 	// orders (Options.Baseline). Throughput leaves its time out; CPU and
 	// allocations per order include its work.
 	Baseline *Baseline `json:"baseline,omitempty"`
-	// Senders is Options.Senders. Batches, BatchesPerSec, LeavesPerBatch
+	// Senders is Options.Senders, BatchSigners the batches signed at once
+	// (Options.BatchSigners, at least 1). Batches, BatchesPerSec, LeavesPerBatch
 	// and AddedLatency (the mean time an order waited for its batch's
 	// window and signature) describe batch signing (Options.BatchWindow);
 	// all zero without it.
 	Senders        int     `json:"senders"`
 	BatchWindow    int64   `json:"batch_window_ns,omitempty"`
+	BatchSigners   int     `json:"batch_signers,omitempty"`
 	Batches        uint64  `json:"batches,omitempty"`
 	BatchesPerSec  float64 `json:"batches_per_sec,omitempty"`
 	LeavesPerBatch float64 `json:"leaves_per_batch,omitempty"`
@@ -248,6 +251,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res := &Result{Orders: opts.Orders, RiskRejected: map[string]int{}, VenueRejected: map[string]int{},
 		Signer: opts.Key.Info(), Venue: "in-process", Durability: opts.Durability.String(), Senders: opts.Senders, BatchWindow: int64(opts.BatchWindow)}
+	if opts.BatchWindow > 0 {
+		res.BatchSigners = max(opts.BatchSigners, 1)
+	}
 
 	// The duplicate windows' memory is mapped before the run, not by page
 	// faults in the orders that first reach each page.
@@ -292,7 +298,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	cpKey := opts.CheckpointKey
 	cfg := execadapter.Config{Signer: opts.Key, Venue: v, Risk: checker, VenueVerifier: opts.VenueVerifier,
-		AllowSharedCheckpointKey: opts.AllowSharedCheckpointKey, BatchWindow: opts.BatchWindow, BatchMax: opts.BatchMax}
+		AllowSharedCheckpointKey: opts.AllowSharedCheckpointKey, BatchWindow: opts.BatchWindow, BatchMax: opts.BatchMax, BatchSigners: opts.BatchSigners}
 	if !opts.NoAudit {
 		switch {
 		case cpKey == nil && opts.AllowSharedCheckpointKey:
