@@ -3,6 +3,7 @@ package execadapter
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,6 +86,7 @@ type pendingBatch struct {
 	orders [][]byte
 	timer  *time.Timer
 	due    bool          // its window has ended; it closes when a signer is free
+	closed atomic.Bool   // no longer gathering
 	done   chan struct{} // closed once signed (or failed)
 	sb     *venue.SignedBatch
 	err    error
@@ -144,15 +146,20 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 	p.orders = append(p.orders, canonical)
 	p.unsent.Add(1)
 	b.gathering.Store(int64(len(p.orders)))
-	start := false
+	start, spin := false, false
 	switch {
 	case len(p.orders) == b.max, b.holdsAll(p) && b.signing < b.signers:
 		b.closeCur()
 		start = b.take(p)
-	case p.timer == nil:
+	case i == 0 && b.window < timerWindow:
+		spin = true
+	case i == 0:
 		p.timer = time.AfterFunc(b.window, func() { b.close(p) })
 	}
 	b.mu.Unlock()
+	if spin {
+		b.gather(p, t0.Add(b.window))
+	}
 	switch {
 	case start && len(p.orders) == 1:
 		// A batch of this order alone is this order's: signed in its
@@ -183,8 +190,26 @@ func (b *batcher) giveUp(p *pendingBatch) {
 	}
 }
 
+// timerWindow is the shortest window timed by a timer; shorter ones are
+// timed by the batch's first order (gather).
+const timerWindow = time.Millisecond
+
+// gather is the first order of p waiting, in its own goroutine, for p's
+// window to end at end, yielding the processor to other goroutines, unless
+// p closes first; then it closes p. A window shorter than timerWindow is
+// timed so rather than by a timer: in a process whose processors are idle,
+// a timer's wake-up comes up to a millisecond late (the runtime's network
+// poller sleeps in whole milliseconds), many times a 50µs window.
+func (b *batcher) gather(p *pendingBatch, end time.Time) {
+	for !p.closed.Load() && time.Now().Before(end) {
+		runtime.Gosched()
+	}
+	b.close(p)
+}
+
 // closeCur ends the gathering of b.cur, which is not nil. b.mu is held.
 func (b *batcher) closeCur() {
+	b.cur.closed.Store(true)
 	if b.cur.timer != nil {
 		b.cur.timer.Stop()
 	}

@@ -177,3 +177,29 @@ func TestBatchLoneSenderWaitsForNoWindow(t *testing.T) {
 		t.Fatal("the order left alone waited for its window")
 	}
 }
+
+// TestBatchShortWindowTimedByItsFirstOrder: a window shorter than
+// timerWindow, with no timer behind it, is timed by the batch's first
+// order: the batch closes, and not before its window has ended.
+func TestBatchShortWindowTimedByItsFirstOrder(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	v := newRecordingVenue(t, keys)
+	const window = 300 * time.Microsecond
+	a, err := New(Config{Signer: key, Venue: v, BatchWindow: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepBatchesOpen(a)
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := a.SendOrder(ctx, canonicalOrder(t, fmt.Sprint("short-", i)))
+		cancel()
+		if err != nil {
+			t.Fatalf("order %d: %v", i, err)
+		}
+	}
+	if st := a.BatchStats(); st.Batches != 3 || st.Wait < 3*window {
+		t.Fatalf("BatchStats %+v; want 3 batches, each closed once its %v window ended", st, window)
+	}
+}
