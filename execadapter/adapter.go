@@ -230,7 +230,7 @@ func (a *Adapter) SendOrder(ctx context.Context, b []byte) (Ack, error) {
 		}
 		if err != nil {
 			if batch != nil {
-				a.batches.giveUp(batch)
+				a.batches.settle(batch)
 			}
 			a.release(&v, notional)
 			return Ack{}, &Error{Kind: ErrAudit, Delivery: venue.NotSent, Err: err}

@@ -94,10 +94,10 @@ type pendingBatch struct {
 	audited  sync.Once // the batch's audit record, by its first order
 	auditErr error
 
-	// unsent counts the batch's orders not yet submitted to the venue nor
-	// given up: with a venue.HoldingVenue each but the last is held back,
-	// so that the batch goes to the venue in one write (see
-	// Adapter.submit).
+	// unsent counts the batch's orders not yet in the venue's queue nor
+	// given up: with a venue.HoldingVenue every order is held, and the last
+	// to be counted out has the venue write them all, so that the batch
+	// goes to the venue in one write (see Adapter.submit).
 	unsent atomic.Int32
 }
 
@@ -177,14 +177,15 @@ func (b *batcher) seal(ctx context.Context, canonical []byte) (*pendingBatch, in
 		b.envBytes.Add(uint64(len(p.sb.Envelopes[i])))
 		return p, i, nil
 	case <-ctx.Done():
-		b.giveUp(p)
+		b.settle(p)
 		return nil, 0, fmt.Errorf("waiting for batch signing: %w", ctx.Err())
 	}
 }
 
-// giveUp counts an order of p that will not be submitted; if it was the
-// last, the orders of p held back by the venue are written now.
-func (b *batcher) giveUp(p *pendingBatch) {
+// settle counts out an order of p that is in the venue's queue or will not
+// be sent; once every order of p is, the orders held by the venue are
+// written.
+func (b *batcher) settle(p *pendingBatch) {
 	if p.unsent.Add(-1) == 0 && b.held != nil {
 		b.held.Flush()
 	}
@@ -355,14 +356,14 @@ func (a *Adapter) auditBatch(p *pendingBatch, now int64) error {
 }
 
 // submit sends env to the venue, with its batch's signature when it is
-// batch-signed (p not nil). A venue.HoldingVenue holds each order of a
-// batch back but the last to be submitted, which writes them all.
+// batch-signed (p not nil). A venue.HoldingVenue holds every order of a
+// batch until the last is in its queue (settle).
 func (a *Adapter) submit(ctx context.Context, p *pendingBatch, env, clientOrderID []byte) (Ack, error) {
 	if p == nil {
 		return a.cfg.Venue.Submit(ctx, env, clientOrderID)
 	}
-	if h := a.batches.held; h != nil && p.unsent.Add(-1) > 0 {
-		return h.SubmitHeld(ctx, p.sb.ID, p.sb.Body, env, clientOrderID)
+	if h := a.batches.held; h != nil {
+		return h.SubmitHeld(ctx, p.sb.ID, p.sb.Body, env, clientOrderID, func() { a.batches.settle(p) })
 	}
 	return a.cfg.Venue.(venue.BatchVenue).SubmitInBatch(ctx, p.sb.ID, p.sb.Body, env, clientOrderID)
 }

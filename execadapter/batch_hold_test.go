@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,9 +23,9 @@ type countingTCP struct {
 	held, inBatch, flushes atomic.Int32
 }
 
-func (c *countingTCP) SubmitHeld(ctx context.Context, batchID uint64, batch, env, id []byte) (venue.Ack, error) {
+func (c *countingTCP) SubmitHeld(ctx context.Context, batchID uint64, batch, env, id []byte, queued func()) (venue.Ack, error) {
 	c.held.Add(1)
-	return c.TCP.SubmitHeld(ctx, batchID, batch, env, id)
+	return c.TCP.SubmitHeld(ctx, batchID, batch, env, id, queued)
 }
 
 func (c *countingTCP) SubmitInBatch(ctx context.Context, batchID uint64, batch, env, id []byte) (venue.Ack, error) {
@@ -63,8 +65,9 @@ func tcpSimVenue(t *testing.T, keys *provider.Keyring) *countingTCP {
 }
 
 // TestBatchHeldUntilLast: with a venue that can hold orders back
-// (venue.HoldingVenue), every order of a batch but the last to be
-// submitted is held, and the last writes them all: each is accepted.
+// (venue.HoldingVenue), every order of a batch is held, and once the last
+// is in the venue's queue the venue writes them all (one Flush): each is
+// accepted.
 func TestBatchHeldUntilLast(t *testing.T) {
 	key := hmac.NewFromSeed(1)
 	keys, _ := provider.NewKeyring(key)
@@ -77,8 +80,8 @@ func TestBatchHeldUntilLast(t *testing.T) {
 	if err := sendAll(a, t, "h", 4); err != nil {
 		t.Fatal(err)
 	}
-	if h, b, f := v.held.Load(), v.inBatch.Load(), v.flushes.Load(); h != 3 || b != 1 || f != 0 {
-		t.Fatalf("%d orders held, %d written with them, %d flushes; want 3, 1 and 0", h, b, f)
+	if h, b, f := v.held.Load(), v.inBatch.Load(), v.flushes.Load(); h != 4 || b != 0 || f != 1 {
+		t.Fatalf("%d orders held, %d sent unheld, %d flushes; want 4, 0 and 1", h, b, f)
 	}
 }
 
@@ -113,7 +116,7 @@ func TestBatchLastToGiveUpFlushes(t *testing.T) {
 	for v.held.Load() != 1 {
 		time.Sleep(100 * time.Microsecond)
 	}
-	a.batches.giveUp(p)
+	a.batches.settle(p)
 	select {
 	case r := <-held:
 		if r.err != nil || r.ack.Status != venue.Accepted {
@@ -201,5 +204,56 @@ func TestBatchShortWindowTimedByItsFirstOrder(t *testing.T) {
 	}
 	if st := a.BatchStats(); st.Batches != 3 || st.Wait < 3*window {
 		t.Fatalf("BatchStats %+v; want 3 batches, each closed once its %v window ended", st, window)
+	}
+}
+
+// TestBatchOverTCPUnderLoad: many senders' batches over a real TCP venue,
+// each batch's orders held until its last is queued, while busy
+// goroutines oversubscribe the CPUs (so that the orders of a batch reach
+// the venue client in every interleaving): every order is accepted, none
+// left waiting in the queue for a write that never comes.
+func TestBatchOverTCPUnderLoad(t *testing.T) {
+	key := hmac.NewFromSeed(1)
+	keys, _ := provider.NewKeyring(key)
+	v := tcpSimVenue(t, keys)
+	a, err := New(Config{Signer: key, Venue: v, BatchWindow: 50 * time.Microsecond, BatchMax: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	var busy sync.WaitGroup
+	for range 2 * runtime.NumCPU() {
+		busy.Go(func() {
+			for !stop.Load() {
+			}
+		})
+	}
+	defer busy.Wait()
+	defer stop.Store(true)
+	const senders, each = 64, 30
+	var wg sync.WaitGroup
+	errs := make(chan error, senders*each)
+	for s := range senders {
+		wg.Go(func() {
+			for i := range each {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				ack, err := a.SendOrder(ctx, canonicalOrder(t, fmt.Sprintf("load-%d-%d", s, i)))
+				cancel()
+				if err == nil && ack.Status != venue.Accepted {
+					err = fmt.Errorf("ack %+v", ack)
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if st := a.BatchStats(); st.Leaves != senders*each {
+		t.Fatalf("BatchStats %+v; want %d orders", st, senders*each)
 	}
 }

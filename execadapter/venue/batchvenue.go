@@ -17,13 +17,15 @@ type BatchVenue interface {
 
 // HoldingVenue is a BatchVenue that can hold an order's frames back, so
 // that the orders of one batch, submitted one after another as they are
-// signed together, reach the venue in one write: each but the last is
-// submitted by SubmitHeld, and the last by SubmitInBatch, which writes them
-// all. Whoever holds orders back must make sure that an order that writes
-// them follows, or call Flush.
+// signed together, reach the venue in one write. SubmitHeld is
+// SubmitInBatch, except that the order's frames may wait, unwritten, in
+// the venue's queue; it calls queued once, when they are in the queue (or
+// when it gives up before that), not waiting for the ack. Once queued has
+// been called for every order held, the caller calls Flush, which writes
+// them. queued must not block.
 type HoldingVenue interface {
 	BatchVenue
-	SubmitHeld(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error)
+	SubmitHeld(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte, queued func()) (Ack, error)
 	Flush()
 }
 
@@ -62,16 +64,18 @@ var _ BatchVenue = (*TCP)(nil)
 // followed it), and the order's frame after it in the same write, then
 // waits for the ack as Submit does.
 func (t *TCP) SubmitInBatch(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error) {
-	return t.submit(ctx, batchID, batch, envelope, clientOrderID, false)
+	return t.submit(ctx, batchID, batch, envelope, clientOrderID, nil)
 }
 
 var _ HoldingVenue = (*TCP)(nil)
 
-// SubmitHeld is SubmitInBatch, except that the order's frames may wait in
-// the connection's queue, unwritten, until an order sent by Submit or
-// SubmitInBatch, or Flush, writes the queue.
-func (t *TCP) SubmitHeld(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte) (Ack, error) {
-	return t.submit(ctx, batchID, batch, envelope, clientOrderID, true)
+// SubmitHeld is SubmitInBatch, with the order held (see HoldingVenue): its
+// frames wait in the connection's queue until Flush, or an order sent by
+// Submit or SubmitInBatch, writes the queue. On another connection than
+// the first (the first dropped before the frames were written), the order
+// is held no more.
+func (t *TCP) SubmitHeld(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte, queued func()) (Ack, error) {
+	return t.submit(ctx, batchID, batch, envelope, clientOrderID, queued)
 }
 
 // Flush writes the frames of the orders held (SubmitHeld), unless an order

@@ -125,12 +125,23 @@ func (t *TCP) OwnAcks() uint64 { return t.ownAcks.Load() }
 // Submit sends the envelope and waits for the ack with the same client order
 // ID, or for ctx to end. While disconnected it waits for the reconnection.
 func (t *TCP) Submit(ctx context.Context, envelope, clientOrderID []byte) (Ack, error) {
-	return t.submit(ctx, 0, nil, envelope, clientOrderID, false)
+	return t.submit(ctx, 0, nil, envelope, clientOrderID, nil)
 }
 
 // submit is Submit, sending first the body of batch batchID's frame, if
 // batch is not nil and the connection has not carried it yet.
-func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte, hold bool) (Ack, error) {
+//
+// With queued not nil, the order is held (see SubmitHeld): queued is
+// called once, when its frames are in the queue or when it gives up
+// before that.
+func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clientOrderID []byte, queued func()) (Ack, error) {
+	if queued != nil {
+		defer func() {
+			if queued != nil {
+				queued()
+			}
+		}()
+	}
 	key, ok := keyOf(clientOrderID)
 	if !ok || len(clientOrderID) == 0 {
 		return Ack{}, &DeliveryError{Delivery: NotSent, Err: fmt.Errorf("%w: client order ID of %d bytes", ErrProtocol, len(clientOrderID))}
@@ -143,8 +154,11 @@ func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clien
 		if err != nil {
 			return Ack{}, err
 		}
-		reader, queued, retry, err := t.send(ctx, tc, key, c, reader, batchID, batch, envelope, hold)
-		hold = false // on the next connection, the orders it was held for may not come again
+		reader, inQueue, retry, err := t.send(ctx, tc, key, c, reader, batchID, batch, envelope, queued != nil)
+		if inQueue && queued != nil {
+			queued()
+			queued = nil // resent on another connection, it is held no more
+		}
 		switch {
 		case err != nil:
 			return Ack{}, err
@@ -153,7 +167,7 @@ func (t *TCP) submit(ctx context.Context, batchID uint64, batch, envelope, clien
 		case reader:
 			return t.readOwn(ctx, tc, key, c)
 		}
-		ack, err := t.await(ctx, tc, key, c, queued)
+		ack, err := t.await(ctx, tc, key, c, inQueue)
 		if errors.Is(err, errResend) {
 			continue // queued when the connection was lost: nothing was written
 		}

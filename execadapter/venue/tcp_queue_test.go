@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,8 +134,8 @@ func TestTCPQueuedOrdersResentAfterDrop(t *testing.T) {
 	}
 }
 
-// TestTCPHeldOrders: orders submitted by SubmitHeld wait in the queue,
-// unwritten, until an order submitted otherwise, or Flush, writes them all
+// TestTCPHeldOrders: orders submitted by SubmitHeld say when they are in
+// the queue, and wait there, unwritten, until an order submitted otherwise, or Flush, writes them all
 // in one write; held orders whose connection drops go on the next one
 // without waiting for another order.
 func TestTCPHeldOrders(t *testing.T) {
@@ -153,10 +154,11 @@ func TestTCPHeldOrders(t *testing.T) {
 			errs := make([]error, n)
 			acks := make([]Ack, n)
 			answered := make(chan int, n)
+			var inQueue atomic.Int32
 			submit := func(i int, held bool) {
 				id := []byte(fmt.Sprintf("%s-%d", end, i))
 				if held {
-					acks[i], errs[i] = c.SubmitHeld(context.Background(), sb.ID, sb.Body, sb.Envelopes[i], id)
+					acks[i], errs[i] = c.SubmitHeld(context.Background(), sb.ID, sb.Body, sb.Envelopes[i], id, func() { inQueue.Add(1) })
 				} else {
 					acks[i], errs[i] = c.SubmitInBatch(context.Background(), sb.ID, sb.Body, sb.Envelopes[i], id)
 				}
@@ -168,8 +170,11 @@ func TestTCPHeldOrders(t *testing.T) {
 			for i := range n - 1 {
 				go submit(i, true)
 			}
-			for queued(tc) != n-1 {
+			for inQueue.Load() != n-1 {
 				time.Sleep(100 * time.Microsecond)
+			}
+			if q := queued(tc); q != n-1 {
+				t.Fatalf("every held order said it was queued, and %d are; want %d", q, n-1)
 			}
 			// Held: nothing is written, so nothing is answered.
 			select {
