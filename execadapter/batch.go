@@ -356,13 +356,16 @@ func (a *Adapter) auditBatch(p *pendingBatch, now int64) error {
 }
 
 // submit sends env to the venue, with its batch's signature when it is
-// batch-signed (p not nil). A venue.HoldingVenue holds every order of a
-// batch until the last is in its queue (settle).
+// batch-signed (p not nil). A venue.HoldingVenue holds the orders of a
+// batch until the last is in its queue (settle), or until the last to be
+// submitted, sent unheld, writes them with its own: an order that finds
+// every other order of its batch settled is that one, and a batch of one
+// order is sent as if it were signed on its own.
 func (a *Adapter) submit(ctx context.Context, p *pendingBatch, env, clientOrderID []byte) (Ack, error) {
 	if p == nil {
 		return a.cfg.Venue.Submit(ctx, env, clientOrderID)
 	}
-	if h := a.batches.held; h != nil {
+	if h := a.batches.held; h != nil && p.unsent.Load() > 1 {
 		return h.SubmitHeld(ctx, p.sb.ID, p.sb.Body, env, clientOrderID, func() { a.batches.settle(p) })
 	}
 	return a.cfg.Venue.(venue.BatchVenue).SubmitInBatch(ctx, p.sb.ID, p.sb.Body, env, clientOrderID)
