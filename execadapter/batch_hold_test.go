@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -46,22 +45,7 @@ func tcpSimVenue(t *testing.T, keys *provider.Keyring) *countingTCP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := venue.NewServer(ln, sim, venue.ServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
-	c, err := venue.DialTCP(context.Background(), ln.Addr().String(), venue.TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &countingTCP{TCP: c}
+	return &countingTCP{TCP: serveTCP(t, sim, venue.ServerOptions{})}
 }
 
 // TestBatchHeldUntilLast: with a venue that can hold orders back

@@ -26,27 +26,36 @@ func (f venueFunc) Close() error                                            { re
 
 // tcpVenue serves f.sim over TCP with opts and returns a client for it.
 func (f *fixture) tcpVenue(t *testing.T, opts venue.ServerOptions) venue.Venue {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := venue.NewServer(ln, f.sim, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
-	return f.dial(t, ln.Addr().String())
+	return serveTCP(t, f.sim, opts)
 }
 
-func (f *fixture) dial(t *testing.T, addr string) venue.Venue {
-	t.Helper()
+// serveTCP serves sim over TCP with opts until tb ends and returns a client
+// for it.
+func serveTCP(tb testing.TB, sim *venue.Sim, opts venue.ServerOptions) *venue.TCP {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv, err := venue.NewServer(ln, sim, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	go srv.Serve()
+	tb.Cleanup(func() { srv.Close() })
+	return dialTCP(tb, ln.Addr().String())
+}
+
+func (f *fixture) dial(t *testing.T, addr string) venue.Venue { return dialTCP(t, addr) }
+
+// dialTCP returns a client of the TCP venue at addr, closed when tb ends.
+func dialTCP(tb testing.TB, addr string) *venue.TCP {
+	tb.Helper()
 	c, err := venue.DialTCP(context.Background(), addr, venue.TCPOptions{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	tb.Cleanup(func() { c.Close() })
 	return c
 }
 

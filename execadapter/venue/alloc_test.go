@@ -22,11 +22,7 @@ func TestTCPSubmitDoesNotAllocate(t *testing.T) {
 	key := hmac.NewFromSeed(42)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServer(t, keys)
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	const runs = 2000
 	envs, ids := make([][]byte, runs+1), make([][]byte, runs+1)
 	for i := range envs {
@@ -56,11 +52,7 @@ func TestSignedAckAllocations(t *testing.T) {
 	key := hmac.NewFromSeed(42)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServerOpts(t, keys, ServerOptions{Signer: hmac.NewFromSeed(9)})
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	const runs = 2000
 	envs, ids := make([][]byte, runs+1), make([][]byte, runs+1)
 	for i := range envs {

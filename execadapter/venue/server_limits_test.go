@@ -56,11 +56,7 @@ func TestServerConnectionCap(t *testing.T) {
 	for srv.Conns() != 0 {
 		time.Sleep(time.Millisecond)
 	}
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	if ack, err := c.Submit(context.Background(), signed(t, key, "after", time.Now()), []byte("after")); err != nil || ack.Status != Accepted {
 		t.Fatalf("once the held connections went: %+v %v", ack, err)
 	}
@@ -142,11 +138,7 @@ func TestServerIdleTimeout(t *testing.T) {
 	}
 	t.Run("venue client", func(t *testing.T) {
 		srv := startServerOpts(t, keys, ServerOptions{IdleTimeout: 20 * time.Millisecond})
-		c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{MinBackoff: time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := dialServer(t, srv, TCPOptions{MinBackoff: time.Millisecond})
 		for c.Reconnects() == 0 {
 			time.Sleep(time.Millisecond)
 		}

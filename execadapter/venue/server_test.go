@@ -127,11 +127,7 @@ func TestSignedAcks(t *testing.T) {
 	orderKey, venueKey := hmac.NewFromSeed(42), hmac.NewFromSeed(9)
 	keys, _ := provider.NewKeyring(orderKey)
 	srv := startServerOpts(t, keys, ServerOptions{Signer: venueKey})
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	ctx := context.Background()
 	env := signed(t, orderKey, "c-1", time.Now())
 	id := []byte("c-1")
@@ -662,11 +658,7 @@ func TestStateWriteFailureWithholdsAcks(t *testing.T) {
 	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
 		t.Fatalf("state directory: %v %v; want mode 0700", st.Mode(), err)
 	}
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{MinBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{MinBackoff: time.Millisecond})
 	if _, err := c.Submit(context.Background(), signed(t, key, "ok", time.Now()), []byte("ok")); err != nil {
 		t.Fatal(err)
 	}

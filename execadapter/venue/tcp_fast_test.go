@@ -26,11 +26,7 @@ func TestTCPOwnAcks(t *testing.T) {
 	key := hmac.NewFromSeed(42)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServer(t, keys)
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	const n = 200
 	for i := range n {
 		id := fmt.Sprintf("own-%d", i)
@@ -337,11 +333,7 @@ func TestTCPReadSliceIsLazy(t *testing.T) {
 	key := hmac.NewFromSeed(42)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServer(t, keys)
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	c.mu.Lock()
 	cc := &deadlineCountingConn{Conn: c.cur.conn}
 	c.cur.conn = cc

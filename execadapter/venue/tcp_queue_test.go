@@ -46,11 +46,7 @@ func TestTCPQueuedOrdersShareOneWrite(t *testing.T) {
 	key := hmac.NewFromSeed(1)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServer(t, keys)
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	const n = 40
 	sb := signBatch(t, key, canonicalOrders(t, "q", n, time.Now()))
 	tc := holdTurn(t, c)
@@ -102,11 +98,7 @@ func TestTCPQueuedOrdersResentAfterDrop(t *testing.T) {
 	key := hmac.NewFromSeed(1)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServer(t, keys)
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{MinBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{MinBackoff: time.Millisecond})
 	const n = 8
 	sb := signBatch(t, key, canonicalOrders(t, "r", n, time.Now()))
 	tc := holdTurn(t, c)
@@ -144,11 +136,7 @@ func TestTCPHeldOrders(t *testing.T) {
 	srv := startServer(t, keys)
 	for _, end := range []string{"last", "flush", "drop"} {
 		t.Run(end, func(t *testing.T) {
-			c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{MinBackoff: time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dialServer(t, srv, TCPOptions{MinBackoff: time.Millisecond})
 			const n = 6
 			sb := signBatch(t, key, canonicalOrders(t, end, n, time.Now()))
 			errs := make([]error, n)

@@ -160,11 +160,7 @@ func TestTCPManyInFlight(t *testing.T) {
 	key := hmac.NewFromSeed(42)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServer(t, keys)
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{})
 	var mu sync.Mutex
 	ids := map[uint64]bool{}
 	var wg sync.WaitGroup
@@ -192,6 +188,17 @@ func TestTCPManyInFlight(t *testing.T) {
 	if c.Unmatched() != 0 {
 		t.Fatalf("%d unmatched acks", c.Unmatched())
 	}
+}
+
+// dialServer returns a client of srv with opts, closed when tb ends.
+func dialServer(tb testing.TB, srv *Server, opts TCPOptions) *TCP {
+	tb.Helper()
+	c, err := DialTCP(context.Background(), srv.Addr().String(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
 }
 
 // rawVenue is a TCP peer whose behaviour each test scripts.
@@ -406,11 +413,7 @@ func TestTCPUnreachable(t *testing.T) {
 	key := hmac.NewFromSeed(42)
 	keys, _ := provider.NewKeyring(key)
 	srv := startServer(t, keys)
-	c, err := DialTCP(context.Background(), srv.Addr().String(), TCPOptions{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, srv, TCPOptions{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	srv.Close()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		c.mu.Lock()
@@ -422,7 +425,7 @@ func TestTCPUnreachable(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = c.Submit(ctx, signed(t, key, "x", time.Now()), []byte("x"))
+	_, err := c.Submit(ctx, signed(t, key, "x", time.Now()), []byte("x"))
 	if DeliveryOf(err) != NotSent || !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("got %v; want unreachable, not sent", err)
 	}
