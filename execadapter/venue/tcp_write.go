@@ -23,8 +23,11 @@ import (
 // connection's queue and returns at once; whoever holds the turn when it
 // is done writes every queued order's frame in one write (flushQueue), so
 // that orders arriving together cost one system call and no hand-off of
-// the turn each. A queued order whose ctx ends before its frame is taken
-// from the queue withdraws it (await) and fails NotSent.
+// the turn each. With hold (SubmitHeld), the order joins the queue even
+// when no one writes, and waits there for a write; an order without hold
+// that finds orders queued and no one writing joins them and has the queue
+// written. A queued order whose ctx ends before its frame is taken from the
+// queue withdraws it (await) and fails NotSent.
 func (t *TCP) send(ctx context.Context, tc *tcpConn, key callKey, c *call, reader bool, batchID uint64, batch, envelope []byte, hold bool) (own, queued, retry bool, err error) {
 	tc.wmu.Lock()
 	if tc.shut {
